@@ -1,0 +1,66 @@
+using ZeroBuffer.Protocol;
+
+namespace ZeroBuffer;
+
+/// <summary>
+/// The sizes a reader creates a buffer with. Both are rounded up to a multiple of 64 in the
+/// segment (<see cref="MetadataBlockSize"/>, <see cref="PayloadBlockSize"/>).
+/// </summary>
+/// <remarks>
+/// Size the ring at least twice the largest frame plus 16: frames with <c>16 + length &lt;= ring / 2</c>
+/// always fit; larger ones fit only when they do not straddle the end of the ring.
+/// </remarks>
+public sealed record BufferConfig
+{
+    /// <summary>Creates a configuration.</summary>
+    /// <param name="metadataSize">Bytes reserved for metadata (its 8-byte length prefix included); 0 allowed.</param>
+    /// <param name="payloadSize">Bytes of the frame ring; must be positive.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A size is out of range; the message names it.</exception>
+    public BufferConfig(long metadataSize = 1024, long payloadSize = 1024 * 1024)
+    {
+        if (metadataSize < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(metadataSize), metadataSize,
+                $"Metadata size must be >= 0 (got {metadataSize}).");
+        }
+
+        if (payloadSize <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(payloadSize), payloadSize,
+                $"Payload size must be > 0 (got {payloadSize}).");
+        }
+
+        // Keep the segment length representable (the OS rejects what it cannot hold with ENOMEM/ENOSPC).
+        const long limit = long.MaxValue / 4;
+        if (metadataSize > limit)
+        {
+            throw new ArgumentOutOfRangeException(nameof(metadataSize), metadataSize, $"Metadata size {metadataSize} is too large.");
+        }
+
+        if (payloadSize > limit)
+        {
+            throw new ArgumentOutOfRangeException(nameof(payloadSize), payloadSize, $"Payload size {payloadSize} is too large.");
+        }
+
+        MetadataSize = metadataSize;
+        PayloadSize = payloadSize;
+    }
+
+    /// <summary>Requested metadata size.</summary>
+    public long MetadataSize { get; }
+
+    /// <summary>Requested payload (ring) size.</summary>
+    public long PayloadSize { get; }
+
+    /// <summary>M: the metadata block size in the segment.</summary>
+    public long MetadataBlockSize => ZeroBufferLayout.Round64(MetadataSize);
+
+    /// <summary>P: the ring size in the segment.</summary>
+    public long PayloadBlockSize => ZeroBufferLayout.Round64(PayloadSize);
+
+    /// <summary>Largest metadata content a writer can store (M − 8, or 0).</summary>
+    public long MaxMetadataLength => Math.Max(0, MetadataBlockSize - ZeroBufferLayout.MetadataPrefixSize);
+
+    /// <summary>The length of the shared-memory segment: 128 + M + P.</summary>
+    public long SegmentLength => ZeroBufferLayout.SegmentLength(MetadataBlockSize, PayloadBlockSize);
+}

@@ -1,0 +1,47 @@
+namespace ZeroBuffer;
+
+/// <summary>
+/// What went wrong, as a stable code. Maps one to one to the Python SDK's <c>ErrorKind</c> and to
+/// the CLI's exit codes, so tools and other processes can act on an error without parsing text.
+/// </summary>
+public enum ZeroBufferErrorKind
+{
+    /// <summary>An operating-system call failed; see <see cref="SystemCallException.Errno"/>.</summary>
+    SystemError = 1,
+
+    /// <summary>No buffer of that name exists (or it is still being created).</summary>
+    BufferNotFound = 2,
+
+    /// <summary>A live reader already owns the buffer name.</summary>
+    ReaderAlreadyConnected = 3,
+
+    /// <summary>A live writer is already connected to the buffer.</summary>
+    WriterAlreadyConnected = 4,
+
+    /// <summary>The reader exited or crashed.</summary>
+    ReaderDead = 5,
+
+    /// <summary>The writer exited or crashed and every frame it committed has been read.</summary>
+    WriterDead = 6,
+
+    /// <summary>No room for the frame within the write timeout while the reader is alive.</summary>
+    BufferFull = 7,
+
+    /// <summary>The frame can never fit in this ring.</summary>
+    FrameTooLarge = 8,
+
+    /// <summary>A frame length that the protocol forbids (0 bytes, negative).</summary>
+    InvalidFrameSize = 9,
+
+    /// <summary>A frame arrived with an unexpected sequence number.</summary>
+    SequenceError = 10,
+
+    /// <summary>Metadata may be written once per buffer, and it already was.</summary>
+    MetadataAlreadyWritten = 11,
+
+    /// <summary>The control block has a size or major version this implementation does not speak.</summary>
+    ProtocolMismatch = 12,
+
+    /// <summary>The control block or a frame header holds values that cannot be right.</summary>
+    BufferCorrupted = 13,
+}

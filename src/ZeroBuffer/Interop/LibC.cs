@@ -1,0 +1,122 @@
+using System.Runtime.InteropServices;
+
+namespace ZeroBuffer.Interop;
+
+/// <summary>
+/// Source-generated bindings to the C library calls the protocol needs (POSIX shared memory,
+/// named semaphores, <c>flock</c>, <c>kill</c>). Every call that can fail sets errno, read with
+/// <see cref="Marshal.GetLastPInvokeError"/>; callers map it through <see cref="Errno"/>.
+/// </summary>
+/// <remarks>
+/// Flag values are the Linux ones (identical on x86-64 and arm64). The library is Linux-only;
+/// <see cref="Platform.EnsureSupported"/> guards the public entry points.
+/// </remarks>
+internal static unsafe partial class LibC
+{
+    private const string Library = "libc";
+
+    internal const int O_RDONLY = 0x0;
+    internal const int O_RDWR = 0x2;
+    internal const int O_CREAT = 0x40;
+    internal const int O_EXCL = 0x80;
+    internal const int O_CLOEXEC = 0x80000;
+
+    internal const int PROT_READ = 0x1;
+    internal const int PROT_WRITE = 0x2;
+    internal const int MAP_SHARED = 0x1;
+    internal const int MAP_POPULATE = 0x8000;
+
+    internal const int LOCK_EX = 2;
+    internal const int LOCK_NB = 4;
+    internal const int LOCK_UN = 8;
+
+    internal const int SEEK_END = 2;
+    internal const int CLOCK_REALTIME = 0;
+
+    /// <summary><c>struct timespec</c> on 64-bit Linux.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport(Library, EntryPoint = "shm_open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int ShmOpen(string name, int flags, uint mode);
+
+    [LibraryImport(Library, EntryPoint = "shm_unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int ShmUnlink(string name);
+
+    [LibraryImport(Library, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Open(string path, int flags, uint mode);
+
+    [LibraryImport(Library, EntryPoint = "close", SetLastError = true)]
+    internal static partial int Close(int fd);
+
+    [LibraryImport(Library, EntryPoint = "unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Unlink(string path);
+
+    [LibraryImport(Library, EntryPoint = "ftruncate", SetLastError = true)]
+    internal static partial int FTruncate(int fd, long length);
+
+    /// <summary>Returns an errno value directly (0 on success); does not set errno.</summary>
+    [LibraryImport(Library, EntryPoint = "posix_fallocate")]
+    internal static partial int PosixFallocate(int fd, long offset, long length);
+
+    [LibraryImport(Library, EntryPoint = "lseek", SetLastError = true)]
+    internal static partial long LSeek(int fd, long offset, int whence);
+
+    [LibraryImport(Library, EntryPoint = "fchmod", SetLastError = true)]
+    internal static partial int FChmod(int fd, uint mode);
+
+    [LibraryImport(Library, EntryPoint = "chmod", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Chmod(string path, uint mode);
+
+    [LibraryImport(Library, EntryPoint = "fstat", SetLastError = true)]
+    internal static partial int FStat(int fd, byte* statBuffer);
+
+    [LibraryImport(Library, EntryPoint = "stat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Stat(string path, byte* statBuffer);
+
+    [LibraryImport(Library, EntryPoint = "mmap", SetLastError = true)]
+    internal static partial nint MMap(nint address, nuint length, int protection, int flags, int fd, long offset);
+
+    [LibraryImport(Library, EntryPoint = "munmap", SetLastError = true)]
+    internal static partial int MUnmap(nint address, nuint length);
+
+    [LibraryImport(Library, EntryPoint = "flock", SetLastError = true)]
+    internal static partial int Flock(int fd, int operation);
+
+    [LibraryImport(Library, EntryPoint = "kill", SetLastError = true)]
+    internal static partial int Kill(int pid, int signal);
+
+    [LibraryImport(Library, EntryPoint = "sem_open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial nint SemOpenCreate(string name, int flags, uint mode, uint initialValue);
+
+    [LibraryImport(Library, EntryPoint = "sem_open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial nint SemOpenExisting(string name, int flags);
+
+    [LibraryImport(Library, EntryPoint = "sem_close", SetLastError = true)]
+    internal static partial int SemClose(nint semaphore);
+
+    [LibraryImport(Library, EntryPoint = "sem_unlink", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int SemUnlink(string name);
+
+    [LibraryImport(Library, EntryPoint = "sem_post", SetLastError = true)]
+    internal static partial int SemPost(SemaphoreHandle semaphore);
+
+    [LibraryImport(Library, EntryPoint = "sem_trywait", SetLastError = true)]
+    internal static partial int SemTryWait(SemaphoreHandle semaphore);
+
+    [LibraryImport(Library, EntryPoint = "sem_timedwait", SetLastError = true)]
+    internal static partial int SemTimedWait(SemaphoreHandle semaphore, Timespec* absoluteTimeout);
+
+    [LibraryImport(Library, EntryPoint = "sem_wait", SetLastError = true)]
+    internal static partial int SemWait(SemaphoreHandle semaphore);
+
+    [LibraryImport(Library, EntryPoint = "sem_getvalue", SetLastError = true)]
+    internal static partial int SemGetValue(SemaphoreHandle semaphore, int* value);
+
+    [LibraryImport(Library, EntryPoint = "clock_gettime", SetLastError = true)]
+    internal static partial int ClockGetTime(int clock, Timespec* time);
+}

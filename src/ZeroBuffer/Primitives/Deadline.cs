@@ -1,0 +1,58 @@
+using System.Diagnostics;
+
+namespace ZeroBuffer.Primitives;
+
+/// <summary>
+/// A point in monotonic time a wait must not pass, built from a caller's timeout
+/// (<see cref="Timeout.InfiniteTimeSpan"/> = never). Waits are cut into slices of at most
+/// <see cref="LivenessSlice"/> so the waiter can look at its peer in between.
+/// </summary>
+internal readonly struct Deadline
+{
+    /// <summary>Longest uninterrupted sleep: bounds how late a dead peer is noticed.</summary>
+    internal static readonly TimeSpan LivenessSlice = TimeSpan.FromMilliseconds(100);
+
+    private readonly long _expiresAt; // Stopwatch ticks; long.MaxValue = never
+
+    private Deadline(long expiresAt) => _expiresAt = expiresAt;
+
+    /// <summary>A deadline <paramref name="timeout"/> from now. Negative timeouts other than infinite are rejected.</summary>
+    internal static Deadline After(TimeSpan timeout)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return new Deadline(long.MaxValue);
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
+        long ticks = (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        long now = Stopwatch.GetTimestamp();
+        return new Deadline(ticks >= long.MaxValue - now ? long.MaxValue : now + ticks);
+    }
+
+    internal bool IsInfinite => _expiresAt == long.MaxValue;
+
+    internal bool HasExpired => !IsInfinite && Stopwatch.GetTimestamp() >= _expiresAt;
+
+    /// <summary>Milliseconds until the deadline (0 if passed), capped at <paramref name="cap"/>.</summary>
+    internal int RemainingMilliseconds(TimeSpan cap)
+    {
+        int capMs = (int)cap.TotalMilliseconds;
+        if (IsInfinite)
+        {
+            return capMs;
+        }
+
+        long remaining = _expiresAt - Stopwatch.GetTimestamp();
+        if (remaining <= 0)
+        {
+            return 0;
+        }
+
+        double ms = remaining * 1000.0 / Stopwatch.Frequency;
+        return ms >= capMs ? capMs : Math.Max(1, (int)Math.Ceiling(ms));
+    }
+
+    /// <summary>The next slice: the remaining time, at most one liveness slice.</summary>
+    internal int NextSliceMilliseconds() => RemainingMilliseconds(LivenessSlice);
+}

@@ -1,0 +1,171 @@
+using ZeroBuffer.Interop;
+
+namespace ZeroBuffer.Primitives;
+
+/// <summary>
+/// An exclusive <c>flock</c> on a file, which the kernel releases when the holder dies: the
+/// reader's liveness signal that PID reuse cannot fool.
+/// </summary>
+/// <remarks>
+/// Lock files are deleted only by a holder of the lock. Whoever takes the lock then checks that
+/// the path still names the file it locked; if someone deleted and recreated it in between, the
+/// lock is worthless and it tries again. Together these make create/clean races safe.
+/// </remarks>
+internal sealed unsafe class LockFile : IDisposable
+{
+    private int _fd;
+
+    private LockFile(string path, int fd)
+    {
+        Path = path;
+        _fd = fd;
+    }
+
+    /// <summary>The lock file's path.</summary>
+    internal string Path { get; }
+
+    /// <summary>Outcome of trying to take a lock.</summary>
+    internal enum Outcome
+    {
+        /// <summary>Taken; the caller holds the lock.</summary>
+        Acquired,
+
+        /// <summary>Another live process holds it.</summary>
+        Held,
+
+        /// <summary>No such file (only when not creating).</summary>
+        Missing,
+    }
+
+    /// <summary>Takes the lock on <paramref name="path"/>, creating the file (mode 0666) when <paramref name="create"/>.</summary>
+    internal static Outcome TryAcquire(string path, bool create, string? bufferName, out LockFile? lockFile)
+    {
+        lockFile = null;
+        if (create)
+        {
+            EnsureDirectory(System.IO.Path.GetDirectoryName(path)!, bufferName);
+        }
+
+        while (true)
+        {
+            int flags = LibC.O_RDWR | LibC.O_CLOEXEC | (create ? LibC.O_CREAT : 0);
+            int fd = LibC.Open(path, flags, FileModes.Shared);
+            if (fd < 0)
+            {
+                int errno = Errno.Last;
+                if (errno == Errno.ENOENT && !create)
+                {
+                    return Outcome.Missing;
+                }
+
+                if (errno == Errno.EINTR)
+                {
+                    continue;
+                }
+
+                throw new SystemCallException(bufferName, $"open(\"{path}\")", errno);
+            }
+
+            if (create)
+            {
+                _ = LibC.FChmod(fd, FileModes.Shared);
+            }
+
+            if (LibC.Flock(fd, LibC.LOCK_EX | LibC.LOCK_NB) != 0)
+            {
+                int errno = Errno.Last;
+                _ = LibC.Close(fd);
+                if (errno == Errno.EAGAIN)
+                {
+                    return Outcome.Held;
+                }
+
+                if (errno == Errno.EINTR)
+                {
+                    continue;
+                }
+
+                throw new SystemCallException(bufferName, $"flock(\"{path}\")", errno);
+            }
+
+            if (StillNamesLockedFile(path, fd))
+            {
+                lockFile = new LockFile(path, fd);
+                return Outcome.Acquired;
+            }
+
+            // The file we locked was deleted (and maybe recreated) by its previous holder: retry.
+            _ = LibC.Close(fd);
+            if (!create && !File.Exists(path))
+            {
+                return Outcome.Missing;
+            }
+        }
+    }
+
+    /// <summary>Whether a live process holds the lock on <paramref name="path"/> (false when the file is missing).</summary>
+    internal static bool IsHeld(string path)
+    {
+        Outcome outcome = TryAcquire(path, create: false, null, out LockFile? probe);
+        probe?.Release(deleteFile: false);
+        return outcome == Outcome.Held;
+    }
+
+    /// <summary>Releases the lock, first deleting the file when <paramref name="deleteFile"/> (safe: we hold it).</summary>
+    internal void Release(bool deleteFile)
+    {
+        int fd = Interlocked.Exchange(ref _fd, -1);
+        if (fd < 0)
+        {
+            return;
+        }
+
+        if (deleteFile)
+        {
+            _ = LibC.Unlink(Path);
+        }
+
+        _ = LibC.Close(fd); // closing drops the flock
+    }
+
+    /// <summary>Releases without deleting (the normal path deletes explicitly).</summary>
+    public void Dispose() => Release(deleteFile: false);
+
+    private static bool StillNamesLockedFile(string path, int fd)
+    {
+        // struct stat begins with st_dev and st_ino (8 bytes each) on x86-64 and arm64 Linux.
+        byte* opened = stackalloc byte[256];
+        byte* named = stackalloc byte[256];
+        if (LibC.FStat(fd, opened) != 0 || LibC.Stat(path, named) != 0)
+        {
+            return false;
+        }
+
+        return ((ulong*)opened)[0] == ((ulong*)named)[0] && ((ulong*)opened)[1] == ((ulong*)named)[1];
+    }
+
+    private static void EnsureDirectory(string directory, string? bufferName)
+    {
+        if (Directory.Exists(directory))
+        {
+            return;
+        }
+
+        try
+        {
+            Directory.CreateDirectory(directory);
+            // Every user's readers put their locks here (like /tmp itself: world-writable).
+            _ = LibC.Chmod(directory, FileModes.SharedDirectory);
+        }
+        catch (IOException ex)
+        {
+            throw new ZeroBufferException(ZeroBufferErrorKind.SystemError, bufferName,
+                $"Cannot create the lock directory '{directory}': {ex.Message}", ex);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new ZeroBufferException(ZeroBufferErrorKind.SystemError, bufferName,
+                $"Cannot create the lock directory '{directory}': {ex.Message}", ex);
+        }
+    }
+}

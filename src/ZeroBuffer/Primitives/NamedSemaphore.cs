@@ -1,0 +1,154 @@
+using ZeroBuffer.Interop;
+
+namespace ZeroBuffer.Primitives;
+
+/// <summary>A POSIX named semaphore (<c>sem_open</c>), the protocol's wake-up signal.</summary>
+internal sealed unsafe class NamedSemaphore : IDisposable
+{
+    private readonly SemaphoreHandle _handle;
+
+    private NamedSemaphore(string osName, SemaphoreHandle handle)
+    {
+        OsName = osName;
+        _handle = handle;
+    }
+
+    /// <summary>The <c>sem_open</c> name, e.g. <c>/sem-w-cam0</c>.</summary>
+    internal string OsName { get; }
+
+    /// <summary>Creates the semaphore exclusively with count 0; null on EEXIST.</summary>
+    internal static NamedSemaphore? CreateExclusive(string osName, string bufferName)
+    {
+        nint sem = LibC.SemOpenCreate(osName, LibC.O_CREAT | LibC.O_EXCL, FileModes.Shared, 0);
+        if (IsFailure(sem))
+        {
+            int errno = Errno.Last;
+            if (errno == Errno.EEXIST)
+            {
+                return null;
+            }
+
+            throw new SystemCallException(bufferName, $"sem_open(\"{osName}\", O_CREAT|O_EXCL)", errno);
+        }
+
+        // Mode 0666 whatever the umask (glibc keeps the semaphore as a file under /dev/shm).
+        _ = LibC.Chmod(ResourceFile(osName), FileModes.Shared);
+        return new NamedSemaphore(osName, new SemaphoreHandle(sem));
+    }
+
+    /// <summary>Opens an existing semaphore; null when it does not exist.</summary>
+    internal static NamedSemaphore? OpenExisting(string osName, string bufferName)
+    {
+        nint sem = LibC.SemOpenExisting(osName, 0);
+        if (IsFailure(sem))
+        {
+            int errno = Errno.Last;
+            if (errno == Errno.ENOENT)
+            {
+                return null;
+            }
+
+            throw new SystemCallException(bufferName, $"sem_open(\"{osName}\")", errno);
+        }
+
+        return new NamedSemaphore(osName, new SemaphoreHandle(sem));
+    }
+
+    /// <summary>Removes the name; open handles stay usable. False when it did not exist.</summary>
+    internal static bool Unlink(string osName) => LibC.SemUnlink(osName) == 0;
+
+    /// <summary>Adds one token.</summary>
+    internal void Post()
+    {
+        if (LibC.SemPost(_handle) != 0)
+        {
+            throw new SystemCallException(null, $"sem_post(\"{OsName}\")", Errno.Last);
+        }
+    }
+
+    /// <summary>Takes a token if one is there, without blocking.</summary>
+    internal bool TryWait()
+    {
+        while (true)
+        {
+            if (LibC.SemTryWait(_handle) == 0)
+            {
+                return true;
+            }
+
+            int errno = Errno.Last;
+            if (errno == Errno.EAGAIN)
+            {
+                return false;
+            }
+
+            if (errno != Errno.EINTR)
+            {
+                throw new SystemCallException(null, $"sem_trywait(\"{OsName}\")", errno);
+            }
+        }
+    }
+
+    /// <summary>Takes a token, blocking at most <paramref name="milliseconds"/> (0 = try only).</summary>
+    internal bool Wait(int milliseconds)
+    {
+        if (milliseconds <= 0)
+        {
+            return TryWait();
+        }
+
+        LibC.Timespec until;
+        _ = LibC.ClockGetTime(LibC.CLOCK_REALTIME, &until);
+        long nanos = until.Nanoseconds + (milliseconds % 1000) * 1_000_000L;
+        until.Seconds += milliseconds / 1000 + nanos / 1_000_000_000L;
+        until.Nanoseconds = nanos % 1_000_000_000L;
+
+        while (true)
+        {
+            if (LibC.SemTimedWait(_handle, &until) == 0)
+            {
+                return true;
+            }
+
+            int errno = Errno.Last;
+            if (errno == Errno.ETIMEDOUT)
+            {
+                return false;
+            }
+
+            if (errno != Errno.EINTR)
+            {
+                throw new SystemCallException(null, $"sem_timedwait(\"{OsName}\")", errno);
+            }
+        }
+    }
+
+    /// <summary>Takes every token currently there; returns how many.</summary>
+    internal int Drain()
+    {
+        int drained = 0;
+        while (TryWait())
+        {
+            drained++;
+        }
+
+        return drained;
+    }
+
+    /// <summary>The current count (diagnostics only: it may change at once).</summary>
+    internal int Value
+    {
+        get
+        {
+            int value;
+            return LibC.SemGetValue(_handle, &value) == 0 ? value : -1;
+        }
+    }
+
+    /// <summary>The file glibc keeps a named semaphore in.</summary>
+    internal static string ResourceFile(string osName) => Protocol.ResourceNames.SemaphoreFile(osName);
+
+    private static bool IsFailure(nint sem) => sem == 0 || sem == -1; // SEM_FAILED is 0 in glibc, -1 elsewhere
+
+    public void Dispose() => _handle.Dispose();
+}

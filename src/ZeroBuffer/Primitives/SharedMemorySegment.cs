@@ -1,0 +1,133 @@
+using ZeroBuffer.Interop;
+
+namespace ZeroBuffer.Primitives;
+
+/// <summary>
+/// A POSIX shared-memory object mapped read-write into this process. The file descriptor is
+/// closed right after mapping; the mapping keeps the object alive until <see cref="Dispose"/>.
+/// </summary>
+internal sealed unsafe class SharedMemorySegment : IDisposable
+{
+    private nint _address;
+
+    private SharedMemorySegment(string osName, nint address, long length)
+    {
+        OsName = osName;
+        _address = address;
+        Length = length;
+    }
+
+    /// <summary>The <c>shm_open</c> name, e.g. <c>/cam0</c>.</summary>
+    internal string OsName { get; }
+
+    /// <summary>Mapped length in bytes.</summary>
+    internal long Length { get; }
+
+    /// <summary>Start of the mapping.</summary>
+    internal byte* Pointer => (byte*)_address;
+
+    /// <summary>
+    /// Creates the object exclusively (EEXIST → null), reserves <paramref name="length"/> bytes of
+    /// memory for it and maps it. The memory is reserved with <c>posix_fallocate</c>: on tmpfs a
+    /// plain <c>ftruncate</c> succeeds beyond the size of <c>/dev/shm</c> and the first write past
+    /// it kills the process with SIGBUS; reserving turns that into ENOSPC here.
+    /// </summary>
+    internal static SharedMemorySegment? CreateExclusive(string osName, long length, string bufferName)
+    {
+        int fd = LibC.ShmOpen(osName, LibC.O_CREAT | LibC.O_EXCL | LibC.O_RDWR | LibC.O_CLOEXEC, FileModes.Shared);
+        if (fd < 0)
+        {
+            int errno = Errno.Last;
+            if (errno == Errno.EEXIST)
+            {
+                return null;
+            }
+
+            throw new SystemCallException(bufferName, $"shm_open(\"{osName}\", O_CREAT|O_EXCL)", errno);
+        }
+
+        try
+        {
+            // Mode 0666 whatever the umask, so a writer running as another user can connect.
+            _ = LibC.FChmod(fd, FileModes.Shared);
+            if (LibC.FTruncate(fd, length) != 0)
+            {
+                throw new SystemCallException(bufferName, $"ftruncate(\"{osName}\", {length})", Errno.Last);
+            }
+
+            int reserve = LibC.PosixFallocate(fd, 0, length);
+            if (reserve != 0 && reserve != Errno.EINVAL)
+            {
+                throw new SystemCallException(bufferName, $"posix_fallocate(\"{osName}\", {length})", reserve);
+            }
+
+            return new SharedMemorySegment(osName, Map(fd, length, osName, bufferName), length);
+        }
+        catch
+        {
+            _ = LibC.ShmUnlink(osName);
+            throw;
+        }
+        finally
+        {
+            _ = LibC.Close(fd);
+        }
+    }
+
+    /// <summary>Opens and maps an existing object; null when it does not exist.</summary>
+    internal static SharedMemorySegment? OpenExisting(string osName, string bufferName)
+    {
+        int fd = LibC.ShmOpen(osName, LibC.O_RDWR | LibC.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            int errno = Errno.Last;
+            if (errno == Errno.ENOENT)
+            {
+                return null;
+            }
+
+            throw new SystemCallException(bufferName, $"shm_open(\"{osName}\")", errno);
+        }
+
+        try
+        {
+            long length = LibC.LSeek(fd, 0, LibC.SEEK_END);
+            if (length < 0)
+            {
+                throw new SystemCallException(bufferName, $"lseek(\"{osName}\")", Errno.Last);
+            }
+
+            // An object of length 0 is one whose creator has not sized it yet (or died doing so).
+            return length == 0
+                ? new SharedMemorySegment(osName, 0, 0)
+                : new SharedMemorySegment(osName, Map(fd, length, osName, bufferName), length);
+        }
+        finally
+        {
+            _ = LibC.Close(fd);
+        }
+    }
+
+    /// <summary>Removes the name; mappings stay valid until unmapped. False when it did not exist.</summary>
+    internal static bool Unlink(string osName) => LibC.ShmUnlink(osName) == 0;
+
+    private static nint Map(int fd, long length, string osName, string bufferName)
+    {
+        nint address = LibC.MMap(0, (nuint)length, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED, fd, 0);
+        if (address == -1)
+        {
+            throw new SystemCallException(bufferName, $"mmap(\"{osName}\", {length})", Errno.Last);
+        }
+
+        return address;
+    }
+
+    public void Dispose()
+    {
+        nint address = Interlocked.Exchange(ref _address, 0);
+        if (address != 0)
+        {
+            _ = LibC.MUnmap(address, (nuint)Length);
+        }
+    }
+}

@@ -1,0 +1,512 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using ZeroBuffer.Interop;
+using ZeroBuffer.Primitives;
+using ZeroBuffer.Protocol;
+
+namespace ZeroBuffer;
+
+/// <summary>
+/// The sending side of a buffer: connects to a buffer a reader created, writes its metadata
+/// once, and writes frames, by copy (<see cref="WriteFrame(ReadOnlySpan{byte})"/>) or zero-copy
+/// (<see cref="GetFrameBuffer(int)"/> then <see cref="CommitFrame"/>). One writer per buffer at a time.
+/// </summary>
+/// <remarks>
+/// <para>Not thread-safe: use from one thread at a time.</para>
+/// <para>Nothing becomes visible to the reader before a commit, so a writer that dies mid-frame
+/// leaves no partial frame. A reader that dies is reported by <see cref="ReaderDeadException"/>
+/// within about a second when waiting for space, and at the latest ~100 ms after its death otherwise.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// using var writer = new Writer("cam0") { WriteTimeout = TimeSpan.FromSeconds(2) };
+/// writer.SetMetadata(formatDescription);
+/// Span&lt;byte&gt; target = writer.GetFrameBuffer(frameSize);
+/// camera.CaptureInto(target);
+/// writer.CommitFrame();
+/// </code>
+/// </example>
+public sealed unsafe class Writer : IDisposable
+{
+    private static readonly long LivenessCheckInterval = Stopwatch.Frequency / 10; // 100 ms
+
+    private readonly ILogger _logger;
+    private readonly SharedMemorySegment _segment;
+    private readonly NamedSemaphore _dataAvailable;
+    private readonly NamedSemaphore _spaceAvailable;
+    private readonly Oieb* _oieb;
+    private readonly byte* _metadata;
+    private readonly long _metadataBlockSize;
+    private readonly byte* _ring;
+    private readonly long _ringSize;
+
+    // Writer-owned state, mirrored into the OIEB at each commit.
+    private long _writePosition;
+    private ulong _writtenCount;
+    private ulong _nextSequence = ZeroBufferLayout.FirstSequence;
+    private ulong _framesWritten;
+
+    // The frame between GetFrameBuffer and CommitFrame (Length < 0: none).
+    private WritePlan _pendingPlan;
+    private int _pendingLength = -1;
+    private int _pendingMetadataLength = -1;
+    private bool _metadataWritten;
+
+    private long _nextLivenessCheck;
+    private TimeSpan _writeTimeout = TimeSpan.FromSeconds(5);
+    private bool _disposed;
+
+    /// <summary>Connects to the buffer <paramref name="name"/>.</summary>
+    /// <exception cref="ArgumentException">Invalid name.</exception>
+    /// <exception cref="BufferNotFoundException">No such buffer (or it is still being created).</exception>
+    /// <exception cref="ProtocolMismatchException">The control block is not protocol 1.x.</exception>
+    /// <exception cref="BufferCorruptedException">The control block's sizes or positions are impossible.</exception>
+    /// <exception cref="ReaderDeadException">The buffer's reader is gone.</exception>
+    /// <exception cref="WriterAlreadyConnectedException">A live writer is connected.</exception>
+    public Writer(string name, ILogger? logger = null)
+    {
+        Platform.EnsureSupported();
+        ResourceNames.Validate(name);
+        _logger = logger ?? NullLogger.Instance;
+        Name = name;
+
+        SharedMemorySegment? segment = null;
+        NamedSemaphore? dataAvailable = null;
+        NamedSemaphore? spaceAvailable = null;
+        bool claimed = false;
+        try
+        {
+            segment = SharedMemorySegment.OpenExisting(ResourceNames.Segment(name), name)
+                      ?? throw new BufferNotFoundException(name, $"Buffer '{name}' not found: no reader has created it.");
+            _oieb = (Oieb*)segment.Pointer;
+            (_metadataBlockSize, _ringSize) = ValidateControlBlock(segment, name);
+            _metadata = segment.Pointer + ZeroBufferLayout.MetadataBlockOffset;
+            _ring = segment.Pointer + ZeroBufferLayout.PayloadOffset(_metadataBlockSize);
+
+            dataAvailable = NamedSemaphore.OpenExisting(ResourceNames.DataAvailableSemaphore(name), name)
+                            ?? throw new BufferNotFoundException(name, $"Buffer '{name}' not found: its semaphore '{ResourceNames.DataAvailableSemaphore(name)}' is missing.");
+            spaceAvailable = NamedSemaphore.OpenExisting(ResourceNames.SpaceAvailableSemaphore(name), name)
+                             ?? throw new BufferNotFoundException(name, $"Buffer '{name}' not found: its semaphore '{ResourceNames.SpaceAvailableSemaphore(name)}' is missing.");
+
+            ulong readerPid = Volatile.Read(ref _oieb->ReaderPid);
+            if (!ProcessLiveness.IsAlive(readerPid))
+            {
+                throw new ReaderDeadException(name, readerPid == 0
+                    ? $"Buffer '{name}' has no reader (reader PID 0)."
+                    : $"The reader of buffer '{name}' (PID {readerPid}) is not alive.");
+            }
+
+            ClaimWriterPid(name);
+            claimed = true;
+
+            // Take over where the previous writer (if any) stopped.
+            _writePosition = (long)Volatile.Read(ref _oieb->PayloadWritePos);
+            _writtenCount = Volatile.Read(ref _oieb->PayloadWrittenCount);
+            _metadataWritten = Volatile.Read(ref _oieb->MetadataWrittenBytes) != 0;
+            _segment = segment;
+            _dataAvailable = dataAvailable;
+            _spaceAvailable = spaceAvailable;
+            LocalWriterConnections.Connected(name);
+            Log.WriterConnected(_logger, name, (ulong)_ringSize, readerPid);
+        }
+        catch
+        {
+            if (claimed)
+            {
+                // Only ever clear our own claim: a failed connect never touches another writer's PID.
+                Interlocked.CompareExchange(ref _oieb->WriterPid, 0UL, ProcessLiveness.Self);
+            }
+
+            spaceAvailable?.Dispose();
+            dataAvailable?.Dispose();
+            segment?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The buffer name.</summary>
+    public string Name { get; }
+
+    /// <summary>
+    /// How long <see cref="WriteFrame(ReadOnlySpan{byte})"/> and <see cref="GetFrameBuffer(int)"/> wait for
+    /// ring space before <see cref="BufferFullException"/> (default 5 s; <see cref="Timeout.InfiniteTimeSpan"/> allowed).
+    /// </summary>
+    public TimeSpan WriteTimeout
+    {
+        get => _writeTimeout;
+        set
+        {
+            if (value <= TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"WriteTimeout must be positive or infinite (got {value}).");
+            }
+
+            _writeTimeout = value;
+        }
+    }
+
+    /// <summary>Metadata block size M of the connected buffer.</summary>
+    public long MetadataBlockSize => _metadataBlockSize;
+
+    /// <summary>Ring size P of the connected buffer.</summary>
+    public long RingSize => _ringSize;
+
+    /// <summary>Frames committed by this writer.</summary>
+    public ulong FramesWritten => _framesWritten;
+
+    /// <summary>The sequence number the next frame gets.</summary>
+    public ulong NextSequence => _nextSequence;
+
+    /// <summary>Largest frame that always fits, wherever the write position is: <c>P / 2 − 16</c>.</summary>
+    public int MaxFrameSizeAnywhere => (int)Math.Min(int.MaxValue, _ringSize / 2 - ZeroBufferLayout.FrameHeaderSize);
+
+    /// <summary>Whether the reader is alive.</summary>
+    public bool IsReaderConnected()
+    {
+        ThrowIfDisposed();
+        return ProcessLiveness.IsAlive(Volatile.Read(ref _oieb->ReaderPid));
+    }
+
+    /// <summary>A snapshot of the control block.</summary>
+    public BufferStatus GetStatus()
+    {
+        ThrowIfDisposed();
+        return OiebSnapshot.Read(_oieb, Name);
+    }
+
+    /// <summary>Writes the buffer's metadata (once per buffer).</summary>
+    /// <exception cref="MetadataAlreadyWrittenException">This buffer already has metadata.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">8 + length exceeds the metadata block.</exception>
+    public void SetMetadata(ReadOnlySpan<byte> metadata)
+    {
+        Span<byte> target = GetMetadataBuffer(metadata.Length);
+        metadata.CopyTo(target);
+        CommitMetadata();
+    }
+
+    /// <summary>Zero-copy metadata: returns the space for <paramref name="size"/> bytes; <see cref="CommitMetadata"/> publishes it.</summary>
+    /// <inheritdoc cref="SetMetadata" path="/exception"/>
+    public Span<byte> GetMetadataBuffer(int size)
+    {
+        ThrowIfDisposed();
+        if (_pendingMetadataLength >= 0)
+        {
+            throw new InvalidOperationException($"Metadata of buffer '{Name}' is already acquired; call CommitMetadata first.");
+        }
+
+        if (_metadataWritten || Volatile.Read(ref _oieb->MetadataWrittenBytes) != 0)
+        {
+            _metadataWritten = true;
+            throw new MetadataAlreadyWrittenException(Name, $"Metadata of buffer '{Name}' was already written; it is written once per buffer.");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(size);
+        if (ZeroBufferLayout.MetadataPrefixSize + (long)size > _metadataBlockSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(size), size,
+                $"Metadata of {size} bytes does not fit buffer '{Name}': 8 + {size} > metadata block of {_metadataBlockSize} bytes (at most {Math.Max(0, _metadataBlockSize - ZeroBufferLayout.MetadataPrefixSize)}).");
+        }
+
+        _pendingMetadataLength = size;
+        return new Span<byte>(_metadata + ZeroBufferLayout.MetadataPrefixSize, size);
+    }
+
+    /// <summary>Publishes the metadata acquired with <see cref="GetMetadataBuffer"/>.</summary>
+    public void CommitMetadata()
+    {
+        ThrowIfDisposed();
+        if (_pendingMetadataLength < 0)
+        {
+            throw new InvalidOperationException($"No metadata of buffer '{Name}' to commit; call GetMetadataBuffer first.");
+        }
+
+        ulong written = ZeroBufferLayout.MetadataPrefixSize + (ulong)_pendingMetadataLength;
+        *(ulong*)_metadata = (ulong)_pendingMetadataLength;
+        Volatile.Write(ref _oieb->MetadataFreeBytes, (ulong)_metadataBlockSize - written);
+        Volatile.Write(ref _oieb->MetadataWrittenBytes, written); // release: prefix and content first
+        _pendingMetadataLength = -1;
+        _metadataWritten = true;
+    }
+
+    /// <summary>Copies <paramref name="data"/> into the ring as one frame, waiting up to <see cref="WriteTimeout"/> for space.</summary>
+    /// <exception cref="InvalidFrameSizeException"><paramref name="data"/> is empty.</exception>
+    /// <exception cref="FrameTooLargeException">The frame can never fit in this ring.</exception>
+    /// <exception cref="BufferFullException">No space within <see cref="WriteTimeout"/> while the reader is alive.</exception>
+    /// <exception cref="ReaderDeadException">The reader is gone.</exception>
+    public void WriteFrame(ReadOnlySpan<byte> data) => WriteFrame(data, CancellationToken.None);
+
+    /// <inheritdoc cref="WriteFrame(ReadOnlySpan{byte})"/>
+    public void WriteFrame(ReadOnlySpan<byte> data, CancellationToken cancellationToken)
+    {
+        if (!TryAcquire(data.Length, _writeTimeout, cancellationToken))
+        {
+            throw Full(data.Length);
+        }
+
+        data.CopyTo(new Span<byte>(_ring + _pendingPlan.FramePosition + ZeroBufferLayout.FrameHeaderSize, data.Length));
+        CommitFrame();
+    }
+
+    /// <summary>Like <see cref="WriteFrame(ReadOnlySpan{byte})"/>, but returns false instead of throwing when the ring stays full for <paramref name="timeout"/>.</summary>
+    public bool TryWriteFrame(ReadOnlySpan<byte> data, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        if (!TryAcquire(data.Length, timeout, cancellationToken))
+        {
+            return false;
+        }
+
+        data.CopyTo(new Span<byte>(_ring + _pendingPlan.FramePosition + ZeroBufferLayout.FrameHeaderSize, data.Length));
+        CommitFrame();
+        return true;
+    }
+
+    /// <summary>
+    /// Zero-copy write: waits (up to <see cref="WriteTimeout"/>) for space and returns the ring
+    /// bytes of the next frame. Fill them, then <see cref="CommitFrame"/> (or <see cref="AbortFrame"/>).
+    /// </summary>
+    /// <inheritdoc cref="WriteFrame(ReadOnlySpan{byte})" path="/exception"/>
+    public Span<byte> GetFrameBuffer(int size) => GetFrameBuffer(size, out _);
+
+    /// <summary>Zero-copy write; <paramref name="sequence"/> is the number the frame will carry.</summary>
+    /// <inheritdoc cref="WriteFrame(ReadOnlySpan{byte})" path="/exception"/>
+    public Span<byte> GetFrameBuffer(int size, out ulong sequence)
+    {
+        if (!TryAcquire(size, _writeTimeout, CancellationToken.None))
+        {
+            throw Full(size);
+        }
+
+        sequence = _nextSequence;
+        return new Span<byte>(_ring + _pendingPlan.FramePosition + ZeroBufferLayout.FrameHeaderSize, size);
+    }
+
+    /// <summary>Publishes the frame acquired with <see cref="GetFrameBuffer(int)"/>: header, counters, then one wake-up.</summary>
+    /// <exception cref="InvalidOperationException">No frame is acquired.</exception>
+    public void CommitFrame()
+    {
+        ThrowIfDisposed();
+        if (_pendingLength < 0)
+        {
+            throw new InvalidOperationException($"No frame of buffer '{Name}' to commit; call GetFrameBuffer first.");
+        }
+
+        WritePlan plan = _pendingPlan;
+        long total = ZeroBufferLayout.FrameHeaderSize + (long)_pendingLength;
+        ulong written = _writtenCount;
+        if (plan.WritesMarker)
+        {
+            FrameHeader.WriteWrapMarker(_ring + _writePosition);
+            written++;
+        }
+
+        FrameHeader.Write(_ring + plan.FramePosition, (ulong)_pendingLength, _nextSequence);
+        written++;
+        long next = plan.FramePosition + total;
+        _writePosition = next == _ringSize ? 0 : next;
+        _writtenCount = written;
+
+        // Space first: a writer killed mid-commit can only leak capacity, never over-credit it.
+        Interlocked.Add(ref *(long*)&_oieb->PayloadFreeBytes, -plan.Required);
+        Volatile.Write(ref _oieb->PayloadWritePos, (ulong)_writePosition);
+        Volatile.Write(ref _oieb->PayloadWrittenCount, written); // release: header and data first; pairs with the reader's acquire
+        _dataAvailable.Post();
+
+        _nextSequence++;
+        _framesWritten++;
+        _pendingLength = -1;
+    }
+
+    /// <summary>Drops the acquired frame: nothing was published, the next frame reuses the space and sequence number.</summary>
+    public void AbortFrame()
+    {
+        ThrowIfDisposed();
+        _pendingLength = -1;
+    }
+
+    /// <summary>Validates the frame, plans its place, and waits for its space. False on timeout.</summary>
+    private bool TryAcquire(int size, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        if (_pendingLength >= 0)
+        {
+            throw new InvalidOperationException($"A frame of buffer '{Name}' is already acquired; call CommitFrame or AbortFrame first.");
+        }
+
+        if (size <= 0)
+        {
+            throw new InvalidFrameSizeException(Name, $"Frame size {size} is invalid for buffer '{Name}': frames must have at least 1 byte (length 0 is the wrap marker).");
+        }
+
+        long total = ZeroBufferLayout.FrameHeaderSize + (long)size;
+        if (total > _ringSize)
+        {
+            throw new FrameTooLargeException(Name, $"Frame of {size} bytes can never fit buffer '{Name}': 16 + {size} > ring of {_ringSize} bytes.");
+        }
+
+        if (!WritePlan.TryCreate(_ringSize, _writePosition, total, out WritePlan plan))
+        {
+            throw new FrameTooLargeException(Name,
+                $"Frame of {size} bytes cannot be placed in buffer '{Name}' at write position {_writePosition}: it does not fit before the end of the " +
+                $"{_ringSize}-byte ring, and wrapping would need {_ringSize - _writePosition} + {total} bytes, more than the ring. " +
+                $"Frames of up to {MaxFrameSizeAnywhere} bytes (16 + length <= ring / 2) always fit; size the ring at least twice the largest frame.");
+        }
+
+        EnsureReaderAlive(force: false);
+        if (!WaitForSpace(plan.Required, Deadline.After(timeout), cancellationToken))
+        {
+            return false;
+        }
+
+        _pendingPlan = plan;
+        _pendingLength = size;
+        return true;
+    }
+
+    /// <summary>
+    /// Waits until <c>payload_free_bytes &gt;= required</c>, in liveness slices. Stale sem-r
+    /// tokens are drained before each re-check so their count stays bounded (protocol-v1 §6).
+    /// </summary>
+    private bool WaitForSpace(long required, Deadline deadline, CancellationToken cancellationToken)
+    {
+        ref long free = ref *(long*)&_oieb->PayloadFreeBytes;
+        if (Volatile.Read(ref free) >= required)
+        {
+            return true;
+        }
+
+        CancellationTokenRegistration wakeOnCancel = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static s => ((NamedSemaphore)s!).Post(), _spaceAvailable)
+            : default;
+        try
+        {
+            while (true)
+            {
+                _spaceAvailable.Drain();
+                if (Volatile.Read(ref free) >= required)
+                {
+                    return true;
+                }
+
+                cancellationToken.ThrowIfCancellationRequested();
+                EnsureReaderAlive(force: true);
+                if (deadline.HasExpired)
+                {
+                    return false;
+                }
+
+                if (_spaceAvailable.Wait(deadline.NextSliceMilliseconds()) && Volatile.Read(ref free) >= required)
+                {
+                    return true;
+                }
+            }
+        }
+        finally
+        {
+            wakeOnCancel.Dispose();
+        }
+    }
+
+    /// <summary>Throws <see cref="ReaderDeadException"/> when the reader is gone. Checks the PID every call, liveness at most every 100 ms unless forced.</summary>
+    private void EnsureReaderAlive(bool force)
+    {
+        ulong pid = Volatile.Read(ref _oieb->ReaderPid);
+        if (pid != 0)
+        {
+            long now = Stopwatch.GetTimestamp();
+            if (!force && now < _nextLivenessCheck)
+            {
+                return;
+            }
+
+            _nextLivenessCheck = now + LivenessCheckInterval;
+            if (ProcessLiveness.IsAlive(pid))
+            {
+                return;
+            }
+        }
+
+        Log.ReaderGone(_logger, Name, pid);
+        throw new ReaderDeadException(Name, pid == 0
+            ? $"The reader of buffer '{Name}' has closed the buffer."
+            : $"The reader of buffer '{Name}' (PID {pid}) died.");
+    }
+
+    private BufferFullException Full(int size)
+    {
+        ulong free = Volatile.Read(ref _oieb->PayloadFreeBytes);
+        string message = $"Buffer '{Name}' stayed full for {_writeTimeout.TotalMilliseconds:0} ms: a frame of {size} bytes needs {16 + (long)size}+ bytes, {free} of {_ringSize} are free.";
+        Log.ReportedError(_logger, Name, message);
+        return new BufferFullException(Name, message);
+    }
+
+    private void ClaimWriterPid(string name)
+    {
+        ref ulong writerPid = ref _oieb->WriterPid;
+        ulong expected = 0;
+        while (true)
+        {
+            ulong found = Interlocked.CompareExchange(ref writerPid, ProcessLiveness.Self, expected);
+            if (found == expected)
+            {
+                return;
+            }
+
+            if (ProcessLiveness.IsAlive(found))
+            {
+                throw new WriterAlreadyConnectedException(name, $"Buffer '{name}' already has a live writer (PID {found}).");
+            }
+
+            expected = found; // a dead writer's PID may be replaced, atomically
+        }
+    }
+
+    private static (long MetadataBlockSize, long RingSize) ValidateControlBlock(SharedMemorySegment segment, string name)
+    {
+        Oieb* oieb = (Oieb*)segment.Pointer;
+        if (segment.Length < ZeroBufferLayout.OiebSize || Volatile.Read(ref oieb->OiebSize) == 0)
+        {
+            throw new BufferNotFoundException(name, $"Buffer '{name}' is not initialised yet (its reader is still creating it, or died doing so).");
+        }
+
+        uint oiebSize = oieb->OiebSize;
+        if (oiebSize != ZeroBufferLayout.OiebSize || oieb->VersionMajor != ZeroBufferLayout.VersionMajor)
+        {
+            throw new ProtocolMismatchException(name,
+                $"Buffer '{name}' speaks an incompatible protocol: OIEB size {oiebSize} (expected {ZeroBufferLayout.OiebSize}), " +
+                $"version {oieb->VersionMajor}.{oieb->VersionMinor}.{oieb->VersionPatch} (expected major {ZeroBufferLayout.VersionMajor}).");
+        }
+
+        ulong metadataSize = oieb->MetadataSize;
+        ulong ringSize = oieb->PayloadSize;
+        ulong available = (ulong)segment.Length - ZeroBufferLayout.OiebSize;
+        if (ringSize <= ZeroBufferLayout.FrameHeaderSize || metadataSize > available || ringSize > available - metadataSize
+            || oieb->PayloadWritePos > ringSize || oieb->PayloadReadPos > ringSize || oieb->PayloadFreeBytes > ringSize)
+        {
+            throw new BufferCorruptedException(name,
+                $"Buffer '{name}' has an impossible control block: metadata size {metadataSize}, payload size {ringSize}, " +
+                $"segment length {segment.Length}, write position {oieb->PayloadWritePos}, read position {oieb->PayloadReadPos}, free bytes {oieb->PayloadFreeBytes}.");
+        }
+
+        return ((long)metadataSize, (long)ringSize);
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>Disconnects: clears the writer PID (the reader notices within its next liveness slice) and closes handles. Never removes the buffer.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _pendingLength = -1;
+        Interlocked.CompareExchange(ref _oieb->WriterPid, 0UL, ProcessLiveness.Self);
+        _dataAvailable.Dispose();
+        _spaceAvailable.Dispose();
+        _segment.Dispose();
+        Log.WriterDisconnected(_logger, Name, _framesWritten);
+    }
+}

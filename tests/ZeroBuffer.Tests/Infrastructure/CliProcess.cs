@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Threading.Channels;
+
+namespace ZeroBuffer.Tests.Infrastructure;
+
+/// <summary>
+/// The project's own CLI (<c>zerobuffer</c>) running as a second OS process: the peer of every
+/// cross-process test. Standard output is collected line by line, so a test waits for a line
+/// (with a deadline) instead of sleeping; <see cref="KillAsync"/> is SIGKILL.
+/// </summary>
+internal sealed class CliProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly Channel<string> _lines = Channel.CreateUnbounded<string>();
+    private readonly List<string> _all = [];
+    private readonly List<string> _errors = [];
+    private readonly TaskCompletionSource _stdoutClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private CliProcess(Process process) => _process = process;
+
+    /// <summary>Default deadline for waiting on a line or an exit.</summary>
+    internal static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>Starts <c>zerobuffer &lt;args&gt;</c> from the test output folder.</summary>
+    internal static CliProcess Start(params string[] args)
+    {
+        string cli = Path.Combine(AppContext.BaseDirectory, "ZeroBuffer.Cli.dll");
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(cli);
+        foreach (string a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var cliProcess = new CliProcess(process);
+        process.OutputDataReceived += (_, e) => cliProcess.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => cliProcess.OnError(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return cliProcess;
+    }
+
+    /// <summary>The OS process id.</summary>
+    internal int Pid => _process.Id;
+
+    internal bool HasExited => _process.HasExited;
+
+    /// <summary>Everything printed on stdout so far.</summary>
+    internal IReadOnlyList<string> Output
+    {
+        get
+        {
+            lock (_all)
+            {
+                return [.. _all];
+            }
+        }
+    }
+
+    /// <summary>Everything printed on stderr so far.</summary>
+    internal string ErrorOutput
+    {
+        get
+        {
+            lock (_errors)
+            {
+                return string.Join('\n', _errors);
+            }
+        }
+    }
+
+    /// <summary>The process's standard input (e.g. to feed frames, or close it to end a holding command).</summary>
+    internal StreamWriter Input => _process.StandardInput;
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            _lines.Writer.TryComplete();
+            _stdoutClosed.TrySetResult();
+            return;
+        }
+
+        lock (_all)
+        {
+            _all.Add(line);
+        }
+
+        _lines.Writer.TryWrite(line);
+    }
+
+    private void OnError(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_errors)
+            {
+                _errors.Add(line);
+            }
+        }
+    }
+
+    /// <summary>Waits for the next stdout line matching <paramref name="match"/> (earlier lines are consumed).</summary>
+    internal async Task<string> WaitForLineAsync(Func<string, bool> match, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        try
+        {
+            await foreach (string line in _lines.Reader.ReadAllAsync(cts.Token))
+            {
+                if (match(line))
+                {
+                    return line;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"No matching line from the CLI within {timeout ?? DefaultTimeout}. Output:\n{string.Join('\n', Output)}\nStderr:\n{ErrorOutput}");
+        }
+
+        throw new InvalidOperationException($"The CLI closed its output without a matching line (exit code {(_process.HasExited ? _process.ExitCode : -1)}). Output:\n{string.Join('\n', Output)}\nStderr:\n{ErrorOutput}");
+    }
+
+    /// <summary>Waits for the next JSON line whose <c>event</c> property is <paramref name="eventName"/>.</summary>
+    internal async Task<JsonElement> WaitForEventAsync(string eventName, TimeSpan? timeout = null)
+    {
+        string line = await WaitForLineAsync(l => TryGetEvent(l, out string? e) && e == eventName, timeout);
+        return JsonDocument.Parse(line).RootElement.Clone();
+    }
+
+    /// <summary>Every JSON event of the given kind printed so far.</summary>
+    internal IReadOnlyList<JsonElement> Events(string eventName) =>
+        [.. Output.Where(l => TryGetEvent(l, out string? e) && e == eventName).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
+
+    private static bool TryGetEvent(string line, out string? eventName)
+    {
+        eventName = null;
+        if (!line.StartsWith('{'))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            if (doc.RootElement.TryGetProperty("event", out JsonElement e))
+            {
+                eventName = e.GetString();
+                return true;
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return false;
+    }
+
+    /// <summary>Waits for the process to exit; returns its exit code.</summary>
+    internal async Task<int> WaitForExitAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            await _stdoutClosed.Task.WaitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The CLI did not exit within {timeout ?? DefaultTimeout}. Output:\n{string.Join('\n', Output)}\nStderr:\n{ErrorOutput}");
+        }
+
+        return _process.ExitCode;
+    }
+
+    /// <summary>SIGKILL (no cleanup runs in the process), then waits until it is gone.</summary>
+    internal async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: false); // SIGKILL on Unix
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+                await _process.WaitForExitAsync();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _process.Dispose();
+    }
+}
