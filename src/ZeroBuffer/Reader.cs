@@ -43,6 +43,7 @@ public sealed unsafe class Reader : IDisposable
     private readonly long _metadataBlockSize;
     private readonly ReleaseQueue _releases = new();
     private readonly Lock _memoryGate = new(); // held while touching shared memory from Release; Dispose takes it to unmap
+    private readonly UsageGate _readGate = new(); // a read in progress; Dispose waits for it to leave before unmapping
 
     // Reader-thread state (mirrors of the OIEB fields only the reader writes).
     private long _readPosition;
@@ -145,8 +146,12 @@ public sealed unsafe class Reader : IDisposable
     /// <inheritdoc cref="ReadFrame" path="/exception"/>
     public bool TryReadFrame(TimeSpan timeout, out Frame frame, CancellationToken cancellationToken = default)
     {
-        ThrowIfDisposed();
         Deadline deadline = Deadline.After(timeout);
+        if (!_readGate.TryEnter())
+        {
+            throw new ObjectDisposedException(nameof(Reader), $"The reader of buffer '{Name}' was disposed.");
+        }
+
         CancellationTokenRegistration wakeOnCancel = cancellationToken.CanBeCanceled
             ? cancellationToken.UnsafeRegister(static s => ((NamedSemaphore)s!).Post(), _resources.DataAvailable)
             : default;
@@ -155,7 +160,13 @@ public sealed unsafe class Reader : IDisposable
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (_resources.DataAvailable.Wait(deadline.NextSliceMilliseconds()))
+                bool token = _resources.DataAvailable.Wait(deadline.NextSliceMilliseconds());
+                if (_readGate.IsClosed)
+                {
+                    throw new ObjectDisposedException(nameof(Reader), $"The reader of buffer '{Name}' was disposed while reading.");
+                }
+
+                if (token)
                 {
                     // A token is trusted only when a frame is really there (extra tokens are harmless).
                     if (TryTakeFrame(tokenHeld: true, out frame))
@@ -191,6 +202,7 @@ public sealed unsafe class Reader : IDisposable
         finally
         {
             wakeOnCancel.Dispose();
+            _readGate.Exit();
         }
     }
 
@@ -390,6 +402,12 @@ public sealed unsafe class Reader : IDisposable
     /// <summary>Removes the buffer: marks the reader gone, unlinks every resource, releases the lock. Held frames become invalid.</summary>
     public void Dispose()
     {
+        // Wake a read blocked on another thread and let it leave before the memory goes.
+        if (!_readGate.Close(() => _resources.DataAvailable.Post()))
+        {
+            return;
+        }
+
         lock (_memoryGate)
         {
             if (_disposed)

@@ -53,6 +53,7 @@ public sealed unsafe class Writer : IDisposable
     private int _pendingMetadataLength = -1;
     private bool _metadataWritten;
 
+    private readonly UsageGate _writeGate = new(); // a write in progress; Dispose waits for it to leave before unmapping
     private long _nextLivenessCheck;
     private TimeSpan _writeTimeout = TimeSpan.FromSeconds(5);
     private bool _disposed;
@@ -285,12 +286,29 @@ public sealed unsafe class Writer : IDisposable
     /// <exception cref="InvalidOperationException">No frame is acquired.</exception>
     public void CommitFrame()
     {
-        ThrowIfDisposed();
         if (_pendingLength < 0)
         {
+            ThrowIfDisposed();
             throw new InvalidOperationException($"No frame of buffer '{Name}' to commit; call GetFrameBuffer first.");
         }
 
+        if (!_writeGate.TryEnter())
+        {
+            throw new ObjectDisposedException(nameof(Writer), $"The writer of buffer '{Name}' was disposed.");
+        }
+
+        try
+        {
+            CommitUnsynchronized();
+        }
+        finally
+        {
+            _writeGate.Exit();
+        }
+    }
+
+    private void CommitUnsynchronized()
+    {
         WritePlan plan = _pendingPlan;
         long total = ZeroBufferLayout.FrameHeaderSize + (long)_pendingLength;
         ulong written = _writtenCount;
@@ -353,9 +371,21 @@ public sealed unsafe class Writer : IDisposable
         }
 
         EnsureReaderAlive(force: false);
-        if (!WaitForSpace(plan.Required, Deadline.After(timeout), cancellationToken))
+        if (!_writeGate.TryEnter())
         {
-            return false;
+            throw new ObjectDisposedException(nameof(Writer), $"The writer of buffer '{Name}' was disposed.");
+        }
+
+        try
+        {
+            if (!WaitForSpace(plan.Required, Deadline.After(timeout), cancellationToken))
+            {
+                return false;
+            }
+        }
+        finally
+        {
+            _writeGate.Exit();
         }
 
         _pendingPlan = plan;
@@ -389,13 +419,22 @@ public sealed unsafe class Writer : IDisposable
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
-                EnsureReaderAlive(force: true);
+                if (_writeGate.IsClosed)
+                {
+                    throw new ObjectDisposedException(nameof(Writer), $"The writer of buffer '{Name}' was disposed while waiting for space.");
+                }
+
+                EnsureReaderAlive(force: false);
                 if (deadline.HasExpired)
                 {
                     return false;
                 }
 
-                if (_spaceAvailable.Wait(deadline.NextSliceMilliseconds()) && Volatile.Read(ref free) >= required)
+                if (!_spaceAvailable.Wait(deadline.NextSliceMilliseconds()))
+                {
+                    EnsureReaderAlive(force: true); // a quiet slice: look at the reader now
+                }
+                else if (Volatile.Read(ref free) >= required)
                 {
                     return true;
                 }
@@ -496,7 +535,8 @@ public sealed unsafe class Writer : IDisposable
     /// <summary>Disconnects: clears the writer PID (the reader notices within its next liveness slice) and closes handles. Never removes the buffer.</summary>
     public void Dispose()
     {
-        if (_disposed)
+        // Wake a write blocked on another thread and let it leave before the memory goes.
+        if (!_writeGate.Close(() => _spaceAvailable.Post()))
         {
             return;
         }
