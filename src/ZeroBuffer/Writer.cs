@@ -30,6 +30,7 @@ namespace ZeroBuffer;
 public sealed unsafe class Writer : IDisposable
 {
     private static readonly long LivenessCheckInterval = Stopwatch.Frequency / 10; // 100 ms
+    private const ulong StaleTokenDrainInterval = (1 << 16) - 1; // drain sem-r every 65 536 frames
 
     private readonly ILogger _logger;
     private readonly SharedMemorySegment _segment;
@@ -333,6 +334,12 @@ public sealed unsafe class Writer : IDisposable
         _nextSequence++;
         _framesWritten++;
         _pendingLength = -1;
+        if ((_framesWritten & StaleTokenDrainInterval) == 0)
+        {
+            // The reader posts sem-r per release even when nobody waits; a writer that never has
+            // to wait would let the count climb towards SEM_VALUE_MAX. Keep it bounded.
+            _spaceAvailable.Drain();
+        }
     }
 
     /// <summary>Drops the acquired frame: nothing was published, the next frame reuses the space and sequence number.</summary>
@@ -400,7 +407,15 @@ public sealed unsafe class Writer : IDisposable
     private bool WaitForSpace(long required, Deadline deadline, CancellationToken cancellationToken)
     {
         ref long free = ref *(long*)&_oieb->PayloadFreeBytes;
-        if (Volatile.Read(ref free) >= required)
+        long available = Volatile.Read(ref free);
+        if ((ulong)available > (ulong)_ringSize)
+        {
+            // More free bytes than the ring holds: trusting it would overwrite unread frames.
+            throw new BufferCorruptedException(Name,
+                $"Buffer '{Name}' is corrupted: payload_free_bytes is {(ulong)available}, more than the {_ringSize}-byte ring.");
+        }
+
+        if (available >= required)
         {
             return true;
         }

@@ -16,10 +16,13 @@ internal sealed unsafe class NamedSemaphore : IDisposable
     /// <summary>The <c>sem_open</c> name, e.g. <c>/sem-w-cam0</c>.</summary>
     internal string OsName { get; }
 
-    /// <summary>Creates the semaphore exclusively with count 0; null on EEXIST.</summary>
-    internal static NamedSemaphore? CreateExclusive(string osName, string bufferName)
+    /// <summary>The largest count a glibc semaphore holds (SEM_VALUE_MAX).</summary>
+    internal const uint MaxValue = int.MaxValue;
+
+    /// <summary>Creates the semaphore exclusively (count 0 unless a test says otherwise); null on EEXIST.</summary>
+    internal static NamedSemaphore? CreateExclusive(string osName, string bufferName, uint initialValue = 0)
     {
-        nint sem = LibC.SemOpenCreate(osName, LibC.O_CREAT | LibC.O_EXCL, FileModes.Shared, 0);
+        nint sem = LibC.SemOpenCreate(osName, LibC.O_CREAT | LibC.O_EXCL, FileModes.Shared, initialValue);
         if (IsFailure(sem))
         {
             int errno = Errno.Last;
@@ -57,12 +60,19 @@ internal sealed unsafe class NamedSemaphore : IDisposable
     /// <summary>Removes the name; open handles stay usable. False when it did not exist.</summary>
     internal static bool Unlink(string osName) => LibC.SemUnlink(osName) == 0;
 
-    /// <summary>Adds one token.</summary>
+    /// <summary>
+    /// Adds one token. A semaphore already at <see cref="MaxValue"/> (EOVERFLOW) is left as it is:
+    /// with that many tokens no waiter can miss its wake-up, so nothing is lost.
+    /// </summary>
     internal void Post()
     {
         if (LibC.SemPost(_handle) != 0)
         {
-            throw new SystemCallException(null, $"sem_post(\"{OsName}\")", Errno.Last);
+            int errno = Errno.Last;
+            if (errno != Errno.EOVERFLOW)
+            {
+                throw new SystemCallException(null, $"sem_post(\"{OsName}\")", errno);
+            }
         }
     }
 
