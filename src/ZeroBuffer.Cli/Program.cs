@@ -1,1 +1,1 @@
-return 0;
+return ZeroBuffer.Cli.CliApp.Run(args);

@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+using ZeroBuffer.Cli.Commands;
+
+namespace ZeroBuffer.Cli;
+
+/// <summary>Builds the <c>zerobuffer</c> command tree and runs it with the exit-code contract.</summary>
+internal static class CliApp
+{
+    /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code.</summary>
+    internal static int Run(string[] args)
+    {
+        var global = new GlobalOptions();
+        var epilogues = new Dictionary<Command, string>();
+        RootCommand root = Build(global, epilogues);
+
+        foreach (HelpOption help in root.Options.OfType<HelpOption>())
+        {
+            help.Action = new HelpWithEpilogue((SynchronousCommandLineAction)help.Action!, epilogues);
+        }
+
+        ParseResult result = root.Parse(args);
+        if (result.Errors.Count > 0 && result.Action is not HelpWithEpilogue)
+        {
+            return ReportUsageErrors(result, global);
+        }
+
+        return result.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });
+    }
+
+    private static RootCommand Build(GlobalOptions global, Dictionary<Command, string> epilogues)
+    {
+        var root = new RootCommand(
+            "ZeroBuffer: zero-copy shared-memory IPC (protocol 1.0). Read, write and benchmark buffers from the command line.");
+        root.Options.Add(global.Json);
+        root.Options.Add(global.Verbose);
+
+        Add(root, epilogues, ReadCommand.Create(global));
+        Add(root, epilogues, WriteCommand.Create(global));
+        Add(root, epilogues, DemoCommand.Create(global));
+        Add(root, epilogues, DemoReaderCommand.Create(global));
+        Add(root, epilogues, DemoWriterCommand.Create(global));
+        epilogues[root] = ExitCodes.HelpSection(withTimeout: true, withVerification: true);
+        return root;
+    }
+
+    private static void Add(RootCommand root, Dictionary<Command, string> epilogues, (Command Command, string Epilogue) entry)
+    {
+        root.Subcommands.Add(entry.Command);
+        epilogues[entry.Command] = entry.Epilogue;
+    }
+
+    private static int ReportUsageErrors(ParseResult result, GlobalOptions global)
+    {
+        foreach (System.CommandLine.Parsing.ParseError error in result.Errors)
+        {
+            Output.ErrorLine($"error: {error.Message}");
+        }
+
+        string command = result.CommandResult.Command is RootCommand ? "zerobuffer" : $"zerobuffer {result.CommandResult.Command.Name}";
+        Output.ErrorLine($"Run '{command} --help' for usage.");
+        if (result.GetValue(global.Json))
+        {
+            using var output = new Output(json: true, verbose: false);
+            ErrorReporter.Emit(output, ErrorReporter.UsageKind, string.Join("; ", result.Errors.Select(e => e.Message)));
+        }
+
+        return ExitCodes.Usage;
+    }
+
+    /// <summary>The standard help, followed by the command's events and exit codes.</summary>
+    private sealed class HelpWithEpilogue(SynchronousCommandLineAction standard, Dictionary<Command, string> epilogues)
+        : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            int code = standard.Invoke(parseResult);
+            if (epilogues.TryGetValue(parseResult.CommandResult.Command, out string? epilogue))
+            {
+                TextWriter output = parseResult.InvocationConfiguration.Output;
+                output.WriteLine(epilogue.TrimEnd());
+                output.WriteLine();
+            }
+
+            return code;
+        }
+    }
+}

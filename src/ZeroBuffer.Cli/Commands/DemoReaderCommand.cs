@@ -1,0 +1,158 @@
+using System.CommandLine;
+using System.Diagnostics;
+using HdrHistogram;
+using ZeroBuffer.Cli.Demo;
+
+namespace ZeroBuffer.Cli.Commands;
+
+/// <summary>
+/// <c>zerobuffer demo-reader NAME</c> (hidden): the reading child of <c>demo</c>. Creates the
+/// buffer, verifies every frame (sequence continuity, stamp, checksum), records latency, and
+/// reports JSON lines to its parent. Stops at the EXIT frame, or when stdin closes (the parent
+/// left or asked it to stop); the buffer is removed either way.
+/// </summary>
+internal static class DemoReaderCommand
+{
+    private static readonly TimeSpan StopPoll = TimeSpan.FromMilliseconds(100);
+    private const int MaxReportedErrors = 10;
+
+    private const string Events = """
+        Child of 'zerobuffer demo'; JSON lines on stdout whatever the options:
+          {"event":"ready","name":"N","pid":1234}
+          {"event":"progress","frames":F,"bytes":B,"errors":E}   every 200 ms
+          {"event":"verify-error","sequence":s,"reason":"..."}    the first 10 failures
+          {"event":"summary","frames":F,"bytes":B,"errors":E,"finished":true,"seconds":S,
+           "latencyMicroseconds":{"p50":..,"p90":..,"p99":..,"p999":..,"max":..},   frames after the 64-frame warm-up
+           "allocatedBytes":A,"allocationFrames":N}   bytes the hot loop allocated over N frames after a 64-frame warm-up
+        Exit code 0 when the EXIT frame arrived and every frame verified, 4 otherwise.
+
+        """;
+
+    internal static (Command Command, string Epilogue) Create(GlobalOptions global)
+    {
+        var name = new Argument<string>("NAME") { Description = "Buffer name to create." };
+        var ringSize = new Option<long>("--ring-size") { Description = "Ring size in bytes.", DefaultValueFactory = _ => DemoCommand.DefaultRingSize }.AtLeast(64);
+        var command = new Command("demo-reader", "The reading child process of 'demo'.") { name, ringSize };
+        command.Hidden = true;
+        command.SetAction(parse => global.Run(parse, (output, stop) =>
+            Execute(output, stop, parse.GetRequiredValue(name), parse.GetValue(ringSize))));
+        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: true));
+    }
+
+    private static int Execute(Output output, Interruption stop, string name, long ringSize)
+    {
+        stop.CancelOnStdinClosed();
+        using var reader = new Reader(name, new BufferConfig(metadataSize: 0, payloadSize: ringSize));
+        using (Output.JsonEvent e = output.Event("ready"))
+        {
+            e.Writer.WriteString("name"u8, name);
+            e.Writer.WriteNumber("pid"u8, Environment.ProcessId);
+        }
+
+        var counters = new DemoCounters();
+        // Latency in nanoseconds, 3 significant digits, up to one hour.
+        var latency = new LongHistogram(3_600_000_000_000L, 3);
+        double nanosecondsPerTick = 1e9 / Stopwatch.Frequency;
+        bool finished = false;
+        long firstReceived = 0;
+        long lastReceived = 0;
+        ulong expected = 1;
+        long allocatedAfter;
+
+        using (new ProgressReporter(output, counters))
+        {
+            try
+            {
+                // Hot loop: no allocation on the success path (checked by the allocation figure in the summary).
+                while (!stop.IsRequested)
+                {
+                    Frame frame;
+                    try
+                    {
+                        if (!reader.TryReadFrame(StopPoll, out frame))
+                        {
+                            continue;
+                        }
+                    }
+                    catch (SequenceError ex)
+                    {
+                        // The library detected a gap or duplicate; the frame stays for the next read.
+                        counters.AddError();
+                        ReportError(output, counters, ex.Actual, $"sequence error: expected {ex.Expected}, got {ex.Actual}");
+                        expected = ex.Actual;
+                        continue;
+                    }
+
+                    long received = Stopwatch.GetTimestamp();
+                    using (frame)
+                    {
+                        ReadOnlySpan<byte> payload = frame.Span;
+                        if (FramePattern.IsExitFrame(payload))
+                        {
+                            finished = true;
+                            break;
+                        }
+
+                        firstReceived = firstReceived == 0 ? received : firstReceived;
+                        lastReceived = received;
+                        DemoFrame.Verdict verdict = DemoFrame.Verify(payload, frame.Sequence, out long sent);
+                        if (verdict != DemoFrame.Verdict.Ok || frame.Sequence != expected)
+                        {
+                            counters.AddError();
+                            ReportError(output, counters, frame.Sequence,
+                                frame.Sequence != expected ? $"expected sequence {expected}" : verdict.ToString());
+                        }
+                        else if (counters.Frames >= DemoCounters.WarmUpFrames)
+                        {
+                            // Steady state only: the first frames pay for JIT tier-up and first-touch page faults.
+                            latency.RecordValue(Math.Max(0, (long)((received - sent) * nanosecondsPerTick)));
+                        }
+
+                        expected = frame.Sequence + 1;
+                        counters.AddFrame(payload.Length);
+                        counters.MarkWarmUp();
+                    }
+                }
+            }
+            finally
+            {
+                allocatedAfter = GC.GetAllocatedBytesForCurrentThread();
+            }
+        }
+
+        stop.Token.ThrowIfCancellationRequested();
+        using (Output.JsonEvent e = output.Event("summary"))
+        {
+            e.Writer.WriteNumber("frames"u8, counters.Frames);
+            e.Writer.WriteNumber("bytes"u8, counters.Bytes);
+            e.Writer.WriteNumber("errors"u8, counters.Errors);
+            e.Writer.WriteBoolean("finished"u8, finished);
+            e.Writer.WriteNumber("seconds"u8, Stopwatch.GetElapsedTime(firstReceived, lastReceived).TotalSeconds);
+            e.Writer.WriteStartObject("latencyMicroseconds"u8);
+            e.Writer.WriteNumber("p50"u8, Micros(latency, 50));
+            e.Writer.WriteNumber("p90"u8, Micros(latency, 90));
+            e.Writer.WriteNumber("p99"u8, Micros(latency, 99));
+            e.Writer.WriteNumber("p999"u8, Micros(latency, 99.9));
+            e.Writer.WriteNumber("max"u8, latency.TotalCount == 0 ? 0 : latency.GetMaxValue() / 1000.0);
+            e.Writer.WriteEndObject();
+            counters.WriteAllocations(e.Writer, allocatedAfter);
+        }
+
+        return finished && counters.Errors == 0 ? ExitCodes.Success : ExitCodes.VerificationFailed;
+    }
+
+    private static double Micros(LongHistogram histogram, double percentile) =>
+        histogram.TotalCount == 0 ? 0 : histogram.GetValueAtPercentile(percentile) / 1000.0;
+
+    private static void ReportError(Output output, DemoCounters counters, ulong sequence, string reason)
+    {
+        if (counters.Errors > MaxReportedErrors)
+        {
+            return;
+        }
+
+        using Output.JsonEvent e = output.Event("verify-error");
+        e.Writer.WriteNumber("sequence"u8, sequence);
+        e.Writer.WriteString("reason"u8, reason);
+    }
+}

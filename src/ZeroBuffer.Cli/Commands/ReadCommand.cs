@@ -1,0 +1,244 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text;
+using System.Text.Unicode;
+
+namespace ZeroBuffer.Cli.Commands;
+
+/// <summary>
+/// <c>zerobuffer read NAME</c>: creates the buffer as its reader and reports what arrives:
+/// metadata once, then every frame, until a count, an EXIT frame, a timeout or the writer's end.
+/// </summary>
+internal static class ReadCommand
+{
+    /// <summary>How often metadata is looked for while no frame arrives.</summary>
+    private static readonly TimeSpan MetadataPoll = TimeSpan.FromMilliseconds(100);
+
+    private const string Events = """
+        Events (--json, one object per line):
+          {"event":"ready","name":"N","pid":1234,"metadataSize":M,"payloadSize":P}   buffer created (M, P: block sizes, rounded up to 64)
+          {"event":"metadata","size":n,"sha256":"<hex>","text":"<UTF-8 text or null>"}   once, when the writer's metadata is present
+          {"event":"frame","sequence":s,"size":n[,"sha256":"<hex>"]}                per frame (sha256 with --hash)
+          {"event":"exit-frame","sequence":s}   a frame whose payload is exactly "EXIT" ends the command (exit 0)
+          {"event":"done","frames":N,"bytes":B}  after --count frames or the EXIT frame (frames and bytes exclude EXIT)
+          {"event":"timeout"}                    no frame within --timeout-ms (exit 3)
+          {"event":"error","kind":"WriterDead","message":"..."}   the writer left or died and every frame was read (exit 16)
+        Text mode prints "Read frame <sequence>, size: <size>" per frame and, with --hash, "Hash: <sha256 hex>".
+        The buffer is removed when the command ends (also on Ctrl+C).
+
+        """;
+
+    internal static (Command Command, string Epilogue) Create(GlobalOptions global)
+    {
+        var name = new Argument<string>("NAME") { Description = "Buffer name: 1-200 characters from [A-Za-z0-9._-]." };
+        var metadataSize = new Option<long>("--metadata-size")
+        {
+            Description = "Bytes reserved for metadata (its 8-byte length prefix included).",
+            DefaultValueFactory = _ => 1024,
+        }.AtLeast(0);
+        var payloadSize = new Option<long>("--payload-size")
+        {
+            Description = "Ring size in bytes (at least twice the largest frame plus 16).",
+            DefaultValueFactory = _ => 1024 * 1024,
+        }.AtLeast(1);
+        var count = new Option<long>("--count")
+        {
+            Description = "Frames to read before finishing; 0 = until an EXIT frame or the writer is gone.",
+            DefaultValueFactory = _ => 0,
+        }.AtLeast(0);
+        var timeoutMs = new Option<int?>("--timeout-ms")
+        {
+            Description = "Give up (exit 3) when no frame arrives for this many milliseconds. Default: wait forever.",
+        }.AtLeast(0);
+        var hash = new Option<bool>("--hash") { Description = "Report the SHA-256 of every frame's payload." };
+        var delayMs = new Option<int>("--delay-ms")
+        {
+            Description = "Hold each frame this many milliseconds before releasing it (a slow reader).",
+            DefaultValueFactory = _ => 0,
+        }.AtLeast(0);
+
+        var command = new Command("read", "Create a buffer and read frames from it.")
+        {
+            name, metadataSize, payloadSize, count, timeoutMs, hash, delayMs,
+        };
+        command.SetAction(parse => global.Run(parse, (output, stop) => Execute(output, stop, new Settings(
+            parse.GetRequiredValue(name),
+            parse.GetValue(metadataSize),
+            parse.GetValue(payloadSize),
+            parse.GetValue(count),
+            parse.GetValue(timeoutMs) is int t ? TimeSpan.FromMilliseconds(t) : null,
+            parse.GetValue(hash),
+            parse.GetValue(delayMs)))));
+        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: true, withVerification: false));
+    }
+
+    private sealed record Settings(string Name, long MetadataSize, long PayloadSize, long Count, TimeSpan? Timeout, bool Hash, int DelayMs);
+
+    private static int Execute(Output output, Interruption stop, Settings settings)
+    {
+        var config = new BufferConfig(settings.MetadataSize, settings.PayloadSize);
+        using var reader = new Reader(settings.Name, config);
+        ReportReady(output, reader);
+
+        bool metadataShown = false;
+        long frames = 0;
+        long bytes = 0;
+        long lastFrame = Stopwatch.GetTimestamp();
+        while (settings.Count == 0 || frames < settings.Count)
+        {
+            metadataShown = metadataShown || TryReportMetadata(output, reader);
+            TimeSpan wait = metadataShown ? Timeout.InfiniteTimeSpan : MetadataPoll;
+            if (settings.Timeout is TimeSpan limit)
+            {
+                TimeSpan left = limit - Stopwatch.GetElapsedTime(lastFrame);
+                left = left < TimeSpan.Zero ? TimeSpan.Zero : left;
+                wait = wait == Timeout.InfiniteTimeSpan || left < wait ? left : wait;
+            }
+
+            if (!reader.TryReadFrame(wait, out Frame frame, stop.Token))
+            {
+                if (settings.Timeout is TimeSpan expired && Stopwatch.GetElapsedTime(lastFrame) >= expired)
+                {
+                    ReportTimeout(output, expired);
+                    return ExitCodes.Timeout;
+                }
+
+                continue;
+            }
+
+            using (frame)
+            {
+                lastFrame = Stopwatch.GetTimestamp();
+                metadataShown = metadataShown || TryReportMetadata(output, reader);
+                ReadOnlySpan<byte> payload = frame.Span;
+                if (FramePattern.IsExitFrame(payload))
+                {
+                    ReportExitFrame(output, frame.Sequence);
+                    break;
+                }
+
+                frames++;
+                bytes += payload.Length;
+                ReportFrame(output, frame.Sequence, payload, settings.Hash);
+                if (settings.DelayMs > 0)
+                {
+                    // The slow-reader scenario: the frame stays held (its space unreleased) meanwhile.
+                    stop.Token.WaitHandle.WaitOne(settings.DelayMs);
+                }
+            }
+        }
+
+        ReportDone(output, frames, bytes);
+        return ExitCodes.Success;
+    }
+
+    private static void ReportReady(Output output, Reader reader)
+    {
+        if (output.Json)
+        {
+            using Output.JsonEvent e = output.Event("ready");
+            e.Writer.WriteString("name"u8, reader.Name);
+            e.Writer.WriteNumber("pid"u8, Environment.ProcessId);
+            e.Writer.WriteNumber("metadataSize"u8, reader.Config.MetadataBlockSize);
+            e.Writer.WriteNumber("payloadSize"u8, reader.Config.PayloadBlockSize);
+        }
+        else
+        {
+            output.Line($"Created buffer '{reader.Name}' (metadata {reader.Config.MetadataBlockSize} bytes, ring {reader.Config.PayloadBlockSize} bytes); reader PID {Environment.ProcessId}. Waiting for frames...");
+        }
+    }
+
+    private static bool TryReportMetadata(Output output, Reader reader)
+    {
+        ReadOnlySpan<byte> metadata = reader.GetMetadata();
+        if (metadata.IsEmpty)
+        {
+            return false;
+        }
+
+        string sha256 = Hashing.Sha256Hex(metadata);
+        string? text = Utf8.IsValid(metadata) ? Encoding.UTF8.GetString(metadata) : null;
+        if (output.Json)
+        {
+            using Output.JsonEvent e = output.Event("metadata");
+            e.Writer.WriteNumber("size"u8, metadata.Length);
+            e.Writer.WriteString("sha256"u8, sha256);
+            if (text is null)
+            {
+                e.Writer.WriteNull("text"u8);
+            }
+            else
+            {
+                e.Writer.WriteString("text"u8, text);
+            }
+        }
+        else
+        {
+            output.Line($"Metadata: {metadata.Length} bytes, SHA-256 {sha256}" + (text is null ? " (binary)" : $": {text}"));
+        }
+
+        return true;
+    }
+
+    private static void ReportFrame(Output output, ulong sequence, ReadOnlySpan<byte> payload, bool hash)
+    {
+        string? sha256 = hash ? Hashing.Sha256Hex(payload) : null;
+        if (output.Json)
+        {
+            using Output.JsonEvent e = output.Event("frame");
+            e.Writer.WriteNumber("sequence"u8, sequence);
+            e.Writer.WriteNumber("size"u8, payload.Length);
+            if (sha256 is not null)
+            {
+                e.Writer.WriteString("sha256"u8, sha256);
+            }
+        }
+        else
+        {
+            output.Line($"Read frame {sequence}, size: {payload.Length}");
+            if (sha256 is not null)
+            {
+                output.Line($"Hash: {sha256}");
+            }
+        }
+    }
+
+    private static void ReportExitFrame(Output output, ulong sequence)
+    {
+        if (output.Json)
+        {
+            using Output.JsonEvent e = output.Event("exit-frame");
+            e.Writer.WriteNumber("sequence"u8, sequence);
+        }
+        else
+        {
+            output.Line($"Received EXIT frame (sequence {sequence}).");
+        }
+    }
+
+    private static void ReportDone(Output output, long frames, long bytes)
+    {
+        if (output.Json)
+        {
+            using Output.JsonEvent e = output.Event("done");
+            e.Writer.WriteNumber("frames"u8, frames);
+            e.Writer.WriteNumber("bytes"u8, bytes);
+        }
+        else
+        {
+            output.Line($"Done: {frames} frames, {bytes} bytes.");
+        }
+    }
+
+    private static void ReportTimeout(Output output, TimeSpan timeout)
+    {
+        if (output.Json)
+        {
+            using Output.JsonEvent e = output.Event("timeout");
+        }
+        else
+        {
+            Output.ErrorLine($"timeout: no frame for {timeout.TotalMilliseconds:0} ms");
+        }
+    }
+}

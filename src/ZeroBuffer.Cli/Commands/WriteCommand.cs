@@ -1,0 +1,374 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Text;
+
+namespace ZeroBuffer.Cli.Commands;
+
+/// <summary>
+/// <c>zerobuffer write NAME</c>: connects to a buffer as its writer and writes metadata and
+/// frames (generated, or read from stdin), optionally ending with an EXIT frame and/or staying
+/// connected until stdin closes.
+/// </summary>
+internal static class WriteCommand
+{
+    private const string Events = """
+        Events (--json, one object per line):
+          {"event":"connected","name":"N","pid":1234,"metadataSize":M,"payloadSize":P}
+          {"event":"metadata","size":n,"sha256":"<hex>"}                     after --metadata/--metadata-file was written
+          {"event":"written","sequence":s,"size":n[,"sha256":"<hex>"]}      per frame (sha256 with --hash)
+          {"event":"exit-frame","sequence":s}                                 the EXIT frame (--exit)
+          {"event":"done","frames":N,"bytes":B}                               frames and bytes exclude the EXIT frame
+          {"event":"holding"}                                                 --hold: connected until stdin closes
+        Pattern "sequence": byte i of the frame with sequence s is (byte)(i + s).
+        --stdin lines: each line (without its line break; empty lines skipped) is a frame.
+        --stdin length-prefixed: each frame is a u32 little-endian length followed by that many bytes.
+        With --stdin, --count, --size, --sizes and --pattern are ignored.
+        Text mode prints "Wrote frame <sequence>, size: <size>" per frame and, with --hash, "Hash: <sha256 hex>".
+
+        """;
+
+    internal static (Command Command, string Epilogue) Create(GlobalOptions global)
+    {
+        var name = new Argument<string>("NAME") { Description = "Buffer name (created by a reader)." };
+        var count = new Option<long>("--count") { Description = "Frames to write.", DefaultValueFactory = _ => 10 }.AtLeast(0);
+        var size = new Option<int>("--size") { Description = "Frame size in bytes.", DefaultValueFactory = _ => 1024 }.AtLeast(1);
+        var sizes = new Option<int[]?>("--sizes")
+        {
+            Description = "Comma-separated frame sizes, cycled (e.g. 100,1024,1); overrides --size.",
+            CustomParser = ParseSizes,
+        };
+        var pattern = new Option<string>("--pattern")
+        {
+            Description = "Frame content: sequence (byte i = (byte)(i + seq)), zero, or random (seeded by --seed).",
+            DefaultValueFactory = _ => "sequence",
+        };
+        pattern.AcceptOnlyFromAmong("sequence", "zero", "random");
+        var seed = new Option<int>("--seed") { Description = "Seed of the random pattern.", DefaultValueFactory = _ => 1 };
+        var metadata = new Option<string?>("--metadata") { Description = "Metadata to write first (UTF-8 text)." };
+        var metadataFile = new Option<FileInfo?>("--metadata-file") { Description = "Metadata to write first (the file's bytes)." };
+        var delayMs = new Option<int>("--delay-ms") { Description = "Pause between frames, in milliseconds.", DefaultValueFactory = _ => 0 }.AtLeast(0);
+        var exit = new Option<bool>("--exit") { Description = "Finish with an EXIT frame (the 4 ASCII bytes \"EXIT\"), which ends 'zerobuffer read'." };
+        var hash = new Option<bool>("--hash") { Description = "Report the SHA-256 of every frame's payload." };
+        var hold = new Option<bool>("--hold") { Description = "After writing, stay connected until stdin is closed." };
+        var writeTimeoutMs = new Option<int?>("--write-timeout-ms")
+        {
+            Description = "How long a write waits for ring space before BufferFull (exit 17). Default 5000.",
+        }.AtLeast(1);
+        var stdin = new Option<string?>("--stdin") { Description = "Take frames from stdin: lines or length-prefixed." };
+        stdin.AcceptOnlyFromAmong("lines", "length-prefixed");
+
+        var command = new Command("write", "Connect to a buffer and write frames to it.")
+        {
+            name, count, size, sizes, pattern, seed, metadata, metadataFile, delayMs, exit, hash, hold, writeTimeoutMs, stdin,
+        };
+        command.SetAction(parse => global.Run(parse, (output, stop) => Execute(output, stop, new Settings(
+            parse.GetRequiredValue(name),
+            parse.GetValue(count),
+            parse.GetValue(sizes) ?? [parse.GetValue(size)],
+            Enum.Parse<FramePatternKind>(parse.GetRequiredValue(pattern), ignoreCase: true),
+            parse.GetValue(seed),
+            parse.GetValue(metadata),
+            parse.GetValue(metadataFile),
+            parse.GetValue(delayMs),
+            parse.GetValue(exit),
+            parse.GetValue(hash),
+            parse.GetValue(hold),
+            parse.GetValue(writeTimeoutMs),
+            parse.GetValue(stdin)))));
+        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
+    }
+
+    private sealed record Settings(
+        string Name, long Count, int[] Sizes, FramePatternKind Pattern, int Seed, string? Metadata, FileInfo? MetadataFile,
+        int DelayMs, bool Exit, bool Hash, bool Hold, int? WriteTimeoutMs, string? Stdin);
+
+    private static int[]? ParseSizes(ArgumentResult result)
+    {
+        var values = new List<int>();
+        foreach (Token token in result.Tokens)
+        {
+            foreach (string part in token.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value < 1)
+                {
+                    result.AddError($"--sizes: '{part}' is not a frame size (an integer >= 1).");
+                    return null;
+                }
+
+                values.Add(value);
+            }
+        }
+
+        if (values.Count == 0)
+        {
+            result.AddError("--sizes needs at least one size.");
+            return null;
+        }
+
+        return [.. values];
+    }
+
+    private static int Execute(Output output, Interruption stop, Settings settings)
+    {
+        if (settings.Metadata is not null && settings.MetadataFile is not null)
+        {
+            throw new UsageException("--metadata and --metadata-file are mutually exclusive.");
+        }
+
+        if (settings.Hold && settings.Stdin is not null)
+        {
+            throw new UsageException("--hold waits for stdin to close, so it cannot be combined with --stdin.");
+        }
+
+        byte[]? metadata = settings.Metadata is not null ? Encoding.UTF8.GetBytes(settings.Metadata)
+            : settings.MetadataFile is not null ? File.ReadAllBytes(settings.MetadataFile.FullName)
+            : null;
+
+        using var writer = new Writer(settings.Name);
+        if (settings.WriteTimeoutMs is int timeout)
+        {
+            writer.WriteTimeout = TimeSpan.FromMilliseconds(timeout);
+        }
+
+        ReportConnected(output, writer);
+        if (metadata is not null)
+        {
+            writer.SetMetadata(metadata);
+            ReportMetadata(output, metadata);
+        }
+
+        var progress = new Progress(output, settings.Hash);
+        if (settings.Stdin is null)
+        {
+            WriteGenerated(writer, settings, progress, stop);
+        }
+        else if (settings.Stdin == "lines")
+        {
+            WriteLines(writer, progress, stop);
+        }
+        else
+        {
+            WriteLengthPrefixed(writer, progress, stop);
+        }
+
+        if (settings.Exit)
+        {
+            writer.WriteFrame(FramePattern.ExitFrame, stop.Token);
+            ReportExitFrame(output, writer.NextSequence - 1);
+        }
+
+        ReportDone(output, progress);
+        if (settings.Hold)
+        {
+            stop.WatchStdin();
+            if (output.Json)
+            {
+                using Output.JsonEvent e = output.Event("holding");
+            }
+            else
+            {
+                output.Line("Holding the connection until stdin closes (Ctrl+D)...");
+            }
+
+            stop.StdinClosed.Wait(stop.Token);
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static void WriteGenerated(Writer writer, Settings settings, Progress progress, Interruption stop)
+    {
+        Random? random = settings.Pattern == FramePatternKind.Random ? new Random(settings.Seed) : null;
+        for (long i = 0; i < settings.Count; i++)
+        {
+            stop.Token.ThrowIfCancellationRequested();
+            if (i > 0 && settings.DelayMs > 0)
+            {
+                stop.Token.WaitHandle.WaitOne(settings.DelayMs);
+                stop.Token.ThrowIfCancellationRequested();
+            }
+
+            int size = settings.Sizes[(int)(i % settings.Sizes.Length)];
+            Span<byte> target = writer.GetFrameBuffer(size, out ulong sequence);
+            FramePattern.Fill(target, sequence, settings.Pattern, random);
+            string? sha256 = progress.Hash ? Hashing.Sha256Hex(target) : null;
+            writer.CommitFrame();
+            progress.Written(sequence, size, sha256);
+        }
+    }
+
+    private static void WriteLines(Writer writer, Progress progress, Interruption stop)
+    {
+        using Stream stdin = Console.OpenStandardInput();
+        var line = new ArrayBufferWriter<byte>(4096);
+        byte[] chunk = new byte[64 * 1024];
+        int read;
+        while ((read = stdin.Read(chunk, 0, chunk.Length)) > 0)
+        {
+            ReadOnlySpan<byte> rest = chunk.AsSpan(0, read);
+            int end;
+            while ((end = rest.IndexOf((byte)'\n')) >= 0)
+            {
+                line.Write(rest[..end]);
+                WriteLine(writer, line, progress, stop);
+                rest = rest[(end + 1)..];
+            }
+
+            line.Write(rest);
+        }
+
+        WriteLine(writer, line, progress, stop);
+    }
+
+    private static void WriteLine(Writer writer, ArrayBufferWriter<byte> line, Progress progress, Interruption stop)
+    {
+        ReadOnlySpan<byte> payload = line.WrittenSpan;
+        if (payload.EndsWith((byte)'\r'))
+        {
+            payload = payload[..^1];
+        }
+
+        if (!payload.IsEmpty)
+        {
+            ulong sequence = writer.NextSequence;
+            writer.WriteFrame(payload, stop.Token);
+            progress.Written(sequence, payload.Length, progress.Hash ? Hashing.Sha256Hex(payload) : null);
+        }
+
+        line.ResetWrittenCount();
+    }
+
+    private static void WriteLengthPrefixed(Writer writer, Progress progress, Interruption stop)
+    {
+        using Stream stdin = Console.OpenStandardInput();
+        Span<byte> prefix = stackalloc byte[sizeof(uint)];
+        while (true)
+        {
+            stop.Token.ThrowIfCancellationRequested();
+            int got = stdin.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false);
+            if (got == 0)
+            {
+                return;
+            }
+
+            if (got < prefix.Length)
+            {
+                throw new UsageException($"stdin ended inside a length prefix ({got} of 4 bytes).");
+            }
+
+            uint length = BinaryPrimitives.ReadUInt32LittleEndian(prefix);
+            if (length > int.MaxValue)
+            {
+                throw new UsageException($"Frame length {length} on stdin is larger than {int.MaxValue}.");
+            }
+
+            // Zero copy: stdin is read straight into the ring.
+            Span<byte> target = writer.GetFrameBuffer((int)length, out ulong sequence);
+            int filled = stdin.ReadAtLeast(target, target.Length, throwOnEndOfStream: false);
+            if (filled < target.Length)
+            {
+                writer.AbortFrame();
+                throw new UsageException($"stdin ended inside frame {sequence} ({filled} of {length} bytes).");
+            }
+
+            string? sha256 = progress.Hash ? Hashing.Sha256Hex(target) : null;
+            writer.CommitFrame();
+            progress.Written(sequence, target.Length, sha256);
+        }
+    }
+
+    private static void ReportConnected(Output output, Writer writer)
+    {
+        if (output.Json)
+        {
+            using Output.JsonEvent e = output.Event("connected");
+            e.Writer.WriteString("name"u8, writer.Name);
+            e.Writer.WriteNumber("pid"u8, Environment.ProcessId);
+            e.Writer.WriteNumber("metadataSize"u8, writer.MetadataBlockSize);
+            e.Writer.WriteNumber("payloadSize"u8, writer.RingSize);
+        }
+        else
+        {
+            output.Line($"Connected to buffer '{writer.Name}' (ring {writer.RingSize} bytes); writer PID {Environment.ProcessId}.");
+        }
+    }
+
+    private static void ReportMetadata(Output output, byte[] metadata)
+    {
+        string sha256 = Hashing.Sha256Hex(metadata);
+        if (output.Json)
+        {
+            using Output.JsonEvent e = output.Event("metadata");
+            e.Writer.WriteNumber("size"u8, metadata.Length);
+            e.Writer.WriteString("sha256"u8, sha256);
+        }
+        else
+        {
+            output.Line($"Wrote metadata: {metadata.Length} bytes, SHA-256 {sha256}");
+        }
+    }
+
+    private static void ReportExitFrame(Output output, ulong sequence)
+    {
+        if (output.Json)
+        {
+            using Output.JsonEvent e = output.Event("exit-frame");
+            e.Writer.WriteNumber("sequence"u8, sequence);
+        }
+        else
+        {
+            output.Line($"Sent EXIT frame (sequence {sequence}).");
+        }
+    }
+
+    private static void ReportDone(Output output, Progress progress)
+    {
+        if (output.Json)
+        {
+            using Output.JsonEvent e = output.Event("done");
+            e.Writer.WriteNumber("frames"u8, progress.Frames);
+            e.Writer.WriteNumber("bytes"u8, progress.Bytes);
+        }
+        else
+        {
+            output.Line($"Done: {progress.Frames} frames, {progress.Bytes} bytes.");
+        }
+    }
+
+    /// <summary>Counts and reports written frames.</summary>
+    private sealed class Progress(Output output, bool hash)
+    {
+        internal bool Hash => hash;
+
+        internal long Frames { get; private set; }
+
+        internal long Bytes { get; private set; }
+
+        internal void Written(ulong sequence, int size, string? sha256)
+        {
+            Frames++;
+            Bytes += size;
+            if (output.Json)
+            {
+                using Output.JsonEvent e = output.Event("written");
+                e.Writer.WriteNumber("sequence"u8, sequence);
+                e.Writer.WriteNumber("size"u8, size);
+                if (sha256 is not null)
+                {
+                    e.Writer.WriteString("sha256"u8, sha256);
+                }
+            }
+            else
+            {
+                output.Line($"Wrote frame {sequence}, size: {size}");
+                if (sha256 is not null)
+                {
+                    output.Line($"Hash: {sha256}");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using System.Runtime.InteropServices;
+
+namespace ZeroBuffer.Cli;
+
+/// <summary>
+/// Turns Ctrl+C (SIGINT) and SIGTERM into a cancellation, so a command can leave cleanly (a
+/// reader removes its buffer). A second signal while already cancelled terminates at once.
+/// Optionally, end of standard input cancels too: a child process then never outlives its parent.
+/// </summary>
+internal sealed class Interruption : IDisposable
+{
+    private readonly CancellationTokenSource _cancel = new();
+    private readonly PosixSignalRegistration _sigint;
+    private readonly PosixSignalRegistration _sigterm;
+    private readonly TaskCompletionSource _stdinClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _stdinWatched;
+
+    internal Interruption()
+    {
+        _sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        _sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+    }
+
+    /// <summary>Cancelled on SIGINT/SIGTERM (and stdin EOF after <see cref="CancelOnStdinClosed"/>).</summary>
+    internal CancellationToken Token => _cancel.Token;
+
+    /// <summary>Whether a stop was requested.</summary>
+    internal bool IsRequested => _cancel.IsCancellationRequested;
+
+    /// <summary>Completes when standard input reaches end of file (once <see cref="WatchStdin"/> ran).</summary>
+    internal Task StdinClosed => _stdinClosed.Task;
+
+    /// <summary>Requests a stop from inside the process.</summary>
+    internal void Request() => _cancel.Cancel();
+
+    /// <summary>Starts watching standard input for end of file (reads and discards whatever comes).</summary>
+    internal void WatchStdin()
+    {
+        if (Interlocked.Exchange(ref _stdinWatched, 1) != 0)
+        {
+            return;
+        }
+
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                using Stream stdin = Console.OpenStandardInput();
+                byte[] sink = new byte[256];
+                while (stdin.Read(sink, 0, sink.Length) > 0)
+                {
+                }
+            }
+            catch (IOException)
+            {
+            }
+
+            _stdinClosed.TrySetResult();
+        })
+        {
+            IsBackground = true,
+            Name = "stdin watcher",
+        };
+        thread.Start();
+    }
+
+    /// <summary>Watches stdin, and cancels when it closes (the parent went away or asked us to stop).</summary>
+    internal void CancelOnStdinClosed()
+    {
+        WatchStdin();
+        _stdinClosed.Task.ContinueWith(static (_, s) => ((CancellationTokenSource)s!).Cancel(), _cancel,
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
+
+    private void OnSignal(PosixSignalContext context)
+    {
+        if (_cancel.IsCancellationRequested)
+        {
+            return; // second signal: default handling terminates the process
+        }
+
+        context.Cancel = true;
+        _cancel.Cancel();
+    }
+
+    public void Dispose()
+    {
+        _sigint.Dispose();
+        _sigterm.Dispose();
+        _cancel.Dispose();
+    }
+}
