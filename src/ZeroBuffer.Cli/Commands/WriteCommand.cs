@@ -67,7 +67,7 @@ internal static class WriteCommand
         command.SetAction(parse => global.Run(parse, (output, stop) => Execute(output, stop, new Settings(
             parse.GetRequiredValue(name),
             parse.GetValue(count),
-            parse.GetValue(sizes) ?? [parse.GetValue(size)],
+            parse.GetValue(sizes) is { Length: > 0 } given ? given : [parse.GetValue(size)], // absent --sizes reads as empty
             Enum.Parse<FramePatternKind>(parse.GetRequiredValue(pattern), ignoreCase: true),
             parse.GetValue(seed),
             parse.GetValue(metadata),
