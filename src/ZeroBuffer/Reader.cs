@@ -303,7 +303,9 @@ public sealed unsafe class Reader : IDisposable
 
         _expectedSequence = sequence + 1;
         _writerPidAtLastFrame = Volatile.Read(ref _oieb->WriterPid);
-        _writerLeftSinceLastFrame = false;
+        // A writer claims its PID before its first frame, so PID 0 here means this frame's writer
+        // has already disconnected: a later sequence-1 frame can only come from a new connection.
+        _writerLeftSinceLastFrame = _writerPidAtLastFrame == 0;
         if (_writerPidAtLastFrame == ProcessLiveness.Self)
         {
             _localConnectionsAtLastFrame = LocalWriterConnections.Count(Name);

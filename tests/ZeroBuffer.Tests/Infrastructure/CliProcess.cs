@@ -194,6 +194,21 @@ internal sealed class CliProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>
+    /// Removes what a SIGKILLed reader left of <paramref name="name"/>: creating a reader sweeps a
+    /// buffer whose lock is free and whose PIDs are dead, and disposing it removes the rest.
+    /// Disconnect any writer of the name first (a live writer keeps the buffer in use).
+    /// </summary>
+    internal static void RemoveAbandonedBuffer(string name)
+    {
+        if (OsResources.Existing(name).Count == 0)
+        {
+            return;
+        }
+
+        using var sweeper = new Reader(name, new BufferConfig(0, 64));
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
