@@ -124,8 +124,8 @@ internal sealed record DemoSummary(
         table.AddRow("Latency p99", $"{P99:N1} µs");
         table.AddRow("Latency p99.9", $"{P999:N1} µs");
         table.AddRow("Latency max", $"{Max:N1} µs");
-        table.AddRow("Allocations (writer loop, after warm-up)", WriterAllocatedPerFrame is double wa ? $"{wa:0.##} B/frame" : "n/a (too few frames)");
-        table.AddRow("Allocations (reader loop, after warm-up)", ReaderAllocatedPerFrame is double ra ? $"{ra:0.##} B/frame" : "n/a (too few frames)");
+        table.AddRow("Writer loop allocations", WriterAllocatedPerFrame is double wa ? $"{wa:0.##} B/frame" : "n/a (too few frames)");
+        table.AddRow("Reader loop allocations", ReaderAllocatedPerFrame is double ra ? $"{ra:0.##} B/frame" : "n/a (too few frames)");
         table.AddRow("Verification", Verified ? $"[green]{Markup.Escape(Verdict)}[/]" : $"[red]{Markup.Escape(Verdict)}[/]");
         AnsiConsole.Write(table);
         if (fps <= 0)
