@@ -94,6 +94,22 @@ public sealed class CliCommandTests
     }
 
     [Fact]
+    public async Task Read_Sigterm_RemovesTheBufferAndExits130()
+    {
+        string name = TestNames.Unique("cli-sigterm");
+        await using (CliProcess cli = CliProcess.Start("read", name, "--json"))
+        {
+            await cli.WaitForEventAsync("ready");
+            OsResources.AssertAll(name);
+            await cli.TerminateAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(130, await cli.WaitForExitAsync());
+            Assert.Equal("Interrupted", Assert.Single(cli.Events("error")).GetProperty("kind").GetString());
+        }
+
+        OsResources.AssertNone(name);
+    }
+
+    [Fact]
     public async Task Read_CountReached_ReportsDone()
     {
         string name = TestNames.Unique("cli-count");

@@ -209,15 +209,39 @@ internal sealed class CliProcess : IAsyncDisposable
         using var sweeper = new Reader(name, new BufferConfig(0, 64));
     }
 
+    /// <summary>
+    /// SIGTERM, so the CLI cleans up as on Ctrl+C (a reader removes its buffer); SIGKILL if it is
+    /// still running after <paramref name="grace"/>. Returns at once when it already exited.
+    /// </summary>
+    internal async Task TerminateAsync(TimeSpan grace)
+    {
+        if (_process.HasExited)
+        {
+            return;
+        }
+
+        const int SIGTERM = 15;
+        _ = ZeroBuffer.Interop.LibC.Kill(_process.Id, SIGTERM);
+        using var cts = new CancellationTokenSource(grace);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await KillAsync();
+        }
+    }
+
+    /// <summary>
+    /// Ends a process the test left running (usually after a failed assertion) the clean way
+    /// first, so even a failing test leaves no buffer behind.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         try
         {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-                await _process.WaitForExitAsync();
-            }
+            await TerminateAsync(TimeSpan.FromSeconds(3));
         }
         catch (InvalidOperationException)
         {
