@@ -266,7 +266,9 @@ public sealed unsafe class Reader : IDisposable
             PublishPosition(position);
             if (written <= _readCount)
             {
-                throw FailRead(tokenHeld, $"a wrap marker at read count {_readCount - 1} is not followed by a committed frame (written count {written})");
+                // Only the marker is committed so far (a writer that wraps at acquire time, as
+                // upstream C# does, counts it early): the token was stale; the frame comes later.
+                return false;
             }
 
             header = _ring;

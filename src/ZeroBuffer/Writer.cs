@@ -203,7 +203,13 @@ public sealed unsafe class Writer : IDisposable
             throw new MetadataAlreadyWrittenException(Name, $"Metadata of buffer '{Name}' was already written; it is written once per buffer.");
         }
 
-        ArgumentOutOfRangeException.ThrowIfNegative(size);
+        if (size <= 0)
+        {
+            // C++ and Python readers reject a stored length of 0 as invalid metadata.
+            throw new ArgumentOutOfRangeException(nameof(size), size,
+                $"Metadata of {size} bytes is invalid for buffer '{Name}': write at least 1 byte, or none at all.");
+        }
+
         if (ZeroBufferLayout.MetadataPrefixSize + (long)size > _metadataBlockSize)
         {
             throw new ArgumentOutOfRangeException(nameof(size), size,
