@@ -181,18 +181,24 @@ public sealed class BasicCommunicationTests
                 Assert.True(waited.Elapsed >= timeout, $"returned after {waited.Elapsed}, before the timeout");
             }
 
-            using var writer = new Writer(name);
-
-            // A writer connected but silent: still "no frame", no exception.
-            using (Frame none = reader.ReadFrame(timeout))
+            using (var silent = new Writer(name))
             {
-                Assert.False(none.IsValid);
+                // A writer connected but silent: still "no frame", no exception.
+                using (Frame none = reader.ReadFrame(timeout))
+                {
+                    Assert.False(none.IsValid);
+                }
+
+                Assert.False(reader.TryReadFrame(timeout, out Frame invalid));
+                Assert.False(invalid.IsValid);
             }
 
-            Assert.False(reader.TryReadFrame(timeout, out Frame invalid));
-            Assert.False(invalid.IsValid);
+            // The boundary of "no frame": a writer the reader saw connected is gone (protocol-v1 §6),
+            // even though it never wrote anything. That is reported, not timed out.
+            Assert.Throws<WriterDeadException>(() => reader.ReadFrame(ReadTimeout));
 
-            // The timeouts left the reader usable.
+            // The timeouts left the reader usable for the next writer.
+            using var writer = new Writer(name);
             writer.WriteFrame("after"u8);
             using Frame frame = reader.ReadFrame(ReadTimeout);
             Assert.True(frame.IsValid);
