@@ -12,7 +12,8 @@ namespace ZeroBuffer;
 /// </summary>
 /// <remarks>
 /// <para>Not thread-safe for reading: call <see cref="ReadFrame"/> from one thread at a time.
-/// Frames may be disposed on any thread.</para>
+/// Frames may be disposed on any thread, and <see cref="Dispose"/> may be called on another thread to end a
+/// waiting read (it throws <see cref="ObjectDisposedException"/>).</para>
 /// <para>A writer that crashes or disconnects is reported by <see cref="WriterDeadException"/>
 /// within about a second, once every frame it committed has been read, whatever the timeout.</para>
 /// </remarks>
@@ -136,6 +137,7 @@ public sealed unsafe class Reader : IDisposable
     /// <exception cref="SequenceError">The next frame's sequence number is not the expected one (the frame is kept for the next read).</exception>
     /// <exception cref="BufferCorruptedException">A frame header is impossible.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The reader was disposed, also by another thread while this read waited.</exception>
     public Frame ReadFrame(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         _ = TryReadFrame(timeout, out Frame frame, cancellationToken);
@@ -156,30 +158,38 @@ public sealed unsafe class Reader : IDisposable
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (_resources.DataAvailable.Wait(deadline.NextSliceMilliseconds()))
+                ThrowIfDisposed();
+                bool signalled = _resources.DataAvailable.Wait(deadline.NextSliceMilliseconds());
+
+                // Dispose on another thread (a server stopping) unmaps the segment: touch it only under the gate.
+                lock (_memoryGate)
                 {
-                    // A token is trusted only when a frame is really there (extra tokens are harmless).
-                    if (TryTakeFrame(tokenHeld: true, out frame))
+                    ThrowIfDisposed();
+                    if (signalled)
                     {
-                        return true;
+                        // A token is trusted only when a frame is really there (extra tokens are harmless).
+                        if (TryTakeFrame(tokenHeld: true, out frame))
+                        {
+                            return true;
+                        }
+
+                        continue;
                     }
 
-                    continue;
-                }
-
-                if (WriterIsGone())
-                {
-                    // A writer killed between its commit and its post leaves committed frames without tokens.
-                    if (TryTakeFrame(tokenHeld: false, out frame))
+                    if (WriterIsGone())
                     {
-                        return true;
-                    }
+                        // A writer killed between its commit and its post leaves committed frames without tokens.
+                        if (TryTakeFrame(tokenHeld: false, out frame))
+                        {
+                            return true;
+                        }
 
-                    ulong pid = Volatile.Read(ref _oieb->WriterPid);
-                    Log.WriterGone(_logger, Name, pid);
-                    throw new WriterDeadException(Name, pid == 0
-                        ? $"The writer of buffer '{Name}' disconnected and every frame it wrote has been read."
-                        : $"The writer of buffer '{Name}' (PID {pid}) died and every frame it committed has been read.");
+                        ulong pid = Volatile.Read(ref _oieb->WriterPid);
+                        Log.WriterGone(_logger, Name, pid);
+                        throw new WriterDeadException(Name, pid == 0
+                            ? $"The writer of buffer '{Name}' disconnected and every frame it wrote has been read."
+                            : $"The writer of buffer '{Name}' (PID {pid}) died and every frame it committed has been read.");
+                    }
                 }
 
                 if (deadline.HasExpired)
@@ -401,6 +411,7 @@ public sealed unsafe class Reader : IDisposable
             }
 
             _disposed = true;
+            _resources.DataAvailable.Post(); // wake a read blocked on another thread: it throws ObjectDisposedException
             _resources.Dispose();
         }
 

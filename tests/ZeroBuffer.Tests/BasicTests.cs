@@ -168,4 +168,28 @@ public sealed class BasicTests
         // The writer still has the segment mapped, but every name is already gone.
         OsResources.AssertNone(name);
     }
+
+    /// <summary>
+    /// Not a matrix row: the stop pattern of every server (dispose the reader while another thread
+    /// waits in ReadFrame) must end that read with ObjectDisposedException, never touch the
+    /// unmapped segment (which crashed the process with an AccessViolationException).
+    /// </summary>
+    [Fact]
+    public async Task DisposingReaderEndsReadWaitingOnAnotherThread()
+    {
+        for (int attempt = 0; attempt < 12; attempt++)
+        {
+            string name = TestNames.Unique("dispose-while-reading");
+            using var reader = new Reader(name, new BufferConfig(0, 4096));
+            Task reading = Task.Run(() => reader.ReadFrame(Timeout.InfiniteTimeSpan));
+
+            // Not synchronisation: the outcome must be the same whatever the interleaving; the varying
+            // pause only makes the dispose land before, at the start of, and deep inside the wait.
+            await Task.Delay(attempt % 4 * 40);
+            reader.Dispose();
+
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => reading.WaitAsync(TimeSpan.FromSeconds(5)));
+            OsResources.AssertNone(name);
+        }
+    }
 }
