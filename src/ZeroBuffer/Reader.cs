@@ -53,6 +53,7 @@ public sealed unsafe class Reader : IDisposable
     // What the reader has seen of writers, to tell a new connection from a lost frame.
     private ulong _writerPidAtLastFrame;
     private bool _writerLeftSinceLastFrame;
+    private bool _writerSeen; // a live writer PID was observed once, even if that writer never wrote
     private int _localConnectionsAtLastFrame;
     private bool _disposed;
 
@@ -208,7 +209,8 @@ public sealed unsafe class Reader : IDisposable
 
     /// <summary>
     /// Whether a writer that was connected is no longer: its PID is 0 or dead, after a writer was
-    /// seen (a live PID, or frames written). Also records the departure for sequence restarts.
+    /// seen (a live PID observed here, a PID left behind, or frames written). Also records the
+    /// departure for sequence restarts.
     /// </summary>
     private bool WriterIsGone()
     {
@@ -220,10 +222,11 @@ public sealed unsafe class Reader : IDisposable
                 _writerLeftSinceLastFrame = true;
             }
 
+            _writerSeen = true;
             return false;
         }
 
-        bool writerExisted = _writerPidAtLastFrame != 0 || Volatile.Read(ref _oieb->PayloadWrittenCount) != 0 || pid != 0;
+        bool writerExisted = _writerSeen || _writerPidAtLastFrame != 0 || Volatile.Read(ref _oieb->PayloadWrittenCount) != 0 || pid != 0;
         if (writerExisted)
         {
             _writerLeftSinceLastFrame = true;
