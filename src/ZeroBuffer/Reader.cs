@@ -95,15 +95,29 @@ public sealed unsafe class Reader : IDisposable
     /// <summary>Whether a writer is connected and its process alive.</summary>
     public bool IsWriterConnected()
     {
-        ThrowIfDisposed();
-        return ProcessLiveness.IsAlive(Volatile.Read(ref _oieb->WriterPid));
+        EnterGate();
+        try
+        {
+            return ProcessLiveness.IsAlive(Volatile.Read(ref _oieb->WriterPid));
+        }
+        finally
+        {
+            _readGate.Exit();
+        }
     }
 
     /// <summary>A snapshot of the control block.</summary>
     public BufferStatus GetStatus()
     {
-        ThrowIfDisposed();
-        return OiebSnapshot.Read(_oieb, Name);
+        EnterGate();
+        try
+        {
+            return OiebSnapshot.Read(_oieb, Name);
+        }
+        finally
+        {
+            _readGate.Exit();
+        }
     }
 
     /// <summary>
@@ -148,10 +162,7 @@ public sealed unsafe class Reader : IDisposable
     public bool TryReadFrame(TimeSpan timeout, out Frame frame, CancellationToken cancellationToken = default)
     {
         Deadline deadline = Deadline.After(timeout);
-        if (!_readGate.TryEnter())
-        {
-            throw new ObjectDisposedException(nameof(Reader), $"The reader of buffer '{Name}' was disposed.");
-        }
+        EnterGate();
 
         CancellationTokenRegistration wakeOnCancel = cancellationToken.CanBeCanceled
             ? cancellationToken.UnsafeRegister(static s => ((NamedSemaphore)s!).Post(), _resources.DataAvailable)
@@ -403,6 +414,15 @@ public sealed unsafe class Reader : IDisposable
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>Enters the gate that keeps the mapping alive, or throws once disposed. Pair with <c>_readGate.Exit()</c>.</summary>
+    private void EnterGate()
+    {
+        if (!_readGate.TryEnter())
+        {
+            throw new ObjectDisposedException(nameof(Reader), $"The reader of buffer '{Name}' was disposed.");
+        }
+    }
 
     /// <summary>Removes the buffer: marks the reader gone, unlinks every resource, releases the lock. Held frames become invalid.</summary>
     public void Dispose()

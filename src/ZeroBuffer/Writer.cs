@@ -166,15 +166,29 @@ public sealed unsafe class Writer : IDisposable
     /// <summary>Whether the reader is alive.</summary>
     public bool IsReaderConnected()
     {
-        ThrowIfDisposed();
-        return ProcessLiveness.IsAlive(Volatile.Read(ref _oieb->ReaderPid));
+        EnterGate();
+        try
+        {
+            return ProcessLiveness.IsAlive(Volatile.Read(ref _oieb->ReaderPid));
+        }
+        finally
+        {
+            _writeGate.Exit();
+        }
     }
 
     /// <summary>A snapshot of the control block.</summary>
     public BufferStatus GetStatus()
     {
-        ThrowIfDisposed();
-        return OiebSnapshot.Read(_oieb, Name);
+        EnterGate();
+        try
+        {
+            return OiebSnapshot.Read(_oieb, Name);
+        }
+        finally
+        {
+            _writeGate.Exit();
+        }
     }
 
     /// <summary>Writes the buffer's metadata (once per buffer).</summary>
@@ -299,10 +313,7 @@ public sealed unsafe class Writer : IDisposable
             throw new InvalidOperationException($"No frame of buffer '{Name}' to commit; call GetFrameBuffer first.");
         }
 
-        if (!_writeGate.TryEnter())
-        {
-            throw new ObjectDisposedException(nameof(Writer), $"The writer of buffer '{Name}' was disposed.");
-        }
+        EnterGate();
 
         try
         {
@@ -384,10 +395,7 @@ public sealed unsafe class Writer : IDisposable
         }
 
         EnsureReaderAlive(force: false);
-        if (!_writeGate.TryEnter())
-        {
-            throw new ObjectDisposedException(nameof(Writer), $"The writer of buffer '{Name}' was disposed.");
-        }
+        EnterGate();
 
         try
         {
@@ -552,6 +560,15 @@ public sealed unsafe class Writer : IDisposable
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>Enters the gate that keeps the mapping alive, or throws once disposed. Pair with <c>_writeGate.Exit()</c>.</summary>
+    private void EnterGate()
+    {
+        if (!_writeGate.TryEnter())
+        {
+            throw new ObjectDisposedException(nameof(Writer), $"The writer of buffer '{Name}' was disposed.");
+        }
+    }
 
     /// <summary>Disconnects: clears the writer PID (the reader notices within its next liveness slice) and closes handles. Never removes the buffer.</summary>
     public void Dispose()
