@@ -24,7 +24,7 @@ public sealed class EdgeCaseScenarios
             Assert.Equal(10240UL - 9216 - 17, reader.GetStatus().PayloadFreeBytes);
             Assert.False(writer.TryWriteFrame(Pattern(9200, 3), TimeSpan.Zero));
 
-            Task blocked = Task.Run(() => writer.WriteFrame(Pattern(9200, 3)));
+            Task blocked = OnOwnThread(() => writer.WriteFrame(Pattern(9200, 3)));
             ReadPattern(reader, 1, 9200, 1).Dispose(); // returns 9216: exactly enough
             await blocked.WaitAsync(Liveness);
 
@@ -139,7 +139,7 @@ public sealed class EdgeCaseScenarios
         using (var writer = new Writer(name) { WriteTimeout = TimeSpan.FromSeconds(10) })
         {
             var firstBlock = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-            Task<int> writing = Task.Run(() =>
+            Task<int> writing = OnOwnThread(() =>
             {
                 int blocked = 0;
                 byte[] data = new byte[100];
@@ -162,7 +162,7 @@ public sealed class EdgeCaseScenarios
             Assert.Equal(8, await firstBlock.Task.WaitAsync(Liveness));
             for (int i = 0; i < frames; i++)
             {
-                await Task.Delay(5); // the slow reader: this delay is the scenario
+                Thread.Sleep(5); // the slow reader: this delay is the scenario
                 using Frame frame = reader.ReadFrame(Liveness);
                 Assert.True(frame.IsValid, $"frame {i} missing");
                 Assert.Equal((ulong)i + 1, frame.Sequence);
@@ -261,7 +261,7 @@ public sealed class EdgeCaseScenarios
 
             // 4096 + 16 > 4080 to the end: wrap, needing 4080 + 4112 with 4080 free.
             Assert.False(writer.TryWriteFrame(Pattern(4096, 2), TimeSpan.Zero));
-            Task waiting = Task.Run(() => writer.WriteFrame(Pattern(4096, 2)));
+            Task waiting = OnOwnThread(() => writer.WriteFrame(Pattern(4096, 2)));
             first.Dispose();
             await waiting.WaitAsync(Liveness);
 
@@ -289,7 +289,7 @@ public sealed class EdgeCaseScenarios
         using (var reader = new Reader(name, new BufferConfig(0, 10240)))
         using (var writer = new Writer(name) { WriteTimeout = Liveness })
         {
-            Task writing = Task.Run(() =>
+            Task writing = OnOwnThread(() =>
             {
                 byte[] data = new byte[1024];
                 for (int i = 0; i < frames; i++)

@@ -44,4 +44,12 @@ internal static class ScenarioData
         Assert.Equal(-1, FirstMismatch(frame.Span, seed));
         return frame;
     }
+
+    /// <summary>Runs a blocking peer (writer or reader loop) on its own thread, not a pool thread, so it cannot starve the pool.</summary>
+    internal static Task<T> OnOwnThread<T>(Func<T> work) =>
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <inheritdoc cref="OnOwnThread{T}(Func{T})"/>
+    internal static Task OnOwnThread(Action work) =>
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 }

@@ -99,7 +99,7 @@ public sealed class SynchronizationScenarios
             }
 
             var firstBlock = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-            Task<int> writing = Task.Run(() =>
+            Task<int> writing = OnOwnThread(() =>
             {
                 int blocked = 0;
                 for (int i = 0; i < frames; i++)
@@ -121,7 +121,7 @@ public sealed class SynchronizationScenarios
             Assert.True(reader.GetStatus().PayloadFreeBytes < 4112 + 1856);
             for (int i = 0; i < frames; i++)
             {
-                await Task.Delay(5); // the slow reader: this delay is the scenario
+                Thread.Sleep(5); // the slow reader: this delay is the scenario
                 using Frame frame = reader.ReadFrame(Liveness);
                 Assert.True(frame.IsValid, $"frame {i} missing");
                 Assert.Equal((ulong)i + 1, frame.Sequence);
@@ -147,7 +147,7 @@ public sealed class SynchronizationScenarios
         using (var writer = new Writer(name))
         {
             // A reader already waiting when both frames arrive.
-            Task<(ulong, byte, ulong, byte)> waiting = Task.Run(() =>
+            Task<(ulong, byte, ulong, byte)> waiting = OnOwnThread(() =>
             {
                 using Frame a = reader.ReadFrame(Liveness);
                 using Frame b = reader.ReadFrame(Liveness);

@@ -24,7 +24,7 @@ public sealed class SystemResourceScenarios
         using (var reader = new Reader(name, new BufferConfig(0, 4096)))
         using (var writer = new Writer(name) { WriteTimeout = Liveness })
         {
-            Task writing = Task.Factory.StartNew(() =>
+            Task writing = OnOwnThread(() =>
             {
                 for (ulong seq = 1; seq <= frames; seq++)
                 {
@@ -32,7 +32,7 @@ public sealed class SystemResourceScenarios
                     WriteRecord(record, seq);
                     writer.CommitFrame();
                 }
-            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            });
 
             string? problem = null;
             for (ulong seq = 1; seq <= frames && problem is null; seq++)
