@@ -53,6 +53,7 @@ public sealed unsafe class Reader : IDisposable
     // What the reader has seen of writers, to tell a new connection from a lost frame.
     private ulong _writerPidAtLastFrame;
     private bool _writerLeftSinceLastFrame;
+    private bool _writerSeen; // a live writer PID was observed once, even if that writer never wrote
     private int _localConnectionsAtLastFrame;
     private bool _disposed;
 
@@ -94,15 +95,29 @@ public sealed unsafe class Reader : IDisposable
     /// <summary>Whether a writer is connected and its process alive.</summary>
     public bool IsWriterConnected()
     {
-        ThrowIfDisposed();
-        return ProcessLiveness.IsAlive(Volatile.Read(ref _oieb->WriterPid));
+        EnterGate();
+        try
+        {
+            return ProcessLiveness.IsAlive(Volatile.Read(ref _oieb->WriterPid));
+        }
+        finally
+        {
+            _readGate.Exit();
+        }
     }
 
     /// <summary>A snapshot of the control block.</summary>
     public BufferStatus GetStatus()
     {
-        ThrowIfDisposed();
-        return OiebSnapshot.Read(_oieb, Name);
+        EnterGate();
+        try
+        {
+            return OiebSnapshot.Read(_oieb, Name);
+        }
+        finally
+        {
+            _readGate.Exit();
+        }
     }
 
     /// <summary>
@@ -147,10 +162,7 @@ public sealed unsafe class Reader : IDisposable
     public bool TryReadFrame(TimeSpan timeout, out Frame frame, CancellationToken cancellationToken = default)
     {
         Deadline deadline = Deadline.After(timeout);
-        if (!_readGate.TryEnter())
-        {
-            throw new ObjectDisposedException(nameof(Reader), $"The reader of buffer '{Name}' was disposed.");
-        }
+        EnterGate();
 
         CancellationTokenRegistration wakeOnCancel = cancellationToken.CanBeCanceled
             ? cancellationToken.UnsafeRegister(static s => ((NamedSemaphore)s!).Post(), _resources.DataAvailable)
@@ -208,7 +220,8 @@ public sealed unsafe class Reader : IDisposable
 
     /// <summary>
     /// Whether a writer that was connected is no longer: its PID is 0 or dead, after a writer was
-    /// seen (a live PID, or frames written). Also records the departure for sequence restarts.
+    /// seen (a live PID observed here, a PID left behind, or frames written). Also records the
+    /// departure for sequence restarts.
     /// </summary>
     private bool WriterIsGone()
     {
@@ -220,10 +233,11 @@ public sealed unsafe class Reader : IDisposable
                 _writerLeftSinceLastFrame = true;
             }
 
+            _writerSeen = true;
             return false;
         }
 
-        bool writerExisted = _writerPidAtLastFrame != 0 || Volatile.Read(ref _oieb->PayloadWrittenCount) != 0 || pid != 0;
+        bool writerExisted = _writerSeen || _writerPidAtLastFrame != 0 || Volatile.Read(ref _oieb->PayloadWrittenCount) != 0 || pid != 0;
         if (writerExisted)
         {
             _writerLeftSinceLastFrame = true;
@@ -266,7 +280,9 @@ public sealed unsafe class Reader : IDisposable
             PublishPosition(position);
             if (written <= _readCount)
             {
-                throw FailRead(tokenHeld, $"a wrap marker at read count {_readCount - 1} is not followed by a committed frame (written count {written})");
+                // Only the marker is committed so far (a writer that wraps at acquire time, as
+                // upstream C# does, counts it early): the token was stale; the frame comes later.
+                return false;
             }
 
             header = _ring;
@@ -400,6 +416,15 @@ public sealed unsafe class Reader : IDisposable
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>Enters the gate that keeps the mapping alive, or throws once disposed. Pair with <c>_readGate.Exit()</c>.</summary>
+    private void EnterGate()
+    {
+        if (!_readGate.TryEnter())
+        {
+            throw new ObjectDisposedException(nameof(Reader), $"The reader of buffer '{Name}' was disposed.");
+        }
+    }
 
     /// <summary>Removes the buffer: marks the reader gone, unlinks every resource, releases the lock. Held frames become invalid.</summary>
     public void Dispose()

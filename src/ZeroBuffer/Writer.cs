@@ -166,15 +166,29 @@ public sealed unsafe class Writer : IDisposable
     /// <summary>Whether the reader is alive.</summary>
     public bool IsReaderConnected()
     {
-        ThrowIfDisposed();
-        return ProcessLiveness.IsAlive(Volatile.Read(ref _oieb->ReaderPid));
+        EnterGate();
+        try
+        {
+            return ProcessLiveness.IsAlive(Volatile.Read(ref _oieb->ReaderPid));
+        }
+        finally
+        {
+            _writeGate.Exit();
+        }
     }
 
     /// <summary>A snapshot of the control block.</summary>
     public BufferStatus GetStatus()
     {
-        ThrowIfDisposed();
-        return OiebSnapshot.Read(_oieb, Name);
+        EnterGate();
+        try
+        {
+            return OiebSnapshot.Read(_oieb, Name);
+        }
+        finally
+        {
+            _writeGate.Exit();
+        }
     }
 
     /// <summary>Writes the buffer's metadata (once per buffer).</summary>
@@ -203,7 +217,13 @@ public sealed unsafe class Writer : IDisposable
             throw new MetadataAlreadyWrittenException(Name, $"Metadata of buffer '{Name}' was already written; it is written once per buffer.");
         }
 
-        ArgumentOutOfRangeException.ThrowIfNegative(size);
+        if (size <= 0)
+        {
+            // C++ and Python readers reject a stored length of 0 as invalid metadata.
+            throw new ArgumentOutOfRangeException(nameof(size), size,
+                $"Metadata of {size} bytes is invalid for buffer '{Name}': write at least 1 byte, or none at all.");
+        }
+
         if (ZeroBufferLayout.MetadataPrefixSize + (long)size > _metadataBlockSize)
         {
             throw new ArgumentOutOfRangeException(nameof(size), size,
@@ -293,10 +313,7 @@ public sealed unsafe class Writer : IDisposable
             throw new InvalidOperationException($"No frame of buffer '{Name}' to commit; call GetFrameBuffer first.");
         }
 
-        if (!_writeGate.TryEnter())
-        {
-            throw new ObjectDisposedException(nameof(Writer), $"The writer of buffer '{Name}' was disposed.");
-        }
+        EnterGate();
 
         try
         {
@@ -378,10 +395,7 @@ public sealed unsafe class Writer : IDisposable
         }
 
         EnsureReaderAlive(force: false);
-        if (!_writeGate.TryEnter())
-        {
-            throw new ObjectDisposedException(nameof(Writer), $"The writer of buffer '{Name}' was disposed.");
-        }
+        EnterGate();
 
         try
         {
@@ -546,6 +560,15 @@ public sealed unsafe class Writer : IDisposable
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>Enters the gate that keeps the mapping alive, or throws once disposed. Pair with <c>_writeGate.Exit()</c>.</summary>
+    private void EnterGate()
+    {
+        if (!_writeGate.TryEnter())
+        {
+            throw new ObjectDisposedException(nameof(Writer), $"The writer of buffer '{Name}' was disposed.");
+        }
+    }
 
     /// <summary>Disconnects: clears the writer PID (the reader notices within its next liveness slice) and closes handles. Never removes the buffer.</summary>
     public void Dispose()
