@@ -50,11 +50,7 @@ public sealed unsafe class Reader : IDisposable
     private ulong _readCount;
     private ulong _expectedSequence = ZeroBufferLayout.FirstSequence;
 
-    // What the reader has seen of writers, to tell a new connection from a lost frame.
-    private ulong _writerPidAtLastFrame;
-    private bool _writerLeftSinceLastFrame;
     private bool _writerSeen; // a live writer PID was observed once, even if that writer never wrote
-    private int _localConnectionsAtLastFrame;
     private bool _disposed;
 
     /// <summary>Creates the buffer <paramref name="name"/> and becomes its reader.</summary>
@@ -220,30 +216,18 @@ public sealed unsafe class Reader : IDisposable
 
     /// <summary>
     /// Whether a writer that was connected is no longer: its PID is 0 or dead, after a writer was
-    /// seen (a live PID observed here, a PID left behind, or frames written). Also records the
-    /// departure for sequence restarts.
+    /// seen (a live PID observed here, a PID left behind, or frames written).
     /// </summary>
     private bool WriterIsGone()
     {
         ulong pid = Volatile.Read(ref _oieb->WriterPid);
         if (ProcessLiveness.IsAlive(pid))
         {
-            if (pid != _writerPidAtLastFrame && _writerPidAtLastFrame != 0)
-            {
-                _writerLeftSinceLastFrame = true;
-            }
-
             _writerSeen = true;
             return false;
         }
 
-        bool writerExisted = _writerSeen || _writerPidAtLastFrame != 0 || Volatile.Read(ref _oieb->PayloadWrittenCount) != 0 || pid != 0;
-        if (writerExisted)
-        {
-            _writerLeftSinceLastFrame = true;
-        }
-
-        return writerExisted;
+        return _writerSeen || pid != 0 || Volatile.Read(ref _oieb->PayloadWrittenCount) != 0;
     }
 
     /// <summary>
@@ -318,22 +302,16 @@ public sealed unsafe class Reader : IDisposable
         Volatile.Write(ref _oieb->PayloadReadCount, _readCount);
 
         _expectedSequence = sequence + 1;
-        _writerPidAtLastFrame = Volatile.Read(ref _oieb->WriterPid);
-        // A writer claims its PID before its first frame, so PID 0 here means this frame's writer
-        // has already disconnected: a later sequence-1 frame can only come from a new connection.
-        _writerLeftSinceLastFrame = _writerPidAtLastFrame == 0;
-        if (_writerPidAtLastFrame == ProcessLiveness.Self)
-        {
-            _localConnectionsAtLastFrame = LocalWriterConnections.Count(Name);
-        }
 
         frame = new Frame(this, ticket, header + ZeroBufferLayout.FrameHeaderSize, (int)length, sequence);
         return true;
     }
 
     /// <summary>
-    /// A frame with sequence 1 starts a new writer connection when the writer changed since the
-    /// previous frame: another PID, a departure the reader saw, or (same process) a new Writer.
+    /// A frame with sequence 1 where another number was expected starts a new writer connection
+    /// (protocol-v1 §4.4): a writer numbers its frames from 1 and never repeats a number, so 1
+    /// can only come from a new connection. Its PID cannot tell: by the time the reader reaches
+    /// the frame, the PID in the OIEB may already belong to yet another writer.
     /// </summary>
     private bool IsNewWriterConnection(ulong sequence)
     {
@@ -342,16 +320,8 @@ public sealed unsafe class Reader : IDisposable
             return false;
         }
 
-        ulong pid = Volatile.Read(ref _oieb->WriterPid);
-        bool changed = _writerLeftSinceLastFrame || pid != _writerPidAtLastFrame
-                       || (pid == ProcessLiveness.Self && LocalWriterConnections.Count(Name) != _localConnectionsAtLastFrame);
-        if (changed)
-        {
-            _localConnectionsAtLastFrame = LocalWriterConnections.Count(Name);
-            Log.WriterRestarted(_logger, Name);
-        }
-
-        return changed;
+        Log.WriterRestarted(_logger, Name);
+        return true;
     }
 
     private void PublishPosition(long position)

@@ -109,7 +109,6 @@ public sealed unsafe class Writer : IDisposable
             _segment = segment;
             _dataAvailable = dataAvailable;
             _spaceAvailable = spaceAvailable;
-            LocalWriterConnections.Connected(name);
             Log.WriterConnected(_logger, name, (ulong)_ringSize, readerPid);
         }
         catch
