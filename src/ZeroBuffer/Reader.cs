@@ -257,6 +257,14 @@ public sealed unsafe class Reader : IDisposable
         ulong length = FrameHeader.ReadLength(header);
         if (length == ZeroBufferLayout.WrapMarkerLength)
         {
+            // A marker is {0, 0} and never at offset 0 (a frame always fits there): anything else
+            // with length 0 is a damaged frame header, not a reason to jump to offset 0.
+            ulong markerSequence = FrameHeader.ReadSequence(header);
+            if (markerSequence != 0 || position == 0)
+            {
+                throw FailRead(tokenHeld, $"frame header at ring offset {position} has length 0 and sequence {markerSequence}: neither a frame (length > 0) nor a wrap marker (sequence 0, not at offset 0)");
+            }
+
             // Explicit wrap marker: skip the tail, count the marker, read the frame at 0 under the same token.
             _readCount++;
             ReturnSpace(_releases.EnqueueTail(_ringSize - position));

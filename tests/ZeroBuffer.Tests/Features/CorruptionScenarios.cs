@@ -3,10 +3,95 @@ using static ZeroBuffer.Tests.Features.ScenarioData;
 
 namespace ZeroBuffer.Tests.Features;
 
-/// <summary>Upstream feature 5, "Corruption Detection" (5.5-5.7), under protocol-v1's rules.</summary>
+/// <summary>Upstream feature 5, "Corruption Detection" (5.1, 5.2, 5.5-5.7), under protocol-v1's rules.</summary>
 public sealed class CorruptionScenarios
 {
     private const int RingAt = 128; // metadata size 0: the ring follows the OIEB
+
+    /// <summary>
+    /// A damaged control block is refused by a connecting writer with a typed error naming what
+    /// it found: an OIEB size other than 128, a major version other than 1, or sizes that do not
+    /// fit the segment.
+    /// </summary>
+    [Theory]
+    [InlineData(0, 256u, "OIEB size 256")] // oieb_size
+    [InlineData(4, 2u, "version 2.0.0")] // version bytes major, minor, patch, reserved = 2, 0, 0, 0
+    public void Feature_5_1_CorruptedOiebDetection(int offset, uint value, string named)
+    {
+        string name = TestNames.Unique("f5-1");
+        using (var reader = new Reader(name, new BufferConfig(0, 4096)))
+        {
+            using (var writer = new Writer(name))
+            {
+                writer.WriteFrame("valid"u8);
+            }
+
+            using (RawSegment raw = RawSegment.Open(name))
+            {
+                raw.WriteUInt32(offset, value);
+            }
+
+            ProtocolMismatchException error = Assert.Throws<ProtocolMismatchException>(() => new Writer(name));
+            Assert.Equal(ZeroBufferErrorKind.ProtocolMismatch, error.Kind);
+            Assert.Equal(name, error.BufferName);
+            Assert.Contains(named, error.Message, StringComparison.Ordinal);
+            Assert.Equal(0UL, reader.GetStatus().WriterPid); // the refused writer claimed nothing
+        }
+
+        OsResources.AssertNone(name);
+    }
+
+    /// <summary>Payload size larger than the segment, or free bytes above the ring: refused as corrupted, never trusted.</summary>
+    [Theory]
+    [InlineData(32, 1UL << 40, "payload size")] // payload_size
+    [InlineData(40, 8192UL, "free bytes 8192")] // payload_free_bytes > P
+    public void Feature_5_1_ImpossibleOiebSizesAreRejected(int offset, ulong value, string named)
+    {
+        string name = TestNames.Unique("f5-1s");
+        using (var reader = new Reader(name, new BufferConfig(0, 4096)))
+        {
+            using (RawSegment raw = RawSegment.Open(name))
+            {
+                raw.WriteUInt64(offset, value);
+            }
+
+            BufferCorruptedException error = Assert.Throws<BufferCorruptedException>(() => new Writer(name));
+            Assert.Contains(named, error.Message, StringComparison.Ordinal);
+            Assert.Equal(0UL, reader.GetStatus().WriterPid);
+        }
+
+        OsResources.AssertNone(name);
+    }
+
+    /// <summary>
+    /// A frame header whose length was damaged is reported as corruption (never misread as a wrap
+    /// marker, never read past the ring), and the frame is not consumed: every later read reports
+    /// it again instead of delivering garbage.
+    /// </summary>
+    [Theory]
+    [InlineData(0UL, "length 0 and sequence 1")] // length 0 but a frame's sequence: not a marker
+    [InlineData(5000UL, "length 5000")] // runs past the end of the 4096-byte ring
+    public void Feature_5_2_InvalidFrameHeaderDetection(ulong corruptLength, string named)
+    {
+        string name = TestNames.Unique("f5-2");
+        using (var reader = new Reader(name, new BufferConfig(0, 4096)))
+        using (var writer = new Writer(name))
+        {
+            writer.WriteFrame("test"u8);
+            using (RawSegment raw = RawSegment.Open(name))
+            {
+                raw.WriteUInt64(RingAt + 0, corruptLength);
+            }
+
+            BufferCorruptedException first = Assert.Throws<BufferCorruptedException>(() => reader.ReadFrame(TimeSpan.FromSeconds(5)));
+            Assert.Contains(named, first.Message, StringComparison.Ordinal);
+            Assert.Equal(ZeroBufferErrorKind.BufferCorrupted, first.Kind);
+            Assert.Throws<BufferCorruptedException>(() => reader.ReadFrame(TimeSpan.FromSeconds(5)));
+            Assert.Equal(0UL, reader.GetStatus().ReadCount);
+        }
+
+        OsResources.AssertNone(name);
+    }
 
     /// <summary>
     /// A frame leaving 100 bytes at the end, then a 200-byte frame: a wrap marker at the write
