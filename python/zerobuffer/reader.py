@@ -246,10 +246,11 @@ class Reader:
 
     def _frame_view(self, ticket: int, offset: int, size: int) -> memoryview:
         """Called by :attr:`Frame.data`: a released frame's bytes may already be rewritten."""
-        view = self._map
-        if self._closed or view is None or not self._releases.is_held(ticket):
-            raise ObjectDisposedError("The frame was released (buffer '%s'); its bytes may have been reused." % self.name)
-        return view[offset:offset + size]
+        with self._memory_lock:  # close() takes it before unmapping
+            view = self._map
+            if self._closed or view is None or not self._releases.is_held(ticket):
+                raise ObjectDisposedError("The frame was released (buffer '%s'); its bytes may have been reused." % self.name)
+            return view[offset:offset + size]
 
     def _release(self, ticket: int) -> None:
         """Called by :meth:`Frame.release`."""

@@ -133,3 +133,16 @@ def test_layout_constants_match_csharp():
     assert formats["lockFileExtension"] == names.LOCK_FILE_EXTENSION
     assert formats["maxNameLength"] == names.MAX_NAME_LENGTH
     assert formats["nameRule"] == names.NAME_RULE
+
+
+def test_error_kinds_match_the_csharp_exit_codes():
+    # The C# CLI lists "10 + ZeroBufferErrorKind" exit codes with the kind names in its help.
+    from zerobuffer import ErrorKind
+    with PeerProcess.csharp("read", "--help") as cli:
+        assert cli.wait_for_exit() == 0
+        listed = {}
+        for line in cli.lines:
+            parts = line.split()
+            if len(parts) == 2 and parts[0].isdigit() and 11 <= int(parts[0]) <= 29:
+                listed[parts[1]] = int(parts[0]) - 10
+    assert listed == {kind.csharp_name: int(kind) for kind in ErrorKind}
