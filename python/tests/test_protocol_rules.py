@@ -69,3 +69,29 @@ def test_frame_size_rules_and_sizing():
         with pytest.raises(ValueError):
             writer.write_timeout = 0
     assert_none(name)
+
+
+def test_missing_atomics_fail_the_import_clearly():
+    # Without libatomic there is no safe 64-bit atomic add: the import must fail, never fall back.
+    import subprocess
+    import sys
+    probe = (
+        "import ctypes\n"
+        "real = ctypes.CDLL\n"
+        "def fake(name, *a, **k):\n"
+        "    if name and 'atomic' in name: raise OSError('no ' + name)\n"
+        "    return real(name, *a, **k)\n"
+        "ctypes.CDLL = fake\n"
+        "try:\n"
+        "    import zerobuffer\n"
+        "except ImportError as e:\n"
+        "    print('ImportError:', e)\n"
+        "else:\n"
+        "    print('imported')\n"
+    )
+    from .support import PYTHON_ROOT
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                            env={"PYTHONPATH": PYTHON_ROOT, "PATH": "/usr/bin:/bin"})
+    assert result.stdout.startswith("ImportError:"), result.stdout + result.stderr
+    assert "libatomic" in result.stdout
+    assert "no non-atomic fallback" in result.stdout
