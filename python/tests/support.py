@@ -59,9 +59,14 @@ def sha256(data: Any) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_BYTE_VALUES = bytes(range(256))
+
+
 def sequence_pattern(size: int, sequence: int) -> bytes:
-    """The CLI's "sequence" pattern: byte i = (i + s) & 0xFF."""
-    return bytes(((i + sequence) & 0xFF) for i in range(size))
+    """The CLI's "sequence" pattern: byte i = (i + s) & 0xFF (built from a rotated 0..255 cycle)."""
+    start = sequence & 0xFF
+    period = _BYTE_VALUES[start:] + _BYTE_VALUES[:start]
+    return (period * (size // 256 + 1))[:size]
 
 
 class PeerProcess:
