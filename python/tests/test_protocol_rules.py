@@ -95,3 +95,49 @@ def test_missing_atomics_fail_the_import_clearly():
     assert result.stdout.startswith("ImportError:"), result.stdout + result.stderr
     assert "libatomic" in result.stdout
     assert "no non-atomic fallback" in result.stdout
+
+
+def test_writer_validates_the_control_block():
+    from zerobuffer import BufferCorruptedError, BufferNotFoundError, ProtocolMismatchError
+    from .support import segment_u64
+    name = unique("rules-oieb")
+    with Reader(name, BufferConfig(0, 1024)):
+        original = segment_u64(name, layout.OIEB_SIZE_OFFSET)
+        version_bytes = original & ~0xFFFFFFFF
+        segment_u64(name, layout.OIEB_SIZE_OFFSET, version_bytes)  # oieb_size 0: creation not finished
+        with pytest.raises(BufferNotFoundError, match="not initialised"):
+            Writer(name)
+        segment_u64(name, layout.OIEB_SIZE_OFFSET, version_bytes | 64)  # another OIEB size
+        with pytest.raises(ProtocolMismatchError):
+            Writer(name)
+        segment_u64(name, layout.OIEB_SIZE_OFFSET, original)
+        segment_u64(name, layout.PAYLOAD_FREE_BYTES_OFFSET, 1025)  # more free bytes than the ring
+        with pytest.raises(BufferCorruptedError):
+            Writer(name)
+        segment_u64(name, layout.PAYLOAD_FREE_BYTES_OFFSET, 1024)
+        with Writer(name) as writer:
+            writer.write_frame(b"ok")
+    assert_none(name)
+
+
+def test_reader_validates_wrap_markers():
+    from zerobuffer import BufferCorruptedError
+    from .support import segment_u64
+    name = unique("rules-marker")
+    with Reader(name, BufferConfig(0, 1024)) as reader, Writer(name) as writer:
+        writer.write_frame(bytes(100))
+        header = layout.payload_offset(0)
+        # Length 0 with a non-zero sequence is a damaged header, not a wrap marker.
+        segment_u64(name, header + layout.FRAME_LENGTH_OFFSET, 0)
+        with pytest.raises(BufferCorruptedError):
+            reader.read_frame(1)
+        # {0, 0} at offset 0 is not a marker either (a frame always fits there).
+        segment_u64(name, header + layout.FRAME_SEQUENCE_OFFSET, 0)
+        with pytest.raises(BufferCorruptedError):
+            reader.read_frame(1)
+        # The token was given back each time: once repaired, the frame is delivered.
+        segment_u64(name, header + layout.FRAME_LENGTH_OFFSET, 100)
+        segment_u64(name, header + layout.FRAME_SEQUENCE_OFFSET, 1)
+        with reader.read_frame(1) as frame:
+            assert frame.sequence == 1 and frame.size == 100
+    assert_none(name)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-SELF_PID = os.getpid()
 _INT_MAX = 2**31 - 1
 
 
