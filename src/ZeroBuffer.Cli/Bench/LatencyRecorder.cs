@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Text.Json;
+using HdrHistogram;
+
+namespace ZeroBuffer.Cli.Bench;
+
+/// <summary>
+/// Round-trip latencies in an HdrHistogram (nanoseconds, 3 significant digits), and the send
+/// schedule of a paced run. Paced runs measure against the intended send time, never the
+/// actual one: when a reply is late, the sends it delayed are charged the wait too, so the
+/// percentiles are free of coordinated omission.
+/// </summary>
+internal sealed class LatencyRecorder
+{
+    private static readonly double NanosecondsPerTick = 1e9 / Stopwatch.Frequency;
+    private static readonly long NearTicks = Stopwatch.Frequency / 500; // 2 ms: closer than this, yield instead of sleeping
+
+    private readonly LongHistogram _histogram = new(3_600_000_000_000L, 3);
+    private readonly long _intervalTicks;
+    private long _scheduleStart;
+    private long _sent;
+
+    /// <param name="rate">Round trips per second; 0 = back-to-back (each send right after the previous reply).</param>
+    internal LatencyRecorder(double rate)
+    {
+        Rate = rate;
+        _intervalTicks = rate > 0 ? Math.Max(1, (long)(Stopwatch.Frequency / rate)) : 0;
+        _histogram.RecordValue(1); // the first record initialises lazily (allocates): keep it out of the measured loop
+        _histogram.Reset();
+    }
+
+    internal double Rate { get; }
+
+    internal long Count => _histogram.TotalCount;
+
+    /// <summary>Starts a new schedule (and forgets what was recorded): the first send is due now.</summary>
+    internal void Restart()
+    {
+        _histogram.Reset();
+        _scheduleStart = Stopwatch.GetTimestamp();
+        _sent = 0;
+    }
+
+    /// <summary>
+    /// The reference time of the next send: back-to-back, now; paced, the intended send time,
+    /// after waiting for it when it is still ahead (a late send goes at once, charged from its
+    /// intended time).
+    /// </summary>
+    internal long NextSend()
+    {
+        if (_intervalTicks == 0)
+        {
+            return Stopwatch.GetTimestamp();
+        }
+
+        long due = _scheduleStart + _sent++ * _intervalTicks;
+        while (true)
+        {
+            long remaining = due - Stopwatch.GetTimestamp();
+            if (remaining <= 0)
+            {
+                return due;
+            }
+
+            if (remaining > NearTicks)
+            {
+                Thread.Sleep(1);
+            }
+            else
+            {
+                Thread.Yield();
+            }
+        }
+    }
+
+    /// <summary>Records the round trip that started at <paramref name="reference"/> (from <see cref="NextSend"/>) and ended now.</summary>
+    internal void Record(long reference) =>
+        _histogram.RecordValue(Math.Max(0, (long)((Stopwatch.GetTimestamp() - reference) * NanosecondsPerTick)));
+
+    /// <summary>Writes <c>"samples"</c>, <c>"rate"</c> and <c>"latencyMicroseconds"</c> {p50,p90,p99,p999,max}.</summary>
+    internal void WriteJson(Utf8JsonWriter writer)
+    {
+        writer.WriteNumber("samples"u8, _histogram.TotalCount);
+        writer.WriteNumber("rate"u8, Rate);
+        writer.WriteStartObject("latencyMicroseconds"u8);
+        writer.WriteNumber("p50"u8, Micros(50));
+        writer.WriteNumber("p90"u8, Micros(90));
+        writer.WriteNumber("p99"u8, Micros(99));
+        writer.WriteNumber("p999"u8, Micros(99.9));
+        writer.WriteNumber("max"u8, _histogram.TotalCount == 0 ? 0 : _histogram.GetMaxValue() / 1000.0);
+        writer.WriteEndObject();
+    }
+
+    private double Micros(double percentile) =>
+        _histogram.TotalCount == 0 ? 0 : _histogram.GetValueAtPercentile(percentile) / 1000.0;
+}
