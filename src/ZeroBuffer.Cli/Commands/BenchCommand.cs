@@ -24,7 +24,8 @@ internal static class BenchCommand
           memcpy      single-thread memcpy, hot (64 KiB) and streaming (>= 256 MiB)
           duplex      pending: extension point, no figures yet
         --json: JSON lines, each with an "event" property:
-          {"event":"started","cases":N,"quick":Q,"seconds":S,"scenarios":[..]}
+          {"event":"started","name":"zb-bench-..","cases":N,"quick":Q,"seconds":S,"scenarios":[..]}
+                                    (every OS resource of the run has a name starting with "name")
           {"event":"result", ...one row...}                              as each case finishes
           {"event":"summary","seconds":S,"processors":P,"loadAverage":L,"runtime":"..","os":"..",
            "results":[ ...every row... ],"failed":F,"pending":[{"scenario":"duplex","reason":".."}]}
@@ -126,6 +127,7 @@ internal static class BenchCommand
         if (output.Json)
         {
             using Output.JsonEvent e = output.Event("started");
+            e.Writer.WriteString("name"u8, runName);
             e.Writer.WriteNumber("cases"u8, cases.Count);
             e.Writer.WriteBoolean("quick"u8, options.Quick);
             e.Writer.WriteNumber("seconds"u8, options.Seconds);
