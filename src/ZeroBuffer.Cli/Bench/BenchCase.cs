@@ -11,6 +11,9 @@ internal enum CaseKind
 
     /// <summary>memcpy: GB/s of one thread.</summary>
     Bandwidth,
+
+    /// <summary>A connected pair with no traffic: what waiting costs.</summary>
+    Idle,
 }
 
 /// <summary>The transports (and baselines) a row can be about; the strings are the JSON values.</summary>
@@ -52,6 +55,7 @@ internal sealed record BenchCase(
     internal string Describe() => Kind switch
     {
         CaseKind.Bandwidth => "memcpy bandwidth (hot and streaming)",
+        CaseKind.Idle => "idle reader (connected writer, no traffic)",
         _ => $"{Kind.ToString().ToLowerInvariant()} {Transport}{(Mode is null ? "" : " " + Mode)}{(Pacing is null ? "" : " " + Pacing)}"
              + (FrameSize > 0 ? $" {Format.Bytes(FrameSize)}" : ""),
     };

@@ -101,6 +101,13 @@ internal static class BenchPlan
             }
         }
 
+        if (Wants(Scenarios.Idle))
+        {
+            cases.Add(new BenchCase("idle/zerobuffer", CaseKind.Idle, Transports.ZeroBuffer, null, null, 0, 0,
+                new PeerSpec(PeerRoles.IdleReader, ["--ring-size", Format.Invariant(options.RingSize ?? DefaultRingSize(64))]),
+                new PeerSpec(PeerRoles.IdleWriter, timing), true, Next()));
+        }
+
         if (Wants(Scenarios.Duplex))
         {
             cases.AddRange(DuplexRoundTrip.Cases(options));

@@ -72,6 +72,12 @@ internal sealed class BenchResult(BenchCase benchCase)
 
     internal IReadOnlyList<SideFigures> Sides { get; init; } = [];
 
+    /// <summary>How many runs the figures are the median of (<c>--runs</c>).</summary>
+    internal int Runs { get; init; } = 1;
+
+    /// <summary>Headline figure name → (min, max) over the runs.</summary>
+    internal Dictionary<string, (double Min, double Max)> Spread { get; } = [];
+
     /// <summary>Set when the case failed: no figures, the reason instead.</summary>
     internal string? Error { get; init; }
 
@@ -97,6 +103,7 @@ internal sealed class BenchResult(BenchCase benchCase)
             return;
         }
 
+        w.WriteNumber("runs"u8, Runs);
         w.WriteNumber("frames"u8, Frames);
         w.WriteNumber("seconds"u8, Math.Round(Seconds, 6));
         WriteOptional(w, "framesPerSecond", FramesPerSecond);
@@ -108,6 +115,20 @@ internal sealed class BenchResult(BenchCase benchCase)
             for (int i = 0; i < LatencyFigures.Names.Length; i++)
             {
                 w.WriteNumber(LatencyFigures.Names[i], Latency[i]);
+            }
+
+            w.WriteEndObject();
+        }
+
+        if (Runs > 1)
+        {
+            w.WriteStartObject("spread"u8);
+            foreach ((string figure, (double min, double max)) in Spread)
+            {
+                w.WriteStartObject(figure);
+                w.WriteNumber("min"u8, Math.Round(min, 4));
+                w.WriteNumber("max"u8, Math.Round(max, 4));
+                w.WriteEndObject();
             }
 
             w.WriteEndObject();

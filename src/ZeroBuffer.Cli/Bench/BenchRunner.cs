@@ -133,6 +133,16 @@ internal static class BenchRunner
                 ];
             }
 
+            case CaseKind.Idle:
+                return
+                [
+                    new BenchResult(c)
+                    {
+                        Seconds = passive?.GetProperty("seconds").GetDouble() ?? 0,
+                        Sides = [SideFigures.From("writer", active), SideFigures.From("reader", passive)],
+                    },
+                ];
+
             default:
                 return
                 [

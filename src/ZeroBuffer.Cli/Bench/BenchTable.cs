@@ -12,10 +12,12 @@ internal static class BenchTable
     internal static void Write(IAnsiConsole console, IReadOnlyList<BenchResult> results, BenchOptions options, IReadOnlyList<string> pending)
     {
         console.MarkupLine($"[bold]ZeroBuffer bench[/]: {Environment.ProcessorCount} CPUs, {(options.Quick ? "quick run" : "full run")}, "
-                           + $"{options.Seconds:0.##} s per case after {options.WarmUpSeconds:0.##} s warm-up");
+                           + $"{options.Seconds:0.##} s per case after {options.WarmUpSeconds:0.##} s warm-up"
+                           + (results.Any(r => r.Runs > 1) ? $", medians of {results.Max(r => r.Runs)} runs (min-max in --json)" : ", one run"));
         WriteBandwidth(console, results);
         WriteThroughput(console, results);
         WriteLatency(console, results);
+        WriteIdle(console, results);
         foreach (BenchResult failed in results.Where(r => r.Error is not null))
         {
             console.MarkupLine($"[red]failed[/] {Markup.Escape(failed.Id)}: {Markup.Escape(failed.Error!)}");
@@ -96,6 +98,24 @@ internal static class BenchTable
                         .. LatencyFigures.Names.Select(n => $"[grey]{Format.Ratio(ratios[n])}[/]"), "", ""]);
                 }
             }
+        }
+
+        console.Write(table);
+    }
+
+    private static void WriteIdle(IAnsiConsole console, IReadOnlyList<BenchResult> results)
+    {
+        List<BenchResult> rows = [.. results.Where(r => r.Case.Kind == CaseKind.Idle && r.Error is null)];
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var table = new Table { Title = new TableTitle("no traffic: a connected pair waiting") };
+        table.AddColumns("transport", "seconds", "CPU % writer / reader");
+        foreach (BenchResult r in rows)
+        {
+            table.AddRow(r.Case.Transport, Format.Number(r.Seconds), Sides(r, s => s.CpuPercent));
         }
 
         console.Write(table);

@@ -29,10 +29,12 @@ internal static class PeerRoles
     internal const string SpinEcho = "spin-echo";
     internal const string SpinPing = "spin-ping";
     internal const string Memcpy = "memcpy";
+    internal const string IdleReader = "idle-reader";
+    internal const string IdleWriter = "idle-writer";
 
     internal static readonly string[] All =
     [
         ZeroBufferReader, ZeroBufferWriter, ZeroBufferEcho, ZeroBufferPing, SocketReader, SocketWriter, SocketEcho, SocketPing,
-        SemaphoreEcho, SemaphorePing, SpinEcho, SpinPing, Memcpy,
+        SemaphoreEcho, SemaphorePing, SpinEcho, SpinPing, Memcpy, IdleReader, IdleWriter,
     ];
 }

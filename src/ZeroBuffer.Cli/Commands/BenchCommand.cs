@@ -22,17 +22,19 @@ internal static class BenchCommand
           semaphore   bare named-semaphore ping-pong baseline
           busy-poll   ping-pong spinning on one shared cache line baseline
           memcpy      single-thread memcpy, hot (64 KiB) and streaming (>= 256 MiB)
+          idle        CPU of a ZeroBuffer reader waiting with a connected writer and no traffic
           duplex      pending: extension point, no figures yet
         --json: JSON lines, each with an "event" property:
           {"event":"started","name":"zb-bench-..","cases":N,"quick":Q,"seconds":S,"scenarios":[..]}
                                     (every OS resource of the run has a name starting with "name")
-          {"event":"result", ...one row...}                              as each case finishes
+          {"event":"result", ...one row...}                              as each case finishes (each run)
           {"event":"summary","seconds":S,"processors":P,"loadAverage":L,"runtime":"..","os":"..",
            "results":[ ...every row... ],"failed":F,"pending":[{"scenario":"duplex","reason":".."}]}
-        A row: {"id":"throughput/zerobuffer/copy/4096","kind":"throughput|latency|bandwidth",
+        A row: {"id":"throughput/zerobuffer/copy/4096","kind":"throughput|latency|bandwidth|idle",
           "transport":"zerobuffer|unix-socket|semaphore|busy-poll|memcpy","mode":"zero-copy|copy|hot|streaming|null",
           "pacing":"back-to-back|fixed-rate|null","frameSize":B,"rate":R (fixed-rate only),"frames":F,"seconds":S,
           "framesPerSecond":..,"gigabytesPerSecond":..,"samples":N,"latencyMicroseconds":{"p50","p90","p99","p999","max"},
+          "runs":N,"spread":{"framesPerSecond"|"gigabytesPerSecond"|"p50"..|"max":{"min","max"}} (only with --runs > 1),
           "sides":{"writer"|"reader"|"pinger"|"echo"|"copier":{"cpuPercent":..,"allocatedBytesPerFrame":..}},
           "ratios":{"unixSocket":{"framesPerSecond"},"memcpyStreaming":{"gigabytesPerSecond"}}            (ZeroBuffer throughput)
                   {"semaphore":{"p50",..,"max"},"busyPoll":{"p50",..,"max"}}                           (ZeroBuffer latency)
@@ -50,16 +52,25 @@ internal static class BenchCommand
         var duration = new Option<double?>("--duration") { Description = "Measured seconds per case (default 2, --quick 0.5)." };
         var rate = new Option<double?>("--rate") { Description = "Round trips per second of the fixed-rate ping-pong (default 2000/s up to 64 KiB, 200/s above)." };
         var ringSize = new Option<long?>("--ring-size") { Description = "Ring size of every buffer (default max(4 MiB, 4 frames))." };
+        var runs = new Option<int>("--runs") { Description = "Run every case this many times; figures are medians, with min-max in the JSON \"spread\".", DefaultValueFactory = _ => 1 };
+        runs.Validators.Add(r =>
+        {
+            int value = r.GetValueOrDefault<int>();
+            if (value is < 1 or > 100)
+            {
+                r.AddError($"--runs must be in [1, 100] (got {value}).");
+            }
+        });
         var streamBytes = new Option<long>("--stream-bytes") { Description = "Size of each streaming-memcpy buffer (at least 256 MiB).", DefaultValueFactory = _ => 256L << 20 };
         var command = new Command("bench", "Measure throughput and latency across processes, next to baselines (Unix socket, semaphore, busy-poll, memcpy).")
         {
-            quick, plots, scenarios, sizes, duration, rate, ringSize, streamBytes,
+            quick, plots, scenarios, sizes, duration, rate, ringSize, streamBytes, runs,
         };
         command.SetAction(parse => global.Run(parse, (output, stop) =>
         {
             BenchOptions options = Parse(parse.GetValue(quick), parse.GetValue(scenarios), parse.GetValue(sizes), parse.GetValue(duration),
                 parse.GetValue(rate), parse.GetValue(ringSize), parse.GetValue(streamBytes));
-            return Execute(output, stop, options, parse.GetValue(plots));
+            return Execute(output, stop, options, parse.GetValue(plots), parse.GetValue(runs));
         }));
         return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
     }
@@ -115,20 +126,23 @@ internal static class BenchCommand
         return new BenchOptions(quick, chosen, throughputSizes, latencySizes, seconds, rate, ringSize, streamBytes);
     }
 
-    private static int Execute(Output output, Interruption stop, BenchOptions options, string? plotDirectory)
+    private static int Execute(Output output, Interruption stop, BenchOptions options, string? plotDirectory, int runCount)
     {
         string runName = $"zb-bench-{Environment.ProcessId}-{Guid.NewGuid():N}"[..28];
-        List<BenchCase> cases = BenchPlan.Build(options, runName);
+        List<BenchCase> plan = BenchPlan.Build(options, runName);
+        // Repeated runs go round-robin (all cases, then all again), so a slow drift of the machine spreads over every row.
+        List<(BenchCase Case, int Run)> cases = [.. Enumerable.Range(0, runCount).SelectMany(run => plan.Select(c => (c, run)))];
+        var perRun = Enumerable.Range(0, runCount).Select(_ => new List<BenchResult>()).ToList();
         List<string> pending = options.Scenarios.Contains(Scenarios.Duplex) && !DuplexRoundTrip.IsAvailable
             ? [$"duplex: {DuplexRoundTrip.PendingReason}"]
             : [];
-        var results = new List<BenchResult>();
         var clock = Stopwatch.StartNew();
         if (output.Json)
         {
             using Output.JsonEvent e = output.Event("started");
             e.Writer.WriteString("name"u8, runName);
-            e.Writer.WriteNumber("cases"u8, cases.Count);
+            e.Writer.WriteNumber("cases"u8, plan.Count);
+            e.Writer.WriteNumber("runs"u8, runCount);
             e.Writer.WriteBoolean("quick"u8, options.Quick);
             e.Writer.WriteNumber("seconds"u8, options.Seconds);
             e.Writer.WriteStartArray("scenarios"u8);
@@ -150,9 +164,9 @@ internal static class BenchCommand
                     ProgressTask task = context.AddTask("bench", maxValue: cases.Count);
                     for (int i = 0; i < cases.Count; i++)
                     {
-                        task.Description = $"[bold][[{i + 1}/{cases.Count}]][/] {Markup.Escape(cases[i].Describe())}";
+                        task.Description = $"[bold][[{i + 1}/{cases.Count}]][/] {Markup.Escape(cases[i].Case.Describe())}";
                         context.Refresh();
-                        results.AddRange(BenchRunner.Run(cases[i], options, stop));
+                        perRun[cases[i].Run].AddRange(BenchRunner.Run(cases[i].Case, options, stop));
                         task.Increment(1);
                     }
                 });
@@ -163,11 +177,11 @@ internal static class BenchCommand
             {
                 if (!output.Json)
                 {
-                    Output.ErrorLine($"bench: [{i + 1}/{cases.Count}] {cases[i].Describe()}");
+                    Output.ErrorLine($"bench: [{i + 1}/{cases.Count}] {cases[i].Case.Describe()}");
                 }
 
-                IReadOnlyList<BenchResult> rows = BenchRunner.Run(cases[i], options, stop);
-                results.AddRange(rows);
+                IReadOnlyList<BenchResult> rows = BenchRunner.Run(cases[i].Case, options, stop);
+                perRun[cases[i].Run].AddRange(rows);
                 if (output.Json)
                 {
                     foreach (BenchResult row in rows)
@@ -179,6 +193,7 @@ internal static class BenchCommand
             }
         }
 
+        List<BenchResult> results = runCount == 1 ? perRun[0] : RunAggregation.Median(perRun);
         Ratios.Compute(results);
         IReadOnlyList<string> plotFiles = plotDirectory is null ? [] : BenchPlots.Write(plotDirectory, results);
         int failed = results.Count(r => r.Error is not null);

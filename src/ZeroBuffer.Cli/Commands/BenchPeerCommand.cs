@@ -17,7 +17,7 @@ internal static class BenchPeerCommand
            ...pingers add "samples","rate","latencyMicroseconds":{"p50","p90","p99","p999","max"};
            ...memcpy adds "hotGigabytesPerSecond","streamingGigabytesPerSecond"}
         Roles: zb-reader zb-writer zb-echo zb-ping uds-reader uds-writer uds-echo uds-ping sem-echo sem-ping
-               spin-echo spin-ping memcpy. The first of each pair must be ready before the second starts.
+               spin-echo spin-ping memcpy idle-reader idle-writer. The first of each pair must be ready before the second starts.
 
         """;
 
@@ -64,6 +64,8 @@ internal static class BenchPeerCommand
         PeerRoles.SpinEcho => BusyPollPingPongPeers.RunEcho(output, stop, settings),
         PeerRoles.SpinPing => BusyPollPingPongPeers.RunPing(output, stop, settings),
         PeerRoles.Memcpy => MemcpyBandwidth.Run(output, stop, settings),
+        PeerRoles.IdleReader => IdleReaderPeers.RunReader(output, stop, settings),
+        PeerRoles.IdleWriter => IdleReaderPeers.RunWriter(output, stop, settings),
         _ => throw new UsageException($"unknown role '{settings.Role}'"),
     };
 }

@@ -17,7 +17,7 @@ public sealed class BenchCommandTests
     [Fact]
     public async Task Bench_EveryScenario_EmitsEveryRowAndRatio_AndLeavesNothingBehind()
     {
-        await using CliProcess bench = CliProcess.Start("bench", "--scenarios", "throughput,latency,uds,semaphore,busy-poll,memcpy,duplex",
+        await using CliProcess bench = CliProcess.Start("bench", "--scenarios", "throughput,latency,uds,semaphore,busy-poll,memcpy,idle,duplex",
             "--sizes", "4096", "--duration", "0.1", "--json");
         string name = (await bench.WaitForEventAsync("started")).GetProperty("name").GetString()!;
         JsonElement summary = await bench.WaitForEventAsync("summary", RunTimeout);
@@ -29,7 +29,7 @@ public sealed class BenchCommandTests
         Assert.Equal(
             new[]
             {
-                "bandwidth/memcpy/hot", "bandwidth/memcpy/streaming", "latency/busy-poll/back-to-back", "latency/semaphore/back-to-back",
+                "bandwidth/memcpy/hot", "bandwidth/memcpy/streaming", "idle/zerobuffer", "latency/busy-poll/back-to-back", "latency/semaphore/back-to-back",
                 "latency/unix-socket/copy/back-to-back/4096", "latency/zerobuffer/copy/back-to-back/4096", "latency/zerobuffer/copy/fixed-rate/4096",
                 "throughput/unix-socket/copy/4096", "throughput/zerobuffer/copy/4096", "throughput/zerobuffer/zero-copy/4096",
             },
@@ -76,6 +76,9 @@ public sealed class BenchCommandTests
             AssertLatency(rows[id]);
         }
 
+        Assert.True(rows["idle/zerobuffer"].GetProperty("sides").GetProperty("reader").GetProperty("cpuPercent").GetDouble() >= 0);
+        Assert.True(rows["idle/zerobuffer"].GetProperty("seconds").GetDouble() > 0);
+
         JsonElement pending = Assert.Single(summary.GetProperty("pending").EnumerateArray());
         Assert.Equal("duplex", pending.GetProperty("scenario").GetString());
 
@@ -102,7 +105,25 @@ public sealed class BenchCommandTests
         AssertNothingLeft(name);
     }
 
+    [Fact]
+    public async Task Bench_Runs_ReportsMediansWithSpread()
+    {
+        await using CliProcess bench = CliProcess.Start("bench", "--scenarios", "semaphore", "--runs", "3", "--duration", "0.1", "--json");
+        string name = (await bench.WaitForEventAsync("started")).GetProperty("name").GetString()!;
+        JsonElement summary = await bench.WaitForEventAsync("summary", RunTimeout);
+        Assert.Equal(0, await bench.WaitForExitAsync(RunTimeout));
+
+        Assert.Equal(3, bench.Events("result").Count);
+        JsonElement row = Assert.Single(summary.GetProperty("results").EnumerateArray());
+        Assert.Equal(3, row.GetProperty("runs").GetInt32());
+        JsonElement p50 = row.GetProperty("spread").GetProperty("p50");
+        double median = row.GetProperty("latencyMicroseconds").GetProperty("p50").GetDouble();
+        Assert.InRange(median, p50.GetProperty("min").GetDouble(), p50.GetProperty("max").GetDouble());
+        AssertNothingLeft(name);
+    }
+
     [Theory]
+    [InlineData("--runs", "0")]
     [InlineData("--scenarios", "nope")]
     [InlineData("--sizes", "4")]
     [InlineData("--stream-bytes", "1024")]
