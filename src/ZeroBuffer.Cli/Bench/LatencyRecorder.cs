@@ -14,6 +14,7 @@ internal sealed class LatencyRecorder
 {
     private static readonly double NanosecondsPerTick = 1e9 / Stopwatch.Frequency;
     private static readonly long NearTicks = Stopwatch.Frequency / 500; // 2 ms: closer than this, yield instead of sleeping
+    private static readonly long SpinTicks = Stopwatch.Frequency / 20_000; // 50 µs: closer than this, spin without giving up the core
 
     private readonly LongHistogram _histogram = new(3_600_000_000_000L, 3);
     private readonly long _intervalTicks;
@@ -66,9 +67,13 @@ internal sealed class LatencyRecorder
             {
                 Thread.Sleep(1);
             }
-            else
+            else if (remaining > SpinTicks)
             {
                 Thread.Yield();
+            }
+            else
+            {
+                Thread.SpinWait(8);
             }
         }
     }
