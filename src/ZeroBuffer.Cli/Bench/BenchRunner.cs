@@ -17,13 +17,15 @@ internal static class BenchRunner
 
     internal static IReadOnlyList<BenchResult> Run(BenchCase benchCase, BenchOptions options, Interruption stop)
     {
+        // Declared before the children, so it is disposed after them: a late "ready" from a child
+        // that missed its deadline must not find it disposed.
+        using var ready = new ManualResetEventSlim();
         ChildProcess? passive = null;
         ChildProcess? active = null;
         try
         {
             if (benchCase.Passive is not null)
             {
-                using var ready = new ManualResetEventSlim();
                 passive = Start(benchCase.Passive, benchCase.Resources, ready);
                 var waited = Stopwatch.StartNew();
                 while (!ready.Wait(100))
