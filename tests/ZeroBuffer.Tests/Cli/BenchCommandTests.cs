@@ -122,6 +122,33 @@ public sealed class BenchCommandTests
         AssertNothingLeft(name);
     }
 
+    [Fact]
+    public async Task Bench_Plots_WritesPngFiles()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "zb-bench-plots-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using CliProcess bench = CliProcess.Start("bench", "--scenarios", "semaphore,throughput", "--sizes", "64", "--duration", "0.1",
+                "--plots", directory, "--json");
+            await bench.WaitForEventAsync("summary", RunTimeout);
+            Assert.Equal(0, await bench.WaitForExitAsync(RunTimeout));
+
+            byte[] pngSignature = [0x89, (byte)'P', (byte)'N', (byte)'G'];
+            foreach (string file in new[] { "throughput-gbps.png", "throughput-fps.png", "latency.png" })
+            {
+                byte[] bytes = await File.ReadAllBytesAsync(Path.Combine(directory, file));
+                Assert.Equal(pngSignature, bytes[..4]);
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
     [Theory]
     [InlineData("--runs", "0")]
     [InlineData("--scenarios", "nope")]
