@@ -17,9 +17,9 @@ internal sealed record LatencyFigures(double P50, double P90, double P99, double
         _ => Max,
     };
 
-    internal static LatencyFigures From(JsonElement summary)
+    internal static LatencyFigures From(JsonElement summary, string property = "latencyMicroseconds")
     {
-        JsonElement l = summary.GetProperty("latencyMicroseconds");
+        JsonElement l = summary.GetProperty(property);
         return new LatencyFigures(l.GetProperty("p50").GetDouble(), l.GetProperty("p90").GetDouble(), l.GetProperty("p99").GetDouble(),
             l.GetProperty("p999").GetDouble(), l.GetProperty("max").GetDouble());
     }
@@ -70,6 +70,9 @@ internal sealed class BenchResult(BenchCase benchCase)
 
     internal long? Samples { get; init; }
 
+    /// <summary>Fixed-rate rows: how late the sends went out (actual − intended send time), µs.</summary>
+    internal LatencyFigures? SendLag { get; init; }
+
     internal IReadOnlyList<SideFigures> Sides { get; init; } = [];
 
     /// <summary>How many runs the figures are the median of (<c>--runs</c>).</summary>
@@ -111,13 +114,12 @@ internal sealed class BenchResult(BenchCase benchCase)
         if (Latency is not null)
         {
             w.WriteNumber("samples"u8, Samples ?? 0);
-            w.WriteStartObject("latencyMicroseconds"u8);
-            for (int i = 0; i < LatencyFigures.Names.Length; i++)
-            {
-                w.WriteNumber(LatencyFigures.Names[i], Latency[i]);
-            }
+            WritePercentiles(w, "latencyMicroseconds", Latency);
+        }
 
-            w.WriteEndObject();
+        if (SendLag is not null)
+        {
+            WritePercentiles(w, "sendLagMicroseconds", SendLag);
         }
 
         if (Runs > 1)
@@ -154,6 +156,17 @@ internal sealed class BenchResult(BenchCase benchCase)
             }
 
             w.WriteEndObject();
+        }
+
+        w.WriteEndObject();
+    }
+
+    private static void WritePercentiles(Utf8JsonWriter w, string name, LatencyFigures figures)
+    {
+        w.WriteStartObject(name);
+        for (int i = 0; i < LatencyFigures.Names.Length; i++)
+        {
+            w.WriteNumber(LatencyFigures.Names[i], figures[i]);
         }
 
         w.WriteEndObject();

@@ -154,6 +154,7 @@ internal static class BenchRunner
                         Seconds = active.GetProperty("seconds").GetDouble(),
                         Samples = active.GetProperty("samples").GetInt64(),
                         Latency = LatencyFigures.From(active),
+                        SendLag = active.TryGetProperty("sendLagMicroseconds", out _) ? LatencyFigures.From(active, "sendLagMicroseconds") : null,
                         Sides = [SideFigures.From("pinger", active), SideFigures.From("echo", passive)],
                     },
                 ];

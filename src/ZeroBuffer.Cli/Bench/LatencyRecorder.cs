@@ -17,6 +17,9 @@ internal sealed class LatencyRecorder
     private static readonly long SpinTicks = Stopwatch.Frequency / 20_000; // 50 µs: closer than this, spin without giving up the core
 
     private readonly LongHistogram _histogram = new(3_600_000_000_000L, 3);
+
+    /// <summary>Paced runs: how late each send actually went out (actual − intended), to tell the pacer's own delays from the transport's.</summary>
+    private readonly LongHistogram _sendLag = new(3_600_000_000_000L, 3);
     private readonly long _intervalTicks;
     private long _scheduleStart;
     private long _sent;
@@ -28,6 +31,8 @@ internal sealed class LatencyRecorder
         _intervalTicks = rate > 0 ? Math.Max(1, (long)(Stopwatch.Frequency / rate)) : 0;
         _histogram.RecordValue(1); // the first record initialises lazily (allocates): keep it out of the measured loop
         _histogram.Reset();
+        _sendLag.RecordValue(1);
+        _sendLag.Reset();
     }
 
     internal double Rate { get; }
@@ -38,6 +43,7 @@ internal sealed class LatencyRecorder
     internal void Restart()
     {
         _histogram.Reset();
+        _sendLag.Reset();
         _scheduleStart = Stopwatch.GetTimestamp();
         _sent = 0;
     }
@@ -60,6 +66,7 @@ internal sealed class LatencyRecorder
             long remaining = due - Stopwatch.GetTimestamp();
             if (remaining <= 0)
             {
+                _sendLag.RecordValue((long)(-remaining * NanosecondsPerTick));
                 return due;
             }
 
@@ -82,20 +89,32 @@ internal sealed class LatencyRecorder
     internal void Record(long reference) =>
         _histogram.RecordValue(Math.Max(0, (long)((Stopwatch.GetTimestamp() - reference) * NanosecondsPerTick)));
 
-    /// <summary>Writes <c>"samples"</c>, <c>"rate"</c> and <c>"latencyMicroseconds"</c> {p50,p90,p99,p999,max}.</summary>
+    /// <summary>
+    /// Writes <c>"samples"</c>, <c>"rate"</c>, <c>"latencyMicroseconds"</c> {p50,p90,p99,p999,max}
+    /// and, for paced runs, <c>"sendLagMicroseconds"</c> (same percentiles).
+    /// </summary>
     internal void WriteJson(Utf8JsonWriter writer)
     {
         writer.WriteNumber("samples"u8, _histogram.TotalCount);
         writer.WriteNumber("rate"u8, Rate);
-        writer.WriteStartObject("latencyMicroseconds"u8);
-        writer.WriteNumber("p50"u8, Micros(50));
-        writer.WriteNumber("p90"u8, Micros(90));
-        writer.WriteNumber("p99"u8, Micros(99));
-        writer.WriteNumber("p999"u8, Micros(99.9));
-        writer.WriteNumber("max"u8, _histogram.TotalCount == 0 ? 0 : _histogram.GetMaxValue() / 1000.0);
+        WritePercentiles(writer, "latencyMicroseconds", _histogram);
+        if (_intervalTicks > 0)
+        {
+            WritePercentiles(writer, "sendLagMicroseconds", _sendLag);
+        }
+    }
+
+    private static void WritePercentiles(Utf8JsonWriter writer, string name, LongHistogram histogram)
+    {
+        writer.WriteStartObject(name);
+        writer.WriteNumber("p50"u8, Micros(histogram, 50));
+        writer.WriteNumber("p90"u8, Micros(histogram, 90));
+        writer.WriteNumber("p99"u8, Micros(histogram, 99));
+        writer.WriteNumber("p999"u8, Micros(histogram, 99.9));
+        writer.WriteNumber("max"u8, histogram.TotalCount == 0 ? 0 : histogram.GetMaxValue() / 1000.0);
         writer.WriteEndObject();
     }
 
-    private double Micros(double percentile) =>
-        _histogram.TotalCount == 0 ? 0 : _histogram.GetValueAtPercentile(percentile) / 1000.0;
+    private static double Micros(LongHistogram histogram, double percentile) =>
+        histogram.TotalCount == 0 ? 0 : histogram.GetValueAtPercentile(percentile) / 1000.0;
 }

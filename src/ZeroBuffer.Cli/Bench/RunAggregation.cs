@@ -36,6 +36,10 @@ internal static class RunAggregation
                     ? null
                     : new LatencyFigures(Of(rows, r => r.Latency![0])!.Value, Of(rows, r => r.Latency![1])!.Value, Of(rows, r => r.Latency![2])!.Value,
                         Of(rows, r => r.Latency![3])!.Value, Of(rows, r => r.Latency![4])!.Value),
+                SendLag = first.SendLag is null
+                    ? null
+                    : new LatencyFigures(Of(rows, r => r.SendLag?[0])!.Value, Of(rows, r => r.SendLag?[1])!.Value, Of(rows, r => r.SendLag?[2])!.Value,
+                        Of(rows, r => r.SendLag?[3])!.Value, Of(rows, r => r.SendLag?[4])!.Value),
                 Sides = [.. first.Sides.Select((side, i) => new SideFigures(side.Role,
                     Of(rows, r => r.Sides[i].CpuPercent), Of(rows, r => r.Sides[i].AllocatedBytesPerFrame)))],
             };

@@ -34,6 +34,7 @@ internal static class BenchCommand
           "transport":"zerobuffer|unix-socket|semaphore|busy-poll|memcpy","mode":"zero-copy|copy|hot|streaming|null",
           "pacing":"back-to-back|fixed-rate|null","frameSize":B,"rate":R (fixed-rate only),"frames":F,"seconds":S,
           "framesPerSecond":..,"gigabytesPerSecond":..,"samples":N,"latencyMicroseconds":{"p50","p90","p99","p999","max"},
+          "sendLagMicroseconds":{same percentiles} (fixed-rate only: actual - intended send time; the pacer's own lateness shows here),
           "runs":N,"spread":{"framesPerSecond"|"gigabytesPerSecond"|"p50"..|"max":{"min","max"}} (only with --runs > 1),
           "sides":{"writer"|"reader"|"pinger"|"echo"|"copier":{"cpuPercent":..,"allocatedBytesPerFrame":..}},
           "ratios":{"unixSocket":{"framesPerSecond"},"memcpyStreaming":{"gigabytesPerSecond"}}            (ZeroBuffer throughput)

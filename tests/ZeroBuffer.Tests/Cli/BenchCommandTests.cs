@@ -71,6 +71,8 @@ public sealed class BenchCommandTests
         }
 
         Assert.True(rows["latency/zerobuffer/copy/fixed-rate/4096"].GetProperty("rate").GetDouble() > 0);
+        Assert.True(rows["latency/zerobuffer/copy/fixed-rate/4096"].GetProperty("sendLagMicroseconds").GetProperty("max").GetDouble() >= 0);
+        Assert.False(rows["latency/zerobuffer/copy/back-to-back/4096"].TryGetProperty("sendLagMicroseconds", out _));
         foreach (string id in new[] { "latency/semaphore/back-to-back", "latency/busy-poll/back-to-back", "latency/unix-socket/copy/back-to-back/4096" })
         {
             AssertLatency(rows[id]);
