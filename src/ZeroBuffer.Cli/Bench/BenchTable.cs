@@ -11,7 +11,7 @@ internal static class BenchTable
 {
     internal static void Write(IAnsiConsole console, IReadOnlyList<BenchResult> results, BenchOptions options, IReadOnlyList<string> pending)
     {
-        console.MarkupLine($"[bold]ZeroBuffer bench[/]: {Environment.ProcessorCount} CPUs, {(options.Quick ? "quick run" : "full run")}, "
+        console.MarkupLine($"[bold]ZeroBuffer bench[/]: {Environment.ProcessorCount} CPUs, {(options.Custom ? "chosen scenarios/sizes" : options.Quick ? "quick run" : "full run")}, "
                            + $"{options.Seconds:0.##} s per case after {options.WarmUpSeconds:0.##} s warm-up"
                            + (results.Any(r => r.Runs > 1) ? $", medians of {results.Max(r => r.Runs)} runs (min-max in --json)" : ", one run"));
         WriteBandwidth(console, results);
@@ -87,7 +87,7 @@ internal static class BenchTable
         {
             LatencyFigures l = r.Latency!;
             table.AddRow([r.Case.Transport, r.Case.Pacing + (r.Case.Rate > 0 ? $" {r.Case.Rate:0}/s" : ""),
-                r.FrameSize > 0 ? Format.Bytes(r.FrameSize) : "-", Format.Number(r.Samples ?? 0),
+                r.FrameSize > 0 ? Format.Bytes(r.FrameSize) : "-", Format.Count(r.Samples ?? 0),
                 .. Enumerable.Range(0, LatencyFigures.Names.Length).Select(i => Format.Number(l[i])),
                 Sides(r, s => s.CpuPercent), Sides(r, s => s.AllocatedBytesPerFrame)]);
             foreach ((string baseline, string label) in new[] { (Ratios.Semaphore, "  × semaphore"), (Ratios.BusyPoll, "  × busy-poll") })

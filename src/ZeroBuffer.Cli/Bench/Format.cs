@@ -24,6 +24,9 @@ internal static class Format
         _ => value.ToString("0.00", CultureInfo.InvariantCulture),
     };
 
+    /// <summary>A count, thousands grouped.</summary>
+    internal static string Count(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
     internal static string Ratio(double? value) => value is double v ? "×" + Number(v) : "";
 
     internal static string Invariant(double value) => value.ToString("R", CultureInfo.InvariantCulture);

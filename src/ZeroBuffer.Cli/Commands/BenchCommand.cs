@@ -124,7 +124,8 @@ internal static class BenchCommand
             throw new UsageException($"--ring-size {ring} is too small: every frame size needs a ring of at least 2 × (size + 16).");
         }
 
-        return new BenchOptions(quick, chosen, throughputSizes, latencySizes, seconds, rate, ringSize, streamBytes);
+        return new BenchOptions(quick, chosen, throughputSizes, latencySizes, seconds, rate, ringSize, streamBytes,
+            Custom: scenarios is not null || sizes is not null);
     }
 
     private static int Execute(Output output, Interruption stop, BenchOptions options, string? plotDirectory, int runCount)
