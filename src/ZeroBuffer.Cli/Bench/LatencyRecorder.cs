@@ -13,8 +13,9 @@ namespace ZeroBuffer.Cli.Bench;
 internal sealed class LatencyRecorder
 {
     private static readonly double NanosecondsPerTick = 1e9 / Stopwatch.Frequency;
-    private static readonly long NearTicks = Stopwatch.Frequency / 500; // 2 ms: closer than this, yield instead of sleeping
-    private static readonly long SpinTicks = Stopwatch.Frequency / 20_000; // 50 µs: closer than this, spin without giving up the core
+    // 2 ms: closer than this, spin instead of sleeping. Not Thread.Yield: on a busy machine a yield hands the core
+    // to another process for a whole time slice, and the send goes out milliseconds late.
+    private static readonly long NearTicks = Stopwatch.Frequency / 500;
 
     private readonly LongHistogram _histogram = new(3_600_000_000_000L, 3);
 
@@ -73,10 +74,6 @@ internal sealed class LatencyRecorder
             if (remaining > NearTicks)
             {
                 Thread.Sleep(1);
-            }
-            else if (remaining > SpinTicks)
-            {
-                Thread.Yield();
             }
             else
             {
