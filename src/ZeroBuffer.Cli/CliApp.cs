@@ -42,6 +42,8 @@ internal static class CliApp
         Add(root, epilogues, DemoReaderCommand.Create(global));
         Add(root, epilogues, DemoWriterCommand.Create(global));
         Add(root, epilogues, LayoutCommand.Create(global));
+        Add(root, epilogues, BenchCommand.Create(global));
+        Add(root, epilogues, BenchPeerCommand.Create(global));
         epilogues[root] = ExitCodes.HelpSection(withTimeout: true, withVerification: true);
         return root;
     }

@@ -285,7 +285,7 @@ internal static class DemoCommand
     }
 
     /// <summary>Removes whatever a killed child left of the buffer: a new reader sweeps it, then removes it.</summary>
-    private static void RemoveLeftovers(string name)
+    internal static void RemoveLeftovers(string name)
     {
         bool any = File.Exists(ResourceNames.SegmentFile(name))
                    || File.Exists(ResourceNames.SemaphoreFile(ResourceNames.DataAvailableSemaphore(name)))

@@ -1,0 +1,24 @@
+using ZeroBuffer.Cli.Commands;
+
+namespace ZeroBuffer.Cli.Bench;
+
+/// <summary>
+/// Removes whatever a case's peers left behind when one was killed or failed: the ZeroBuffer
+/// buffers (swept like <c>demo</c> does), the socket file, the semaphores and the spin file.
+/// Peers remove their own resources on a normal exit, so this usually finds nothing.
+/// </summary>
+internal static class Leftovers
+{
+    internal static void Remove(string name)
+    {
+        foreach (string buffer in new[] { name, ZeroBufferPingPongPeers.RequestBuffer(name), ZeroBufferPingPongPeers.ReplyBuffer(name) })
+        {
+            DemoCommand.RemoveLeftovers(buffer);
+        }
+
+        File.Delete(UnixSocketPeers.SocketPath(name));
+        File.Delete(BusyPollPingPongPeers.FilePath(name));
+        PosixSemaphore.Unlink(SemaphorePingPongPeers.PingName(name));
+        PosixSemaphore.Unlink(SemaphorePingPongPeers.PongName(name));
+    }
+}

@@ -1,0 +1,34 @@
+namespace ZeroBuffer.Cli.Bench;
+
+/// <summary>The names <c>bench --scenarios</c> accepts.</summary>
+internal static class Scenarios
+{
+    /// <summary>ZeroBuffer one-way throughput, zero-copy and copy.</summary>
+    internal const string Throughput = "throughput";
+
+    /// <summary>ZeroBuffer ping-pong over two buffers, back-to-back and at a fixed rate.</summary>
+    internal const string Latency = "latency";
+
+    /// <summary>Unix domain socket baseline: throughput and ping-pong at the same sizes.</summary>
+    internal const string UnixSocket = "uds";
+
+    /// <summary>Bare named-semaphore ping-pong baseline.</summary>
+    internal const string Semaphore = "semaphore";
+
+    /// <summary>Busy-poll ping-pong on one shared cache line baseline.</summary>
+    internal const string BusyPoll = "busy-poll";
+
+    /// <summary>Single-thread memcpy bandwidth baseline, hot and streaming.</summary>
+    internal const string Memcpy = "memcpy";
+
+    /// <summary>CPU of a ZeroBuffer reader waiting with a connected writer and no traffic.</summary>
+    internal const string Idle = "idle";
+
+    /// <summary>Duplex round trip: not measured yet (see <see cref="DuplexRoundTrip"/>).</summary>
+    internal const string Duplex = "duplex";
+
+    internal static readonly string[] All = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Duplex];
+
+    /// <summary>What runs when <c>--scenarios</c> is not given: everything that exists.</summary>
+    internal static readonly string[] Default = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle];
+}

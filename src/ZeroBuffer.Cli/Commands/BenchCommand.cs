@@ -1,0 +1,280 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Spectre.Console;
+using ZeroBuffer.Cli.Bench;
+
+namespace ZeroBuffer.Cli.Commands;
+
+/// <summary>
+/// <c>zerobuffer bench</c>: measures ZeroBuffer across processes (every measured side is its own
+/// <c>bench-peer</c> process) next to baselines from the same run, and reports a table, JSON
+/// and optional PNG plots. Method: docs/performance.md.
+/// </summary>
+internal static class BenchCommand
+{
+    private const string Events = """
+        Scenarios (--scenarios, comma-separated; default all but duplex):
+          throughput  ZeroBuffer one-way, zero-copy and copy-in/copy-out, per frame size
+          latency     ZeroBuffer ping-pong over two buffers (copy on every hop), back-to-back and at a fixed rate
+                      (latency = reply time - intended send time: no coordinated omission)
+          uds         Unix domain socket baseline: throughput and back-to-back ping-pong, same sizes
+          semaphore   bare named-semaphore ping-pong baseline
+          busy-poll   ping-pong spinning on one shared cache line baseline
+          memcpy      single-thread memcpy, hot (64 KiB) and streaming (>= 256 MiB)
+          idle        CPU of a ZeroBuffer reader waiting with a connected writer and no traffic
+          duplex      pending: extension point, no figures yet
+        --json: JSON lines, each with an "event" property:
+          {"event":"started","name":"zb-bench-..","cases":N,"quick":Q,"seconds":S,"scenarios":[..]}
+                                    (every OS resource of the run has a name starting with "name")
+          {"event":"result", ...one row...}                              as each case finishes (each run)
+          {"event":"summary","seconds":S,"processors":P,"loadAverage":L,"runtime":"..","os":"..",
+           "results":[ ...every row... ],"failed":F,"pending":[{"scenario":"duplex","reason":".."}]}
+        A row: {"id":"throughput/zerobuffer/copy/4096","kind":"throughput|latency|bandwidth|idle",
+          "transport":"zerobuffer|unix-socket|semaphore|busy-poll|memcpy","mode":"zero-copy|copy|hot|streaming|null",
+          "pacing":"back-to-back|fixed-rate|null","frameSize":B,"rate":R (fixed-rate only),"frames":F,"seconds":S,
+          "framesPerSecond":..,"gigabytesPerSecond":..,"samples":N,"latencyMicroseconds":{"p50","p90","p99","p999","max"},
+          "sendLagMicroseconds":{same percentiles} (fixed-rate only: actual - intended send time; the pacer's own lateness shows here),
+          "runs":N,"spread":{"framesPerSecond"|"gigabytesPerSecond"|"p50"..|"max":{"min","max"}} (only with --runs > 1),
+          "sides":{"writer"|"reader"|"pinger"|"echo"|"copier":{"cpuPercent":..,"allocatedBytesPerFrame":..}},
+          "ratios":{"unixSocket":{"framesPerSecond"},"memcpyStreaming":{"gigabytesPerSecond"}}            (ZeroBuffer throughput)
+                  {"semaphore":{"p50",..,"max"},"busyPoll":{"p50",..,"max"}}                           (ZeroBuffer latency)
+          or "error":"..." instead of the figures when the case failed}
+        Exit code 0 when every case ran; 1 when one failed (its row has an "error").
+
+        """;
+
+    internal static (Command Command, string Epilogue) Create(GlobalOptions global)
+    {
+        var quick = new Option<bool>("--quick") { Description = "Short run: 64 B, 4 KiB, 64 KiB, 1 MiB throughput; 0.5 s per case (< 60 s in all)." };
+        var plots = new Option<string?>("--plots") { Description = "Write PNG plots into this directory." };
+        var scenarios = new Option<string?>("--scenarios") { Description = $"Comma-separated subset of: {string.Join(",", Scenarios.All)}." };
+        var sizes = new Option<string?>("--sizes") { Description = "Comma-separated frame sizes for throughput and ping-pong (e.g. 64,4K,1M)." };
+        var duration = new Option<double?>("--duration") { Description = "Measured seconds per case (default 2, --quick 0.5)." };
+        var rate = new Option<double?>("--rate") { Description = "Round trips per second of the fixed-rate ping-pong (default 2000/s up to 64 KiB, 200/s above)." };
+        var ringSize = new Option<long?>("--ring-size") { Description = "Ring size of every buffer (default max(4 MiB, 4 frames))." };
+        var runs = new Option<int>("--runs") { Description = "Run every case this many times; figures are medians, with min-max in the JSON \"spread\".", DefaultValueFactory = _ => 1 };
+        runs.Validators.Add(r =>
+        {
+            int value = r.GetValueOrDefault<int>();
+            if (value is < 1 or > 100)
+            {
+                r.AddError($"--runs must be in [1, 100] (got {value}).");
+            }
+        });
+        var streamBytes = new Option<long>("--stream-bytes") { Description = "Size of each streaming-memcpy buffer (at least 256 MiB).", DefaultValueFactory = _ => 256L << 20 };
+        var command = new Command("bench", "Measure throughput and latency across processes, next to baselines (Unix socket, semaphore, busy-poll, memcpy).")
+        {
+            quick, plots, scenarios, sizes, duration, rate, ringSize, streamBytes, runs,
+        };
+        command.SetAction(parse => global.Run(parse, (output, stop) =>
+        {
+            BenchOptions options = Parse(parse.GetValue(quick), parse.GetValue(scenarios), parse.GetValue(sizes), parse.GetValue(duration),
+                parse.GetValue(rate), parse.GetValue(ringSize), parse.GetValue(streamBytes));
+            return Execute(output, stop, options, parse.GetValue(plots), parse.GetValue(runs));
+        }));
+        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
+    }
+
+    private static BenchOptions Parse(bool quick, string? scenarios, string? sizes, double? duration, double? rate, long? ringSize, long streamBytes)
+    {
+        HashSet<string> chosen = scenarios is null
+            ? [.. Scenarios.Default]
+            : [.. scenarios.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+        foreach (string name in chosen.Where(n => !Scenarios.All.Contains(n)))
+        {
+            throw new UsageException($"unknown scenario '{name}'; known: {string.Join(", ", Scenarios.All)}");
+        }
+
+        List<int>? sizeList = null;
+        if (sizes is not null)
+        {
+            sizeList = [];
+            foreach (string text in sizes.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!Format.TryParseSize(text, out int size) || size < ControlFrames.MinimumDataSize || size > 64 << 20)
+                {
+                    throw new UsageException($"--sizes: '{text}' is not a size from {ControlFrames.MinimumDataSize} B to 64 MiB");
+                }
+
+                sizeList.Add(size);
+            }
+        }
+
+        double seconds = duration ?? (quick ? BenchPlan.QuickSeconds : BenchPlan.FullSeconds);
+        if (!(seconds > 0 && seconds <= 600))
+        {
+            throw new UsageException($"--duration must be in (0, 600] (got {seconds}).");
+        }
+
+        if (rate is <= 0)
+        {
+            throw new UsageException("--rate must be positive.");
+        }
+
+        if (streamBytes < 256L << 20)
+        {
+            throw new UsageException("--stream-bytes must be at least 256 MiB (268435456): smaller buffers may stay in cache.");
+        }
+
+        IReadOnlyList<int> throughputSizes = (IReadOnlyList<int>?)sizeList ?? (quick ? BenchPlan.QuickThroughputSizes : BenchPlan.FullThroughputSizes);
+        IReadOnlyList<int> latencySizes = (IReadOnlyList<int>?)sizeList ?? BenchPlan.LatencySizes;
+        if (ringSize is long ring && throughputSizes.Concat(latencySizes).Any(s => 2 * (s + 16L) > ring))
+        {
+            throw new UsageException($"--ring-size {ring} is too small: every frame size needs a ring of at least 2 × (size + 16).");
+        }
+
+        return new BenchOptions(quick, chosen, throughputSizes, latencySizes, seconds, rate, ringSize, streamBytes,
+            Custom: scenarios is not null || sizes is not null);
+    }
+
+    private static int Execute(Output output, Interruption stop, BenchOptions options, string? plotDirectory, int runCount)
+    {
+        string runName = $"zb-bench-{Environment.ProcessId}-{Guid.NewGuid():N}"[..28];
+        List<BenchCase> plan = BenchPlan.Build(options, runName);
+        // Repeated runs go round-robin (all cases, then all again), so a slow drift of the machine spreads over every row.
+        List<(BenchCase Case, int Run)> cases = [.. Enumerable.Range(0, runCount).SelectMany(run => plan.Select(c => (c, run)))];
+        var perRun = Enumerable.Range(0, runCount).Select(_ => new List<BenchResult>()).ToList();
+        List<string> pending = options.Scenarios.Contains(Scenarios.Duplex) && !DuplexRoundTrip.IsAvailable
+            ? [$"duplex: {DuplexRoundTrip.PendingReason}"]
+            : [];
+        var clock = Stopwatch.StartNew();
+        if (output.Json)
+        {
+            using Output.JsonEvent e = output.Event("started");
+            e.Writer.WriteString("name"u8, runName);
+            e.Writer.WriteNumber("cases"u8, plan.Count);
+            e.Writer.WriteNumber("runs"u8, runCount);
+            e.Writer.WriteBoolean("quick"u8, options.Quick);
+            e.Writer.WriteNumber("seconds"u8, options.Seconds);
+            e.Writer.WriteStartArray("scenarios"u8);
+            foreach (string s in options.Scenarios.Order(StringComparer.Ordinal))
+            {
+                e.Writer.WriteStringValue(s);
+            }
+
+            e.Writer.WriteEndArray();
+        }
+
+        if (!output.Json && !Console.IsOutputRedirected)
+        {
+            AnsiConsole.Progress()
+                .AutoClear(true)
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new ElapsedTimeColumn())
+                .Start(context =>
+                {
+                    ProgressTask task = context.AddTask("bench", maxValue: cases.Count);
+                    for (int i = 0; i < cases.Count; i++)
+                    {
+                        task.Description = $"[bold][[{i + 1}/{cases.Count}]][/] {Markup.Escape(cases[i].Case.Describe())}";
+                        context.Refresh();
+                        perRun[cases[i].Run].AddRange(BenchRunner.Run(cases[i].Case, options, stop));
+                        task.Increment(1);
+                    }
+                });
+        }
+        else
+        {
+            for (int i = 0; i < cases.Count; i++)
+            {
+                if (!output.Json)
+                {
+                    Output.ErrorLine($"bench: [{i + 1}/{cases.Count}] {cases[i].Case.Describe()}");
+                }
+
+                IReadOnlyList<BenchResult> rows = BenchRunner.Run(cases[i].Case, options, stop);
+                perRun[cases[i].Run].AddRange(rows);
+                if (output.Json)
+                {
+                    foreach (BenchResult row in rows)
+                    {
+                        using Output.JsonEvent e = output.Event("result");
+                        row.WriteJson(e.Writer);
+                    }
+                }
+            }
+        }
+
+        List<BenchResult> results = runCount == 1 ? perRun[0] : RunAggregation.Median(perRun);
+        Ratios.Compute(results);
+        IReadOnlyList<string> plotFiles = plotDirectory is null ? [] : BenchPlots.Write(plotDirectory, results);
+        int failed = results.Count(r => r.Error is not null);
+        if (output.Json)
+        {
+            WriteSummary(output, results, clock.Elapsed, failed, options);
+        }
+        else
+        {
+            IAnsiConsole console = ReportConsole();
+            BenchTable.Write(console, results, options, pending);
+            console.MarkupLine($"[grey]{cases.Count} cases in {clock.Elapsed.TotalSeconds:0.0} s; load average {Markup.Escape(LoadAverage())}[/]");
+            foreach (string file in plotFiles)
+            {
+                console.MarkupLine($"plot: {Markup.Escape(file)}");
+            }
+        }
+
+        return failed == 0 ? ExitCodes.Success : ExitCodes.Unexpected;
+    }
+
+    private static void WriteSummary(Output output, List<BenchResult> results, TimeSpan elapsed, int failed, BenchOptions options)
+    {
+        using Output.JsonEvent e = output.Event("summary");
+        e.Writer.WriteNumber("seconds"u8, Math.Round(elapsed.TotalSeconds, 3));
+        e.Writer.WriteNumber("processors"u8, Environment.ProcessorCount);
+        e.Writer.WriteString("loadAverage"u8, LoadAverage());
+        e.Writer.WriteString("runtime"u8, RuntimeInformation.FrameworkDescription);
+        e.Writer.WriteString("os"u8, RuntimeInformation.OSDescription);
+        e.Writer.WriteStartArray("results"u8);
+        foreach (BenchResult row in results)
+        {
+            e.Writer.WriteStartObject();
+            row.WriteJson(e.Writer);
+            e.Writer.WriteEndObject();
+        }
+
+        e.Writer.WriteEndArray();
+        e.Writer.WriteNumber("failed"u8, failed);
+        e.Writer.WriteStartArray("pending"u8);
+        if (options.Scenarios.Contains(Scenarios.Duplex) && !DuplexRoundTrip.IsAvailable)
+        {
+            e.Writer.WriteStartObject();
+            e.Writer.WriteString("scenario"u8, Scenarios.Duplex);
+            e.Writer.WriteString("reason"u8, DuplexRoundTrip.PendingReason);
+            e.Writer.WriteEndObject();
+        }
+
+        e.Writer.WriteEndArray();
+    }
+
+    /// <summary>The console for the report: the terminal as it is, or plain text 200 columns wide when redirected (a file, a pipe).</summary>
+    private static IAnsiConsole ReportConsole()
+    {
+        if (!Console.IsOutputRedirected)
+        {
+            return AnsiConsole.Console;
+        }
+
+        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Out = new AnsiConsoleOutput(Console.Out),
+        });
+        console.Profile.Width = 200;
+        return console;
+    }
+
+    /// <summary>The 1/5/15-minute load averages from /proc/loadavg ("?" if unreadable): says how busy the machine was.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+}
