@@ -135,6 +135,11 @@ internal sealed class DuplexClient : IDuplexClient
             return Task.FromCanceled<DuplexResponse>(cancellationToken);
         }
 
+        if (Volatile.Read(ref _fault) is Exception ended)
+        {
+            return Task.FromException<DuplexResponse>(ended); // the receive thread ended: no response can arrive
+        }
+
         try
         {
             EnsureReceiveThread();
@@ -232,8 +237,9 @@ internal sealed class DuplexClient : IDuplexClient
                 {
                     if (!_pending.IsEmpty && !_requests.IsReaderConnected())
                     {
-                        // The server died before it ever connected its response writer: nothing will answer.
-                        fault = new ReaderDeadException(ChannelNames.Request(ChannelName),
+                        // The server died before it ever connected its response writer: nothing will
+                        // answer. Reported like any other server death on the response side.
+                        fault = new WriterDeadException(ChannelNames.Response(ChannelName),
                             $"The server of channel '{ChannelName}' is gone (its request reader is not alive); pending requests will not be answered.");
                         break;
                     }

@@ -13,8 +13,9 @@ internal sealed class DuplexPair : IDisposable
     internal static readonly BufferConfig DefaultConfig = new(4096, 1024 * 1024);
     internal static readonly TimeSpan ReceiveTimeout = TimeSpan.FromSeconds(10);
 
-    private DuplexPair(string channel, IDuplexServer server, IDuplexClient client)
+    private DuplexPair(string channel, IDuplexServer server, IDuplexClient client, ConcurrentQueue<DuplexErrorEventArgs> errors)
     {
+        Errors = errors;
         Channel = channel;
         Server = server;
         Client = client;
@@ -27,7 +28,7 @@ internal sealed class DuplexPair : IDisposable
     internal IDuplexClient Client { get; }
 
     /// <summary>Every OnError the server raised.</summary>
-    internal ConcurrentQueue<DuplexErrorEventArgs> Errors { get; } = new();
+    internal ConcurrentQueue<DuplexErrorEventArgs> Errors { get; }
 
     internal static DuplexPair Immutable(ImmutableRequestHandler handler, BufferConfig? config = null,
         DuplexServerOptions? options = null, DuplexClientOptions? clientOptions = null, string prefix = "dx")
@@ -39,6 +40,16 @@ internal sealed class DuplexPair : IDisposable
         server.OnError += (_, e) => errors.Enqueue(e);
         server.Start(handler);
         return Connect(channel, server, clientOptions, errors);
+    }
+
+    /// <summary>An echo-style pair on a given channel name (e.g. to show a name is reusable).</summary>
+    internal static DuplexPair ImmutableOn(string channel, ImmutableRequestHandler handler, BufferConfig config)
+    {
+        IImmutableDuplexServer server = new DuplexChannelFactory().CreateImmutableServer(channel, config);
+        var errors = new ConcurrentQueue<DuplexErrorEventArgs>();
+        server.OnError += (_, e) => errors.Enqueue(e);
+        server.Start(handler);
+        return Connect(channel, server, null, errors);
     }
 
     internal static DuplexPair Mutable(MutableRequestHandler handler, BufferConfig? config = null,
@@ -58,14 +69,7 @@ internal sealed class DuplexPair : IDisposable
         try
         {
             IDuplexClient client = new DuplexChannelFactory().CreateClient(channel, clientOptions);
-            var pair = new DuplexPair(channel, server, client);
-            foreach (DuplexErrorEventArgs e in errors)
-            {
-                pair.Errors.Enqueue(e);
-            }
-
-            server.OnError += (_, e) => pair.Errors.Enqueue(e);
-            return pair;
+            return new DuplexPair(channel, server, client, errors);
         }
         catch
         {
