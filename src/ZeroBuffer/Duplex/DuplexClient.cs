@@ -21,6 +21,7 @@ internal sealed class DuplexClient : IDuplexClient
     private readonly Lock _receiveGate = new(); // guards starting the receive thread and disposing
     private Thread? _receiveThread; // non-null once SendAsync was used
     private Exception? _fault;      // why the receive thread ended; fails every later SendAsync
+    private bool _pendingAcquire;   // a request is acquired (guarded by _sendGate, which stays held until commit/abort)
     private bool _disposed;
 
     internal DuplexClient(string channelName, DuplexClientOptions? options, ILogger logger)
@@ -78,8 +79,6 @@ internal sealed class DuplexClient : IDuplexClient
             throw;
         }
     }
-
-    private bool _pendingAcquire; // guarded by _sendGate
 
     public void CommitRequest() => EndAcquire(commit: true);
 

@@ -188,7 +188,6 @@ internal abstract class DuplexServer : IDuplexServer
                 try
                 {
                     _responses = ConnectResponses(stop);
-                    Options.MetadataHandler?.Invoke(requests.GetMetadata());
                 }
                 catch
                 {
@@ -196,6 +195,8 @@ internal abstract class DuplexServer : IDuplexServer
                     _slots?.Release();
                     throw;
                 }
+
+                ReportMetadata(requests, request.Sequence);
             }
 
             if (_slots is null)
@@ -206,6 +207,25 @@ internal abstract class DuplexServer : IDuplexServer
             {
                 Dispatch(request);
             }
+        }
+    }
+
+    private void ReportMetadata(Reader requests, ulong firstSequence)
+    {
+        if (Options.MetadataHandler is not DuplexMetadataHandler handler)
+        {
+            return;
+        }
+
+        try
+        {
+            handler(requests.GetMetadata());
+        }
+#pragma warning disable CA1031 // A failing metadata handler is reported like a failing request handler.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Report(ex, firstSequence);
         }
     }
 

@@ -101,8 +101,8 @@ public sealed class DuplexScenarios
         {
             long start = Stopwatch.GetTimestamp();
             Thread.Sleep(100); // the scenario's slow handler, not synchronization
+            intervals.Enqueue((request.Sequence, start, Stopwatch.GetTimestamp())); // before answering: the client may check at once
             response.Write(request.Span);
-            intervals.Enqueue((request.Sequence, start, Stopwatch.GetTimestamp()));
         }, DefaultConfig, new DuplexServerOptions { Mode = ProcessingMode.SingleThread }, prefix: "f13-4");
 
         long begin = Stopwatch.GetTimestamp();
