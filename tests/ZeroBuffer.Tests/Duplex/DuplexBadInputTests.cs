@@ -57,8 +57,11 @@ public sealed class DuplexBadInputTests
 
         Assert.Equal(new byte[] { 3 }, pair.RoundTrip([3]));
         Assert.Equal(new byte[] { 4 }, pair.RoundTrip([4])); // no stray second response in between
+        Assert.Equal(new byte[] { 5 }, pair.RoundTrip([5])); // one thread: request 2's error was reported before 3 was handled
+
         Assert.All(pair.Errors, e => Assert.IsType<InvalidOperationException>(e.Exception));
-        Assert.Equal(2, pair.Errors.Count);
+        Assert.Contains(pair.Errors, e => e.RequestSequence == 1);
+        Assert.Contains(pair.Errors, e => e.RequestSequence == 2);
     }
 
     [Fact]
@@ -158,6 +161,33 @@ public sealed class DuplexBadInputTests
         Assert.Empty(pair.Errors);
 
         pair.Dispose(); // Stop and Dispose after the loop ended by itself: nothing left to do, nothing thrown
+    }
+
+    [Fact]
+    public async Task Stop_WhileResponseWaitsForSpace_AbandonsItAndCleansUp()
+    {
+        using var waiting = new SemaphoreSlim(0);
+        DuplexPair pair = DuplexPair.Immutable((request, response) =>
+        {
+            if (request.Sequence == 2)
+            {
+                waiting.Release(); // about to wait: the unread first response fills the ring
+            }
+
+            response.Write(new byte[3000]);
+        }, options: new DuplexServerOptions { ResponseWriteTimeout = Timeout.InfiniteTimeSpan },
+           clientOptions: new DuplexClientOptions { ResponseConfig = new BufferConfig(0, 4096) });
+        using (pair)
+        {
+            pair.Client.SendRequest([1]);
+            pair.Client.SendRequest([2]);
+            Assert.True(await waiting.WaitAsync(Deadline));
+
+            await Task.Run(pair.Server.Stop).WaitAsync(Deadline); // returns although the write would wait for ever
+            Assert.False(pair.Server.IsRunning);
+            Assert.Empty(pair.Errors); // abandoned on stop: not an error
+            OsResources.AssertNone(pair.Channel + "_request");
+        }
     }
 
     [Fact]
