@@ -41,6 +41,7 @@ internal static class CliApp
         Add(root, epilogues, DemoCommand.Create(global));
         Add(root, epilogues, DemoReaderCommand.Create(global));
         Add(root, epilogues, DemoWriterCommand.Create(global));
+        Add(root, epilogues, LayoutCommand.Create(global));
         Add(root, epilogues, ServeCommand.Create(global));
         Add(root, epilogues, CallCommand.Create(global));
         epilogues[root] = ExitCodes.HelpSection(withTimeout: true, withVerification: true);

@@ -261,26 +261,42 @@ public sealed unsafe class Writer : IDisposable
     /// <inheritdoc cref="WriteFrame(ReadOnlySpan{byte})"/>
     public void WriteFrame(ReadOnlySpan<byte> data, CancellationToken cancellationToken)
     {
-        if (!TryAcquire(data.Length, _writeTimeout, cancellationToken))
+        EnterGate(); // held across wait, copy and commit: a Dispose on another thread waits for all three
+        try
         {
-            throw Full(data.Length);
-        }
+            if (!TryAcquire(data.Length, _writeTimeout, cancellationToken))
+            {
+                throw Full(data.Length);
+            }
 
-        data.CopyTo(new Span<byte>(_ring + _pendingPlan.FramePosition + ZeroBufferLayout.FrameHeaderSize, data.Length));
-        CommitFrame();
+            data.CopyTo(new Span<byte>(_ring + _pendingPlan.FramePosition + ZeroBufferLayout.FrameHeaderSize, data.Length));
+            CommitUnsynchronized();
+        }
+        finally
+        {
+            _writeGate.Exit();
+        }
     }
 
     /// <summary>Like <see cref="WriteFrame(ReadOnlySpan{byte})"/>, but returns false instead of throwing when the ring stays full for <paramref name="timeout"/>.</summary>
     public bool TryWriteFrame(ReadOnlySpan<byte> data, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        if (!TryAcquire(data.Length, timeout, cancellationToken))
+        EnterGate();
+        try
         {
-            return false;
-        }
+            if (!TryAcquire(data.Length, timeout, cancellationToken))
+            {
+                return false;
+            }
 
-        data.CopyTo(new Span<byte>(_ring + _pendingPlan.FramePosition + ZeroBufferLayout.FrameHeaderSize, data.Length));
-        CommitFrame();
-        return true;
+            data.CopyTo(new Span<byte>(_ring + _pendingPlan.FramePosition + ZeroBufferLayout.FrameHeaderSize, data.Length));
+            CommitUnsynchronized();
+            return true;
+        }
+        finally
+        {
+            _writeGate.Exit();
+        }
     }
 
     /// <summary>
@@ -294,9 +310,17 @@ public sealed unsafe class Writer : IDisposable
     /// <inheritdoc cref="WriteFrame(ReadOnlySpan{byte})" path="/exception"/>
     public Span<byte> GetFrameBuffer(int size, out ulong sequence)
     {
-        if (!TryAcquire(size, _writeTimeout, CancellationToken.None))
+        EnterGate();
+        try
         {
-            throw Full(size);
+            if (!TryAcquire(size, _writeTimeout, CancellationToken.None))
+            {
+                throw Full(size);
+            }
+        }
+        finally
+        {
+            _writeGate.Exit();
         }
 
         sequence = _nextSequence;
@@ -312,23 +336,39 @@ public sealed unsafe class Writer : IDisposable
     internal void WriteFrame(ReadOnlySpan<byte> data, ulong sequence, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfZero(sequence); // 0 is the wrap marker's number
-        if (!TryAcquire(data.Length, _writeTimeout, cancellationToken))
+        EnterGate(); // held across wait, copy and commit, as in WriteFrame(ReadOnlySpan<byte>, CancellationToken)
+        try
         {
-            throw Full(data.Length);
-        }
+            if (!TryAcquire(data.Length, _writeTimeout, cancellationToken))
+            {
+                throw Full(data.Length);
+            }
 
-        _pendingSequence = sequence;
-        data.CopyTo(new Span<byte>(_ring + _pendingPlan.FramePosition + ZeroBufferLayout.FrameHeaderSize, data.Length));
-        CommitFrame();
+            _pendingSequence = sequence;
+            data.CopyTo(new Span<byte>(_ring + _pendingPlan.FramePosition + ZeroBufferLayout.FrameHeaderSize, data.Length));
+            CommitUnsynchronized();
+        }
+        finally
+        {
+            _writeGate.Exit();
+        }
     }
 
     /// <summary>Zero-copy counterpart of <see cref="WriteFrame(ReadOnlySpan{byte}, ulong, CancellationToken)"/>: commit with <see cref="CommitFrame"/>.</summary>
     internal Span<byte> GetFrameBuffer(int size, ulong sequence, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfZero(sequence);
-        if (!TryAcquire(size, _writeTimeout, cancellationToken))
+        EnterGate();
+        try
         {
-            throw Full(size);
+            if (!TryAcquire(size, _writeTimeout, cancellationToken))
+            {
+                throw Full(size);
+            }
+        }
+        finally
+        {
+            _writeGate.Exit();
         }
 
         _pendingSequence = sequence;
@@ -346,7 +386,6 @@ public sealed unsafe class Writer : IDisposable
         }
 
         EnterGate();
-
         try
         {
             CommitUnsynchronized();
@@ -405,7 +444,7 @@ public sealed unsafe class Writer : IDisposable
         _pendingSequence = 0;
     }
 
-    /// <summary>Validates the frame, plans its place, and waits for its space. False on timeout.</summary>
+    /// <summary>Validates the frame, plans its place, and waits for its space. False on timeout. The caller holds the gate.</summary>
     private bool TryAcquire(int size, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
@@ -434,18 +473,9 @@ public sealed unsafe class Writer : IDisposable
         }
 
         EnsureReaderAlive(force: false);
-        EnterGate();
-
-        try
+        if (!WaitForSpace(plan.Required, Deadline.After(timeout), cancellationToken))
         {
-            if (!WaitForSpace(plan.Required, Deadline.After(timeout), cancellationToken))
-            {
-                return false;
-            }
-        }
-        finally
-        {
-            _writeGate.Exit();
+            return false;
         }
 
         _pendingPlan = plan;
