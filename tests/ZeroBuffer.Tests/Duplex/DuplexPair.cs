@@ -95,6 +95,30 @@ internal sealed class DuplexPair : IDisposable
         AssertNoBuffers(Channel);
     }
 
+    /// <summary>
+    /// Removes a buffer whose reader was SIGKILLed (<see cref="CliProcess.RemoveAbandonedBuffer"/>).
+    /// Another test's reader may be probing the same stale lock file at that instant (its stale
+    /// sweep holds the lock for a moment), which reads as "held": retry briefly in that case only.
+    /// </summary>
+    internal static void RemoveAbandoned(string bufferName)
+    {
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        int backoffMs = 1;
+        while (true)
+        {
+            try
+            {
+                CliProcess.RemoveAbandonedBuffer(bufferName);
+                return;
+            }
+            catch (ReaderAlreadyConnectedException) when (deadline.Elapsed < TimeSpan.FromSeconds(5))
+            {
+                Thread.Sleep(backoffMs); // bounded retry of a transient condition, not synchronization with a peer
+                backoffMs = Math.Min(backoffMs * 2, 50);
+            }
+        }
+    }
+
     internal static void AssertNoBuffers(string channel)
     {
         OsResources.AssertNone(channel + "_request");

@@ -148,7 +148,7 @@ public sealed class DuplexScenarios
             }
 
             // The killed server never removed its request buffer; the client removed its response buffer.
-            CliProcess.RemoveAbandonedBuffer(channel + "_request");
+            DuplexPair.RemoveAbandoned(channel + "_request");
         }
 
         DuplexPair.AssertNoBuffers(channel);
@@ -174,7 +174,7 @@ public sealed class DuplexScenarios
                 Assert.Throws<ReaderDeadException>(() => client.SendRequest(new byte[16]));
             }
 
-            CliProcess.RemoveAbandonedBuffer(channel + "_request");
+            DuplexPair.RemoveAbandoned(channel + "_request");
         }
 
         DuplexPair.AssertNoBuffers(channel);
@@ -346,7 +346,7 @@ public sealed class DuplexScenarios
 
         // The server removed its request buffer; the killed client's response buffer is abandoned.
         OsResources.AssertNone(channel + "_request");
-        CliProcess.RemoveAbandonedBuffer(channel + "_response");
+        DuplexPair.RemoveAbandoned(channel + "_response");
 
         using DuplexPair next = DuplexPairOn(channel);
         Assert.Equal(new byte[] { 9, 8, 7 }, next.RoundTrip([9, 8, 7]));
