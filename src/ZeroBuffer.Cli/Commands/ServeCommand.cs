@@ -16,7 +16,8 @@ internal static class ServeCommand
           {"event":"server-error","sequence":s,"kind":"...","message":"..."}   a handler or response-write failure (the server keeps serving)
           {"event":"done","requests":N}                    the session ended (the client left, or stop on Ctrl+C/SIGTERM)
         The transform: --echo (default) returns the request, --reverse its bytes reversed, --xor K each byte XOR K.
-        The server serves one client session: it exits 0 when the client leaves.
+        The server serves one client session: it exits 0 when the client leaves, and 3 when a request
+        arrived but the client's response buffer did not appear within --connect-timeout-ms.
 
         """;
 
@@ -25,7 +26,7 @@ internal static class ServeCommand
         var channel = new Argument<string>("CHANNEL") { Description = "Channel name: 1-191 characters from [A-Za-z0-9._-]." };
         var echo = new Option<bool>("--echo") { Description = "Answer each request with its own bytes (the default)." };
         var reverse = new Option<bool>("--reverse") { Description = "Answer with the request's bytes in reverse order." };
-        var xor = new Option<int?>("--xor") { Description = "Answer with each request byte XOR K (0-255)." };
+        var xor = new Option<int?>("--xor") { Description = "Answer with each request byte XOR K (0-255).", HelpName = "K" };
         xor.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int?>() is int k && (k < 0 || k > 255))
