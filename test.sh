@@ -14,7 +14,7 @@ fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 lockdir="${TMPDIR:-/tmp}/zerobuffer"
-snapshot() { { ls -1 /dev/shm 2>/dev/null; ls -1 "$lockdir" 2>/dev/null | sed 's/^/lock:/'; } | sort; }
+snapshot() { { ls -1 /dev/shm 2>/dev/null || true; { ls -1 "$lockdir" 2>/dev/null || true; } | sed 's/^/lock:/'; } | sort; }
 before=$(snapshot)
 
 dotnet restore ZeroBuffer.slnx

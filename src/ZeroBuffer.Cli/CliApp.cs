@@ -44,6 +44,8 @@ internal static class CliApp
         Add(root, epilogues, LayoutCommand.Create(global));
         Add(root, epilogues, BenchCommand.Create(global));
         Add(root, epilogues, BenchPeerCommand.Create(global));
+        Add(root, epilogues, ServeCommand.Create(global));
+        Add(root, epilogues, CallCommand.Create(global));
         epilogues[root] = ExitCodes.HelpSection(withTimeout: true, withVerification: true);
         return root;
     }

@@ -85,6 +85,14 @@ public sealed unsafe class Reader : IDisposable
     /// <summary>The configuration the buffer was created with.</summary>
     public BufferConfig Config { get; }
 
+    /// <summary>
+    /// Whether each frame's sequence must be the previous one plus 1 (default true;
+    /// <see cref="SequenceError"/> otherwise). Off for a duplex client's response buffer, whose
+    /// frames carry the sequence of the request they answer and may arrive in any order: the
+    /// client checks correlation instead. Set before the first read.
+    /// </summary>
+    internal bool CheckSequenceContinuity { get; init; } = true;
+
     /// <summary>Frames read and not yet given back (held, or released early and queued behind an older one).</summary>
     public int OutstandingFrames => _releases.Outstanding;
 
@@ -287,7 +295,7 @@ public sealed unsafe class Reader : IDisposable
             throw FailRead(tokenHeld, $"frame header at ring offset {position} has length {length}, which does not fit the {_ringSize}-byte ring");
         }
 
-        if (sequence != _expectedSequence && !IsNewWriterConnection(sequence))
+        if (CheckSequenceContinuity && sequence != _expectedSequence && !IsNewWriterConnection(sequence))
         {
             // Keep the frame for the next read, and expect its successors from now on.
             ulong expected = _expectedSequence;

@@ -51,6 +51,7 @@ public sealed unsafe class Writer : IDisposable
     // The frame between GetFrameBuffer and CommitFrame (Length < 0: none).
     private WritePlan _pendingPlan;
     private int _pendingLength = -1;
+    private ulong _pendingSequence; // an explicit sequence for the acquired frame (duplex responses); 0 = the next of this writer
     private int _pendingMetadataLength = -1;
     private bool _metadataWritten;
 
@@ -326,6 +327,54 @@ public sealed unsafe class Writer : IDisposable
         return new Span<byte>(_ring + _pendingPlan.FramePosition + ZeroBufferLayout.FrameHeaderSize, size);
     }
 
+    /// <summary>
+    /// Duplex responses: copies <paramref name="data"/> as one frame whose header carries
+    /// <paramref name="sequence"/> (the request it answers) instead of this writer's next number.
+    /// Such frames do not advance <see cref="NextSequence"/>. Only for readers that check
+    /// correlation, not continuity (<see cref="Reader.CheckSequenceContinuity"/> off).
+    /// </summary>
+    internal void WriteFrame(ReadOnlySpan<byte> data, ulong sequence, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(sequence); // 0 is the wrap marker's number
+        EnterGate(); // held across wait, copy and commit, as in WriteFrame(ReadOnlySpan<byte>, CancellationToken)
+        try
+        {
+            if (!TryAcquire(data.Length, _writeTimeout, cancellationToken))
+            {
+                throw Full(data.Length);
+            }
+
+            _pendingSequence = sequence;
+            data.CopyTo(new Span<byte>(_ring + _pendingPlan.FramePosition + ZeroBufferLayout.FrameHeaderSize, data.Length));
+            CommitUnsynchronized();
+        }
+        finally
+        {
+            _writeGate.Exit();
+        }
+    }
+
+    /// <summary>Zero-copy counterpart of <see cref="WriteFrame(ReadOnlySpan{byte}, ulong, CancellationToken)"/>: commit with <see cref="CommitFrame"/>.</summary>
+    internal Span<byte> GetFrameBuffer(int size, ulong sequence, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(sequence);
+        EnterGate();
+        try
+        {
+            if (!TryAcquire(size, _writeTimeout, cancellationToken))
+            {
+                throw Full(size);
+            }
+        }
+        finally
+        {
+            _writeGate.Exit();
+        }
+
+        _pendingSequence = sequence;
+        return new Span<byte>(_ring + _pendingPlan.FramePosition + ZeroBufferLayout.FrameHeaderSize, size);
+    }
+
     /// <summary>Publishes the frame acquired with <see cref="GetFrameBuffer(int)"/>: header, counters, then one wake-up.</summary>
     /// <exception cref="InvalidOperationException">No frame is acquired.</exception>
     public void CommitFrame()
@@ -358,7 +407,8 @@ public sealed unsafe class Writer : IDisposable
             written++;
         }
 
-        FrameHeader.Write(_ring + plan.FramePosition, (ulong)_pendingLength, _nextSequence);
+        ulong sequence = _pendingSequence != 0 ? _pendingSequence : _nextSequence;
+        FrameHeader.Write(_ring + plan.FramePosition, (ulong)_pendingLength, sequence);
         written++;
         long next = plan.FramePosition + total;
         _writePosition = next == _ringSize ? 0 : next;
@@ -370,9 +420,14 @@ public sealed unsafe class Writer : IDisposable
         Volatile.Write(ref _oieb->PayloadWrittenCount, written); // release: header and data first; pairs with the reader's acquire
         _dataAvailable.Post();
 
-        _nextSequence++;
+        if (_pendingSequence == 0)
+        {
+            _nextSequence++;
+        }
+
         _framesWritten++;
         _pendingLength = -1;
+        _pendingSequence = 0;
         if ((_framesWritten & StaleTokenDrainInterval) == 0)
         {
             // The reader posts sem-r per release even when nobody waits; a writer that never has
@@ -386,6 +441,7 @@ public sealed unsafe class Writer : IDisposable
     {
         ThrowIfDisposed();
         _pendingLength = -1;
+        _pendingSequence = 0;
     }
 
     /// <summary>Validates the frame, plans its place, and waits for its space. False on timeout. The caller holds the gate.</summary>

@@ -1,0 +1,216 @@
+using System.CommandLine;
+using ZeroBuffer.Duplex;
+
+namespace ZeroBuffer.Cli.Commands;
+
+/// <summary>
+/// <c>zerobuffer serve CHANNEL</c>: runs a duplex server (an immutable server whose handler echoes,
+/// reverses or XORs each request) for one client session, so a server can live in its own process.
+/// </summary>
+internal static class ServeCommand
+{
+    private const string Events = """
+        Events (--json, one object per line):
+          {"event":"ready","channel":"C","pid":1234,"mode":"SingleThread","payloadSize":P}   C_request created; a client may connect
+          {"event":"request","sequence":s,"size":n}       per request, with --log-requests (before the handler's delay)
+          {"event":"server-error","sequence":s,"kind":"...","message":"..."}   a handler or response-write failure (the server keeps serving)
+          {"event":"done","requests":N}                    the session ended (the client left, or stop on Ctrl+C/SIGTERM)
+        The transform: --echo (default) returns the request, --reverse its bytes reversed, --xor K each byte XOR K.
+        The server serves one client session: it exits 0 when the client leaves, and 3 when a request
+        arrived but the client's response buffer did not appear within --connect-timeout-ms.
+
+        """;
+
+    internal static (Command Command, string Epilogue) Create(GlobalOptions global)
+    {
+        var channel = new Argument<string>("CHANNEL") { Description = "Channel name: 1-191 characters from [A-Za-z0-9._-]." };
+        var echo = new Option<bool>("--echo") { Description = "Answer each request with its own bytes (the default)." };
+        var reverse = new Option<bool>("--reverse") { Description = "Answer with the request's bytes in reverse order." };
+        var xor = new Option<int?>("--xor") { Description = "Answer with each request byte XOR K (0-255).", HelpName = "K" };
+        xor.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int?>() is int k && (k < 0 || k > 255))
+            {
+                r.AddError($"--xor must be 0-255 (got {k}).");
+            }
+        });
+        var mode = new Option<string>("--mode") { Description = "single: one thread, in order; pool: handlers on the thread pool.", DefaultValueFactory = _ => "single" };
+        mode.AcceptOnlyFromAmong("single", "pool");
+        var maxConcurrency = new Option<int>("--max-concurrency") { Description = "pool mode: most handlers at once.", DefaultValueFactory = _ => Environment.ProcessorCount }.AtLeast(1);
+        var metadataSize = new Option<long>("--metadata-size") { Description = "Request buffer metadata bytes.", DefaultValueFactory = _ => 1024 }.AtLeast(0);
+        var payloadSize = new Option<long>("--payload-size") { Description = "Request ring bytes (at least twice the largest request plus 16).", DefaultValueFactory = _ => 1024 * 1024 }.AtLeast(1);
+        var connectTimeoutMs = new Option<int>("--connect-timeout-ms") { Description = "After the first request, how long to wait for the client's response buffer.", DefaultValueFactory = _ => 5000 }.AtLeast(0);
+        var delayMs = new Option<int>("--delay-ms") { Description = "Handler delay per request, in milliseconds (a slow server).", DefaultValueFactory = _ => 0 }.AtLeast(0);
+        var logRequests = new Option<bool>("--log-requests") { Description = "Report every request as it arrives." };
+
+        var command = new Command("serve", "Run a duplex server (echo, reverse or XOR) for one client session.")
+        {
+            channel, echo, reverse, xor, mode, maxConcurrency, metadataSize, payloadSize, connectTimeoutMs, delayMs, logRequests,
+        };
+        command.Validators.Add(r =>
+        {
+            int transforms = (r.GetValue(echo) ? 1 : 0) + (r.GetValue(reverse) ? 1 : 0) + (r.GetValue(xor) is null ? 0 : 1);
+            if (transforms > 1)
+            {
+                r.AddError("Give at most one of --echo, --reverse and --xor.");
+            }
+        });
+        command.SetAction(parse => global.Run(parse, (output, stop) => Execute(output, stop, new Settings(
+            parse.GetRequiredValue(channel),
+            parse.GetValue(reverse) ? Transform.Reverse : parse.GetValue(xor) is null ? Transform.Echo : Transform.Xor,
+            (byte)(parse.GetValue(xor) ?? 0),
+            parse.GetRequiredValue(mode) == "pool" ? ProcessingMode.ThreadPool : ProcessingMode.SingleThread,
+            parse.GetValue(maxConcurrency),
+            new BufferConfig(parse.GetValue(metadataSize), parse.GetValue(payloadSize)),
+            TimeSpan.FromMilliseconds(parse.GetValue(connectTimeoutMs)),
+            parse.GetValue(delayMs),
+            parse.GetValue(logRequests)))));
+        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
+    }
+
+    private enum Transform
+    {
+        Echo,
+        Reverse,
+        Xor,
+    }
+
+    private sealed record Settings(string Channel, Transform Transform, byte Key, ProcessingMode Mode, int MaxConcurrency,
+        BufferConfig Config, TimeSpan ConnectTimeout, int DelayMs, bool LogRequests);
+
+    private static int Execute(Output output, Interruption stop, Settings settings)
+    {
+        var options = new DuplexServerOptions
+        {
+            Mode = settings.Mode,
+            MaxConcurrency = settings.MaxConcurrency,
+            ConnectTimeout = settings.ConnectTimeout,
+        };
+        long requests = 0;
+        using IImmutableDuplexServer server = new DuplexChannelFactory().CreateImmutableServer(settings.Channel, settings.Config, options);
+        Exception? sessionError = null;
+        server.OnError += (_, e) =>
+        {
+            if (e.Exception is TimeoutException)
+            {
+                sessionError = e.Exception;
+            }
+
+            ReportServerError(output, e);
+        };
+        server.Start((request, response) =>
+        {
+            Interlocked.Increment(ref requests);
+            if (settings.LogRequests)
+            {
+                ReportRequest(output, request.Sequence, request.Size);
+            }
+
+            if (settings.DelayMs > 0)
+            {
+                stop.Token.WaitHandle.WaitOne(settings.DelayMs); // the slow-server scenario
+            }
+
+            Span<byte> target = response.GetBuffer(request.Size);
+            ReadOnlySpan<byte> source = request.Span;
+            switch (settings.Transform)
+            {
+                case Transform.Echo:
+                    source.CopyTo(target);
+                    break;
+                case Transform.Reverse:
+                    source.CopyTo(target);
+                    target.Reverse();
+                    break;
+                default:
+                    for (int i = 0; i < source.Length; i++)
+                    {
+                        target[i] = (byte)(source[i] ^ settings.Key);
+                    }
+
+                    break;
+            }
+
+            response.Commit();
+        });
+        ReportReady(output, server, settings.Config);
+
+        try
+        {
+            server.Completion.Wait(stop.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            server.Stop();
+            ReportDone(output, Interlocked.Read(ref requests));
+            throw;
+        }
+
+        ReportDone(output, Interlocked.Read(ref requests));
+        if (sessionError is not null)
+        {
+            return ExitCodes.Timeout;
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private static void ReportReady(Output output, IDuplexServer server, BufferConfig config)
+    {
+        if (output.Json)
+        {
+            using Output.JsonEvent e = output.Event("ready");
+            e.Writer.WriteString("channel"u8, server.ChannelName);
+            e.Writer.WriteNumber("pid"u8, Environment.ProcessId);
+            e.Writer.WriteString("mode"u8, server.Mode.ToString());
+            e.Writer.WriteNumber("payloadSize"u8, config.PayloadBlockSize);
+        }
+        else
+        {
+            output.Line($"Serving channel '{server.ChannelName}' ({server.Mode}, request ring {config.PayloadBlockSize} bytes); PID {Environment.ProcessId}. Waiting for a client...");
+        }
+    }
+
+    private static void ReportRequest(Output output, ulong sequence, int size)
+    {
+        if (output.Json)
+        {
+            using Output.JsonEvent e = output.Event("request");
+            e.Writer.WriteNumber("sequence"u8, sequence);
+            e.Writer.WriteNumber("size"u8, size);
+        }
+        else
+        {
+            output.Line($"Request {sequence}, size: {size}");
+        }
+    }
+
+    private static void ReportServerError(Output output, DuplexErrorEventArgs error)
+    {
+        string kind = ErrorReporter.Classify(error.Exception).Kind;
+        if (output.Json)
+        {
+            using Output.JsonEvent e = output.Event("server-error");
+            e.Writer.WriteNumber("sequence"u8, error.RequestSequence);
+            e.Writer.WriteString("kind"u8, error.Exception is TimeoutException ? "Timeout" : kind);
+            e.Writer.WriteString("message"u8, error.Exception.Message);
+        }
+        else
+        {
+            Output.ErrorLine($"server error (request {error.RequestSequence}): {error.Exception.Message}");
+        }
+    }
+
+    private static void ReportDone(Output output, long requests)
+    {
+        if (output.Json)
+        {
+            using Output.JsonEvent e = output.Event("done");
+            e.Writer.WriteNumber("requests"u8, requests);
+        }
+        else
+        {
+            output.Line($"Session ended: {requests} requests served.");
+        }
+    }
+}

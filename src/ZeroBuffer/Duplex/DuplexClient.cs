@@ -1,0 +1,313 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+
+namespace ZeroBuffer.Duplex;
+
+/// <summary>
+/// The <see cref="IDuplexClient"/>. Sends are serialized by <see cref="_sendGate"/>. Correlated
+/// receives run on one receive thread (started by the first <see cref="SendAsync"/>) that hands
+/// each response to the pending request with its sequence number.
+/// </summary>
+internal sealed class DuplexClient : IDuplexClient
+{
+    /// <summary>How often the receive thread, while requests are pending, checks that the server is still there.</summary>
+    private static readonly TimeSpan ServerCheckInterval = TimeSpan.FromMilliseconds(200);
+
+    private readonly Writer _requests;
+    private readonly Reader _responses;
+    private readonly Lock _sendGate = new(); // one request write at a time; held from AcquireRequestBuffer to Commit/Abort
+    private readonly ConcurrentDictionary<ulong, PendingResponse> _pending = new(); // SendAsync requests awaiting their response, by sequence
+    private readonly CancellationTokenSource _receiveStop = new();
+    private readonly Lock _receiveGate = new(); // guards starting the receive thread and disposing
+    private Thread? _receiveThread; // non-null once SendAsync was used
+    private Exception? _fault;      // why the receive thread ended; fails every later SendAsync
+    private bool _pendingAcquire;   // a request is acquired (guarded by _sendGate, which stays held until commit/abort)
+    private bool _disposed;
+
+    internal DuplexClient(string channelName, DuplexClientOptions? options, ILogger logger)
+    {
+        ChannelNames.Validate(channelName);
+        options ??= new DuplexClientOptions();
+        ChannelName = channelName;
+        _requests = new Writer(ChannelNames.Request(channelName), logger) { WriteTimeout = options.RequestWriteTimeout };
+        try
+        {
+            BufferConfig responseConfig = options.ResponseConfig ?? new BufferConfig(0, _requests.RingSize);
+            _responses = new Reader(ChannelNames.Response(channelName), responseConfig, logger) { CheckSequenceContinuity = false };
+        }
+        catch
+        {
+            _requests.Dispose();
+            throw;
+        }
+    }
+
+    public string ChannelName { get; }
+
+    public bool IsServerConnected => _requests.IsReaderConnected();
+
+    /// <summary>Responses the receive thread dropped because no pending request had their sequence (cancelled ones).</summary>
+    internal long UnmatchedResponses;
+
+    public ulong SendRequest(ReadOnlySpan<byte> request)
+    {
+        lock (_sendGate)
+        {
+            ulong sequence = _requests.NextSequence;
+            _requests.WriteFrame(request);
+            return sequence;
+        }
+    }
+
+    public Span<byte> AcquireRequestBuffer(int size, out ulong sequence)
+    {
+        _sendGate.Enter();
+        try
+        {
+            if (_sendGate.IsHeldByCurrentThread && _pendingAcquire)
+            {
+                throw new InvalidOperationException($"A request of channel '{ChannelName}' is already acquired; call CommitRequest or AbortRequest first.");
+            }
+
+            Span<byte> buffer = _requests.GetFrameBuffer(size, out sequence);
+            _pendingAcquire = true;
+            return buffer; // the gate stays held until CommitRequest/AbortRequest
+        }
+        catch
+        {
+            _sendGate.Exit();
+            throw;
+        }
+    }
+
+    public void CommitRequest() => EndAcquire(commit: true);
+
+    public void AbortRequest() => EndAcquire(commit: false);
+
+    private void EndAcquire(bool commit)
+    {
+        if (!_sendGate.IsHeldByCurrentThread || !_pendingAcquire)
+        {
+            throw new InvalidOperationException($"No request of channel '{ChannelName}' is acquired on this thread; call AcquireRequestBuffer first.");
+        }
+
+        try
+        {
+            _pendingAcquire = false;
+            if (commit)
+            {
+                _requests.CommitFrame();
+            }
+            else
+            {
+                _requests.AbortFrame();
+            }
+        }
+        finally
+        {
+            _sendGate.Exit();
+        }
+    }
+
+    public Frame ReceiveResponse(TimeSpan timeout)
+    {
+        if (Volatile.Read(ref _receiveThread) is not null)
+        {
+            throw new InvalidOperationException($"Channel '{ChannelName}': SendAsync is in use, its receive thread takes every response; ReceiveResponse cannot be mixed with it.");
+        }
+
+        return _responses.ReadFrame(timeout);
+    }
+
+    public void SetMetadata(ReadOnlySpan<byte> metadata)
+    {
+        lock (_sendGate)
+        {
+            _requests.SetMetadata(metadata);
+        }
+    }
+
+    public Task<DuplexResponse> SendAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return Task.FromCanceled<DuplexResponse>(cancellationToken);
+        }
+
+        if (Volatile.Read(ref _fault) is Exception ended)
+        {
+            return Task.FromException<DuplexResponse>(ended); // the receive thread ended: no response can arrive
+        }
+
+        try
+        {
+            EnsureReceiveThread();
+        }
+        catch (ObjectDisposedException ex)
+        {
+            return Task.FromException<DuplexResponse>(ex);
+        }
+
+        var pending = new PendingResponse();
+        ulong sequence;
+        try
+        {
+            lock (_sendGate)
+            {
+                sequence = _requests.NextSequence;
+                _pending[sequence] = pending; // before the write: the response may come back at once
+                try
+                {
+                    _requests.WriteFrame(request.Span, cancellationToken);
+                }
+                catch
+                {
+                    _pending.TryRemove(sequence, out _);
+                    throw;
+                }
+            }
+        }
+#pragma warning disable CA1031 // The write's failure (server gone, ring full, cancelled) is the task's outcome.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            return ex is OperationCanceledException && cancellationToken.IsCancellationRequested
+                ? Task.FromCanceled<DuplexResponse>(cancellationToken)
+                : Task.FromException<DuplexResponse>(ex);
+        }
+
+        if (Volatile.Read(ref _fault) is Exception fault)
+        {
+            // The receive thread ended after the check above: nothing will complete this request.
+            if (_pending.TryRemove(new KeyValuePair<ulong, PendingResponse>(sequence, pending)))
+            {
+                pending.TrySetException(fault);
+            }
+        }
+        else if (cancellationToken.CanBeCanceled)
+        {
+            pending.Registration = cancellationToken.UnsafeRegister(static (state, token) =>
+            {
+                var (client, seq, p) = ((DuplexClient, ulong, PendingResponse))state!;
+                if (client._pending.TryRemove(new KeyValuePair<ulong, PendingResponse>(seq, p)))
+                {
+                    p.TrySetCanceled(token);
+                }
+            }, (this, sequence, pending));
+            if (pending.Task.IsCompleted)
+            {
+                pending.Registration.Dispose();
+            }
+        }
+
+        return pending.Task;
+    }
+
+    private void EnsureReceiveThread()
+    {
+        if (Volatile.Read(ref _receiveThread) is not null)
+        {
+            return;
+        }
+
+        lock (_receiveGate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_receiveThread is null)
+            {
+                var thread = new Thread(ReceiveLoop) { IsBackground = true, Name = $"duplex client {ChannelName}" };
+                thread.Start();
+                Volatile.Write(ref _receiveThread, thread);
+            }
+        }
+    }
+
+    /// <summary>The receive thread: reads every response and completes the request with its sequence, until the server or the client goes.</summary>
+    private void ReceiveLoop()
+    {
+        CancellationToken stop = _receiveStop.Token;
+        Exception fault;
+        while (true)
+        {
+            Frame frame;
+            try
+            {
+                if (!_responses.TryReadFrame(ServerCheckInterval, out frame, stop))
+                {
+                    if (!_pending.IsEmpty && !_requests.IsReaderConnected())
+                    {
+                        // The server died before it ever connected its response writer: nothing will
+                        // answer. Reported like any other server death on the response side.
+                        fault = new WriterDeadException(ChannelNames.Response(ChannelName),
+                            $"The server of channel '{ChannelName}' is gone (its request reader is not alive); pending requests will not be answered.");
+                        break;
+                    }
+
+                    continue;
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                fault = new ObjectDisposedException(nameof(DuplexClient), $"The client of channel '{ChannelName}' was disposed.");
+                break;
+            }
+#pragma warning disable CA1031 // Whatever ends the receive thread (server gone, corruption) fails every pending request.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                fault = ex;
+                break;
+            }
+
+            using (frame)
+            {
+                if (_pending.TryRemove(frame.Sequence, out PendingResponse? pending))
+                {
+                    pending.Registration.Dispose();
+                    pending.TrySetResult(new DuplexResponse(frame.Sequence, frame.ToArray()));
+                }
+                else
+                {
+                    Interlocked.Increment(ref UnmatchedResponses);
+                }
+            }
+        }
+
+        Volatile.Write(ref _fault, fault);
+        foreach (ulong sequence in _pending.Keys)
+        {
+            if (_pending.TryRemove(sequence, out PendingResponse? pending))
+            {
+                pending.Registration.Dispose();
+                pending.TrySetException(fault);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        Thread? receiveThread;
+        lock (_receiveGate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            receiveThread = _receiveThread;
+        }
+
+        _receiveStop.Cancel();
+        receiveThread?.Join(); // fails pending requests, then stops touching the response reader
+        _requests.Dispose();   // the server sees the client leave
+        _responses.Dispose();  // removes the response buffer
+        _receiveStop.Dispose();
+    }
+
+    /// <summary>A request sent with SendAsync, waiting for its response.</summary>
+    private sealed class PendingResponse() : TaskCompletionSource<DuplexResponse>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        internal CancellationTokenRegistration Registration;
+    }
+}

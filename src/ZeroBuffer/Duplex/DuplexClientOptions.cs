@@ -1,0 +1,14 @@
+namespace ZeroBuffer.Duplex;
+
+/// <summary>How a duplex client creates its response buffer and how long it waits to send.</summary>
+public sealed record DuplexClientOptions
+{
+    /// <summary>
+    /// The response buffer the client creates. Default: no metadata and a ring as large as the
+    /// server's request ring (responses as large as requests fit).
+    /// </summary>
+    public BufferConfig? ResponseConfig { get; init; }
+
+    /// <summary>How long a send waits for space in the request ring (default 5 s), then <see cref="BufferFullException"/>.</summary>
+    public TimeSpan RequestWriteTimeout { get; init; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,66 @@
+namespace ZeroBuffer.Duplex;
+
+/// <summary>How a duplex server processes requests and how long it waits for its client.</summary>
+public sealed record DuplexServerOptions
+{
+    /// <summary>The processing mode (default <see cref="ProcessingMode.SingleThread"/>).</summary>
+    public ProcessingMode Mode { get; init; } = ProcessingMode.SingleThread;
+
+    /// <summary>
+    /// <see cref="ProcessingMode.ThreadPool"/>: the most handlers running at once, which is also the
+    /// most request frames held in the request ring by handlers (default: processor count).
+    /// </summary>
+    public int MaxConcurrency { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// <see cref="ProcessingMode.ThreadPool"/>: where handlers run (default <see cref="TaskScheduler.Default"/>,
+    /// the .NET thread pool). Any scheduler works, e.g. one with a dedicated set of threads; it must
+    /// eventually run every task it is given, or <see cref="IDuplexServer.Stop"/> waits forever.
+    /// </summary>
+    public TaskScheduler? Scheduler { get; init; }
+
+    /// <summary>
+    /// How long, once the first request arrived, the server waits for the client's response buffer
+    /// before giving up (an <see cref="IDuplexServer.OnError"/> with a <see cref="TimeoutException"/>).
+    /// Default 5 s.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a response write waits for space in the response ring while the client does not
+    /// read (then <see cref="BufferFullException"/> through <see cref="IDuplexServer.OnError"/>, and that
+    /// response is dropped). Default 5 s; <see cref="Timeout.InfiniteTimeSpan"/> allowed (Stop still ends the wait).
+    /// </summary>
+    public TimeSpan ResponseWriteTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Called once, on the server's thread, with the request buffer's metadata before the first request is handled.</summary>
+    public DuplexMetadataHandler? MetadataHandler { get; init; }
+
+    internal void Validate()
+    {
+        if (!Enum.IsDefined(Mode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Mode), Mode, $"Unknown processing mode {Mode}.");
+        }
+
+        if (MaxConcurrency < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxConcurrency), MaxConcurrency, $"MaxConcurrency must be at least 1 (got {MaxConcurrency}).");
+        }
+
+        if (Scheduler is not null && Mode != ProcessingMode.ThreadPool)
+        {
+            throw new ArgumentException($"A Scheduler runs handlers in ThreadPool mode; the mode is {Mode}.", nameof(Scheduler));
+        }
+
+        if (ConnectTimeout < TimeSpan.Zero && ConnectTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ConnectTimeout), ConnectTimeout, "ConnectTimeout must be >= 0 or infinite.");
+        }
+
+        if (ResponseWriteTimeout <= TimeSpan.Zero && ResponseWriteTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ResponseWriteTimeout), ResponseWriteTimeout, "ResponseWriteTimeout must be positive or infinite.");
+        }
+    }
+}

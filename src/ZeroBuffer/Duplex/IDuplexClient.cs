@@ -1,0 +1,76 @@
+namespace ZeroBuffer.Duplex;
+
+/// <summary>
+/// The requesting side of a duplex channel: writes requests into <c>C_request</c> and reads
+/// responses from <c>C_response</c>, which it creates. Each response carries the sequence number
+/// of the request it answers.
+/// </summary>
+/// <remarks>
+/// <para>Two ways to receive, not to be mixed: synchronous (<see cref="SendRequest"/> or
+/// <see cref="AcquireRequestBuffer"/>/<see cref="CommitRequest"/>, then <see cref="ReceiveResponse"/>,
+/// matching <see cref="Frame.Sequence"/> yourself), or correlated (<see cref="SendAsync"/>, whose
+/// task completes with the response to that very request, in whatever order the server answers).
+/// The first <see cref="SendAsync"/> starts a receive thread; <see cref="ReceiveResponse"/> is
+/// then refused.</para>
+/// <para>Sends may come from several threads (they are serialized). <see cref="ReceiveResponse"/>
+/// is for one thread at a time, which may differ from the sending thread.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// using IDuplexClient client = new DuplexChannelFactory().CreateClient("resize");
+/// DuplexResponse response = await client.SendAsync(image, cancellationToken);
+/// </code>
+/// </example>
+public interface IDuplexClient : IDisposable
+{
+    /// <summary>The channel name <c>C</c>.</summary>
+    string ChannelName { get; }
+
+    /// <summary>Whether the server's request reader is alive.</summary>
+    bool IsServerConnected { get; }
+
+    /// <summary>Copies <paramref name="request"/> into the request ring; returns its sequence number.</summary>
+    /// <exception cref="ReaderDeadException">The server is gone (stopped or dead).</exception>
+    /// <exception cref="BufferFullException">No room within <see cref="DuplexClientOptions.RequestWriteTimeout"/>.</exception>
+    /// <exception cref="FrameTooLargeException">The request can never fit the request ring.</exception>
+    ulong SendRequest(ReadOnlySpan<byte> request);
+
+    /// <summary>
+    /// Zero-copy send: returns <paramref name="size"/> bytes of the request ring to fill, and the
+    /// request's sequence number. <see cref="CommitRequest"/> (or <see cref="AbortRequest"/>) on the same
+    /// thread finishes it; other sends wait meanwhile.
+    /// </summary>
+    /// <inheritdoc cref="SendRequest" path="/exception"/>
+    Span<byte> AcquireRequestBuffer(int size, out ulong sequence);
+
+    /// <summary>Publishes the request acquired with <see cref="AcquireRequestBuffer"/>.</summary>
+    /// <exception cref="InvalidOperationException">No request acquired on this thread.</exception>
+    void CommitRequest();
+
+    /// <summary>Drops the request acquired with <see cref="AcquireRequestBuffer"/> (its sequence number is reused).</summary>
+    /// <exception cref="InvalidOperationException">No request acquired on this thread.</exception>
+    void AbortRequest();
+
+    /// <summary>
+    /// Waits for the next response (in arrival order); <see cref="Frame.Invalid"/> after
+    /// <paramref name="timeout"/>. Dispose the frame to free its space.
+    /// </summary>
+    /// <exception cref="WriterDeadException">The server died or stopped and every response was read.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="SendAsync"/> is in use.</exception>
+    Frame ReceiveResponse(TimeSpan timeout);
+
+    /// <summary>
+    /// Sends <paramref name="request"/> and completes with the response to it. The request is written
+    /// before this returns (waiting for ring space like <see cref="SendRequest"/>); the task then
+    /// completes when its response arrives, faults when the server is gone
+    /// (<see cref="WriterDeadException"/>, <see cref="ReaderDeadException"/>) or the client is disposed
+    /// (<see cref="ObjectDisposedException"/>), and is cancelled by <paramref name="cancellationToken"/>
+    /// (a late response is then dropped). A server that never answers a request (its handler threw)
+    /// leaves the task pending until cancelled: pass a token with a timeout.
+    /// </summary>
+    Task<DuplexResponse> SendAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken = default);
+
+    /// <summary>Writes the request buffer's metadata (once per channel); the server sees it before its first request.</summary>
+    /// <exception cref="MetadataAlreadyWrittenException">Already written.</exception>
+    void SetMetadata(ReadOnlySpan<byte> metadata);
+}
