@@ -41,6 +41,8 @@ internal static class CliApp
         Add(root, epilogues, DemoCommand.Create(global));
         Add(root, epilogues, DemoReaderCommand.Create(global));
         Add(root, epilogues, DemoWriterCommand.Create(global));
+        Add(root, epilogues, ListCommand.Create(global));
+        Add(root, epilogues, CleanCommand.Create(global));
         epilogues[root] = ExitCodes.HelpSection(withTimeout: true, withVerification: true);
         return root;
     }

@@ -23,6 +23,7 @@ internal static class ReadCommand
           {"event":"done","frames":N,"bytes":B}  after --count frames or the EXIT frame (frames and bytes exclude EXIT)
           {"event":"timeout"}                    no frame within --timeout-ms (exit 3)
           {"event":"error","kind":"WriterDead","message":"..."}   the writer left or died and every frame was read (exit 16)
+          {"event":"paused","point":"holding-frame","sequence":s}   --pause-at holding-frame: frame --pause-frame is held until killed
         Text mode prints "Read frame <sequence>, size: <size>" per frame and, with --hash, "Hash: <sha256 hex>".
         The buffer is removed when the command ends (also on Ctrl+C).
 
@@ -57,9 +58,13 @@ internal static class ReadCommand
             DefaultValueFactory = _ => 0,
         }.AtLeast(0);
 
+        var pauseAt = new Option<string?>("--pause-at") { Description = "Fault injection: stop at this point until killed (holding-frame)." };
+        pauseAt.AcceptOnlyFromAmong(FaultPoints.HoldingFrame);
+        var pauseFrame = new Option<long>("--pause-frame") { Description = "With --pause-at: the frame (1-based) to stop at.", DefaultValueFactory = _ => 1 }.AtLeast(1);
+
         var command = new Command("read", "Create a buffer and read frames from it.")
         {
-            name, metadataSize, payloadSize, count, timeoutMs, hash, delayMs,
+            name, metadataSize, payloadSize, count, timeoutMs, hash, delayMs, pauseAt, pauseFrame,
         };
         command.SetAction(parse => global.Run(parse, (output, stop) => Execute(output, stop, new Settings(
             parse.GetRequiredValue(name),
@@ -68,11 +73,14 @@ internal static class ReadCommand
             parse.GetValue(count),
             parse.GetValue(timeoutMs) is int t ? TimeSpan.FromMilliseconds(t) : null,
             parse.GetValue(hash),
-            parse.GetValue(delayMs)))));
+            parse.GetValue(delayMs),
+            parse.GetValue(pauseAt),
+            parse.GetValue(pauseFrame)))));
         return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: true, withVerification: false));
     }
 
-    private sealed record Settings(string Name, long MetadataSize, long PayloadSize, long Count, TimeSpan? Timeout, bool Hash, int DelayMs);
+    private sealed record Settings(
+        string Name, long MetadataSize, long PayloadSize, long Count, TimeSpan? Timeout, bool Hash, int DelayMs, string? PauseAt, long PauseFrame);
 
     private static int Execute(Output output, Interruption stop, Settings settings)
     {
@@ -120,6 +128,11 @@ internal static class ReadCommand
                 frames++;
                 bytes += payload.Length;
                 ReportFrame(output, frame.Sequence, payload, settings.Hash);
+                if (settings.PauseAt == FaultPoints.HoldingFrame && frames == settings.PauseFrame)
+                {
+                    FaultPoints.Pause(output, stop, FaultPoints.HoldingFrame, frame.Sequence);
+                }
+
                 if (settings.DelayMs > 0)
                 {
                     // The slow-reader scenario: the frame stays held (its space unreleased) meanwhile.
