@@ -149,9 +149,9 @@ public sealed partial class ResourceCleanupTests
     {
         string name = TestNames.Unique("rc-both-crash");
         await using (CliProcess reader = CliProcess.Start("read", name, "--json"))
-        await using (CliProcess writer = CliProcess.Start("write", name, "--count", "5", "--hold", "--json"))
         {
             await reader.WaitForEventAsync("ready");
+            await using CliProcess writer = CliProcess.Start("write", name, "--count", "5", "--hold", "--json");
             await writer.WaitForEventAsync("holding");
             await writer.KillAsync();
             await reader.KillAsync();
