@@ -43,6 +43,7 @@ internal static class CliApp
         Add(root, epilogues, DemoWriterCommand.Create(global));
         Add(root, epilogues, ListCommand.Create(global));
         Add(root, epilogues, CleanCommand.Create(global));
+        Add(root, epilogues, SoakCommand.Create(global));
         epilogues[root] = ExitCodes.HelpSection(withTimeout: true, withVerification: true);
         return root;
     }

@@ -128,6 +128,19 @@ public sealed class LifecycleCliTests
         OsResources.AssertNone(young);
     }
 
+    /// <summary>A short soak: both sides are SIGKILLed and restarted at random; every frame verified, nothing left, no errors.</summary>
+    [Fact]
+    public async Task Soak_KillsAndRestartsBothSides_WithoutErrors()
+    {
+        await using CliProcess soak = CliProcess.Start("soak", "--seconds", "4", "--seed", "3", "--payload-size", "65536", "--json");
+        JsonElement summary = await soak.WaitForEventAsync("summary", TimeSpan.FromSeconds(90));
+        Assert.True(summary.GetProperty("errors").GetInt32() == 0, string.Join('\n', soak.Events("problem").Select(p => p.GetProperty("message").GetString())));
+        Assert.True(summary.GetProperty("readerKills").GetInt32() + summary.GetProperty("writerKills").GetInt32() >= 2, summary.ToString());
+        Assert.True(summary.GetProperty("frames").GetInt64() > 0);
+        Assert.Equal(0, summary.GetProperty("leftovers").GetInt32());
+        Assert.Equal(0, await soak.WaitForExitAsync());
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("x --stale")]
