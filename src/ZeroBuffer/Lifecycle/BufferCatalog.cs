@@ -256,7 +256,7 @@ public static unsafe class BufferCatalog
         {
             (state, reason) = (BufferState.Live, $"writer PID {block.WriterPid} is alive (reader PID {block.ReaderPid} is gone)");
         }
-        else if (!lockHeldByUs && (lockHeld = LockFile.IsHeld(lockPath)))
+        else if (!lockHeldByUs && (lockHeld = IsLockHeld(lockPath)))
         {
             (state, reason) = (BufferState.Live, "its lock file is held");
         }
@@ -271,6 +271,19 @@ public static unsafe class BufferCatalog
 
         return new BufferInfo(name, state, reason, resources, block.ReaderPid, block.WriterPid, readerAlive, writerAlive, lockHeld,
             block.Length, block.MetadataSize, block.PayloadSize, newest);
+    }
+
+    /// <summary>Whether someone holds the lock; a lock file that cannot be opened counts as held (never clean what cannot be checked).</summary>
+    private static bool IsLockHeld(string lockPath)
+    {
+        try
+        {
+            return LockFile.IsHeld(lockPath);
+        }
+        catch (ZeroBufferException)
+        {
+            return true;
+        }
     }
 
     private static string DeadOwners(ControlBlock block)
