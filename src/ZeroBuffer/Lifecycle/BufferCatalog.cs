@@ -112,6 +112,13 @@ public static unsafe class BufferCatalog
                     continue;
                 }
 
+                if (IsRecentOrphan(seen, orphanGracePeriod))
+                {
+                    // Not even the lock is taken: a creator that is half-way must not see a lock file appear.
+                    results.Add(SkippedRecent(seen, orphanGracePeriod));
+                    continue;
+                }
+
                 CleanupResult result = CleanOne(name, dryRun, orphanGracePeriod, logger);
                 if (result.Outcome is not (CleanupOutcome.NotFound or CleanupOutcome.RefusedLive))
                 {
@@ -141,17 +148,16 @@ public static unsafe class BufferCatalog
             return Refused(first);
         }
 
-        bool lockExisted = File.Exists(lockPath);
-        if (LockFile.TryAcquire(lockPath, create: true, name, out LockFile? lockFile) != LockFile.Outcome.Acquired)
+        if (LockFile.TryAcquire(lockPath, create: true, name, out LockFile? lockFile, out bool lockCreated) != LockFile.Outcome.Acquired)
         {
             return new CleanupResult(name, CleanupOutcome.RefusedLive, BufferState.Live, BufferResources.None,
                 $"Buffer '{name}' is live: its lock file '{lockPath}' is held. Nothing was removed.");
         }
 
-        bool deleteLockFile = !lockExisted; // a lock file created only to clean goes again
+        bool deleteLockFile = lockCreated; // a lock file created only to check the name goes again
         try
         {
-            BufferInfo? info = Examine(name, lockHeldByUs: true, lockFileIsOurs: !lockExisted);
+            BufferInfo? info = Examine(name, lockHeldByUs: true, lockFileIsOurs: lockCreated);
             if (info is null)
             {
                 return new CleanupResult(name, CleanupOutcome.NotFound, null, BufferResources.None, $"No buffer '{name}' exists.");
@@ -162,10 +168,9 @@ public static unsafe class BufferCatalog
                 return Refused(info);
             }
 
-            if (info.State == BufferState.Orphaned && DateTime.UtcNow - info.LastChangeUtc < orphanGracePeriod)
+            if (IsRecentOrphan(info, orphanGracePeriod))
             {
-                return new CleanupResult(name, CleanupOutcome.SkippedRecent, info.State, BufferResources.None,
-                    $"Orphaned buffer '{name}' changed less than {orphanGracePeriod.TotalSeconds:0.#} s ago; left alone for now.");
+                return SkippedRecent(info, orphanGracePeriod);
             }
 
             if (dryRun)
@@ -185,6 +190,13 @@ public static unsafe class BufferCatalog
             lockFile!.Release(deleteLockFile);
         }
     }
+
+    private static bool IsRecentOrphan(BufferInfo info, TimeSpan orphanGracePeriod) =>
+        info.State == BufferState.Orphaned && DateTime.UtcNow - info.LastChangeUtc < orphanGracePeriod;
+
+    private static CleanupResult SkippedRecent(BufferInfo info, TimeSpan orphanGracePeriod) =>
+        new(info.Name, CleanupOutcome.SkippedRecent, info.State, BufferResources.None,
+            $"Orphaned buffer '{info.Name}' changed less than {orphanGracePeriod.TotalSeconds:0.#} s ago; left alone for now.");
 
     private static CleanupResult Refused(BufferInfo info) =>
         new(info.Name, CleanupOutcome.RefusedLive, BufferState.Live, BufferResources.None,

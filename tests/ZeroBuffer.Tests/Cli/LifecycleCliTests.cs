@@ -104,7 +104,7 @@ public sealed class LifecycleCliTests
         string live = TestNames.Unique("cli-stale-live");
         Abandon.OrphanSemaphores(old);
         Abandon.Age(old, TimeSpan.FromMinutes(1));
-        Abandon.OrphanLockFile(young);
+        Abandon.OrphanSemaphores(young); // (older readers' sweeps, which only look at lock files, leave it alone too)
         using var reader = new Reader(live, new BufferConfig(0, 4096));
         try
         {
@@ -116,7 +116,9 @@ public sealed class LifecycleCliTests
             }
 
             Abandon.AssertGone(old); // by us, or by a parallel sweep: it is older than the grace period
-            Assert.True(OsResources.LockFileExists(young));
+            Assert.True(OsResources.DataSemaphoreExists(young));
+            Assert.True(OsResources.SpaceSemaphoreExists(young));
+            Assert.False(OsResources.LockFileExists(young)); // not even locked: a young orphan is not touched
             OsResources.AssertAll(live);
         }
         finally
