@@ -146,12 +146,7 @@ public sealed class ResourceScenarios
         Abandon.OrphanLockFile(name);
         Abandon.OrphanSemaphores(name);
         Abandon.OrphanSegment(name, (ulong)Abandon.DeadPid(), (ulong)Abandon.DeadPid());
-        BufferInfo? before = BufferCatalog.Inspect(name);
-        if (before is not null)
-        {
-            Assert.NotEqual(BufferState.Live, before.State); // (a parallel sweep may already have removed it)
-        }
-
+        // (Parallel sweeps may inspect or remove these leftovers meanwhile; the reader must cope either way.)
         using (var reader = new Reader(name, new BufferConfig(256, 8192)))
         {
             BufferStatus status = reader.GetStatus();
