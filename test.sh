@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: restores NuGet packages, builds in Release,
-# runs the xUnit suite, and checks that the run left nothing behind in /dev/shm or the lock
-# directory. Ends with a plain "N passed, N failed" line.
+# runs the xUnit suite, then the Python SDK's pytest suite (including the interop tests against
+# the C# CLI just built) with Debian's python3, installing python3-pytest first when it is
+# missing, and checks that the runs left nothing behind in /dev/shm or the lock directory.
+# Ends with a plain "N passed, N failed" line (both suites summed).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -33,6 +35,41 @@ for trx in "$results"/*.trx "$results"/*/*.trx; do
   passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
 done
 
+echo "C# tests: $passed passed, $failed failed"
+
+# The Python SDK's suite, with Debian's python3 (PyPI is not reachable: pytest comes from apt).
+python=/usr/bin/python3
+if ! "$python" -c 'import pytest' >/dev/null 2>&1; then
+  echo "pytest is missing for $python: installing python3-pytest with apt-get"
+  if ! { apt-get update && apt-get install -y python3 python3-pytest; }; then
+    echo "error: could not install python3-pytest; the Python suite cannot run" >&2
+    status=1
+  fi
+fi
+py_passed=0; py_failed=0
+py_status=0
+"$python" -m pytest python/tests -q -p no:cacheprovider --junitxml="$results/python.xml" || py_status=$?
+if [ -f "$results/python.xml" ]; then
+  counts=$("$python" - "$results/python.xml" <<'PY' || echo "0 0"
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+total = sum(int(s.get("tests", 0)) for s in suites)
+bad = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) + int(s.get("skipped", 0)) for s in suites)
+print(total - bad, bad)  # a skipped test counts as failed: the suite has no skips
+PY
+  )
+  py_passed=${counts% *}; py_failed=${counts#* }
+fi
+echo "Python tests: $py_passed passed, $py_failed failed"
+if [ "$py_status" -ne 0 ]; then
+  status=1
+fi
+if [ "$py_passed" -eq 0 ]; then
+  echo "error: no Python test ran" >&2
+  status=1
+fi
+
 after=$(snapshot)
 leaked=$(comm -13 <(echo "$before") <(echo "$after") || true)
 if [ -n "$leaked" ]; then
@@ -41,9 +78,9 @@ if [ -n "$leaked" ]; then
   status=1
 fi
 if [ "$passed" -eq 0 ]; then
-  echo "error: no test ran" >&2
+  echo "error: no C# test ran" >&2
   status=1
 fi
 
-echo "tests: $passed passed, $failed failed"
+echo "tests: $((passed + py_passed)) passed, $((failed + py_failed)) failed"
 exit $status

@@ -41,6 +41,7 @@ internal static class CliApp
         Add(root, epilogues, DemoCommand.Create(global));
         Add(root, epilogues, DemoReaderCommand.Create(global));
         Add(root, epilogues, DemoWriterCommand.Create(global));
+        Add(root, epilogues, LayoutCommand.Create(global));
         Add(root, epilogues, ListCommand.Create(global));
         Add(root, epilogues, CleanCommand.Create(global));
         Add(root, epilogues, SoakCommand.Create(global));

@@ -260,26 +260,42 @@ public sealed unsafe class Writer : IDisposable
     /// <inheritdoc cref="WriteFrame(ReadOnlySpan{byte})"/>
     public void WriteFrame(ReadOnlySpan<byte> data, CancellationToken cancellationToken)
     {
-        if (!TryAcquire(data.Length, _writeTimeout, cancellationToken))
+        EnterGate(); // held across wait, copy and commit: a Dispose on another thread waits for all three
+        try
         {
-            throw Full(data.Length);
-        }
+            if (!TryAcquire(data.Length, _writeTimeout, cancellationToken))
+            {
+                throw Full(data.Length);
+            }
 
-        data.CopyTo(new Span<byte>(_ring + _pendingPlan.FramePosition + ZeroBufferLayout.FrameHeaderSize, data.Length));
-        CommitFrame();
+            data.CopyTo(new Span<byte>(_ring + _pendingPlan.FramePosition + ZeroBufferLayout.FrameHeaderSize, data.Length));
+            CommitUnsynchronized();
+        }
+        finally
+        {
+            _writeGate.Exit();
+        }
     }
 
     /// <summary>Like <see cref="WriteFrame(ReadOnlySpan{byte})"/>, but returns false instead of throwing when the ring stays full for <paramref name="timeout"/>.</summary>
     public bool TryWriteFrame(ReadOnlySpan<byte> data, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        if (!TryAcquire(data.Length, timeout, cancellationToken))
+        EnterGate();
+        try
         {
-            return false;
-        }
+            if (!TryAcquire(data.Length, timeout, cancellationToken))
+            {
+                return false;
+            }
 
-        data.CopyTo(new Span<byte>(_ring + _pendingPlan.FramePosition + ZeroBufferLayout.FrameHeaderSize, data.Length));
-        CommitFrame();
-        return true;
+            data.CopyTo(new Span<byte>(_ring + _pendingPlan.FramePosition + ZeroBufferLayout.FrameHeaderSize, data.Length));
+            CommitUnsynchronized();
+            return true;
+        }
+        finally
+        {
+            _writeGate.Exit();
+        }
     }
 
     /// <summary>
@@ -293,9 +309,17 @@ public sealed unsafe class Writer : IDisposable
     /// <inheritdoc cref="WriteFrame(ReadOnlySpan{byte})" path="/exception"/>
     public Span<byte> GetFrameBuffer(int size, out ulong sequence)
     {
-        if (!TryAcquire(size, _writeTimeout, CancellationToken.None))
+        EnterGate();
+        try
         {
-            throw Full(size);
+            if (!TryAcquire(size, _writeTimeout, CancellationToken.None))
+            {
+                throw Full(size);
+            }
+        }
+        finally
+        {
+            _writeGate.Exit();
         }
 
         sequence = _nextSequence;
@@ -313,7 +337,6 @@ public sealed unsafe class Writer : IDisposable
         }
 
         EnterGate();
-
         try
         {
             CommitUnsynchronized();
@@ -365,7 +388,7 @@ public sealed unsafe class Writer : IDisposable
         _pendingLength = -1;
     }
 
-    /// <summary>Validates the frame, plans its place, and waits for its space. False on timeout.</summary>
+    /// <summary>Validates the frame, plans its place, and waits for its space. False on timeout. The caller holds the gate.</summary>
     private bool TryAcquire(int size, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
@@ -394,18 +417,9 @@ public sealed unsafe class Writer : IDisposable
         }
 
         EnsureReaderAlive(force: false);
-        EnterGate();
-
-        try
+        if (!WaitForSpace(plan.Required, Deadline.After(timeout), cancellationToken))
         {
-            if (!WaitForSpace(plan.Required, Deadline.After(timeout), cancellationToken))
-            {
-                return false;
-            }
-        }
-        finally
-        {
-            _writeGate.Exit();
+            return false;
         }
 
         _pendingPlan = plan;

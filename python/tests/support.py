@@ -1,0 +1,198 @@
+"""Test infrastructure: unique names, OS resource checks, and peer processes (the Python peer
+tool or the C# CLI) whose JSON event lines are awaited with deadlines, never with sleeps."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from typing import Any, Optional
+
+from zerobuffer._protocol import names, stale_sweep
+
+PYTHON_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO_ROOT = os.path.dirname(PYTHON_ROOT)
+CLI_DLL = os.environ.get("ZEROBUFFER_CLI_DLL") or os.path.join(
+    REPO_ROOT, "src", "ZeroBuffer.Cli", "bin", "Release", "net10.0", "ZeroBuffer.Cli.dll")
+
+DEAD_PEER_BOUND = 1.5
+"""The "within 1 s" liveness bound of protocol §6, plus slack for a loaded 2-core machine."""
+
+
+def unique(prefix: str) -> str:
+    """A fresh buffer name: ``zbt-py-<prefix>-<uuid>``."""
+    return "zbt-py-%s-%s" % (prefix, uuid.uuid4().hex)
+
+
+def existing(name: str) -> list[str]:
+    """Every OS resource of the buffer name, as "kind: path"."""
+    found = []
+    for kind, path in (("segment", names.segment_file(name)),
+                       ("sem-w", names.semaphore_file(names.data_available_semaphore(name))),
+                       ("sem-r", names.semaphore_file(names.space_available_semaphore(name))),
+                       ("lock", names.lock_file(name))):
+        if os.path.exists(path):
+            found.append("%s: %s" % (kind, path))
+    return found
+
+
+def assert_none(name: str) -> None:
+    assert existing(name) == []
+
+
+def assert_all(name: str) -> None:
+    assert len(existing(name)) == 4, existing(name)
+
+
+def remove_abandoned_buffer(name: str) -> None:
+    """Removes what a SIGKILLed reader left (its lock is free and no PID in it is alive)."""
+    stale_sweep.try_remove(name)
+
+
+def sha256(data: Any) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+_BYTE_VALUES = bytes(range(256))
+
+
+def sequence_pattern(size: int, sequence: int) -> bytes:
+    """The CLI's "sequence" pattern: byte i = (i + s) & 0xFF (built from a rotated 0..255 cycle)."""
+    start = sequence & 0xFF
+    period = _BYTE_VALUES[start:] + _BYTE_VALUES[:start]
+    return (period * (size // 256 + 1))[:size]
+
+
+class PeerProcess:
+    """A second OS process speaking JSON event lines on stdout."""
+
+    def __init__(self, argv: list[str]) -> None:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = PYTHON_ROOT + os.pathsep + env.get("PYTHONPATH", "")
+        env.setdefault("DOTNET_CLI_TELEMETRY_OPTOUT", "1")
+        env.setdefault("DOTNET_NOLOGO", "1")
+        self.argv = argv
+        self._process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        self.pid = self._process.pid
+        self.lines: list[str] = []
+        self._events: list[dict[str, Any]] = []
+        self._stderr: list[str] = []
+        self._condition = threading.Condition()
+        self._stdout_done = False
+        threading.Thread(target=self._pump_stdout, daemon=True).start()
+        threading.Thread(target=self._pump_stderr, daemon=True).start()
+
+    @classmethod
+    def python(cls, *args: str) -> "PeerProcess":
+        """The Python peer tool (``python -m zerobuffer._tools.peer``), same interpreter as the tests."""
+        return cls([sys.executable, "-m", "zerobuffer._tools.peer", *args])
+
+    @classmethod
+    def csharp(cls, *args: str) -> "PeerProcess":
+        """The C# CLI (``dotnet ZeroBuffer.Cli.dll``); it must have been built (./test.sh does, in Release)."""
+        if not os.path.isfile(CLI_DLL):
+            raise AssertionError("the C# CLI is not built: %s is missing (run ./test.sh, or "
+                                 "dotnet build -c Release src/ZeroBuffer.Cli)" % CLI_DLL)
+        return cls(["dotnet", CLI_DLL, *args])
+
+    def _pump_stdout(self) -> None:
+        assert self._process.stdout is not None
+        for raw in self._process.stdout:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            with self._condition:
+                self.lines.append(line)
+                if line.startswith("{"):
+                    try:
+                        self._events.append(json.loads(line))
+                    except ValueError:
+                        pass
+                self._condition.notify_all()
+        with self._condition:
+            self._stdout_done = True
+            self._condition.notify_all()
+
+    def _pump_stderr(self) -> None:
+        assert self._process.stderr is not None
+        for raw in self._process.stderr:
+            with self._condition:
+                self._stderr.append(raw.decode("utf-8", "replace"))
+
+    @property
+    def error_output(self) -> str:
+        with self._condition:
+            return "".join(self._stderr)
+
+    def events(self, name: str) -> list[dict[str, Any]]:
+        with self._condition:
+            return [e for e in self._events if e.get("event") == name]
+
+    def wait_for_event(self, name: str, timeout: float = 30.0, index: int = 0) -> dict[str, Any]:
+        """The ``index``-th event called ``name``, waiting up to ``timeout`` seconds for it."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            while True:
+                matching = [e for e in self._events if e.get("event") == name]
+                if len(matching) > index:
+                    return matching[index]
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._stdout_done:
+                    raise AssertionError("no '%s' event from %s within %.0f s; exit %s; stdout: %s; stderr: %s" % (
+                        name, self.argv[:4], timeout, self._process.poll(), self.lines[-5:], "".join(self._stderr)[-2000:]))
+                self._condition.wait(min(remaining, 0.5))
+
+    def wait_for_exit(self, timeout: float = 60.0) -> int:
+        code = self._process.wait(timeout)
+        with self._condition:  # let the pumps take the last lines
+            self._condition.wait_for(lambda: self._stdout_done, timeout=5)
+        return code
+
+    def close_stdin(self) -> None:
+        if self._process.stdin is not None and not self._process.stdin.closed:
+            self._process.stdin.close()
+
+    def kill(self) -> None:
+        """SIGKILL: the process gets no chance to clean up."""
+        self._process.send_signal(signal.SIGKILL)
+        self._process.wait(10)
+
+    def close(self) -> None:
+        """SIGTERM first (so a reader removes its buffer), then SIGKILL."""
+        if self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+            try:
+                self._process.wait(10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait(10)
+        self.close_stdin()
+
+    def __enter__(self) -> "PeerProcess":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def pattern(key: int, size: int) -> bytes:
+    """Deterministic content keyed by ``key``: byte i = key*251 + i*7, the first 4 bytes the key (int32 LE)."""
+    data = bytearray(((key * 251) + (i * 7)) & 0xFF for i in range(size))
+    if size >= 4:
+        data[0:4] = (key & 0xFFFFFFFF).to_bytes(4, "little")
+    return bytes(data)
+
+
+def segment_u64(name: str, offset: int, value: Optional[int] = None) -> int:
+    """Reads (or, with ``value``, writes) a u64 at ``offset`` of /dev/shm/<name>, as a raw peer would."""
+    fd = os.open(names.segment_file(name), os.O_RDWR)
+    try:
+        if value is not None:
+            os.pwrite(fd, value.to_bytes(8, "little"), offset)
+        return int.from_bytes(os.pread(fd, 8, offset), "little")
+    finally:
+        os.close(fd)

@@ -1,0 +1,1 @@
+"""Safe building blocks over the OS: segment, semaphore, lock file, liveness, deadline."""

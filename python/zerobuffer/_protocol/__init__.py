@@ -1,0 +1,1 @@
+"""The protocol: layout constants, resource names, write plan, release queue, reader resources, stale sweep."""

@@ -1,0 +1,1 @@
+"""Helper programs (the test peer)."""

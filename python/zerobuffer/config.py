@@ -1,0 +1,53 @@
+"""The sizes a reader creates a buffer with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ._protocol import layout
+
+_LIMIT = (2**63 - 1) // 4
+
+
+@dataclass(frozen=True)
+class BufferConfig:
+    """Metadata and ring sizes in bytes; both are rounded up to a multiple of 64 in the segment.
+
+    Size the ring at least twice the largest frame plus 16: frames with ``16 + length <= P / 2``
+    always fit, larger ones only where they do not have to wrap.
+    """
+
+    metadata_size: int = 1024
+    """Bytes reserved for metadata, its 8-byte length prefix included; 0 allowed."""
+    payload_size: int = 1024 * 1024
+    """Bytes of the frame ring; must be positive."""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.metadata_size, int) or self.metadata_size < 0:
+            raise ValueError("Metadata size must be an int >= 0 (got %r)." % (self.metadata_size,))
+        if not isinstance(self.payload_size, int) or self.payload_size <= 0:
+            raise ValueError("Payload size must be an int > 0 (got %r)." % (self.payload_size,))
+        if self.metadata_size > _LIMIT:
+            raise ValueError("Metadata size %d is too large." % self.metadata_size)
+        if self.payload_size > _LIMIT:
+            raise ValueError("Payload size %d is too large." % self.payload_size)
+
+    @property
+    def metadata_block_size(self) -> int:
+        """M: the metadata block size in the segment."""
+        return layout.round64(self.metadata_size)
+
+    @property
+    def payload_block_size(self) -> int:
+        """P: the ring size in the segment."""
+        return layout.round64(self.payload_size)
+
+    @property
+    def max_metadata_length(self) -> int:
+        """Largest metadata content a writer can store (M − 8, or 0)."""
+        return max(0, self.metadata_block_size - layout.METADATA_PREFIX_SIZE)
+
+    @property
+    def segment_length(self) -> int:
+        """128 + M + P."""
+        return layout.segment_length(self.metadata_block_size, self.payload_block_size)

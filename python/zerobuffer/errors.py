@@ -1,0 +1,145 @@
+"""The SDK's errors: one root, :class:`ZeroBufferError`, whose :attr:`~ZeroBufferError.kind` is an
+:class:`ErrorKind` with the same values as C#'s ``ZeroBufferErrorKind`` (and the CLI's exit
+codes, 10 + kind). Expected outcomes are not errors: a read timeout returns an invalid frame,
+``try_write_frame`` returns False.
+
+Caller mistakes use Python's built-in exceptions, as C# uses its argument and state exceptions:
+a bad name, size or timeout raises :class:`ValueError` (C# ``ArgumentException``), a commit
+without an acquire raises :class:`RuntimeError` (``InvalidOperationException``), and any use
+after ``close()`` raises :class:`ObjectDisposedError` (``ObjectDisposedException``).
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Optional
+
+from ._interop import errno_codes
+
+
+class ErrorKind(enum.IntEnum):
+    """What went wrong, as a stable code; equal to C#'s ``ZeroBufferErrorKind``."""
+
+    SYSTEM_ERROR = 1
+    BUFFER_NOT_FOUND = 2
+    READER_ALREADY_CONNECTED = 3
+    WRITER_ALREADY_CONNECTED = 4
+    READER_DEAD = 5
+    WRITER_DEAD = 6
+    BUFFER_FULL = 7
+    FRAME_TOO_LARGE = 8
+    INVALID_FRAME_SIZE = 9
+    SEQUENCE_ERROR = 10
+    METADATA_ALREADY_WRITTEN = 11
+    PROTOCOL_MISMATCH = 12
+    BUFFER_CORRUPTED = 13
+
+    @property
+    def csharp_name(self) -> str:
+        """The C# enum member's name (``BufferNotFound``), as the CLI prints it in JSON error events."""
+        return "".join(part.capitalize() for part in self.name.split("_"))
+
+
+class ZeroBufferError(Exception):
+    """The root of every error the SDK reports about a buffer."""
+
+    kind: ErrorKind = ErrorKind.SYSTEM_ERROR
+
+    def __init__(self, buffer_name: Optional[str], message: str) -> None:
+        super().__init__(message)
+        self.buffer_name = buffer_name
+        self.message = message
+
+
+class SystemCallError(ZeroBufferError):
+    """An operating-system call failed with an errno that has no more specific meaning."""
+
+    kind = ErrorKind.SYSTEM_ERROR
+
+    def __init__(self, buffer_name: Optional[str], operation: str, errno: int) -> None:
+        where = "" if buffer_name is None else " for buffer '%s'" % buffer_name
+        super().__init__(buffer_name, "%s failed%s: %s." % (operation, where, errno_codes.describe(errno)))
+        self.operation = operation
+        self.errno = errno
+
+
+class BufferNotFoundError(ZeroBufferError):
+    """No buffer of that name exists (or it is still being created)."""
+
+    kind = ErrorKind.BUFFER_NOT_FOUND
+
+
+class ReaderAlreadyConnectedError(ZeroBufferError):
+    """A live reader already owns the buffer name."""
+
+    kind = ErrorKind.READER_ALREADY_CONNECTED
+
+
+class WriterAlreadyConnectedError(ZeroBufferError):
+    """A live writer is already connected to the buffer."""
+
+    kind = ErrorKind.WRITER_ALREADY_CONNECTED
+
+
+class ReaderDeadError(ZeroBufferError):
+    """The reader exited or crashed."""
+
+    kind = ErrorKind.READER_DEAD
+
+
+class WriterDeadError(ZeroBufferError):
+    """The writer exited or crashed, and every frame it committed has been read."""
+
+    kind = ErrorKind.WRITER_DEAD
+
+
+class BufferFullError(ZeroBufferError):
+    """No room for the frame within the write timeout while the reader is alive."""
+
+    kind = ErrorKind.BUFFER_FULL
+
+
+class FrameTooLargeError(ZeroBufferError):
+    """The frame can never fit in this ring (from this write position)."""
+
+    kind = ErrorKind.FRAME_TOO_LARGE
+
+
+class InvalidFrameSizeError(ZeroBufferError):
+    """A frame length the protocol forbids (0 is the wrap marker)."""
+
+    kind = ErrorKind.INVALID_FRAME_SIZE
+
+
+class SequenceError(ZeroBufferError):
+    """A frame arrived with an unexpected sequence number. The frame is not consumed: the next
+    read returns it, and its successors are expected from then on."""
+
+    kind = ErrorKind.SEQUENCE_ERROR
+
+    def __init__(self, buffer_name: str, expected: int, actual: int) -> None:
+        super().__init__(buffer_name, "Sequence error in buffer '%s': expected %d, got %d." % (buffer_name, expected, actual))
+        self.expected = expected
+        self.actual = actual
+
+
+class MetadataAlreadyWrittenError(ZeroBufferError):
+    """Metadata is written once per buffer, and it already was."""
+
+    kind = ErrorKind.METADATA_ALREADY_WRITTEN
+
+
+class ProtocolMismatchError(ZeroBufferError):
+    """The control block has a size or major version this SDK does not speak."""
+
+    kind = ErrorKind.PROTOCOL_MISMATCH
+
+
+class BufferCorruptedError(ZeroBufferError):
+    """The control block or a frame header holds values that cannot be right."""
+
+    kind = ErrorKind.BUFFER_CORRUPTED
+
+
+class ObjectDisposedError(RuntimeError):
+    """The reader, writer or frame was closed (C# ``ObjectDisposedException``)."""

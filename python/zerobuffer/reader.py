@@ -1,0 +1,304 @@
+"""The receiving side of a buffer."""
+
+from __future__ import annotations
+
+import logging
+import struct
+import threading
+from typing import Optional
+
+from ._primitives import liveness
+from ._primitives.deadline import Deadline
+from ._primitives.usage_gate import UsageGate
+from ._protocol import layout as L
+from ._protocol import names, stale_sweep
+from ._protocol.reader_resources import ReaderResources
+from ._protocol.release_queue import ReleaseQueue, Returned
+from .config import BufferConfig
+from .errors import BufferCorruptedError, ObjectDisposedError, SequenceError, WriterDeadError
+from .frame import Frame
+from .status import BufferStatus
+
+_log = logging.getLogger("zerobuffer")
+_HEADER = struct.Struct("<QQ")
+_U64 = struct.Struct("<Q")
+_INT_MAX = 2**31 - 1
+
+
+class Reader:
+    """Creates the buffer ``name`` (segment, semaphores, lock file), receives frames zero-copy,
+    and removes the buffer when closed. One reader per name.
+
+    Not thread-safe for reading: call :meth:`read_frame` from one thread at a time. Frames may
+    be released on any thread, and :meth:`close` may be called from another thread (a blocked
+    read then ends with :class:`ObjectDisposedError`).
+
+    A writer that crashes or disconnects is reported by :class:`WriterDeadError` within about
+    0.1 s, once every frame it committed has been read, whatever the timeout.
+    """
+
+    def __init__(self, name: str, config: Optional[BufferConfig] = None) -> None:
+        names.validate(name)
+        config = config if config is not None else BufferConfig()
+        if not isinstance(config, BufferConfig):
+            raise TypeError("config must be a BufferConfig")
+        self.name = name
+        self.config = config
+        stale_sweep.sweep(except_name=name)
+        self._resources = ReaderResources.create(name, config.metadata_block_size, config.payload_block_size)
+        segment = self._resources.segment
+        self._oieb = self._resources.oieb
+        self._map = segment.view
+        self._metadata_offset = L.METADATA_BLOCK_OFFSET
+        self._metadata_block_size = config.metadata_block_size
+        self._ring_offset = L.payload_offset(config.metadata_block_size)
+        self._ring_size = config.payload_block_size
+        self._releases = ReleaseQueue()
+        self._memory_lock = threading.Lock()  # held while touching shared memory from release; close takes it to unmap
+        self._gate = UsageGate()  # a read in progress; close waits for it to leave before unmapping
+
+        # Reader-thread state (mirrors of the OIEB fields only the reader writes).
+        self._read_position = 0
+        self._read_count = 0
+        self._expected_sequence = L.FIRST_SEQUENCE
+        self._writer_seen = False
+        self._closed = False
+        _log.info("Reader created buffer '%s' (metadata %d, payload %d bytes)", name, self._metadata_block_size, self._ring_size)
+
+    # ----------------------------------------------------------------------------- queries
+
+    @property
+    def outstanding_frames(self) -> int:
+        """Frames read and not yet given back (held, or released early and queued behind an older one)."""
+        return self._releases.outstanding
+
+    def is_writer_connected(self) -> bool:
+        """Whether a writer is connected and its process alive."""
+        self._enter()
+        try:
+            return liveness.is_alive(self._oieb.writer_pid())
+        finally:
+            self._gate.exit()
+
+    def get_status(self) -> BufferStatus:
+        """A snapshot of the control block."""
+        self._enter()
+        try:
+            return BufferStatus._read(self._oieb, self._map, self.name)  # type: ignore[arg-type]
+        finally:
+            self._gate.exit()
+
+    def get_metadata(self) -> memoryview:
+        """The metadata content (without its length prefix) as a read-only zero-copy view; empty
+        when none was written. :class:`BufferCorruptedError` when the stored length does not fit."""
+        self._enter()
+        try:
+            written = self._oieb.metadata_written_bytes()  # acquire: pairs with the writer's commit
+            if written == 0:
+                return memoryview(b"")
+            (length,) = _U64.unpack_from(self._map, self._metadata_offset)  # type: ignore[arg-type]
+            if (written < L.METADATA_PREFIX_SIZE or length > written - L.METADATA_PREFIX_SIZE
+                    or written > self._metadata_block_size):
+                raise self._corrupted("metadata length %d (written bytes %d) does not fit the %d-byte metadata block"
+                                      % (length, written, self._metadata_block_size))
+            start = self._metadata_offset + L.METADATA_PREFIX_SIZE
+            return self._map[start:start + length].toreadonly()  # type: ignore[index]
+        finally:
+            self._gate.exit()
+
+    # ----------------------------------------------------------------------------- reading
+
+    def read_frame(self, timeout: Optional[float] = None) -> Frame:
+        """Waits for the next frame; returns an invalid frame (``Frame.INVALID``, falsy) when none
+        arrives within ``timeout`` seconds (``None`` waits forever).
+
+        Raises :class:`WriterDeadError` (the writer is gone and every frame it committed was read),
+        :class:`SequenceError` (unexpected sequence number; the frame is kept for the next read),
+        :class:`BufferCorruptedError` (an impossible frame header).
+        """
+        deadline = Deadline(timeout)
+        self._enter()
+        try:
+            data_available = self._resources.data_available
+            while True:
+                token = data_available.wait(deadline.next_slice_ms())
+                if self._gate.is_closed:
+                    raise ObjectDisposedError("The reader of buffer '%s' was closed while reading." % self.name)
+                if token:
+                    # A token is trusted only when a frame is really there (extra tokens are harmless).
+                    frame = self._try_take_frame(token_held=True)
+                    if frame is not None:
+                        return frame
+                    continue
+                if self._writer_is_gone():
+                    # A writer killed between its commit and its post leaves committed frames without tokens.
+                    frame = self._try_take_frame(token_held=False)
+                    if frame is not None:
+                        return frame
+                    pid = self._oieb.writer_pid()
+                    _log.info("Writer of buffer '%s' is gone (PID %d)", self.name, pid)
+                    raise WriterDeadError(self.name, (
+                        "The writer of buffer '%s' disconnected and every frame it wrote has been read." % self.name
+                        if pid == 0 else
+                        "The writer of buffer '%s' (PID %d) died and every frame it committed has been read." % (self.name, pid)))
+                if deadline.has_expired:
+                    return Frame.INVALID
+        finally:
+            self._gate.exit()
+
+    def try_read_frame(self, timeout: Optional[float] = None) -> Optional[Frame]:
+        """Like :meth:`read_frame`, but returns None instead of an invalid frame."""
+        frame = self.read_frame(timeout)
+        return frame if frame.is_valid else None
+
+    def _writer_is_gone(self) -> bool:
+        """Whether a writer that was connected is no longer: PID 0 or dead, after a writer was seen
+        (a live PID observed here, a PID left behind, or frames written)."""
+        pid = self._oieb.writer_pid()
+        if liveness.is_alive(pid):
+            self._writer_seen = True
+            return False
+        return self._writer_seen or pid != 0 or self._oieb.written_count() != 0
+
+    def _try_take_frame(self, token_held: bool) -> Optional[Frame]:
+        """Consumes the next frame if one is committed (written count ahead of read count). With
+        ``token_held``, the consumed sem-w token is given back whenever no frame is consumed
+        because of an error, so the token count keeps matching the frames."""
+        oieb = self._oieb
+        written = oieb.written_count()  # acquire: header and data are visible
+        if written <= self._read_count:
+            return None
+        ring = self._ring_offset
+        ring_size = self._ring_size
+        view = self._map
+        position = self._read_position
+        if ring_size - position < L.FRAME_HEADER_SIZE:
+            # Implicit wrap: a tail too short for a header (or read_pos == P) holds nothing.
+            self._return_space(self._releases.enqueue_tail(ring_size - position))
+            position = 0
+            self._publish_position(position)
+
+        length, sequence = _HEADER.unpack_from(view, ring + position)  # type: ignore[arg-type]
+        if length == L.WRAP_MARKER_LENGTH:
+            # A marker is {0, 0} and never at offset 0 (a frame always fits there): anything else
+            # with length 0 is a damaged frame header, not a reason to jump to offset 0.
+            if sequence != 0 or position == 0:
+                raise self._fail_read(token_held, (
+                    "frame header at ring offset %d has length 0 and sequence %d: neither a frame (length > 0) "
+                    "nor a wrap marker (sequence 0, not at offset 0)" % (position, sequence)))
+            # Explicit wrap marker: skip the tail, count the marker, read the frame at 0 under the same token.
+            self._read_count += 1
+            self._return_space(self._releases.enqueue_tail(ring_size - position))
+            position = 0
+            self._publish_position(position)
+            if written <= self._read_count:
+                # Only the marker is committed so far (a writer that wraps at acquire time counts it
+                # early): the token was stale; the frame comes later.
+                return None
+            length, sequence = _HEADER.unpack_from(view, ring)  # type: ignore[arg-type]
+
+        if length == 0 or length > _INT_MAX or position + L.FRAME_HEADER_SIZE + length > ring_size:
+            raise self._fail_read(token_held, "frame header at ring offset %d has length %d, which does not fit the %d-byte ring"
+                                  % (position, length, ring_size))
+
+        if sequence != self._expected_sequence and not self._is_new_writer_connection(sequence):
+            # Keep the frame for the next read, and expect its successors from now on.
+            expected = self._expected_sequence
+            self._expected_sequence = sequence
+            if token_held:
+                self._resources.data_available.post()
+            _log.warning("Buffer '%s': sequence error: expected %d, got %d", self.name, expected, sequence)
+            raise SequenceError(self.name, expected, sequence)
+
+        total = L.FRAME_HEADER_SIZE + length
+        ticket = self._releases.enqueue_frame(total)
+        following = position + total
+        self._read_position = 0 if following == ring_size else following
+        self._read_count += 1
+        oieb.store(L.PAYLOAD_READ_POS_OFFSET, self._read_position)
+        oieb.store(L.PAYLOAD_READ_COUNT_OFFSET, self._read_count)
+        self._expected_sequence = sequence + 1
+        return Frame(self, ticket, ring + position + L.FRAME_HEADER_SIZE, length, sequence)
+
+    def _is_new_writer_connection(self, sequence: int) -> bool:
+        """A sequence-1 frame where another number was expected starts a new writer connection
+        (protocol §4.4): a writer numbers from 1 and never repeats a number."""
+        if sequence != L.FIRST_SEQUENCE:
+            return False
+        _log.info("Buffer '%s': a new writer connection started (sequence 1)", self.name)
+        return True
+
+    def _publish_position(self, position: int) -> None:
+        self._read_position = position
+        self._oieb.store(L.PAYLOAD_READ_POS_OFFSET, position)
+        self._oieb.store(L.PAYLOAD_READ_COUNT_OFFSET, self._read_count)
+
+    def _fail_read(self, token_held: bool, problem: str) -> BufferCorruptedError:
+        if token_held:
+            self._resources.data_available.post()
+        return self._corrupted(problem)
+
+    def _corrupted(self, problem: str) -> BufferCorruptedError:
+        _log.error("Buffer '%s' is corrupted: %s", self.name, problem)
+        return BufferCorruptedError(self.name, "Buffer '%s' is corrupted: %s." % (self.name, problem))
+
+    # ----------------------------------------------------------------------------- frames
+
+    def _frame_view(self, ticket: int, offset: int, size: int) -> memoryview:
+        """Called by :attr:`Frame.data`: a released frame's bytes may already be rewritten."""
+        with self._memory_lock:  # close() takes it before unmapping
+            view = self._map
+            if self._closed or view is None or not self._releases.is_held(ticket):
+                raise ObjectDisposedError("The frame was released (buffer '%s'); its bytes may have been reused." % self.name)
+            return view[offset:offset + size]
+
+    def _release(self, ticket: int) -> None:
+        """Called by :meth:`Frame.release`."""
+        with self._memory_lock:
+            if self._closed:
+                return
+            self._return_space(self._releases.release(ticket))
+
+    def _return_space(self, returned: Returned) -> None:
+        """Gives space back to the writer: one atomic add, and one sem-r post when a frame (not only a tail) was returned."""
+        if returned.bytes == 0:
+            return
+        self._oieb.add_free_bytes(returned.bytes)
+        if returned.frames > 0:
+            self._resources.space_available.post()
+
+    # ----------------------------------------------------------------------------- lifecycle
+
+    def _enter(self) -> None:
+        if not self._gate.try_enter():
+            raise ObjectDisposedError("The reader of buffer '%s' was closed." % self.name)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        """Removes the buffer: marks the reader gone, unlinks every resource, releases the lock.
+        Held frames become invalid. Idempotent; safe from another thread."""
+        if not self._gate.close(self._resources.data_available.post):
+            return
+        with self._memory_lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._map = None
+            self._resources.close()
+        _log.info("Reader closed buffer '%s'", self.name)
+
+    def __enter__(self) -> "Reader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # pragma: no cover - best effort when close() was forgotten
+        try:
+            if not getattr(self, "_closed", True) and hasattr(self, "_resources"):
+                self.close()
+        except Exception:
+            pass

@@ -1,0 +1,444 @@
+"""The sending side of a buffer."""
+
+from __future__ import annotations
+
+import logging
+import math
+import struct
+import time
+from typing import Optional
+
+from ._primitives import liveness
+from ._primitives.deadline import Deadline
+from ._primitives.segment import SharedMemorySegment
+from ._primitives.semaphore import NamedSemaphore
+from ._primitives.usage_gate import UsageGate
+from ._protocol import layout as L
+from ._protocol import names
+from ._protocol.oieb import Oieb
+from ._protocol.write_plan import WritePlan
+from .errors import (BufferCorruptedError, BufferFullError, BufferNotFoundError, FrameTooLargeError,
+                     InvalidFrameSizeError, MetadataAlreadyWrittenError, ObjectDisposedError, ProtocolMismatchError,
+                     ReaderDeadError, WriterAlreadyConnectedError)
+from .status import BufferStatus
+
+_log = logging.getLogger("zerobuffer")
+_HEADER = struct.Struct("<QQ")
+_U64 = struct.Struct("<Q")
+_LIVENESS_CHECK_INTERVAL = 0.1  # seconds
+_STALE_TOKEN_DRAIN_MASK = (1 << 16) - 1  # drain sem-r every 65 536 frames
+
+
+class Writer:
+    """Connects to a buffer a reader created, writes its metadata once, and writes frames, by
+    copy (:meth:`write_frame`) or zero-copy (:meth:`get_frame_buffer` then :meth:`commit_frame`).
+    One writer per buffer at a time.
+
+    Not thread-safe: use from one thread at a time (:meth:`close` may come from another thread).
+    Nothing becomes visible to the reader before a commit. A dead reader is reported by
+    :class:`ReaderDeadError` about 0.1 s after its death, whatever the write timeout.
+    """
+
+    def __init__(self, name: str) -> None:
+        names.validate(name)
+        self.name = name
+        segment: Optional[SharedMemorySegment] = None
+        data_available: Optional[NamedSemaphore] = None
+        space_available: Optional[NamedSemaphore] = None
+        claimed = False
+        self._self_pid = liveness.self_pid()
+        try:
+            segment = SharedMemorySegment.open_existing(names.segment(name), name)
+            if segment is None:
+                raise BufferNotFoundError(name, "Buffer '%s' not found: no reader has created it." % name)
+            oieb = Oieb(segment.address) if segment.length else None
+            self._metadata_block_size, self._ring_size = _validate_control_block(segment, oieb, name)
+            assert oieb is not None
+            self._oieb = oieb
+            data_sem = names.data_available_semaphore(name)
+            space_sem = names.space_available_semaphore(name)
+            data_available = NamedSemaphore.open_existing(data_sem, name)
+            if data_available is None:
+                raise BufferNotFoundError(name, "Buffer '%s' not found: its semaphore '%s' is missing." % (name, data_sem))
+            space_available = NamedSemaphore.open_existing(space_sem, name)
+            if space_available is None:
+                raise BufferNotFoundError(name, "Buffer '%s' not found: its semaphore '%s' is missing." % (name, space_sem))
+
+            reader_pid = oieb.reader_pid()
+            if not liveness.is_alive(reader_pid):
+                raise ReaderDeadError(name, "Buffer '%s' has no reader (reader PID 0)." % name if reader_pid == 0 else
+                                      "The reader of buffer '%s' (PID %d) is not alive." % (name, reader_pid))
+            self._claim_writer_pid(name)
+            claimed = True
+
+            # Take over where the previous writer (if any) stopped.
+            self._write_position = oieb.load(L.PAYLOAD_WRITE_POS_OFFSET)
+            self._written_count = oieb.written_count()
+            self._metadata_written = oieb.metadata_written_bytes() != 0
+        except BaseException:
+            if claimed:
+                # Only ever clear our own claim: a failed connect never touches another writer's PID.
+                self._oieb.compare_exchange_writer_pid(self._self_pid, 0)
+            for semaphore in (space_available, data_available):
+                if semaphore is not None:
+                    semaphore.close()
+            if segment is not None:
+                segment.close()
+            raise
+        self._segment = segment
+        self._map = segment.view
+        self._data_available = data_available
+        self._space_available = space_available
+        self._ring_offset = L.payload_offset(self._metadata_block_size)
+        self._next_sequence = L.FIRST_SEQUENCE
+        self._frames_written = 0
+        self._pending_plan: Optional[WritePlan] = None
+        self._pending_length = -1
+        self._pending_metadata_length = -1
+        self._gate = UsageGate()
+        self._next_liveness_check = 0.0
+        self._write_timeout: Optional[float] = 5.0
+        self._closed = False
+        _log.info("Writer connected to buffer '%s' (ring %d bytes, reader PID %d)", name, self._ring_size, reader_pid)
+
+    # ----------------------------------------------------------------------------- properties
+
+    @property
+    def write_timeout(self) -> Optional[float]:
+        """Seconds a write waits for ring space before :class:`BufferFullError` (default 5; None = forever)."""
+        return self._write_timeout
+
+    @write_timeout.setter
+    def write_timeout(self, value: Optional[float]) -> None:
+        if value is not None and (value <= 0 or math.isnan(value)):
+            raise ValueError("write_timeout must be positive or None (infinite), got %r" % (value,))
+        self._write_timeout = value
+
+    @property
+    def metadata_block_size(self) -> int:
+        """M of the connected buffer."""
+        return self._metadata_block_size
+
+    @property
+    def ring_size(self) -> int:
+        """P of the connected buffer."""
+        return self._ring_size
+
+    @property
+    def frames_written(self) -> int:
+        """Frames committed by this writer."""
+        return self._frames_written
+
+    @property
+    def next_sequence(self) -> int:
+        """The sequence number the next frame gets."""
+        return self._next_sequence
+
+    @property
+    def max_frame_size_anywhere(self) -> int:
+        """Largest frame that always fits, wherever the write position is: P / 2 − 16."""
+        return min(2**31 - 1, self._ring_size // 2 - L.FRAME_HEADER_SIZE)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def is_reader_connected(self) -> bool:
+        """Whether the reader is alive."""
+        self._enter()
+        try:
+            return liveness.is_alive(self._oieb.reader_pid())
+        finally:
+            self._gate.exit()
+
+    def get_status(self) -> BufferStatus:
+        """A snapshot of the control block."""
+        self._enter()
+        try:
+            return BufferStatus._read(self._oieb, self._map, self.name)  # type: ignore[arg-type]
+        finally:
+            self._gate.exit()
+
+    # ----------------------------------------------------------------------------- metadata
+
+    def set_metadata(self, metadata: bytes | bytearray | memoryview) -> None:
+        """Writes the buffer's metadata (once per buffer). :class:`MetadataAlreadyWrittenError` when
+        it already has some; :class:`ValueError` when 8 + length exceeds the block or length is 0."""
+        source = memoryview(metadata).cast("B")
+        target = self.get_metadata_buffer(len(source))
+        target[:] = source
+        self.commit_metadata()
+
+    def get_metadata_buffer(self, size: int) -> memoryview:
+        """Zero-copy metadata: the space for ``size`` bytes; :meth:`commit_metadata` publishes it."""
+        self._throw_if_closed()
+        if self._pending_metadata_length >= 0:
+            raise RuntimeError("Metadata of buffer '%s' is already acquired; call commit_metadata first." % self.name)
+        if self._metadata_written or self._oieb.metadata_written_bytes() != 0:
+            self._metadata_written = True
+            raise MetadataAlreadyWrittenError(self.name, "Metadata of buffer '%s' was already written; it is written once per buffer." % self.name)
+        if size <= 0:
+            # C++ and Python (upstream) readers reject a stored length of 0 as invalid metadata.
+            raise ValueError("Metadata of %d bytes is invalid for buffer '%s': write at least 1 byte, or none at all." % (size, self.name))
+        if L.METADATA_PREFIX_SIZE + size > self._metadata_block_size:
+            raise ValueError("Metadata of %d bytes does not fit buffer '%s': 8 + %d > metadata block of %d bytes (at most %d)."
+                             % (size, self.name, size, self._metadata_block_size,
+                                max(0, self._metadata_block_size - L.METADATA_PREFIX_SIZE)))
+        self._pending_metadata_length = size
+        start = L.METADATA_BLOCK_OFFSET + L.METADATA_PREFIX_SIZE
+        return self._map[start:start + size]  # type: ignore[index]
+
+    def commit_metadata(self) -> None:
+        """Publishes the metadata acquired with :meth:`get_metadata_buffer`."""
+        self._throw_if_closed()
+        if self._pending_metadata_length < 0:
+            raise RuntimeError("No metadata of buffer '%s' to commit; call get_metadata_buffer first." % self.name)
+        written = L.METADATA_PREFIX_SIZE + self._pending_metadata_length
+        _U64.pack_into(self._map, L.METADATA_BLOCK_OFFSET, self._pending_metadata_length)  # type: ignore[arg-type]
+        self._oieb.store(L.METADATA_FREE_BYTES_OFFSET, self._metadata_block_size - written)
+        self._oieb.store(L.METADATA_WRITTEN_BYTES_OFFSET, written)  # release: prefix and content first
+        self._pending_metadata_length = -1
+        self._metadata_written = True
+
+    # ----------------------------------------------------------------------------- frames
+
+    def write_frame(self, data: bytes | bytearray | memoryview) -> None:
+        """Copies ``data`` into the ring as one frame, waiting up to :attr:`write_timeout` for space.
+
+        Raises :class:`InvalidFrameSizeError` (empty), :class:`FrameTooLargeError` (can never fit),
+        :class:`BufferFullError` (no space in time, reader alive), :class:`ReaderDeadError`.
+        """
+        source = memoryview(data).cast("B") if not isinstance(data, bytes) else data
+        self._enter()  # held across wait, copy and commit: a close on another thread waits for all three
+        try:
+            size = len(source)
+            if not self._try_acquire(size, self._write_timeout):
+                raise self._full(size)
+            start = self._ring_offset + self._pending_plan.frame_position + L.FRAME_HEADER_SIZE  # type: ignore[union-attr]
+            self._map[start:start + size] = source  # type: ignore[index]
+            self._commit_unsynchronized()
+        finally:
+            self._gate.exit()
+
+    def try_write_frame(self, data: bytes | bytearray | memoryview, timeout: Optional[float]) -> bool:
+        """Like :meth:`write_frame`, but returns False instead of raising when the ring stays full for ``timeout`` seconds."""
+        source = memoryview(data).cast("B") if not isinstance(data, bytes) else data
+        self._enter()
+        try:
+            size = len(source)
+            if not self._try_acquire(size, timeout):
+                return False
+            start = self._ring_offset + self._pending_plan.frame_position + L.FRAME_HEADER_SIZE  # type: ignore[union-attr]
+            self._map[start:start + size] = source  # type: ignore[index]
+            self._commit_unsynchronized()
+            return True
+        finally:
+            self._gate.exit()
+
+    def get_frame_buffer(self, size: int) -> memoryview:
+        """Zero-copy write: waits (up to :attr:`write_timeout`) for space and returns the ring bytes
+        of the next frame (its sequence number is :attr:`next_sequence`). Fill them, then
+        :meth:`commit_frame` (or :meth:`abort_frame`). Nothing is visible to the reader before the commit."""
+        self._enter()
+        try:
+            if not self._try_acquire(size, self._write_timeout):
+                raise self._full(size)
+        finally:
+            self._gate.exit()
+        start = self._ring_offset + self._pending_plan.frame_position + L.FRAME_HEADER_SIZE  # type: ignore[union-attr]
+        return self._map[start:start + size]  # type: ignore[index]
+
+    def commit_frame(self) -> None:
+        """Publishes the frame acquired with :meth:`get_frame_buffer`: header, counters, then one wake-up."""
+        if self._pending_length < 0:
+            self._throw_if_closed()
+            raise RuntimeError("No frame of buffer '%s' to commit; call get_frame_buffer first." % self.name)
+        self._enter()
+        try:
+            self._commit_unsynchronized()
+        finally:
+            self._gate.exit()
+
+    def abort_frame(self) -> None:
+        """Drops the acquired frame: nothing was published; the next frame reuses the space and sequence number."""
+        self._throw_if_closed()
+        self._pending_length = -1
+        self._pending_plan = None
+
+    def _commit_unsynchronized(self) -> None:
+        plan = self._pending_plan
+        assert plan is not None
+        length = self._pending_length
+        total = L.FRAME_HEADER_SIZE + length
+        written = self._written_count
+        view = self._map
+        if plan.writes_marker:
+            _HEADER.pack_into(view, self._ring_offset + self._write_position, L.WRAP_MARKER_LENGTH, 0)  # type: ignore[arg-type]
+            written += 1
+        _HEADER.pack_into(view, self._ring_offset + plan.frame_position, length, self._next_sequence)  # type: ignore[arg-type]
+        written += 1
+        following = plan.frame_position + total
+        self._write_position = 0 if following == self._ring_size else following
+        self._written_count = written
+
+        # Space first: a writer killed mid-commit can only leak capacity, never over-credit it.
+        oieb = self._oieb
+        oieb.add_free_bytes(-plan.required)
+        oieb.store(L.PAYLOAD_WRITE_POS_OFFSET, self._write_position)
+        oieb.store(L.PAYLOAD_WRITTEN_COUNT_OFFSET, written)  # release: header and data first; pairs with the reader's acquire
+        self._data_available.post()
+
+        self._next_sequence += 1
+        self._frames_written += 1
+        self._pending_length = -1
+        self._pending_plan = None
+        if (self._frames_written & _STALE_TOKEN_DRAIN_MASK) == 0:
+            # The reader posts sem-r per release even when nobody waits; keep the count bounded.
+            self._space_available.drain()
+
+    def _try_acquire(self, size: int, timeout: Optional[float]) -> bool:
+        """Validates the frame, plans its place and waits for its space; False on timeout. The caller holds the gate."""
+        self._throw_if_closed()
+        if self._pending_length >= 0:
+            raise RuntimeError("A frame of buffer '%s' is already acquired; call commit_frame or abort_frame first." % self.name)
+        if size <= 0:
+            raise InvalidFrameSizeError(self.name, "Frame size %d is invalid for buffer '%s': frames must have at least 1 byte "
+                                                   "(length 0 is the wrap marker)." % (size, self.name))
+        total = L.FRAME_HEADER_SIZE + size
+        if total > self._ring_size:
+            raise FrameTooLargeError(self.name, "Frame of %d bytes can never fit buffer '%s': 16 + %d > ring of %d bytes."
+                                     % (size, self.name, size, self._ring_size))
+        plan = WritePlan.try_create(self._ring_size, self._write_position, total)
+        if plan is None:
+            raise FrameTooLargeError(self.name, (
+                "Frame of %d bytes cannot be placed in buffer '%s' at write position %d: it does not fit before the end of the "
+                "%d-byte ring, and wrapping would need %d + %d bytes, more than the ring. Frames of up to %d bytes "
+                "(16 + length <= ring / 2) always fit; size the ring at least twice the largest frame."
+                % (size, self.name, self._write_position, self._ring_size, self._ring_size - self._write_position, total,
+                   self.max_frame_size_anywhere)))
+        self._ensure_reader_alive(force=False)
+        if not self._wait_for_space(plan.required, Deadline(timeout)):
+            return False
+        self._pending_plan = plan
+        self._pending_length = size
+        return True
+
+    def _wait_for_space(self, required: int, deadline: Deadline) -> bool:
+        """Waits until payload_free_bytes >= required, in liveness slices; sem-r is drained before
+        each re-check so its count stays bounded (protocol §6.3)."""
+        oieb = self._oieb
+        available = oieb.free_bytes()
+        if available > self._ring_size:
+            # More free bytes than the ring holds: trusting it would overwrite unread frames.
+            raise BufferCorruptedError(self.name, "Buffer '%s' is corrupted: payload_free_bytes is %d, more than the %d-byte ring."
+                                       % (self.name, available, self._ring_size))
+        if available >= required:
+            return True
+        space_available = self._space_available
+        while True:
+            space_available.drain()
+            if oieb.free_bytes() >= required:
+                return True
+            if self._gate.is_closed:
+                raise ObjectDisposedError("The writer of buffer '%s' was closed while waiting for space." % self.name)
+            self._ensure_reader_alive(force=False)
+            if deadline.has_expired:
+                return False
+            if not space_available.wait(deadline.next_slice_ms()):
+                self._ensure_reader_alive(force=True)  # a quiet slice: look at the reader now
+            elif oieb.free_bytes() >= required:
+                return True
+
+    def _ensure_reader_alive(self, force: bool) -> None:
+        """Raises :class:`ReaderDeadError` when the reader is gone. Reads the PID every call, probes
+        liveness at most every 100 ms unless forced."""
+        pid = self._oieb.reader_pid()
+        if pid != 0:
+            now = time.monotonic()
+            if not force and now < self._next_liveness_check:
+                return
+            self._next_liveness_check = now + _LIVENESS_CHECK_INTERVAL
+            if liveness.is_alive(pid):
+                return
+        _log.info("Reader of buffer '%s' is gone (PID %d)", self.name, pid)
+        raise ReaderDeadError(self.name, "The reader of buffer '%s' has closed the buffer." % self.name if pid == 0 else
+                              "The reader of buffer '%s' (PID %d) died." % (self.name, pid))
+
+    def _full(self, size: int) -> BufferFullError:
+        timeout = self._write_timeout
+        waited = "forever" if timeout is None else "%.0f ms" % (timeout * 1000)
+        message = "Buffer '%s' stayed full for %s: a frame of %d bytes needs %d+ bytes, %d of %d are free." % (
+            self.name, waited, size, 16 + size, self._oieb.free_bytes(), self._ring_size)
+        _log.warning(message)
+        return BufferFullError(self.name, message)
+
+    def _claim_writer_pid(self, name: str) -> None:
+        expected = 0
+        while True:
+            found = self._oieb.compare_exchange_writer_pid(expected, self._self_pid)
+            if found == expected:
+                return
+            if liveness.is_alive(found):
+                raise WriterAlreadyConnectedError(name, "Buffer '%s' already has a live writer (PID %d)." % (name, found))
+            expected = found  # a dead writer's PID may be replaced, atomically
+
+    # ----------------------------------------------------------------------------- lifecycle
+
+    def _throw_if_closed(self) -> None:
+        if self._closed:
+            raise ObjectDisposedError("The writer of buffer '%s' was closed." % self.name)
+
+    def _enter(self) -> None:
+        if not self._gate.try_enter():
+            raise ObjectDisposedError("The writer of buffer '%s' was closed." % self.name)
+
+    def close(self) -> None:
+        """Disconnects: clears the writer PID (the reader notices within its next slice) and closes
+        handles. Never removes the buffer. Idempotent; safe from another thread."""
+        if not self._gate.close(self._space_available.post):
+            return
+        self._closed = True
+        self._pending_length = -1
+        self._oieb.compare_exchange_writer_pid(self._self_pid, 0)
+        self._data_available.close()
+        self._space_available.close()
+        self._map = None
+        self._segment.close()
+        _log.info("Writer disconnected from buffer '%s' after %d frames", self.name, self._frames_written)
+
+    def __enter__(self) -> "Writer":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # pragma: no cover - best effort when close() was forgotten
+        try:
+            if not getattr(self, "_closed", True) and hasattr(self, "_gate"):
+                self.close()
+        except Exception:
+            pass
+
+
+def _validate_control_block(segment: SharedMemorySegment, oieb: Optional[Oieb], name: str) -> tuple[int, int]:
+    if segment.length < L.OIEB_SIZE or oieb is None or oieb.oieb_size == 0:
+        raise BufferNotFoundError(name, "Buffer '%s' is not initialised yet (its reader is still creating it, or died doing so)." % name)
+    oieb_size = oieb.oieb_size
+    view = segment.view
+    assert view is not None
+    major, minor, patch = view[L.VERSION_OFFSET], view[L.VERSION_OFFSET + 1], view[L.VERSION_OFFSET + 2]
+    if oieb_size != L.OIEB_SIZE or major != L.VERSION_MAJOR:
+        raise ProtocolMismatchError(name, "Buffer '%s' speaks an incompatible protocol: OIEB size %d (expected %d), version %d.%d.%d "
+                                          "(expected major %d)." % (name, oieb_size, L.OIEB_SIZE, major, minor, patch, L.VERSION_MAJOR))
+    metadata_size = oieb.metadata_size()
+    ring_size = oieb.payload_size()
+    available = segment.length - L.OIEB_SIZE
+    write_pos = oieb.load(L.PAYLOAD_WRITE_POS_OFFSET)
+    read_pos = oieb.load(L.PAYLOAD_READ_POS_OFFSET)
+    free = oieb.free_bytes()
+    if (ring_size <= L.FRAME_HEADER_SIZE or metadata_size > available or ring_size > available - metadata_size
+            or write_pos > ring_size or read_pos > ring_size or free > ring_size):
+        raise BufferCorruptedError(name, "Buffer '%s' has an impossible control block: metadata size %d, payload size %d, segment length %d, "
+                                         "write position %d, read position %d, free bytes %d."
+                                   % (name, metadata_size, ring_size, segment.length, write_pos, read_pos, free))
+    return metadata_size, ring_size
