@@ -46,6 +46,9 @@ internal static class CliApp
         Add(root, epilogues, BenchPeerCommand.Create(global));
         Add(root, epilogues, ServeCommand.Create(global));
         Add(root, epilogues, CallCommand.Create(global));
+        Add(root, epilogues, ListCommand.Create(global));
+        Add(root, epilogues, CleanCommand.Create(global));
+        Add(root, epilogues, SoakCommand.Create(global));
         epilogues[root] = ExitCodes.HelpSection(withTimeout: true, withVerification: true);
         return root;
     }

@@ -24,6 +24,9 @@ internal static class ExitCodes
     /// <summary><c>demo</c>: a frame failed verification (gap, duplicate, checksum) or the run was incomplete.</summary>
     internal const int VerificationFailed = 4;
 
+    /// <summary><c>clean NAME</c>: the buffer is live (lock held or a live PID); nothing was removed.</summary>
+    internal const int Refused = 5;
+
     /// <summary>Interrupted by Ctrl+C (SIGINT) or SIGTERM; the command cleaned up first.</summary>
     internal const int Interrupted = 130;
 

@@ -563,6 +563,9 @@ public sealed unsafe class Writer : IDisposable
             }
         }
 
+        // Give up our claim (only our own PID, never another writer's): with the reader dead and
+        // no live writer PID, the name is stale and a new reader can recreate it (protocol §5.3).
+        Interlocked.CompareExchange(ref _oieb->WriterPid, 0UL, ProcessLiveness.Self);
         Log.ReaderGone(_logger, Name, pid);
         throw new ReaderDeadException(Name, pid == 0
             ? $"The reader of buffer '{Name}' has closed the buffer."

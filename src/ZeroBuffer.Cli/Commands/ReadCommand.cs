@@ -23,6 +23,8 @@ internal static class ReadCommand
           {"event":"done","frames":N,"bytes":B}  after --count frames or the EXIT frame (frames and bytes exclude EXIT)
           {"event":"timeout"}                    no frame within --timeout-ms (exit 3)
           {"event":"error","kind":"WriterDead","message":"..."}   the writer left or died and every frame was read (exit 16)
+          {"event":"writer-gone"}                --keep-going: the writer left or died (every frame read); waiting for a new one
+          {"event":"paused","point":"holding-frame","sequence":s}   --pause-at holding-frame: frame --pause-frame is held until killed
         Text mode prints "Read frame <sequence>, size: <size>" per frame and, with --hash, "Hash: <sha256 hex>".
         The buffer is removed when the command ends (also on Ctrl+C).
 
@@ -57,9 +59,14 @@ internal static class ReadCommand
             DefaultValueFactory = _ => 0,
         }.AtLeast(0);
 
+        var keepGoing = new Option<bool>("--keep-going") { Description = "When the writer leaves or dies, report it and wait for a new writer instead of exiting." };
+        var pauseAt = new Option<string?>("--pause-at") { Description = "Fault injection: stop at this point until killed (holding-frame)." };
+        pauseAt.AcceptOnlyFromAmong(FaultPoints.HoldingFrame);
+        var pauseFrame = new Option<long>("--pause-frame") { Description = "With --pause-at: the frame (1-based) to stop at.", DefaultValueFactory = _ => 1 }.AtLeast(1);
+
         var command = new Command("read", "Create a buffer and read frames from it.")
         {
-            name, metadataSize, payloadSize, count, timeoutMs, hash, delayMs,
+            name, metadataSize, payloadSize, count, timeoutMs, hash, delayMs, pauseAt, pauseFrame, keepGoing,
         };
         command.SetAction(parse => global.Run(parse, (output, stop) => Execute(output, stop, new Settings(
             parse.GetRequiredValue(name),
@@ -68,11 +75,15 @@ internal static class ReadCommand
             parse.GetValue(count),
             parse.GetValue(timeoutMs) is int t ? TimeSpan.FromMilliseconds(t) : null,
             parse.GetValue(hash),
-            parse.GetValue(delayMs)))));
+            parse.GetValue(delayMs),
+            parse.GetValue(pauseAt),
+            parse.GetValue(pauseFrame),
+            parse.GetValue(keepGoing)))));
         return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: true, withVerification: false));
     }
 
-    private sealed record Settings(string Name, long MetadataSize, long PayloadSize, long Count, TimeSpan? Timeout, bool Hash, int DelayMs);
+    private sealed record Settings(
+        string Name, long MetadataSize, long PayloadSize, long Count, TimeSpan? Timeout, bool Hash, int DelayMs, string? PauseAt, long PauseFrame, bool KeepGoing);
 
     private static int Execute(Output output, Interruption stop, Settings settings)
     {
@@ -84,6 +95,7 @@ internal static class ReadCommand
         long frames = 0;
         long bytes = 0;
         long lastFrame = Stopwatch.GetTimestamp();
+        bool writerGoneReported = false;
         while (settings.Count == 0 || frames < settings.Count)
         {
             metadataShown = metadataShown || TryReportMetadata(output, reader);
@@ -95,7 +107,26 @@ internal static class ReadCommand
                 wait = wait == Timeout.InfiniteTimeSpan || left < wait ? left : wait;
             }
 
-            if (!reader.TryReadFrame(wait, out Frame frame, stop.Token))
+            Frame frame;
+            try
+            {
+                if (!reader.TryReadFrame(wait, out frame, stop.Token))
+                {
+                    frame = Frame.Invalid;
+                }
+            }
+            catch (WriterDeadException) when (settings.KeepGoing)
+            {
+                if (!writerGoneReported)
+                {
+                    writerGoneReported = true;
+                    ReportWriterGone(output);
+                }
+
+                continue;
+            }
+
+            if (!frame.IsValid)
             {
                 if (settings.Timeout is TimeSpan expired && Stopwatch.GetElapsedTime(lastFrame) >= expired)
                 {
@@ -106,6 +137,7 @@ internal static class ReadCommand
                 continue;
             }
 
+            writerGoneReported = false;
             using (frame)
             {
                 lastFrame = Stopwatch.GetTimestamp();
@@ -120,6 +152,11 @@ internal static class ReadCommand
                 frames++;
                 bytes += payload.Length;
                 ReportFrame(output, frame.Sequence, payload, settings.Hash);
+                if (settings.PauseAt == FaultPoints.HoldingFrame && frames == settings.PauseFrame)
+                {
+                    FaultPoints.Pause(output, stop, FaultPoints.HoldingFrame, frame.Sequence);
+                }
+
                 if (settings.DelayMs > 0)
                 {
                     // The slow-reader scenario: the frame stays held (its space unreleased) meanwhile.
@@ -227,6 +264,18 @@ internal static class ReadCommand
         else
         {
             output.Line($"Done: {frames} frames, {bytes} bytes.");
+        }
+    }
+
+    private static void ReportWriterGone(Output output)
+    {
+        if (output.Json)
+        {
+            using Output.JsonEvent e = output.Event("writer-gone");
+        }
+        else
+        {
+            output.Line("The writer is gone; waiting for a new one...");
         }
     }
 

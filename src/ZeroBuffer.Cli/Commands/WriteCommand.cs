@@ -22,6 +22,9 @@ internal static class WriteCommand
           {"event":"exit-frame","sequence":s}                                 the EXIT frame (--exit)
           {"event":"done","frames":N,"bytes":B}                               frames and bytes exclude the EXIT frame
           {"event":"holding"}                                                 --hold: connected until stdin closes
+          {"event":"paused","point":"P"[,"sequence":s]}                       --pause-at: stopped there until killed
+        --pause-at after-acquire: frame number --pause-frame (1-based) is acquired and half filled, never committed.
+        --pause-at mid-metadata: the --metadata is acquired and half filled, never committed.
         Pattern "sequence": byte i of the frame with sequence s is (byte)(i + s).
         --stdin lines: each line (without its line break; empty lines skipped) is a frame.
         --stdin length-prefixed: each frame is a u32 little-endian length followed by that many bytes.
@@ -59,10 +62,13 @@ internal static class WriteCommand
         }.AtLeast(1);
         var stdin = new Option<string?>("--stdin") { Description = "Take frames from stdin: lines or length-prefixed." };
         stdin.AcceptOnlyFromAmong("lines", "length-prefixed");
+        var pauseAt = new Option<string?>("--pause-at") { Description = "Fault injection: stop at this point until killed (after-acquire, mid-metadata)." };
+        pauseAt.AcceptOnlyFromAmong(FaultPoints.AfterAcquire, FaultPoints.MidMetadata);
+        var pauseFrame = new Option<long>("--pause-frame") { Description = "With --pause-at after-acquire: the frame (1-based) to stop at.", DefaultValueFactory = _ => 1 }.AtLeast(1);
 
         var command = new Command("write", "Connect to a buffer and write frames to it.")
         {
-            name, count, size, sizes, pattern, seed, metadata, metadataFile, delayMs, exit, hash, hold, writeTimeoutMs, stdin,
+            name, count, size, sizes, pattern, seed, metadata, metadataFile, delayMs, exit, hash, hold, writeTimeoutMs, stdin, pauseAt, pauseFrame,
         };
         command.SetAction(parse => global.Run(parse, (output, stop) => Execute(output, stop, new Settings(
             parse.GetRequiredValue(name),
@@ -77,13 +83,15 @@ internal static class WriteCommand
             parse.GetValue(hash),
             parse.GetValue(hold),
             parse.GetValue(writeTimeoutMs),
-            parse.GetValue(stdin)))));
+            parse.GetValue(stdin),
+            parse.GetValue(pauseAt),
+            parse.GetValue(pauseFrame)))));
         return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
     }
 
     private sealed record Settings(
         string Name, long Count, int[] Sizes, FramePatternKind Pattern, int Seed, string? Metadata, FileInfo? MetadataFile,
-        int DelayMs, bool Exit, bool Hash, bool Hold, int? WriteTimeoutMs, string? Stdin);
+        int DelayMs, bool Exit, bool Hash, bool Hold, int? WriteTimeoutMs, string? Stdin, string? PauseAt, long PauseFrame);
 
     private static int[]? ParseSizes(ArgumentResult result)
     {
@@ -134,6 +142,18 @@ internal static class WriteCommand
         }
 
         ReportConnected(output, writer);
+        if (settings.PauseAt == FaultPoints.MidMetadata)
+        {
+            if (metadata is null)
+            {
+                throw new UsageException("--pause-at mid-metadata needs --metadata or --metadata-file.");
+            }
+
+            Span<byte> target = writer.GetMetadataBuffer(metadata.Length);
+            metadata.AsSpan(0, metadata.Length / 2).CopyTo(target);
+            FaultPoints.Pause(output, stop, FaultPoints.MidMetadata, null);
+        }
+
         if (metadata is not null)
         {
             writer.SetMetadata(metadata);
@@ -143,7 +163,7 @@ internal static class WriteCommand
         var progress = new Progress(output, settings.Hash);
         if (settings.Stdin is null)
         {
-            WriteGenerated(writer, settings, progress, stop);
+            WriteGenerated(writer, settings, progress, output, stop);
         }
         else if (settings.Stdin == "lines")
         {
@@ -179,7 +199,7 @@ internal static class WriteCommand
         return ExitCodes.Success;
     }
 
-    private static void WriteGenerated(Writer writer, Settings settings, Progress progress, Interruption stop)
+    private static void WriteGenerated(Writer writer, Settings settings, Progress progress, Output output, Interruption stop)
     {
         Random? random = settings.Pattern == FramePatternKind.Random ? new Random(settings.Seed) : null;
         for (long i = 0; i < settings.Count; i++)
@@ -194,6 +214,12 @@ internal static class WriteCommand
             int size = settings.Sizes[(int)(i % settings.Sizes.Length)];
             Span<byte> target = writer.GetFrameBuffer(size, out ulong sequence);
             FramePattern.Fill(target, sequence, settings.Pattern, random);
+            if (settings.PauseAt == FaultPoints.AfterAcquire && i + 1 == settings.PauseFrame)
+            {
+                target[(target.Length / 2)..].Fill(0xEE); // a half-written frame: never to be seen by the reader
+                FaultPoints.Pause(output, stop, FaultPoints.AfterAcquire, sequence);
+            }
+
             string? sha256 = progress.Hash ? Hashing.Sha256Hex(target) : null;
             writer.CommitFrame();
             progress.Written(sequence, size, sha256);

@@ -135,6 +135,35 @@ internal sealed class ChildProcess : IDisposable
         }
     }
 
+    /// <summary>SIGKILL (the soak's crash), then waits until the process is gone and its output drained.</summary>
+    internal void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: false);
+            }
+
+            _process.WaitForExit();
+            _stdoutClosed.Task.Wait(GracefulStop);
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started or already disposed.
+        }
+    }
+
+    /// <summary>SIGTERM: the CLI cleans up as on Ctrl+C (a reader removes its buffer).</summary>
+    internal void Terminate()
+    {
+        if (!_process.HasExited)
+        {
+            using Process? kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false });
+            kill?.WaitForExit();
+        }
+    }
+
     private void OnLine(string? line)
     {
         if (line is null)

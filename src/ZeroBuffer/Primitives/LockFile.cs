@@ -38,9 +38,17 @@ internal sealed unsafe class LockFile : IDisposable
     }
 
     /// <summary>Takes the lock on <paramref name="path"/>, creating the file (mode 0666) when <paramref name="create"/>.</summary>
-    internal static Outcome TryAcquire(string path, bool create, string? bufferName, out LockFile? lockFile)
+    internal static Outcome TryAcquire(string path, bool create, string? bufferName, out LockFile? lockFile) =>
+        TryAcquire(path, create, bufferName, out lockFile, out _);
+
+    /// <summary>
+    /// As above; <paramref name="created"/> tells whether this call created the file it locked
+    /// (a cleaner deletes a lock file it created only to check a name).
+    /// </summary>
+    internal static Outcome TryAcquire(string path, bool create, string? bufferName, out LockFile? lockFile, out bool created)
     {
         lockFile = null;
+        created = false;
         if (create)
         {
             EnsureDirectory(System.IO.Path.GetDirectoryName(path)!, bufferName);
@@ -48,11 +56,37 @@ internal sealed unsafe class LockFile : IDisposable
 
         while (true)
         {
-            int flags = LibC.O_RDWR | LibC.O_CLOEXEC | (create ? LibC.O_CREAT : 0);
-            int fd = LibC.Open(path, flags, FileModes.Shared);
+            int flags = LibC.O_RDWR | LibC.O_CLOEXEC;
+            int fd = -1;
+            if (create)
+            {
+                fd = LibC.Open(path, flags | LibC.O_CREAT | LibC.O_EXCL, FileModes.Shared);
+                if (fd < 0 && Errno.Last != Errno.EEXIST)
+                {
+                    int errno = Errno.Last;
+                    if (errno == Errno.EINTR)
+                    {
+                        continue;
+                    }
+
+                    throw new SystemCallException(bufferName, $"open(\"{path}\")", errno);
+                }
+            }
+
+            created = fd >= 0;
+            if (!created)
+            {
+                fd = LibC.Open(path, flags, FileModes.Shared);
+            }
+
             if (fd < 0)
             {
                 int errno = Errno.Last;
+                if (errno == Errno.ENOENT && create)
+                {
+                    continue; // deleted between the exclusive create and the open: create it
+                }
+
                 if (errno == Errno.ENOENT && !create)
                 {
                     return Outcome.Missing;

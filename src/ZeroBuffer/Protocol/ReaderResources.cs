@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using ZeroBuffer.Internal;
 using ZeroBuffer.Primitives;
@@ -40,11 +41,7 @@ internal sealed unsafe class ReaderResources : IDisposable
     internal static ReaderResources Create(string name, BufferConfig config, ILogger logger)
     {
         string lockPath = ResourceNames.LockFile(name);
-        if (LockFile.TryAcquire(lockPath, create: true, name, out LockFile? lockFile) == LockFile.Outcome.Held)
-        {
-            throw new ReaderAlreadyConnectedException(name,
-                $"Buffer '{name}' already has a live reader (its lock file '{lockPath}' is held).");
-        }
+        LockFile lockFile = AcquireLock(name, lockPath);
 
         NamedSemaphore? dataAvailable = null;
         NamedSemaphore? spaceAvailable = null;
@@ -65,7 +62,7 @@ internal sealed unsafe class ReaderResources : IDisposable
 
             FaultInjection.Check(FaultInjection.InitializeOieb, name);
             Initialize((Oieb*)segment.Pointer, config);
-            return new ReaderResources(name, lockFile!, dataAvailable, spaceAvailable, segment);
+            return new ReaderResources(name, lockFile, dataAvailable, spaceAvailable, segment);
         }
         catch
         {
@@ -78,9 +75,51 @@ internal sealed unsafe class ReaderResources : IDisposable
 
             RemoveSemaphore(spaceAvailable);
             RemoveSemaphore(dataAvailable);
-            lockFile!.Release(deleteFile: true);
+            lockFile.Release(deleteFile: true);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Takes the name's lock. A lock held by a live reader (its PID is in the segment) means the
+    /// name is taken. A lock held by anyone else is transient: a cleaner or another reader's stale
+    /// sweep checking the name, or a reader still creating it. Wait for it briefly (at most
+    /// <see cref="TransientLockWait"/>) instead of failing with a spurious "already connected".
+    /// </summary>
+    private static LockFile AcquireLock(string name, string lockPath)
+    {
+        long giveUp = Stopwatch.GetTimestamp() + (long)(TransientLockWait.TotalSeconds * Stopwatch.Frequency);
+        int pauseMs = 1;
+        while (true)
+        {
+            if (LockFile.TryAcquire(lockPath, create: true, name, out LockFile? lockFile) == LockFile.Outcome.Acquired)
+            {
+                return lockFile!;
+            }
+
+            ulong readerPid = PeekReaderPid(name);
+            if (ProcessLiveness.IsAlive(readerPid) || Stopwatch.GetTimestamp() > giveUp)
+            {
+                throw new ReaderAlreadyConnectedException(name, ProcessLiveness.IsAlive(readerPid)
+                    ? $"Buffer '{name}' already has a live reader (PID {readerPid}; its lock file '{lockPath}' is held)."
+                    : $"Buffer '{name}' already has a reader: its lock file '{lockPath}' is held.");
+            }
+
+            Thread.Sleep(pauseMs); // back-off while another process holds the lock for a moment
+            pauseMs = Math.Min(pauseMs * 2, 20);
+        }
+    }
+
+    /// <summary>How long a creator waits for a lock held by something other than a live reader.</summary>
+    internal static readonly TimeSpan TransientLockWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>The reader PID in the segment of <paramref name="name"/>, read without locking (0 when unknown).</summary>
+    private static ulong PeekReaderPid(string name)
+    {
+        using SharedMemorySegment? existing = SharedMemorySegment.OpenExisting(ResourceNames.Segment(name), name);
+        return existing is not null && existing.Length >= ZeroBufferLayout.OiebSize
+            ? Volatile.Read(ref ((Oieb*)existing.Pointer)->ReaderPid)
+            : 0;
     }
 
     private static void Initialize(Oieb* oieb, BufferConfig config)
