@@ -85,6 +85,7 @@ class PeerProcess:
         self._stderr: list[str] = []
         self._condition = threading.Condition()
         self._stdout_done = False
+        self._stderr_done = False
         threading.Thread(target=self._pump_stdout, daemon=True).start()
         threading.Thread(target=self._pump_stderr, daemon=True).start()
 
@@ -122,6 +123,9 @@ class PeerProcess:
         for raw in self._process.stderr:
             with self._condition:
                 self._stderr.append(raw.decode("utf-8", "replace"))
+        with self._condition:
+            self._stderr_done = True
+            self._condition.notify_all()
 
     @property
     def error_output(self) -> str:
@@ -148,8 +152,8 @@ class PeerProcess:
 
     def wait_for_exit(self, timeout: float = 60.0) -> int:
         code = self._process.wait(timeout)
-        with self._condition:  # let the pumps take the last lines
-            self._condition.wait_for(lambda: self._stdout_done, timeout=5)
+        with self._condition:  # let both pumps take the last lines (stderr too: tests read error_output next)
+            self._condition.wait_for(lambda: self._stdout_done and self._stderr_done, timeout=5)
         return code
 
     def close_stdin(self) -> None:
