@@ -8,32 +8,6 @@ public sealed class ProcessingModeTests
 {
     private static readonly TimeSpan OverlapDeadline = TimeSpan.FromSeconds(10);
 
-    /// <summary>Records how handlers ran: order, threads and the most running at once.</summary>
-    private sealed class HandlerProbe
-    {
-        private int _running;
-        private int _maxRunning;
-
-        internal ConcurrentQueue<ulong> Order { get; } = new();
-
-        internal ConcurrentDictionary<int, bool> Threads { get; } = new();
-
-        internal int MaxRunning => Volatile.Read(ref _maxRunning);
-
-        internal void Enter(ulong sequence)
-        {
-            Order.Enqueue(sequence);
-            Threads[Environment.CurrentManagedThreadId] = true;
-            int running = Interlocked.Increment(ref _running);
-            int max;
-            while (running > (max = Volatile.Read(ref _maxRunning)) && Interlocked.CompareExchange(ref _maxRunning, running, max) != max)
-            {
-            }
-        }
-
-        internal void Exit() => Interlocked.Decrement(ref _running);
-    }
-
     /// <summary>Sends <paramref name="count"/> 8-byte requests without waiting, then checks that every response answers its request (payload + 1).</summary>
     private static void SendAllThenCheck(DuplexPair pair, int count, bool expectInOrder)
     {
@@ -158,5 +132,31 @@ public sealed class ProcessingModeTests
         Assert.Equal(1, probe.MaxRunning);
         Assert.Single(probe.Threads);
         Assert.Equal(Enumerable.Range(1, 20).Select(i => (ulong)i), probe.Order);
+    }
+
+    /// <summary>Records how handlers ran: order, threads and the most running at once.</summary>
+    private sealed class HandlerProbe
+    {
+        private int _running;
+        private int _maxRunning;
+
+        internal ConcurrentQueue<ulong> Order { get; } = new();
+
+        internal ConcurrentDictionary<int, bool> Threads { get; } = new();
+
+        internal int MaxRunning => Volatile.Read(ref _maxRunning);
+
+        internal void Enter(ulong sequence)
+        {
+            Order.Enqueue(sequence);
+            Threads[Environment.CurrentManagedThreadId] = true;
+            int running = Interlocked.Increment(ref _running);
+            int max;
+            while (running > (max = Volatile.Read(ref _maxRunning)) && Interlocked.CompareExchange(ref _maxRunning, running, max) != max)
+            {
+            }
+        }
+
+        internal void Exit() => Interlocked.Decrement(ref _running);
     }
 }
