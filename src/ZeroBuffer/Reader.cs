@@ -130,21 +130,28 @@ public sealed unsafe class Reader : IDisposable
     /// <exception cref="BufferCorruptedException">The stored length does not fit the metadata block.</exception>
     public ReadOnlySpan<byte> GetMetadata()
     {
-        ThrowIfDisposed();
-        ulong written = Volatile.Read(ref _oieb->MetadataWrittenBytes); // acquire: pairs with the writer's commit
-        if (written == 0)
+        EnterGate();
+        try
         {
-            return [];
-        }
+            ulong written = Volatile.Read(ref _oieb->MetadataWrittenBytes); // acquire: pairs with the writer's commit
+            if (written == 0)
+            {
+                return [];
+            }
 
-        ulong length = *(ulong*)_metadata;
-        if (written < ZeroBufferLayout.MetadataPrefixSize || length > written - ZeroBufferLayout.MetadataPrefixSize
-            || written > (ulong)_metadataBlockSize)
+            ulong length = *(ulong*)_metadata;
+            if (written < ZeroBufferLayout.MetadataPrefixSize || length > written - ZeroBufferLayout.MetadataPrefixSize
+                || written > (ulong)_metadataBlockSize || length > int.MaxValue)
+            {
+                throw Corrupted($"metadata length {length} (written bytes {written}) does not fit the {_metadataBlockSize}-byte metadata block");
+            }
+
+            return new ReadOnlySpan<byte>(_metadata + ZeroBufferLayout.MetadataPrefixSize, (int)length);
+        }
+        finally
         {
-            throw Corrupted($"metadata length {length} (written bytes {written}) does not fit the {_metadataBlockSize}-byte metadata block");
+            _readGate.Exit();
         }
-
-        return new ReadOnlySpan<byte>(_metadata + ZeroBufferLayout.MetadataPrefixSize, (int)length);
     }
 
     /// <summary>
@@ -193,13 +200,16 @@ public sealed unsafe class Reader : IDisposable
                     continue;
                 }
 
+                // A quiet slice with a committed frame means its token is late or lost (a writer
+                // between its count store and its post, killed there, or a foreign writer that
+                // skips posts): take it; the token, if it comes, is then stale and harmless.
+                if (TryTakeFrame(tokenHeld: false, out frame))
+                {
+                    return true;
+                }
+
                 if (WriterIsGone())
                 {
-                    // A writer killed between its commit and its post leaves committed frames without tokens.
-                    if (TryTakeFrame(tokenHeld: false, out frame))
-                    {
-                        return true;
-                    }
 
                     ulong pid = Volatile.Read(ref _oieb->WriterPid);
                     Log.WriterGone(_logger, Name, pid);

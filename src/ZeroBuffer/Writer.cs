@@ -53,6 +53,7 @@ public sealed unsafe class Writer : IDisposable
     private int _pendingLength = -1;
     private ulong _pendingSequence; // an explicit sequence for the acquired frame (duplex responses); 0 = the next of this writer
     private int _pendingMetadataLength = -1;
+    private int _pendingThreadId; // the thread that acquired the pending frame or metadata
     private bool _metadataWritten;
 
     private readonly UsageGate _writeGate = new(); // a write in progress; Dispose waits for it to leave before unmapping
@@ -205,7 +206,19 @@ public sealed unsafe class Writer : IDisposable
     /// <inheritdoc cref="SetMetadata" path="/exception"/>
     public Span<byte> GetMetadataBuffer(int size)
     {
-        ThrowIfDisposed();
+        EnterGate();
+        try
+        {
+            return GetMetadataBufferUnsynchronized(size);
+        }
+        finally
+        {
+            _writeGate.Exit();
+        }
+    }
+
+    private Span<byte> GetMetadataBufferUnsynchronized(int size)
+    {
         if (_pendingMetadataLength >= 0)
         {
             throw new InvalidOperationException($"Metadata of buffer '{Name}' is already acquired; call CommitMetadata first.");
@@ -231,13 +244,26 @@ public sealed unsafe class Writer : IDisposable
         }
 
         _pendingMetadataLength = size;
+        _pendingThreadId = Environment.CurrentManagedThreadId;
         return new Span<byte>(_metadata + ZeroBufferLayout.MetadataPrefixSize, size);
     }
 
     /// <summary>Publishes the metadata acquired with <see cref="GetMetadataBuffer"/>.</summary>
     public void CommitMetadata()
     {
-        ThrowIfDisposed();
+        EnterGate();
+        try
+        {
+            CommitMetadataUnsynchronized();
+        }
+        finally
+        {
+            _writeGate.Exit();
+        }
+    }
+
+    private void CommitMetadataUnsynchronized()
+    {
         if (_pendingMetadataLength < 0)
         {
             throw new InvalidOperationException($"No metadata of buffer '{Name}' to commit; call GetMetadataBuffer first.");
@@ -480,6 +506,7 @@ public sealed unsafe class Writer : IDisposable
 
         _pendingPlan = plan;
         _pendingLength = size;
+        _pendingThreadId = Environment.CurrentManagedThreadId;
         return true;
     }
 
@@ -651,12 +678,22 @@ public sealed unsafe class Writer : IDisposable
             return;
         }
 
+        // A zero-copy frame or metadata acquired on ANOTHER thread may still be being filled
+        // through its span: unmapping now would crash that thread. Keep the mapping then (it
+        // goes with the process); on the acquiring thread itself the span is no longer in use.
+        bool filledElsewhere = (_pendingLength >= 0 || _pendingMetadataLength >= 0)
+                               && _pendingThreadId != Environment.CurrentManagedThreadId;
         _disposed = true;
         _pendingLength = -1;
+        _pendingMetadataLength = -1;
         Interlocked.CompareExchange(ref _oieb->WriterPid, 0UL, ProcessLiveness.Self);
         _dataAvailable.Dispose();
         _spaceAvailable.Dispose();
-        _segment.Dispose();
+        if (!filledElsewhere)
+        {
+            _segment.Dispose();
+        }
+
         Log.WriterDisconnected(_logger, Name, _framesWritten);
     }
 }

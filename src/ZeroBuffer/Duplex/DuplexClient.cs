@@ -186,18 +186,14 @@ internal sealed class DuplexClient : IDuplexClient
         }
         else if (cancellationToken.CanBeCanceled)
         {
-            pending.Registration = cancellationToken.UnsafeRegister(static (state, token) =>
+            pending.Attach(cancellationToken.UnsafeRegister(static (state, token) =>
             {
                 var (client, seq, p) = ((DuplexClient, ulong, PendingResponse))state!;
                 if (client._pending.TryRemove(new KeyValuePair<ulong, PendingResponse>(seq, p)))
                 {
                     p.TrySetCanceled(token);
                 }
-            }, (this, sequence, pending));
-            if (pending.Task.IsCompleted)
-            {
-                pending.Registration.Dispose();
-            }
+            }, (this, sequence, pending)));
         }
 
         return pending.Task;
@@ -263,7 +259,7 @@ internal sealed class DuplexClient : IDuplexClient
             {
                 if (_pending.TryRemove(frame.Sequence, out PendingResponse? pending))
                 {
-                    pending.Registration.Dispose();
+                    pending.Finish();
                     pending.TrySetResult(new DuplexResponse(frame.Sequence, frame.ToArray()));
                 }
                 else
@@ -278,7 +274,7 @@ internal sealed class DuplexClient : IDuplexClient
         {
             if (_pending.TryRemove(sequence, out PendingResponse? pending))
             {
-                pending.Registration.Dispose();
+                pending.Finish();
                 pending.TrySetException(fault);
             }
         }
@@ -308,6 +304,41 @@ internal sealed class DuplexClient : IDuplexClient
     /// <summary>A request sent with SendAsync, waiting for its response.</summary>
     private sealed class PendingResponse() : TaskCompletionSource<DuplexResponse>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
-        internal CancellationTokenRegistration Registration;
+        private readonly Lock _gate = new();
+        private CancellationTokenRegistration _registration; // guarded by _gate
+        private bool _finished; // guarded by _gate: the response (or failure) was taken
+
+        /// <summary>Keeps the caller's cancellation registration, or drops it at once when the request already finished.</summary>
+        internal void Attach(CancellationTokenRegistration registration)
+        {
+            bool finished;
+            lock (_gate)
+            {
+                finished = _finished;
+                if (!finished)
+                {
+                    _registration = registration;
+                }
+            }
+
+            if (finished)
+            {
+                registration.Dispose();
+            }
+        }
+
+        /// <summary>Marks the request finished and unregisters from the caller's token (so a long-lived token keeps nothing alive).</summary>
+        internal void Finish()
+        {
+            CancellationTokenRegistration registration;
+            lock (_gate)
+            {
+                _finished = true;
+                registration = _registration;
+                _registration = default;
+            }
+
+            registration.Dispose();
+        }
     }
 }

@@ -18,6 +18,7 @@ internal static class Errno
     internal const int EFBIG = 27;
     internal const int ENOSPC = 28;
     internal const int ENAMETOOLONG = 36;
+    internal const int ELOOP = 40;
     internal const int EOVERFLOW = 75;
     internal const int ETIMEDOUT = 110;
 
@@ -40,6 +41,7 @@ internal static class Errno
         EFBIG => "EFBIG (file too large)",
         ENOSPC => "ENOSPC (no space left on device; /dev/shm may be too small)",
         ENAMETOOLONG => "ENAMETOOLONG (name too long)",
+        ELOOP => "ELOOP (a symbolic link where none is allowed)",
         EOVERFLOW => "EOVERFLOW (value too large)",
         ETIMEDOUT => "ETIMEDOUT (timed out)",
         _ => $"errno {errno}",

@@ -21,6 +21,10 @@ internal static unsafe partial class LibC
     internal const int O_EXCL = 0x80;
     internal const int O_CLOEXEC = 0x80000;
 
+    /// <summary>Differs by architecture: 0x20000 on x86-64, 0x8000 on arm64 (the generic value).</summary>
+    internal static readonly int O_NOFOLLOW =
+        System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is Architecture.X64 or Architecture.X86 ? 0x20000 : 0x8000;
+
     internal const int PROT_READ = 0x1;
     internal const int PROT_WRITE = 0x2;
     internal const int MAP_SHARED = 0x1;
@@ -32,6 +36,7 @@ internal static unsafe partial class LibC
 
     internal const int SEEK_END = 2;
     internal const int CLOCK_REALTIME = 0;
+    internal const int CLOCK_MONOTONIC = 1;
 
     /// <summary><c>struct timespec</c> on 64-bit Linux.</summary>
     [StructLayout(LayoutKind.Sequential)]
@@ -110,6 +115,16 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Library, EntryPoint = "sem_timedwait", SetLastError = true)]
     internal static partial int SemTimedWait(SemaphoreHandle semaphore, Timespec* absoluteTimeout);
+
+    /// <summary>glibc 2.30+: like <c>sem_timedwait</c> but against the given clock.</summary>
+    [LibraryImport(Library, EntryPoint = "sem_clockwait", SetLastError = true)]
+    internal static partial int SemClockWait(SemaphoreHandle semaphore, int clock, Timespec* absoluteTimeout);
+
+    [LibraryImport(Library, EntryPoint = "open", SetLastError = true)]
+    internal static partial int OpenUtf8(byte* path, int flags, uint mode);
+
+    [LibraryImport(Library, EntryPoint = "read", SetLastError = true)]
+    internal static partial nint Read(int fd, byte* buffer, nuint count);
 
     [LibraryImport(Library, EntryPoint = "sem_wait", SetLastError = true)]
     internal static partial int SemWait(SemaphoreHandle semaphore);

@@ -56,7 +56,8 @@ internal sealed unsafe class LockFile : IDisposable
 
         while (true)
         {
-            int flags = LibC.O_RDWR | LibC.O_CLOEXEC;
+            // O_NOFOLLOW: a symlink planted at the lock path is refused (ELOOP), never followed.
+            int flags = LibC.O_RDWR | LibC.O_CLOEXEC | LibC.O_NOFOLLOW;
             int fd = -1;
             if (create)
             {
@@ -100,8 +101,9 @@ internal sealed unsafe class LockFile : IDisposable
                 throw new SystemCallException(bufferName, $"open(\"{path}\")", errno);
             }
 
-            if (create)
+            if (created)
             {
+                // Only a file we created: never change the mode of someone else's file.
                 _ = LibC.FChmod(fd, FileModes.Shared);
             }
 

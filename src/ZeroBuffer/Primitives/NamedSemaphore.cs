@@ -5,6 +5,7 @@ namespace ZeroBuffer.Primitives;
 /// <summary>A POSIX named semaphore (<c>sem_open</c>), the protocol's wake-up signal.</summary>
 internal sealed unsafe class NamedSemaphore : IDisposable
 {
+    private static bool s_clockWaitAvailable = true; // sem_clockwait exists (glibc >= 2.30)
     private readonly SemaphoreHandle _handle;
 
     private NamedSemaphore(string osName, SemaphoreHandle handle)
@@ -107,15 +108,36 @@ internal sealed unsafe class NamedSemaphore : IDisposable
             return TryWait();
         }
 
+        // Against CLOCK_MONOTONIC where glibc has sem_clockwait: a wall-clock step (NTP, VM
+        // resume) must not stretch a liveness slice. Older glibc: sem_timedwait (wall clock).
+        bool monotonic = s_clockWaitAvailable;
         LibC.Timespec until;
-        _ = LibC.ClockGetTime(LibC.CLOCK_REALTIME, &until);
+        _ = LibC.ClockGetTime(monotonic ? LibC.CLOCK_MONOTONIC : LibC.CLOCK_REALTIME, &until);
         long nanos = until.Nanoseconds + (milliseconds % 1000) * 1_000_000L;
         until.Seconds += milliseconds / 1000 + nanos / 1_000_000_000L;
         until.Nanoseconds = nanos % 1_000_000_000L;
 
         while (true)
         {
-            if (LibC.SemTimedWait(_handle, &until) == 0)
+            int result;
+            if (monotonic)
+            {
+                try
+                {
+                    result = LibC.SemClockWait(_handle, LibC.CLOCK_MONOTONIC, &until);
+                }
+                catch (EntryPointNotFoundException)
+                {
+                    s_clockWaitAvailable = false;
+                    return Wait(milliseconds);
+                }
+            }
+            else
+            {
+                result = LibC.SemTimedWait(_handle, &until);
+            }
+
+            if (result == 0)
             {
                 return true;
             }

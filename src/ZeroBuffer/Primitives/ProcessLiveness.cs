@@ -16,12 +16,51 @@ internal static class ProcessLiveness
             return false;
         }
 
-        if (LibC.Kill((int)pid, 0) == 0)
+        if (LibC.Kill((int)pid, 0) != 0 && Errno.Last != Errno.EPERM)
         {
-            return true;
+            return false;
         }
 
-        return Errno.Last == Errno.EPERM;
+        // kill() also succeeds for a zombie: a SIGKILLed peer whose parent has not reaped it yet
+        // (a shell, a container whose PID 1 does not reap) is dead for our purposes.
+        return !IsZombie((int)pid);
+    }
+
+    /// <summary>Whether /proc says the process is a zombie (Z) or dead (X). Allocation-free: called on hot paths.</summary>
+    private static unsafe bool IsZombie(int pid)
+    {
+        byte* path = stackalloc byte[32];
+        var span = new Span<byte>(path, 31);
+        if (!System.Text.Unicode.Utf8.TryWrite(span, $"/proc/{pid}/stat", out int length))
+        {
+            return false;
+        }
+
+        path[length] = 0;
+        int fd = LibC.OpenUtf8(path, LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            return false; // no /proc (or no access): trust kill()
+        }
+
+        byte* buffer = stackalloc byte[512];
+        nint read = LibC.Read(fd, buffer, 512);
+        _ = LibC.Close(fd);
+        if (read <= 0)
+        {
+            return false;
+        }
+
+        // "pid (comm) S ...": comm may hold spaces and parentheses, so the state follows the last ')'.
+        var stat = new ReadOnlySpan<byte>(buffer, (int)read);
+        int close = stat.LastIndexOf((byte)')');
+        if (close < 0 || close + 2 >= stat.Length)
+        {
+            return false;
+        }
+
+        byte state = stat[close + 2];
+        return state is (byte)'Z' or (byte)'X';
     }
 
     /// <summary>This process's PID as stored in the OIEB.</summary>
