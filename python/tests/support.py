@@ -14,7 +14,8 @@ import time
 import uuid
 from typing import Any, Optional
 
-from zerobuffer._protocol import names, stale_sweep
+from zerobuffer import lifecycle
+from zerobuffer._protocol import names
 
 PYTHON_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO_ROOT = os.path.dirname(PYTHON_ROOT)
@@ -52,7 +53,8 @@ def assert_all(name: str) -> None:
 
 def remove_abandoned_buffer(name: str) -> None:
     """Removes what a SIGKILLed reader left (its lock is free and no PID in it is alive)."""
-    stale_sweep.try_remove(name)
+    if existing(name):
+        lifecycle.clean(name)
 
 
 def sha256(data: Any) -> str:

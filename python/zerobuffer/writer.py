@@ -360,6 +360,9 @@ class Writer:
             self._next_liveness_check = now + _LIVENESS_CHECK_INTERVAL
             if liveness.is_alive(pid):
                 return
+        # Give up our claim (only our own PID, never another writer's): with the reader dead and
+        # no live writer PID, the name is stale and a new reader can recreate it (protocol §5.3).
+        self._oieb.compare_exchange_writer_pid(self._self_pid, 0)
         _log.info("Reader of buffer '%s' is gone (PID %d)", self.name, pid)
         raise ReaderDeadError(self.name, "The reader of buffer '%s' has closed the buffer." % self.name if pid == 0 else
                               "The reader of buffer '%s' (PID %d) died." % (self.name, pid))
