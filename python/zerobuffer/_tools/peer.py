@@ -206,6 +206,50 @@ def _clean(args: argparse.Namespace, out: _Output) -> int:
     return 5 if not args.stale and refused > 0 else 0
 
 
+def _serve(args: argparse.Namespace, out: _Output) -> int:
+    """Like ``zerobuffer serve``: one client session of an immutable server that echoes, reverses or XORs each request."""
+    from .. import duplex
+    if args.xor is not None:
+        key = args.xor & 0xFF
+        table = bytes((b ^ key) for b in range(256))
+        transform = lambda data: bytes(data).translate(table)  # noqa: E731
+    elif args.reverse:
+        transform = lambda data: bytes(data)[::-1]  # noqa: E731
+    else:
+        transform = bytes
+    mode = duplex.ProcessingMode.THREAD_POOL if args.mode == "pool" else duplex.ProcessingMode.SINGLE_THREAD
+    options = duplex.DuplexServerOptions(mode=mode, connect_timeout=args.connect_timeout_ms / 1000.0)
+    if args.max_concurrency:
+        options.max_concurrency = args.max_concurrency
+    server = duplex.DuplexChannelFactory().create_immutable_server(args.channel, BufferConfig(args.metadata_size, args.payload_size), options)
+    handled = [0]
+    timed_out = [False]
+
+    def handler(request: Any, response: Any) -> None:
+        handled[0] += 1
+        if args.log_requests:
+            out.event("request", sequence=request.sequence, size=request.size)
+        response.write(transform(request.data))
+
+    def on_error(error: BaseException, sequence: int) -> None:
+        if isinstance(error, TimeoutError):
+            timed_out[0] = True
+        kind = error.kind.csharp_name if isinstance(error, ZeroBufferError) else type(error).__name__
+        out.event("server-error", sequence=sequence, kind=kind, message=str(error))
+
+    server.on_error.append(on_error)
+    try:
+        server.start(handler)
+        out.event("ready", channel=args.channel, pid=os.getpid(), mode="ThreadPool" if args.mode == "pool" else "SingleThread",
+                  payloadSize=BufferConfig(args.metadata_size, args.payload_size).payload_block_size)
+        out.line("Serving channel %s" % args.channel)
+        server.wait()
+    finally:
+        server.close()
+        out.event("done", requests=handled[0])
+    return 3 if timed_out[0] else 0
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m zerobuffer._tools.peer")
     parser.add_argument("--json", action="store_true")
@@ -236,6 +280,18 @@ def main(argv: Optional[list[str]] = None) -> int:
     write.add_argument("--pause-at", choices=["after-acquire", "mid-metadata"])
     write.add_argument("--pause-frame", type=int, default=1)
     write.add_argument("--json", action="store_true", dest="json_sub")
+    serve = sub.add_parser("serve")
+    serve.add_argument("channel")
+    serve.add_argument("--echo", action="store_true")
+    serve.add_argument("--reverse", action="store_true")
+    serve.add_argument("--xor", type=int)
+    serve.add_argument("--mode", choices=["single", "pool"], default="single")
+    serve.add_argument("--max-concurrency", type=int, default=0)
+    serve.add_argument("--metadata-size", type=int, default=1024)
+    serve.add_argument("--payload-size", type=int, default=1024 * 1024)
+    serve.add_argument("--connect-timeout-ms", type=int, default=5000)
+    serve.add_argument("--log-requests", action="store_true")
+    serve.add_argument("--json", action="store_true", dest="json_sub")
     listing = sub.add_parser("list")
     listing.add_argument("--json", action="store_true", dest="json_sub")
     cleaning = sub.add_parser("clean")
@@ -249,7 +305,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     try:
-        commands = {"read": _read, "write": _write, "list": _list, "clean": _clean}
+        commands = {"read": _read, "write": _write, "list": _list, "clean": _clean, "serve": _serve}
         return commands[args.command](args, out)
     except ZeroBufferError as ex:
         out.event("error", kind=ex.kind.csharp_name, message=str(ex))
