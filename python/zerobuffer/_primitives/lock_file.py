@@ -13,7 +13,6 @@ import fcntl
 import os
 from typing import Optional
 
-from .._interop import errno_codes
 from ..errors import SystemCallError, ZeroBufferError
 from . import file_modes
 
