@@ -11,11 +11,12 @@ import threading
 from zerobuffer import (BufferConfig, ErrorKind, Reader, ReaderAlreadyConnectedError, Writer, lifecycle)
 from zerobuffer._primitives.lock_file import LockFile, Outcome
 from zerobuffer._protocol import names
+from zerobuffer._protocol.layout import WRITER_PID_OFFSET
 from zerobuffer.lifecycle import BufferResources, BufferState, CleanupOutcome
 
 from .support import (PeerProcess, abandon_by_killed_reader, assert_all, assert_gone, assert_none, assert_within_bound,
                       dead_pid, orphan_lock_file, orphan_segment, orphan_semaphores, read_until_writer_dead,
-                      remove_abandoned_buffer, sequence_pattern, unique, write_until_reader_dead)
+                      remove_abandoned_buffer, segment_u64, sequence_pattern, unique, write_until_reader_dead)
 
 WAIT = 5.0
 READER_ALREADY_CONNECTED_EXIT = 10 + int(ErrorKind.READER_ALREADY_CONNECTED)
@@ -239,6 +240,7 @@ def test_can_cleanup_after_reader_crash():
             assert_within_bound(write_until_reader_dead(writer), "reader death reported")
 
             # The writer gave up its claim on noticing, so the name is free without closing it.
+            assert segment_u64(name, WRITER_PID_OFFSET) == 0
             with Reader(name, BufferConfig(256, 8192)) as fresh:
                 status = fresh.get_status()
                 assert status.reader_pid == os.getpid()
