@@ -14,7 +14,8 @@ import time
 import uuid
 from typing import Any, Optional
 
-from zerobuffer._protocol import names, stale_sweep
+from zerobuffer import lifecycle
+from zerobuffer._protocol import names
 
 PYTHON_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REPO_ROOT = os.path.dirname(PYTHON_ROOT)
@@ -52,7 +53,8 @@ def assert_all(name: str) -> None:
 
 def remove_abandoned_buffer(name: str) -> None:
     """Removes what a SIGKILLed reader left (its lock is free and no PID in it is alive)."""
-    stale_sweep.try_remove(name)
+    if existing(name):
+        lifecycle.clean(name)
 
 
 def sha256(data: Any) -> str:
@@ -200,3 +202,95 @@ def segment_u64(name: str, offset: int, value: Optional[int] = None) -> int:
         return int.from_bytes(os.pread(fd, 8, offset), "little")
     finally:
         os.close(fd)
+
+
+# ----------------------------------------------------------------------------- abandoned buffers
+# Made the way a crash makes them (a peer reader SIGKILLed) or as the pieces a crash can leave
+# (orphans). Other readers (C# suite, other tests) sweep in parallel: assert end states, not who
+# removed a buffer.
+
+def abandon_by_killed_reader(name: str, *read_args: str, spawn: Any = None) -> int:
+    """Starts a peer ``read NAME --json``, waits until the buffer exists, SIGKILLs it; returns the dead PID."""
+    with (spawn or PeerProcess.python)("read", name, "--json", *read_args) as reader:
+        reader.wait_for_event("ready")
+        reader.kill()
+        return reader.pid
+
+
+def dead_pid() -> int:
+    """A PID just used by a process that has exited."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def orphan_segment(name: str, reader_pid: int, writer_pid: int) -> None:
+    """``/dev/shm/NAME`` written by hand: a valid protocol-1 control block (M = 0, P = 64) with the given PIDs, no semaphores."""
+    segment = bytearray(128 + 64)
+    segment[0:4] = (128).to_bytes(4, "little")
+    segment[4] = 1  # version 1.0.0
+    segment[32:40] = (64).to_bytes(8, "little")  # payload_size
+    segment[40:48] = (64).to_bytes(8, "little")  # payload_free_bytes
+    segment[80:88] = writer_pid.to_bytes(8, "little")
+    segment[88:96] = reader_pid.to_bytes(8, "little")
+    with open(names.segment_file(name), "wb") as f:
+        f.write(segment)
+
+
+def orphan_semaphores(name: str) -> None:
+    """Both semaphores of NAME, as a reader killed before it created its segment leaves them."""
+    from zerobuffer._primitives.semaphore import NamedSemaphore
+    for os_name in (names.data_available_semaphore(name), names.space_available_semaphore(name)):
+        semaphore = NamedSemaphore.create_exclusive(os_name, name)
+        assert semaphore is not None
+        semaphore.close()
+
+
+def orphan_lock_file(name: str) -> None:
+    """A lock file nobody holds, as a reader killed right after taking its lock leaves it."""
+    os.makedirs(names.lock_directory(), exist_ok=True)
+    open(names.lock_file(name), "wb").close()
+
+
+def age(name: str, seconds: float) -> None:
+    """Ages every file of NAME by ``seconds`` (past the sweep's orphan grace period)."""
+    past = time.time() - seconds
+    for path in (names.segment_file(name), names.semaphore_file(names.data_available_semaphore(name)),
+                 names.semaphore_file(names.space_available_semaphore(name)), names.lock_file(name)):
+        if os.path.exists(path):
+            os.utime(path, (past, past))
+
+
+def assert_gone(name: str, timeout: float = 3.0) -> None:
+    """Waits (polling, with a deadline) until nothing of NAME exists: a parallel sweep may be removing it right now."""
+    deadline = time.monotonic() + timeout
+    while existing(name) and time.monotonic() < deadline:
+        time.sleep(0.01)  # polling a file-system end state that another process may still be producing
+    assert_none(name)
+
+
+def write_until_reader_dead(writer: Any, size: int = 64) -> float:
+    """Writes small frames until :class:`ReaderDeadError`; returns how long that took."""
+    from zerobuffer import ReaderDeadError
+    data = bytes(size)
+    start = time.monotonic()
+    while time.monotonic() - start < 10:
+        try:
+            writer.write_frame(data)
+        except ReaderDeadError:
+            return time.monotonic() - start
+    raise AssertionError("the writer of '%s' never reported the reader's death" % writer.name)
+
+
+def read_until_writer_dead(reader: Any) -> float:
+    """Reads with a long timeout and expects :class:`WriterDeadError`; returns how long that took."""
+    import pytest
+    from zerobuffer import WriterDeadError
+    start = time.monotonic()
+    with pytest.raises(WriterDeadError):
+        reader.read_frame(30)
+    return time.monotonic() - start
+
+
+def assert_within_bound(elapsed: float, what: str) -> None:
+    assert elapsed < DEAD_PEER_BOUND, "%s after %.0f ms (bound %.0f ms)" % (what, elapsed * 1000, DEAD_PEER_BOUND * 1000)

@@ -23,6 +23,7 @@ from .frame import Frame
 from .reader import Reader
 from .status import BufferStatus
 from .writer import Writer
+from . import lifecycle  # noqa: E402  (operator API: list_buffers, inspect, clean, clean_stale)
 
 __version__ = "1.0.0"
 
@@ -30,5 +31,5 @@ __all__ = [
     "BufferConfig", "BufferCorruptedError", "BufferFullError", "BufferNotFoundError", "BufferStatus", "ErrorKind", "Frame",
     "FrameTooLargeError", "InvalidFrameSizeError", "MetadataAlreadyWrittenError", "ObjectDisposedError",
     "ProtocolMismatchError", "Reader", "ReaderAlreadyConnectedError", "ReaderDeadError", "SequenceError",
-    "SystemCallError", "Writer", "WriterAlreadyConnectedError", "WriterDeadError", "ZeroBufferError",
+    "SystemCallError", "Writer", "WriterAlreadyConnectedError", "WriterDeadError", "ZeroBufferError", "lifecycle",
 ]

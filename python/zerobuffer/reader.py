@@ -63,6 +63,9 @@ class Reader:
         self._expected_sequence = L.FIRST_SEQUENCE
         self._writer_seen = False
         self._closed = False
+        self._check_sequence_continuity = True
+        """Off for a duplex client's response reader: responses carry the sequence of the request
+        they answer and may arrive in any order; the client checks correlation instead."""
         _log.info("Reader created buffer '%s' (metadata %d, payload %d bytes)", name, self._metadata_block_size, self._ring_size)
 
     # ----------------------------------------------------------------------------- queries
@@ -201,7 +204,7 @@ class Reader:
             raise self._fail_read(token_held, "frame header at ring offset %d has length %d, which does not fit the %d-byte ring"
                                   % (position, length, ring_size))
 
-        if sequence != self._expected_sequence and not self._is_new_writer_connection(sequence):
+        if self._check_sequence_continuity and sequence != self._expected_sequence and not self._is_new_writer_connection(sequence):
             # Keep the frame for the next read, and expect its successors from now on.
             expected = self._expected_sequence
             self._expected_sequence = sequence

@@ -94,6 +94,7 @@ class Writer:
         self._frames_written = 0
         self._pending_plan: Optional[WritePlan] = None
         self._pending_length = -1
+        self._pending_sequence = 0  # 0: the frame gets the writer's next number; else a duplex response's request sequence
         self._pending_metadata_length = -1
         self._gate = UsageGate()
         self._next_liveness_check = 0.0
@@ -263,7 +264,42 @@ class Writer:
         """Drops the acquired frame: nothing was published; the next frame reuses the space and sequence number."""
         self._throw_if_closed()
         self._pending_length = -1
+        self._pending_sequence = 0
         self._pending_plan = None
+
+    # Duplex responses (internal): a frame whose header carries ``sequence`` (the request it answers)
+    # instead of this writer's next number; such frames do not advance :attr:`next_sequence`. Only for
+    # readers that check correlation, not continuity.
+
+    def _try_write_sequenced(self, data: bytes | bytearray | memoryview, sequence: int, timeout: Optional[float]) -> bool:
+        if sequence <= 0:
+            raise ValueError("sequence must be positive (0 is the wrap marker's number)")
+        source = memoryview(data).cast("B") if not isinstance(data, bytes) else data
+        self._enter()
+        try:
+            size = len(source)
+            if not self._try_acquire(size, timeout):
+                return False
+            self._pending_sequence = sequence
+            start = self._ring_offset + self._pending_plan.frame_position + L.FRAME_HEADER_SIZE  # type: ignore[union-attr]
+            self._map[start:start + size] = source  # type: ignore[index]
+            self._commit_unsynchronized()
+            return True
+        finally:
+            self._gate.exit()
+
+    def _try_get_frame_buffer_sequenced(self, size: int, sequence: int, timeout: Optional[float]) -> Optional[memoryview]:
+        if sequence <= 0:
+            raise ValueError("sequence must be positive (0 is the wrap marker's number)")
+        self._enter()
+        try:
+            if not self._try_acquire(size, timeout):
+                return None
+        finally:
+            self._gate.exit()
+        self._pending_sequence = sequence
+        start = self._ring_offset + self._pending_plan.frame_position + L.FRAME_HEADER_SIZE  # type: ignore[union-attr]
+        return self._map[start:start + size]  # type: ignore[index]
 
     def _commit_unsynchronized(self) -> None:
         plan = self._pending_plan
@@ -275,7 +311,8 @@ class Writer:
         if plan.writes_marker:
             _HEADER.pack_into(view, self._ring_offset + self._write_position, L.WRAP_MARKER_LENGTH, 0)  # type: ignore[arg-type]
             written += 1
-        _HEADER.pack_into(view, self._ring_offset + plan.frame_position, length, self._next_sequence)  # type: ignore[arg-type]
+        explicit = self._pending_sequence
+        _HEADER.pack_into(view, self._ring_offset + plan.frame_position, length, explicit or self._next_sequence)  # type: ignore[arg-type]
         written += 1
         following = plan.frame_position + total
         self._write_position = 0 if following == self._ring_size else following
@@ -288,9 +325,11 @@ class Writer:
         oieb.store(L.PAYLOAD_WRITTEN_COUNT_OFFSET, written)  # release: header and data first; pairs with the reader's acquire
         self._data_available.post()
 
-        self._next_sequence += 1
+        if not explicit:
+            self._next_sequence += 1
         self._frames_written += 1
         self._pending_length = -1
+        self._pending_sequence = 0
         self._pending_plan = None
         if (self._frames_written & _STALE_TOKEN_DRAIN_MASK) == 0:
             # The reader posts sem-r per release even when nobody waits; keep the count bounded.
@@ -360,6 +399,9 @@ class Writer:
             self._next_liveness_check = now + _LIVENESS_CHECK_INTERVAL
             if liveness.is_alive(pid):
                 return
+        # Give up our claim (only our own PID, never another writer's): with the reader dead and
+        # no live writer PID, the name is stale and a new reader can recreate it (protocol §5.3).
+        self._oieb.compare_exchange_writer_pid(self._self_pid, 0)
         _log.info("Reader of buffer '%s' is gone (PID %d)", self.name, pid)
         raise ReaderDeadError(self.name, "The reader of buffer '%s' has closed the buffer." % self.name if pid == 0 else
                               "The reader of buffer '%s' (PID %d) died." % (self.name, pid))

@@ -13,7 +13,6 @@ import fcntl
 import os
 from typing import Optional
 
-from .._interop import errno_codes
 from ..errors import SystemCallError, ZeroBufferError
 from . import file_modes
 
@@ -27,29 +26,45 @@ class Outcome(enum.Enum):
 class LockFile:
     """A held lock. :meth:`release` is idempotent."""
 
-    __slots__ = ("path", "_fd")
+    __slots__ = ("path", "_fd", "created")
 
-    def __init__(self, path: str, fd: int) -> None:
+    def __init__(self, path: str, fd: int, created: bool = False) -> None:
         self.path = path
         self._fd = fd
+        self.created = created
+        """Whether the call that took this lock created the file (``O_CREAT | O_EXCL`` succeeded)."""
 
     @staticmethod
     def try_acquire(path: str, create: bool, buffer_name: Optional[str]) -> tuple[Outcome, Optional["LockFile"]]:
-        """Takes the lock on ``path``, creating the file (mode 0666) when ``create``."""
+        """Takes the lock on ``path``, creating the file (mode 0666) when ``create``. The returned
+        lock's :attr:`created` tells whether this call created the file it locked (``O_EXCL``): a
+        cleaner deletes a lock file it created only to check a name."""
         if create:
             _ensure_directory(os.path.dirname(path), buffer_name)
-        flags = os.O_RDWR | os.O_CLOEXEC | (os.O_CREAT if create else 0)
+        flags = os.O_RDWR | os.O_CLOEXEC
         while True:
-            try:
-                fd = os.open(path, flags, file_modes.SHARED)
-            except FileNotFoundError:
-                if not create:
+            fd = -1
+            if create:
+                try:
+                    fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, file_modes.SHARED)
+                except FileExistsError:
+                    fd = -1
+                except InterruptedError:
+                    continue
+                except OSError as ex:
+                    raise SystemCallError(buffer_name, 'open("%s")' % path, ex.errno or 0) from None
+            created = fd >= 0
+            if not created:
+                try:
+                    fd = os.open(path, flags, file_modes.SHARED)
+                except FileNotFoundError:
+                    if create:
+                        continue  # deleted between the exclusive create and the open: create it
                     return (Outcome.MISSING, None)
-                raise SystemCallError(buffer_name, 'open("%s")' % path, errno_codes.ENOENT) from None
-            except InterruptedError:
-                continue
-            except OSError as ex:
-                raise SystemCallError(buffer_name, 'open("%s")' % path, ex.errno or 0) from None
+                except InterruptedError:
+                    continue
+                except OSError as ex:
+                    raise SystemCallError(buffer_name, 'open("%s")' % path, ex.errno or 0) from None
             if create:
                 try:
                     os.fchmod(fd, file_modes.SHARED)
@@ -67,7 +82,7 @@ class LockFile:
                 os.close(fd)
                 raise SystemCallError(buffer_name, 'flock("%s")' % path, ex.errno or 0) from None
             if _still_names(path, fd):
-                return (Outcome.ACQUIRED, LockFile(path, fd))
+                return (Outcome.ACQUIRED, LockFile(path, fd, created))
             # The file we locked was deleted (and maybe recreated) by its previous holder: retry.
             os.close(fd)
             if not create and not os.path.exists(path):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Optional
 
 from .._primitives import liveness
@@ -42,9 +43,7 @@ class ReaderResources:
         """Creates the buffer; :class:`ReaderAlreadyConnectedError` when a live reader (or a live
         writer of a crashed reader) owns the name."""
         lock_path = names.lock_file(name)
-        outcome, lock = LockFile.try_acquire(lock_path, True, name)
-        if outcome is Outcome.HELD or lock is None:
-            raise ReaderAlreadyConnectedError(name, "Buffer '%s' already has a live reader (its lock file '%s' is held)." % (name, lock_path))
+        lock = _acquire_lock(name, lock_path)
 
         data_available: Optional[NamedSemaphore] = None
         space_available: Optional[NamedSemaphore] = None
@@ -84,6 +83,38 @@ class ReaderResources:
         self.data_available.close()
         self.space_available.close()
         self._lock.release(delete_file=True)
+
+
+TRANSIENT_LOCK_WAIT = 1.0
+"""Seconds a creator waits for a lock held by something other than a live reader."""
+
+
+def _acquire_lock(name: str, lock_path: str) -> LockFile:
+    """Takes the name's lock. A lock held by a live reader (its PID is in the segment) means the
+    name is taken. A lock held by anyone else is transient: a cleaner or another reader's stale
+    sweep checking the name, or a reader still creating it. Wait for it briefly (at most
+    :data:`TRANSIENT_LOCK_WAIT`) instead of failing with a spurious "already connected"."""
+    give_up = time.monotonic() + TRANSIENT_LOCK_WAIT
+    pause_ms = 1
+    while True:
+        outcome, lock = LockFile.try_acquire(lock_path, True, name)
+        if outcome is Outcome.ACQUIRED and lock is not None:
+            return lock
+        reader_pid = _peek_reader_pid(name)
+        reader_alive = liveness.is_alive(reader_pid)
+        if reader_alive or time.monotonic() > give_up:
+            raise ReaderAlreadyConnectedError(
+                name,
+                "Buffer '%s' already has a live reader (PID %d; its lock file '%s' is held)." % (name, reader_pid, lock_path)
+                if reader_alive else "Buffer '%s' already has a reader: its lock file '%s' is held." % (name, lock_path))
+        time.sleep(pause_ms / 1000.0)  # back-off while another process holds the lock for a moment
+        pause_ms = min(pause_ms * 2, 20)
+
+
+def _peek_reader_pid(name: str) -> int:
+    """The reader PID in the segment of ``name``, read without locking (0 when unknown)."""
+    reader_pid, _ = SharedMemorySegment.read_pids(names.segment(name), L.READER_PID_OFFSET, L.WRITER_PID_OFFSET, L.OIEB_SIZE)
+    return reader_pid
 
 
 def _initialize(oieb: Oieb, metadata_block_size: int, payload_block_size: int) -> None:

@@ -1,6 +1,8 @@
-"""``python -m zerobuffer._tools.peer read|write NAME ...``: the Python twin of the C# CLI's
-``zerobuffer read`` / ``zerobuffer write`` commands, used as the second process in the
-cross-process tests. Same options (a subset), same ``--json`` events, same exit codes
+"""``python -m zerobuffer._tools.peer read|write NAME ... | list | clean NAME|--stale``: the Python
+twin of the C# CLI's ``zerobuffer read`` / ``write`` / ``list`` / ``clean`` commands, used as the
+second process in the cross-process and crash tests. Fault points like the CLI's: ``write
+--pause-at after-acquire --pause-frame K`` / ``--pause-at mid-metadata``, ``read --pause-at
+holding-frame --pause-frame K`` report ``{"event":"paused",...}`` and wait to be killed. Same options (a subset), same ``--json`` events, same exit codes
 (0 ok, 3 timeout, 10 + ErrorKind for SDK errors, 130 after SIGTERM/SIGINT).
 
 Frame pattern: byte i of the frame with sequence s is (i + s) & 0xFF. A frame whose payload is
@@ -18,7 +20,7 @@ import sys
 import time
 from typing import Any, Optional
 
-from .. import BufferConfig, Reader, Writer, ZeroBufferError
+from .. import BufferConfig, Reader, Writer, ZeroBufferError, lifecycle
 
 EXIT_FRAME = b"EXIT"
 _RAMP = bytes((i & 0xFF) for i in range(512))
@@ -57,6 +59,17 @@ def _on_signal(signum: int, frame: object) -> None:
     raise _Interrupted()
 
 
+def _pause(out: _Output, point: str, sequence: Optional[int]) -> None:
+    """Fault injection (``--pause-at``): report the point, then wait to be killed (SIGKILL is the test's crash)."""
+    fields: dict[str, Any] = {"point": point}
+    if sequence is not None:
+        fields["sequence"] = sequence
+    out.event("paused", **fields)
+    out.line("Paused at %s; waiting to be killed..." % point)
+    while True:
+        time.sleep(3600)  # SIGTERM/SIGINT raise _Interrupted
+
+
 def _read(args: argparse.Namespace, out: _Output) -> int:
     with Reader(args.name, BufferConfig(args.metadata_size, args.payload_size)) as reader:
         out.event("ready", name=args.name, pid=os.getpid(), metadataSize=reader.config.metadata_block_size,
@@ -87,6 +100,9 @@ def _read(args: argparse.Namespace, out: _Output) -> int:
                     return 3
                 continue
             waiting_since = time.monotonic()
+            if args.pause_at == "holding-frame" and frames + 1 == args.pause_frame:
+                out.event("frame", sequence=frame.sequence, size=frame.size)
+                _pause(out, "holding-frame", frame.sequence)  # the frame is read and held, never released
             with frame:
                 data = frame.data
                 if bytes(data) == EXIT_FRAME:
@@ -120,6 +136,12 @@ def _write(args: argparse.Namespace, out: _Output) -> int:
         elif args.metadata_file is not None:
             with open(args.metadata_file, "rb") as f:
                 metadata = f.read()
+        if args.pause_at == "mid-metadata":
+            if metadata is None:
+                raise ValueError("--pause-at mid-metadata needs --metadata or --metadata-file.")
+            half = writer.get_metadata_buffer(len(metadata))
+            half[:len(metadata) // 2] = metadata[:len(metadata) // 2]
+            _pause(out, "mid-metadata", None)
         if metadata is not None:
             writer.set_metadata(metadata)
             out.event("metadata", size=len(metadata), sha256=hashlib.sha256(metadata).hexdigest())
@@ -129,6 +151,9 @@ def _write(args: argparse.Namespace, out: _Output) -> int:
             sequence = writer.next_sequence
             target = writer.get_frame_buffer(size)
             target[:] = pattern(size, sequence)
+            if args.pause_at == "after-acquire" and index + 1 == args.pause_frame:
+                target[size // 2:] = b"\xee" * (size - size // 2)  # a half-written frame: never to be seen by the reader
+                _pause(out, "after-acquire", sequence)
             fields: dict[str, Any] = {"sequence": sequence, "size": size}
             if args.hash:
                 fields["sha256"] = hashlib.sha256(target).hexdigest()
@@ -150,6 +175,81 @@ def _write(args: argparse.Namespace, out: _Output) -> int:
     return 0
 
 
+def _list(args: argparse.Namespace, out: _Output) -> int:
+    """Like ``zerobuffer list --json``: one "buffer" event per name, then "done"."""
+    buffers = lifecycle.list_buffers()
+    for info in buffers:
+        out.event("buffer", name=info.name, state=info.state.value, reason=info.reason, readerPid=info.reader_pid,
+                  readerAlive=info.reader_alive, writerPid=info.writer_pid, writerAlive=info.writer_alive, lockHeld=info.lock_held,
+                  segmentBytes=info.segment_length, metadataSize=info.metadata_size, payloadSize=info.payload_size,
+                  resources=lifecycle.resource_list(info.resources))
+        out.line("%s  %s  %s" % (info.name, info.state.value, info.reason))
+    out.event("done", buffers=len(buffers))
+    return 0
+
+
+def _clean(args: argparse.Namespace, out: _Output) -> int:
+    """Like ``zerobuffer clean NAME | --stale``: exit 5 when the named buffer is live (refused)."""
+    if (args.name is None) == (not args.stale):
+        raise ValueError("Give either a buffer NAME or --stale (not both).")
+    results = (lifecycle.clean_stale(args.dry_run, args.grace_ms / 1000.0) if args.stale
+               else [lifecycle.clean(args.name, args.dry_run)])
+    removed = refused = 0
+    for result in results:
+        removed += 1 if result.outcome in (lifecycle.CleanupOutcome.REMOVED, lifecycle.CleanupOutcome.WOULD_REMOVE) else 0
+        refused += 1 if result.outcome is lifecycle.CleanupOutcome.REFUSED_LIVE else 0
+        out.event("cleaned", name=result.name, outcome=result.outcome.value,
+                  state=None if result.state_before is None else result.state_before.value,
+                  resources=lifecycle.resource_list(result.removed), message=result.message)
+        out.line(result.message)
+    out.event("done", removed=removed, refused=refused)
+    return 5 if not args.stale and refused > 0 else 0
+
+
+def _serve(args: argparse.Namespace, out: _Output) -> int:
+    """Like ``zerobuffer serve``: one client session of an immutable server that echoes, reverses or XORs each request."""
+    from .. import duplex
+    if args.xor is not None:
+        key = args.xor & 0xFF
+        table = bytes((b ^ key) for b in range(256))
+        transform = lambda data: bytes(data).translate(table)  # noqa: E731
+    elif args.reverse:
+        transform = lambda data: bytes(data)[::-1]  # noqa: E731
+    else:
+        transform = bytes
+    mode = duplex.ProcessingMode.THREAD_POOL if args.mode == "pool" else duplex.ProcessingMode.SINGLE_THREAD
+    options = duplex.DuplexServerOptions(mode=mode, connect_timeout=args.connect_timeout_ms / 1000.0)
+    if args.max_concurrency:
+        options.max_concurrency = args.max_concurrency
+    server = duplex.DuplexChannelFactory().create_immutable_server(args.channel, BufferConfig(args.metadata_size, args.payload_size), options)
+    handled = [0]
+    timed_out = [False]
+
+    def handler(request: Any, response: Any) -> None:
+        handled[0] += 1
+        if args.log_requests:
+            out.event("request", sequence=request.sequence, size=request.size)
+        response.write(transform(request.data))
+
+    def on_error(error: BaseException, sequence: int) -> None:
+        if isinstance(error, TimeoutError):
+            timed_out[0] = True
+        kind = error.kind.csharp_name if isinstance(error, ZeroBufferError) else type(error).__name__
+        out.event("server-error", sequence=sequence, kind=kind, message=str(error))
+
+    server.on_error.append(on_error)
+    try:
+        server.start(handler)
+        out.event("ready", channel=args.channel, pid=os.getpid(), mode="ThreadPool" if args.mode == "pool" else "SingleThread",
+                  payloadSize=BufferConfig(args.metadata_size, args.payload_size).payload_block_size)
+        out.line("Serving channel %s" % args.channel)
+        server.wait()
+    finally:
+        server.close()
+        out.event("done", requests=handled[0])
+    return 3 if timed_out[0] else 0
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m zerobuffer._tools.peer")
     parser.add_argument("--json", action="store_true")
@@ -162,6 +262,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     read.add_argument("--timeout-ms", type=int)
     read.add_argument("--hash", action="store_true")
     read.add_argument("--delay-ms", type=int, default=0)
+    read.add_argument("--pause-at", choices=["holding-frame"])
+    read.add_argument("--pause-frame", type=int, default=1)
     read.add_argument("--json", action="store_true", dest="json_sub")
     write = sub.add_parser("write")
     write.add_argument("name")
@@ -175,13 +277,36 @@ def main(argv: Optional[list[str]] = None) -> int:
     write.add_argument("--hash", action="store_true")
     write.add_argument("--hold", action="store_true")
     write.add_argument("--write-timeout-ms", type=int)
+    write.add_argument("--pause-at", choices=["after-acquire", "mid-metadata"])
+    write.add_argument("--pause-frame", type=int, default=1)
     write.add_argument("--json", action="store_true", dest="json_sub")
+    serve = sub.add_parser("serve")
+    serve.add_argument("channel")
+    serve.add_argument("--echo", action="store_true")
+    serve.add_argument("--reverse", action="store_true")
+    serve.add_argument("--xor", type=int)
+    serve.add_argument("--mode", choices=["single", "pool"], default="single")
+    serve.add_argument("--max-concurrency", type=int, default=0)
+    serve.add_argument("--metadata-size", type=int, default=1024)
+    serve.add_argument("--payload-size", type=int, default=1024 * 1024)
+    serve.add_argument("--connect-timeout-ms", type=int, default=5000)
+    serve.add_argument("--log-requests", action="store_true")
+    serve.add_argument("--json", action="store_true", dest="json_sub")
+    listing = sub.add_parser("list")
+    listing.add_argument("--json", action="store_true", dest="json_sub")
+    cleaning = sub.add_parser("clean")
+    cleaning.add_argument("name", nargs="?")
+    cleaning.add_argument("--stale", action="store_true")
+    cleaning.add_argument("--dry-run", action="store_true")
+    cleaning.add_argument("--grace-ms", type=int, default=int(lifecycle.DEFAULT_ORPHAN_GRACE_PERIOD * 1000))
+    cleaning.add_argument("--json", action="store_true", dest="json_sub")
     args = parser.parse_args(argv)
     out = _Output(args.json or args.json_sub)
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     try:
-        return _read(args, out) if args.command == "read" else _write(args, out)
+        commands = {"read": _read, "write": _write, "list": _list, "clean": _clean, "serve": _serve}
+        return commands[args.command](args, out)
     except ZeroBufferError as ex:
         out.event("error", kind=ex.kind.csharp_name, message=str(ex))
         sys.stderr.write("error: %s\n" % ex)
