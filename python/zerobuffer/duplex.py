@@ -632,6 +632,9 @@ class DuplexClient:
                 sequence = self._requests.next_sequence
                 with self._pending_lock:
                     self._pending[sequence] = future  # before the write: the response may come back at once
+                # A future the caller cancels leaves the registry at once, answered or not, so an
+                # unanswered cancelled request keeps nothing alive (C#: the token registration).
+                future.add_done_callback(lambda done, sequence=sequence: self._forget(sequence, done))
                 try:
                     self._requests.write_frame(request)
                 except BaseException:
@@ -649,6 +652,12 @@ class DuplexClient:
             if mine:
                 _complete(future, exception=fault)
         return future
+
+    def _forget(self, sequence: int, future: "concurrent.futures.Future[DuplexResponse]") -> None:
+        """Unregisters ``future`` if it is still the one waiting for ``sequence`` (a completed one was already taken)."""
+        with self._pending_lock:
+            if self._pending.get(sequence) is future:
+                del self._pending[sequence]
 
     def _ensure_receive_thread(self) -> None:
         if self._receive_thread is not None:

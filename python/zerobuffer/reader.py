@@ -133,11 +133,13 @@ class Reader:
                     if frame is not None:
                         return frame
                     continue
+                # A quiet slice with a committed frame means its token is late or lost (a writer
+                # between its count store and its post, killed there, or a foreign writer that
+                # skips posts): take it; the token, if it comes, is then stale and harmless.
+                frame = self._try_take_frame(token_held=False)
+                if frame is not None:
+                    return frame
                 if self._writer_is_gone():
-                    # A writer killed between its commit and its post leaves committed frames without tokens.
-                    frame = self._try_take_frame(token_held=False)
-                    if frame is not None:
-                        return frame
                     pid = self._oieb.writer_pid()
                     _log.info("Writer of buffer '%s' is gone (PID %d)", self.name, pid)
                     raise WriterDeadError(self.name, (

@@ -172,7 +172,13 @@ class Writer:
 
     def get_metadata_buffer(self, size: int) -> memoryview:
         """Zero-copy metadata: the space for ``size`` bytes; :meth:`commit_metadata` publishes it."""
-        self._throw_if_closed()
+        self._enter()  # a close on another thread waits until the view is handed out
+        try:
+            return self._get_metadata_buffer_unsynchronized(size)
+        finally:
+            self._gate.exit()
+
+    def _get_metadata_buffer_unsynchronized(self, size: int) -> memoryview:
         if self._pending_metadata_length >= 0:
             raise RuntimeError("Metadata of buffer '%s' is already acquired; call commit_metadata first." % self.name)
         if self._metadata_written or self._oieb.metadata_written_bytes() != 0:
@@ -191,7 +197,13 @@ class Writer:
 
     def commit_metadata(self) -> None:
         """Publishes the metadata acquired with :meth:`get_metadata_buffer`."""
-        self._throw_if_closed()
+        self._enter()  # a close on another thread waits for the stores to the control block
+        try:
+            self._commit_metadata_unsynchronized()
+        finally:
+            self._gate.exit()
+
+    def _commit_metadata_unsynchronized(self) -> None:
         if self._pending_metadata_length < 0:
             raise RuntimeError("No metadata of buffer '%s' to commit; call get_metadata_buffer first." % self.name)
         written = L.METADATA_PREFIX_SIZE + self._pending_metadata_length
@@ -244,10 +256,10 @@ class Writer:
         try:
             if not self._try_acquire(size, self._write_timeout):
                 raise self._full(size)
+            start = self._ring_offset + self._pending_plan.frame_position + L.FRAME_HEADER_SIZE  # type: ignore[union-attr]
+            return self._map[start:start + size]  # type: ignore[index]
         finally:
             self._gate.exit()
-        start = self._ring_offset + self._pending_plan.frame_position + L.FRAME_HEADER_SIZE  # type: ignore[union-attr]
-        return self._map[start:start + size]  # type: ignore[index]
 
     def commit_frame(self) -> None:
         """Publishes the frame acquired with :meth:`get_frame_buffer`: header, counters, then one wake-up."""
@@ -295,11 +307,11 @@ class Writer:
         try:
             if not self._try_acquire(size, timeout):
                 return None
+            self._pending_sequence = sequence
+            start = self._ring_offset + self._pending_plan.frame_position + L.FRAME_HEADER_SIZE  # type: ignore[union-attr]
+            return self._map[start:start + size]  # type: ignore[index]
         finally:
             self._gate.exit()
-        self._pending_sequence = sequence
-        start = self._ring_offset + self._pending_plan.frame_position + L.FRAME_HEADER_SIZE  # type: ignore[union-attr]
-        return self._map[start:start + size]  # type: ignore[index]
 
     def _commit_unsynchronized(self) -> None:
         plan = self._pending_plan
@@ -441,6 +453,10 @@ class Writer:
             return
         self._closed = True
         self._pending_length = -1
+        self._pending_metadata_length = -1
+        # A zero-copy frame or metadata view handed out earlier (perhaps still being filled on
+        # another thread) keeps the mapping alive: the segment's close then leaves the unmap to
+        # the last view (see SharedMemorySegment.close), so a late fill never touches unmapped memory.
         self._oieb.compare_exchange_writer_pid(self._self_pid, 0)
         self._data_available.close()
         self._space_available.close()

@@ -13,6 +13,7 @@ EAGAIN = _errno.EAGAIN
 EEXIST = _errno.EEXIST
 EINVAL = _errno.EINVAL
 ENOSPC = _errno.ENOSPC
+ELOOP = _errno.ELOOP
 EOVERFLOW = _errno.EOVERFLOW
 ETIMEDOUT = _errno.ETIMEDOUT
 
@@ -23,4 +24,6 @@ def describe(code: int) -> str:
     text = os.strerror(code)
     if code == ENOSPC:
         text += "; /dev/shm may be too small"
+    elif code == ELOOP:
+        text += "; a symbolic link where none is allowed"
     return "%s (%s)" % (symbol, text)

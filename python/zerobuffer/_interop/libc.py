@@ -10,11 +10,23 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
+import platform
 from typing import Any
 
 O_CREAT = 0o100
 O_EXCL = 0o200
 CLOCK_REALTIME = 0
+CLOCK_MONOTONIC = 1
+
+
+def _o_nofollow(machine: str) -> int:
+    """O_NOFOLLOW differs by architecture: 0x20000 on x86 / x86-64, 0x8000 on arm64 (the generic value)."""
+    return 0x20000 if machine.lower() in ("x86_64", "amd64", "i386", "i486", "i586", "i686", "x86") else 0x8000
+
+
+O_NOFOLLOW = getattr(os, "O_NOFOLLOW", None) or _o_nofollow(platform.machine())
+"""Refuse a symbolic link at the last path component (ELOOP) instead of following it."""
 
 
 class Timespec(ctypes.Structure):
@@ -67,6 +79,9 @@ sem_unlink = _bind("sem_unlink", ctypes.c_int, [ctypes.c_char_p])
 sem_post = _bind("sem_post", ctypes.c_int, [ctypes.c_void_p])
 sem_trywait = _bind("sem_trywait", ctypes.c_int, [ctypes.c_void_p])
 sem_timedwait = _bind("sem_timedwait", ctypes.c_int, [ctypes.c_void_p, ctypes.POINTER(Timespec)])
+# glibc >= 2.30: sem_timedwait against a chosen clock (None where the C library lacks it).
+sem_clockwait = (_bind("sem_clockwait", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(Timespec)])
+                 if hasattr(_lib, "sem_clockwait") else None)
 sem_getvalue = _bind("sem_getvalue", ctypes.c_int, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)])
 
 

@@ -13,6 +13,7 @@ import fcntl
 import os
 from typing import Optional
 
+from .._interop import libc
 from ..errors import SystemCallError, ZeroBufferError
 from . import file_modes
 
@@ -41,7 +42,8 @@ class LockFile:
         cleaner deletes a lock file it created only to check a name."""
         if create:
             _ensure_directory(os.path.dirname(path), buffer_name)
-        flags = os.O_RDWR | os.O_CLOEXEC
+        # O_NOFOLLOW: a symlink planted at the lock path is refused (ELOOP), never followed.
+        flags = os.O_RDWR | os.O_CLOEXEC | libc.O_NOFOLLOW
         while True:
             fd = -1
             if create:
@@ -65,7 +67,8 @@ class LockFile:
                     continue
                 except OSError as ex:
                     raise SystemCallError(buffer_name, 'open("%s")' % path, ex.errno or 0) from None
-            if create:
+            if created:
+                # Only a file this call created: never change the mode of someone else's file.
                 try:
                     os.fchmod(fd, file_modes.SHARED)
                 except OSError:

@@ -89,22 +89,31 @@ class NamedSemaphore:
                 raise SystemCallError(None, 'sem_trywait("%s")' % self.os_name, errno)
 
     def wait(self, milliseconds: int) -> bool:
-        """Takes a token, blocking at most ``milliseconds`` (0 = try only). The limit is an
-        absolute CLOCK_REALTIME time, as ``sem_timedwait`` wants; EINTR is retried."""
+        """Takes a token, blocking at most ``milliseconds`` (0 = try only); EINTR is retried.
+        The limit is an absolute CLOCK_MONOTONIC time for ``sem_clockwait`` where the C library
+        has it (glibc >= 2.30), so a wall-clock step cannot stretch the wait; elsewhere an
+        absolute CLOCK_REALTIME time for ``sem_timedwait``."""
         if milliseconds <= 0:
             return self.try_wait()
         pointer = self._pointer()
-        until_ns = time.clock_gettime_ns(time.CLOCK_REALTIME) + milliseconds * 1_000_000
+        clockwait = libc.sem_clockwait
+        clock = time.CLOCK_MONOTONIC if clockwait is not None else time.CLOCK_REALTIME
+        until_ns = time.clock_gettime_ns(clock) + milliseconds * 1_000_000
         until = libc.Timespec(until_ns // 1_000_000_000, until_ns % 1_000_000_000)
         reference = ctypes.byref(until)
         while True:
-            if libc.sem_timedwait(pointer, reference) == 0:
+            if clockwait is not None:
+                result = clockwait(pointer, libc.CLOCK_MONOTONIC, reference)
+            else:
+                result = libc.sem_timedwait(pointer, reference)
+            if result == 0:
                 return True
             errno = libc.last_errno()
             if errno == errno_codes.ETIMEDOUT:
                 return False
             if errno != errno_codes.EINTR:
-                raise SystemCallError(None, 'sem_timedwait("%s")' % self.os_name, errno)
+                raise SystemCallError(None, '%s("%s")' % ("sem_clockwait" if clockwait is not None else "sem_timedwait",
+                                                          self.os_name), errno)
 
     def drain(self) -> int:
         """Takes every token currently there; returns how many."""
