@@ -25,6 +25,14 @@ public sealed class ProcessLivenessTests
             int child = int.Parse((await parent.StandardOutput.ReadLineAsync())!, System.Globalization.CultureInfo.InvariantCulture);
             Assert.True(ProcessLiveness.IsAlive((ulong)child));
 
+            // Until sh has exec'd into sleep it may still reap the child itself: wait (bounded) for the exec.
+            var execDeadline = Stopwatch.StartNew();
+            while (!File.ReadAllText($"/proc/{parent.Id}/stat").Contains("(sleep)", StringComparison.Ordinal))
+            {
+                Assert.True(execDeadline.Elapsed < TimeSpan.FromSeconds(10), "sh never exec'd into sleep");
+                await Task.Yield();
+            }
+
             using (Process.Start("kill", ["-9", child.ToString(System.Globalization.CultureInfo.InvariantCulture)])!)
             {
             }
