@@ -50,6 +50,8 @@ internal static class CliApp
         Add(root, epilogues, CleanCommand.Create(global));
         Add(root, epilogues, SoakCommand.Create(global));
         Add(root, epilogues, InspectCommand.Create(global));
+        Add(root, epilogues, WatchCommand.Create(global));
+        Add(root, epilogues, RelayCommand.Create(global));
         epilogues[root] = ExitCodes.HelpSection(withTimeout: true, withVerification: true);
         return root;
     }
