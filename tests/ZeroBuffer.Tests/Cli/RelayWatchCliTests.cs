@@ -7,11 +7,11 @@ namespace ZeroBuffer.Tests.Cli;
 public sealed class RelayWatchCliTests
 {
     [Fact]
-    public async Task Relay_ForwardsMetadataAndEveryFrameIntact_ThenEndsWhenTheInputWriterLeaves()
+    public async Task Relay_ForwardsMetadataAndEveryFrameIntact_AndTheExitFrameEndsBothSides()
     {
         string input = TestNames.Unique("cli-relay-in");
         string output = TestNames.Unique("cli-relay-out");
-        await using CliProcess sink = CliProcess.Start("read", output, "--json", "--hash", "--count", "20");
+        await using CliProcess sink = CliProcess.Start("read", output, "--json", "--hash");
         await sink.WaitForEventAsync("ready");
         await using CliProcess relay = CliProcess.Start("relay", input, output, "--json", "--progress-ms", "50");
         JsonElement ready = await relay.WaitForEventAsync("ready");
@@ -30,16 +30,48 @@ public sealed class RelayWatchCliTests
                 writer.WriteFrame(payload);
             }
 
-            Assert.Equal(0, await sink.WaitForExitAsync());
+            writer.WriteFrame("EXIT"u8); // forwarded, then ends the relay; the sink ends on it too
+            JsonElement done = await relay.WaitForEventAsync("done");
+            Assert.Equal(0, await relay.WaitForExitAsync());
+            Assert.Equal("exit-frame", done.GetProperty("reason").GetString());
+            Assert.Equal(20, done.GetProperty("frames").GetInt64());
+        }
+
+        Assert.Equal(0, await sink.WaitForExitAsync());
+        Assert.Single(relay.Events("metadata"));
+        Assert.Equal("fps=30", sink.Events("metadata").Single().GetProperty("text").GetString());
+        Assert.Equal(sent, sink.Events("frame").Select(f => f.GetProperty("sha256").GetString()));
+        Assert.Single(sink.Events("exit-frame"));
+        OsResources.AssertNone(input);
+        OsResources.AssertNone(output);
+    }
+
+    [Fact]
+    public async Task Relay_InputWriterLeaves_EndsAfterForwardingEverything()
+    {
+        string input = TestNames.Unique("cli-relay-in");
+        string output = TestNames.Unique("cli-relay-out");
+        await using CliProcess sink = CliProcess.Start("read", output, "--json");
+        await sink.WaitForEventAsync("ready");
+        await using CliProcess relay = CliProcess.Start("relay", input, output, "--json");
+        await relay.WaitForEventAsync("ready");
+        using (var writer = new Writer(input))
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                writer.WriteFrame(new byte[500]);
+            }
         }
 
         JsonElement done = await relay.WaitForEventAsync("done");
         Assert.Equal(0, await relay.WaitForExitAsync());
         Assert.Equal("input-writer-gone", done.GetProperty("reason").GetString());
-        Assert.Equal(20, done.GetProperty("frames").GetInt64());
-        Assert.Single(relay.Events("metadata"));
-        Assert.Equal("fps=30", sink.Events("metadata").Single().GetProperty("text").GetString());
-        Assert.Equal(sent, sink.Events("frame").Select(f => f.GetProperty("sha256").GetString()));
+        Assert.Equal(3, done.GetProperty("frames").GetInt64());
+        Assert.Single(relay.Events("input-writer-gone"));
+
+        // The relay was the sink's writer: once it left, the sink read everything and reports WriterDead.
+        Assert.Equal(16, await sink.WaitForExitAsync());
+        Assert.Equal(3, sink.Events("frame").Count);
         OsResources.AssertNone(input);
         OsResources.AssertNone(output);
     }
