@@ -49,6 +49,9 @@ internal static class CliApp
         Add(root, epilogues, ListCommand.Create(global));
         Add(root, epilogues, CleanCommand.Create(global));
         Add(root, epilogues, SoakCommand.Create(global));
+        Add(root, epilogues, InspectCommand.Create(global));
+        Add(root, epilogues, WatchCommand.Create(global));
+        Add(root, epilogues, RelayCommand.Create(global));
         epilogues[root] = ExitCodes.HelpSection(withTimeout: true, withVerification: true);
         return root;
     }

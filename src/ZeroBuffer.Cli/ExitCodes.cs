@@ -27,6 +27,9 @@ internal static class ExitCodes
     /// <summary><c>clean NAME</c>: the buffer is live (lock held or a live PID); nothing was removed.</summary>
     internal const int Refused = 5;
 
+    /// <summary><c>inspect NAME</c>: the control block violates a protocol invariant (it was still reported).</summary>
+    internal const int Inconsistent = 6;
+
     /// <summary>Interrupted by Ctrl+C (SIGINT) or SIGTERM; the command cleaned up first.</summary>
     internal const int Interrupted = 130;
 

@@ -42,6 +42,10 @@ internal static class BenchCommand
           or "error":"..." instead of the figures when the case failed}
         Exit code 0 when every case ran; 1 when one failed (its row has an "error").
 
+        Examples:
+          zerobuffer bench --quick
+          zerobuffer bench --scenarios throughput,latency --sizes 4K,1M --json --plots ./plots
+
         """;
 
     internal static (Command Command, string Epilogue) Create(GlobalOptions global)

@@ -21,6 +21,10 @@ internal static class CallCommand
         Requests: --text T (UTF-8), or --size N bytes of the "sequence" pattern (byte i of request s is (byte)(i + s)).
         A response whose sequence differs from its request's is an error (exit 4).
 
+        Examples:
+          zerobuffer call invert --text hello
+          zerobuffer call echo --size 65536 --count 100 --json
+
         """;
 
     internal static (Command Command, string Epilogue) Create(GlobalOptions global)

@@ -15,6 +15,11 @@ internal static class CleanCommand
         exits with 5. --stale removes every stale buffer and every orphan older than --grace-ms.
         Exit code 5: refused, the named buffer is live. 0 otherwise (also when nothing was found).
 
+        Examples:
+          zerobuffer clean cam0
+          zerobuffer clean --stale --dry-run
+          zerobuffer clean --stale --grace-ms 0 --json
+
         """;
 
     internal static (Command Command, string Epilogue) Create(GlobalOptions global)

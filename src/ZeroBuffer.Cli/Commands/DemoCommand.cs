@@ -39,6 +39,10 @@ internal static class DemoCommand
            "writerAllocatedBytesPerFrame":..,"readerAllocatedBytesPerFrame":..}
         Exit 0 only if every frame arrived in order with a correct checksum.
 
+        Examples:
+          zerobuffer demo
+          zerobuffer demo --seconds 10 --fps 60 --json
+
         """;
 
     internal static (Command Command, string Epilogue) Create(GlobalOptions global)

@@ -24,6 +24,10 @@ internal static class LayoutCommand
             spaceAvailableSemaphoreFile, lockDirectory, lockFile), lockFileExtension, maxNameLength, nameRule.
         Text mode prints one "name value" line per constant and name format.
 
+        Examples:
+          zerobuffer layout
+          zerobuffer layout --json | jq .constants.PayloadFreeBytesOffset
+
         """;
 
     internal static (Command Command, string Epilogue) Create(GlobalOptions global)

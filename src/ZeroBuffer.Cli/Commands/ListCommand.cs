@@ -16,6 +16,10 @@ internal static class ListCommand
         Live: lock held or a live PID (never cleaned). Stale: complete buffer, lock free, PIDs dead.
         Orphaned: leftover pieces (semaphores or lock file without segment, segment without semaphores).
 
+        Examples:
+          zerobuffer list
+          zerobuffer list --json | jq -c 'select(.state=="Stale")'
+
         """;
 
     internal static (Command Command, string Epilogue) Create(GlobalOptions global)

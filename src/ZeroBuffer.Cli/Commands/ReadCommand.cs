@@ -26,7 +26,19 @@ internal static class ReadCommand
           {"event":"writer-gone"}                --keep-going: the writer left or died (every frame read); waiting for a new one
           {"event":"paused","point":"holding-frame","sequence":s}   --pause-at holding-frame: frame --pause-frame is held until killed
         Text mode prints "Read frame <sequence>, size: <size>" per frame and, with --hash, "Hash: <sha256 hex>".
+        --output raw|length-prefixed: stdout carries only the frame payloads (raw: concatenated; length-prefixed:
+          each preceded by its u32 little-endian length, the format "write --stdin length-prefixed" reads);
+          the status lines go to stderr and --json is refused.
+        --output-dir DIR: each frame is saved as DIR/frame-<sequence, 8 digits>.bin (metadata as DIR/metadata.bin);
+          events as usual, frame events carry "file":"<path>". With a new writer connection (sequence 1 again)
+          later files overwrite earlier ones of the same sequence.
         The buffer is removed when the command ends (also on Ctrl+C).
+
+        Examples:
+          zerobuffer read camera-1 --json --hash
+          zerobuffer read camera-1 --count 100 --output length-prefixed > frames.bin
+          zerobuffer read camera-1 --count 10 --output-dir ./frames
+          zerobuffer read camera-1 --timeout-ms 5000 --count 1 || echo "no frame"
 
         """;
 
@@ -64,9 +76,12 @@ internal static class ReadCommand
         pauseAt.AcceptOnlyFromAmong(FaultPoints.HoldingFrame);
         var pauseFrame = new Option<long>("--pause-frame") { Description = "With --pause-at: the frame (1-based) to stop at.", DefaultValueFactory = _ => 1 }.AtLeast(1);
 
+        var outputFormat = new Option<string?>("--output") { Description = "Write frame payloads to stdout: raw or length-prefixed (status goes to stderr)." };
+        outputFormat.AcceptOnlyFromAmong("raw", "length-prefixed");
+        var outputDir = new Option<DirectoryInfo?>("--output-dir") { Description = "Save each frame as DIR/frame-<sequence>.bin (created when missing)." };
         var command = new Command("read", "Create a buffer and read frames from it.")
         {
-            name, metadataSize, payloadSize, count, timeoutMs, hash, delayMs, pauseAt, pauseFrame, keepGoing,
+            name, metadataSize, payloadSize, count, timeoutMs, hash, delayMs, pauseAt, pauseFrame, keepGoing, outputFormat, outputDir,
         };
         command.SetAction(parse => global.Run(parse, (output, stop) => Execute(output, stop, new Settings(
             parse.GetRequiredValue(name),
@@ -78,18 +93,40 @@ internal static class ReadCommand
             parse.GetValue(delayMs),
             parse.GetValue(pauseAt),
             parse.GetValue(pauseFrame),
-            parse.GetValue(keepGoing)))));
+            parse.GetValue(keepGoing),
+            parse.GetValue(outputFormat),
+            parse.GetValue(outputDir)))));
         return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: true, withVerification: false));
     }
 
     private sealed record Settings(
-        string Name, long MetadataSize, long PayloadSize, long Count, TimeSpan? Timeout, bool Hash, int DelayMs, string? PauseAt, long PauseFrame, bool KeepGoing);
+        string Name, long MetadataSize, long PayloadSize, long Count, TimeSpan? Timeout, bool Hash, int DelayMs, string? PauseAt, long PauseFrame, bool KeepGoing,
+        string? OutputFormat, DirectoryInfo? OutputDir);
 
     private static int Execute(Output output, Interruption stop, Settings settings)
     {
+        if (settings.OutputFormat is not null && output.Json)
+        {
+            throw new UsageException("--output writes frames to stdout, so it cannot be combined with --json.");
+        }
+
+        if (settings.OutputFormat is not null && settings.OutputDir is not null)
+        {
+            throw new UsageException("--output and --output-dir are mutually exclusive.");
+        }
+
+        settings.OutputDir?.Create();
+        using var sink = new FrameSink(settings.OutputFormat, settings.OutputDir);
         var config = new BufferConfig(settings.MetadataSize, settings.PayloadSize);
         using var reader = new Reader(settings.Name, config);
-        ReportReady(output, reader);
+        if (sink.ToStdout)
+        {
+            Output.ErrorLine($"Created buffer '{reader.Name}'; reader PID {Environment.ProcessId}. Writing frames to stdout ({settings.OutputFormat}).");
+        }
+        else
+        {
+            ReportReady(output, reader);
+        }
 
         bool metadataShown = false;
         long frames = 0;
@@ -98,7 +135,7 @@ internal static class ReadCommand
         bool writerGoneReported = false;
         while (settings.Count == 0 || frames < settings.Count)
         {
-            metadataShown = metadataShown || TryReportMetadata(output, reader);
+            metadataShown = metadataShown || TryReportMetadata(output, reader, sink);
             TimeSpan wait = metadataShown ? Timeout.InfiniteTimeSpan : MetadataPoll;
             if (settings.Timeout is TimeSpan limit)
             {
@@ -141,7 +178,7 @@ internal static class ReadCommand
             using (frame)
             {
                 lastFrame = Stopwatch.GetTimestamp();
-                metadataShown = metadataShown || TryReportMetadata(output, reader);
+                metadataShown = metadataShown || TryReportMetadata(output, reader, sink);
                 ReadOnlySpan<byte> payload = frame.Span;
                 if (FramePattern.IsExitFrame(payload))
                 {
@@ -151,7 +188,11 @@ internal static class ReadCommand
 
                 frames++;
                 bytes += payload.Length;
-                ReportFrame(output, frame.Sequence, payload, settings.Hash);
+                string? file = sink.Write(frame.Sequence, payload);
+                if (!sink.ToStdout)
+                {
+                    ReportFrame(output, frame.Sequence, payload, settings.Hash, file);
+                }
                 if (settings.PauseAt == FaultPoints.HoldingFrame && frames == settings.PauseFrame)
                 {
                     FaultPoints.Pause(output, stop, FaultPoints.HoldingFrame, frame.Sequence);
@@ -165,7 +206,15 @@ internal static class ReadCommand
             }
         }
 
-        ReportDone(output, frames, bytes);
+        if (sink.ToStdout)
+        {
+            Output.ErrorLine($"Done: {frames} frames, {bytes} bytes.");
+        }
+        else
+        {
+            ReportDone(output, frames, bytes);
+        }
+
         return ExitCodes.Success;
     }
 
@@ -185,12 +234,18 @@ internal static class ReadCommand
         }
     }
 
-    private static bool TryReportMetadata(Output output, Reader reader)
+    private static bool TryReportMetadata(Output output, Reader reader, FrameSink sink)
     {
         ReadOnlySpan<byte> metadata = reader.GetMetadata();
         if (metadata.IsEmpty)
         {
             return false;
+        }
+
+        sink.WriteMetadata(metadata);
+        if (sink.ToStdout)
+        {
+            return true;
         }
 
         string sha256 = Hashing.Sha256Hex(metadata);
@@ -217,7 +272,7 @@ internal static class ReadCommand
         return true;
     }
 
-    private static void ReportFrame(Output output, ulong sequence, ReadOnlySpan<byte> payload, bool hash)
+    private static void ReportFrame(Output output, ulong sequence, ReadOnlySpan<byte> payload, bool hash, string? file)
     {
         string? sha256 = hash ? Hashing.Sha256Hex(payload) : null;
         if (output.Json)
@@ -229,10 +284,15 @@ internal static class ReadCommand
             {
                 e.Writer.WriteString("sha256"u8, sha256);
             }
+
+            if (file is not null)
+            {
+                e.Writer.WriteString("file"u8, file);
+            }
         }
         else
         {
-            output.Line($"Read frame {sequence}, size: {payload.Length}");
+            output.Line($"Read frame {sequence}, size: {payload.Length}" + (file is null ? "" : $" -> {file}"));
             if (sha256 is not null)
             {
                 output.Line($"Hash: {sha256}");
@@ -289,5 +349,55 @@ internal static class ReadCommand
         {
             Output.ErrorLine($"timeout: no frame for {timeout.TotalMilliseconds:0} ms");
         }
+    }
+
+    /// <summary>Where frame payloads go besides the report: stdout (raw or length-prefixed), files, or nowhere.</summary>
+    private sealed class FrameSink(string? format, DirectoryInfo? directory) : IDisposable
+    {
+        private readonly Stream? _stdout = format is null ? null : Console.OpenStandardOutput();
+
+        internal bool ToStdout => _stdout is not null;
+
+        /// <summary>Writes the payload; returns the file written, if any.</summary>
+        internal string? Write(ulong sequence, ReadOnlySpan<byte> payload)
+        {
+            if (_stdout is not null)
+            {
+                if (format == "length-prefixed")
+                {
+                    Span<byte> prefix = stackalloc byte[sizeof(uint)];
+                    System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(prefix, (uint)payload.Length);
+                    _stdout.Write(prefix);
+                }
+
+                _stdout.Write(payload);
+                _stdout.Flush();
+                return null;
+            }
+
+            if (directory is null)
+            {
+                return null;
+            }
+
+            string path = Path.Combine(directory.FullName, $"frame-{sequence:D8}.bin");
+            using (FileStream file = File.Create(path))
+            {
+                file.Write(payload);
+            }
+
+            return path;
+        }
+
+        internal void WriteMetadata(ReadOnlySpan<byte> metadata)
+        {
+            if (directory is not null)
+            {
+                using FileStream file = File.Create(Path.Combine(directory.FullName, "metadata.bin"));
+                file.Write(metadata);
+            }
+        }
+
+        public void Dispose() => _stdout?.Dispose();
     }
 }

@@ -19,6 +19,10 @@ internal static class ServeCommand
         The server serves one client session: it exits 0 when the client leaves, and 3 when a request
         arrived but the client's response buffer did not appear within --connect-timeout-ms.
 
+        Examples:
+          zerobuffer serve invert --xor 255
+          zerobuffer serve echo --mode pool --max-concurrency 4 --json
+
         """;
 
     internal static (Command Command, string Epilogue) Create(GlobalOptions global)

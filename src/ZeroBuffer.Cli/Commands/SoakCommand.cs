@@ -29,6 +29,10 @@ internal static class SoakCommand
           {"event":"summary","frames":N,"bytes":B,"readerKills":n,"writerKills":n,"recoveries":n,"errors":n,"maxDetectionMs":n,"leftovers":n}
         Exit code 4: verification failed (errors > 0, or something left behind).
 
+        Examples:
+          zerobuffer soak --minutes 10
+          zerobuffer soak --seconds 30 --json
+
         """;
 
     internal static (Command Command, string Epilogue) Create(GlobalOptions global)

@@ -28,8 +28,17 @@ internal static class WriteCommand
         Pattern "sequence": byte i of the frame with sequence s is (byte)(i + s).
         --stdin lines: each line (without its line break; empty lines skipped) is a frame.
         --stdin length-prefixed: each frame is a u32 little-endian length followed by that many bytes.
-        With --stdin, --count, --size, --sizes and --pattern are ignored.
+        --file PATH...: one frame per file, in the order given (the whole file is the payload).
+        With --stdin or --file, --count, --size, --sizes and --pattern are ignored.
+        --rate R: at most R frames per second (paced against a clock, so slow writes do not add up);
+          applies to generated, stdin and file frames; not with --delay-ms.
         Text mode prints "Wrote frame <sequence>, size: <size>" per frame and, with --hash, "Hash: <sha256 hex>".
+
+        Examples:
+          zerobuffer write camera-1 --count 100 --size 65536 --rate 30 --metadata "width=1920 height=1080"
+          zerobuffer write camera-1 --file frame1.jpg frame2.jpg --metadata-file caps.json
+          printf 'hello\nworld\n' | zerobuffer write camera-1 --stdin lines --exit
+          zerobuffer read a --output length-prefixed | zerobuffer write b --stdin length-prefixed
 
         """;
 
@@ -66,8 +75,23 @@ internal static class WriteCommand
         pauseAt.AcceptOnlyFromAmong(FaultPoints.AfterAcquire, FaultPoints.MidMetadata);
         var pauseFrame = new Option<long>("--pause-frame") { Description = "With --pause-at after-acquire: the frame (1-based) to stop at.", DefaultValueFactory = _ => 1 }.AtLeast(1);
 
+        var files = new Option<FileInfo[]>("--file")
+        {
+            Description = "Files to send, one frame per file (whole file = payload).",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        files.AcceptExistingOnly();
+        var rate = new Option<double?>("--rate") { Description = "Frames per second (pacing); default: as fast as the reader allows." };
+        rate.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<double?>() is double r && !(r > 0))
+            {
+                result.AddError($"--rate must be greater than 0 (got {r}).");
+            }
+        });
         var command = new Command("write", "Connect to a buffer and write frames to it.")
         {
+            files, rate,
             name, count, size, sizes, pattern, seed, metadata, metadataFile, delayMs, exit, hash, hold, writeTimeoutMs, stdin, pauseAt, pauseFrame,
         };
         command.SetAction(parse => global.Run(parse, (output, stop) => Execute(output, stop, new Settings(
@@ -85,13 +109,16 @@ internal static class WriteCommand
             parse.GetValue(writeTimeoutMs),
             parse.GetValue(stdin),
             parse.GetValue(pauseAt),
-            parse.GetValue(pauseFrame)))));
+            parse.GetValue(pauseFrame),
+            parse.GetValue(files) ?? [],
+            parse.GetValue(rate)))));
         return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
     }
 
     private sealed record Settings(
         string Name, long Count, int[] Sizes, FramePatternKind Pattern, int Seed, string? Metadata, FileInfo? MetadataFile,
-        int DelayMs, bool Exit, bool Hash, bool Hold, int? WriteTimeoutMs, string? Stdin, string? PauseAt, long PauseFrame);
+        int DelayMs, bool Exit, bool Hash, bool Hold, int? WriteTimeoutMs, string? Stdin, string? PauseAt, long PauseFrame,
+        FileInfo[] Files, double? Rate);
 
     private static int[]? ParseSizes(ArgumentResult result)
     {
@@ -124,6 +151,16 @@ internal static class WriteCommand
         if (settings.Metadata is not null && settings.MetadataFile is not null)
         {
             throw new UsageException("--metadata and --metadata-file are mutually exclusive.");
+        }
+
+        if (settings.Files.Length > 0 && settings.Stdin is not null)
+        {
+            throw new UsageException("--file and --stdin are mutually exclusive.");
+        }
+
+        if (settings.Rate is not null && settings.DelayMs > 0)
+        {
+            throw new UsageException("--rate and --delay-ms are mutually exclusive.");
         }
 
         if (settings.Hold && settings.Stdin is not null)
@@ -160,8 +197,12 @@ internal static class WriteCommand
             ReportMetadata(output, metadata);
         }
 
-        var progress = new Progress(output, settings.Hash);
-        if (settings.Stdin is null)
+        var progress = new Progress(output, settings.Hash, settings.Rate, stop);
+        if (settings.Files.Length > 0)
+        {
+            WriteFiles(writer, settings.Files, progress, stop);
+        }
+        else if (settings.Stdin is null)
         {
             WriteGenerated(writer, settings, progress, output, stop);
         }
@@ -211,6 +252,7 @@ internal static class WriteCommand
                 stop.Token.ThrowIfCancellationRequested();
             }
 
+            progress.Pace();
             int size = settings.Sizes[(int)(i % settings.Sizes.Length)];
             Span<byte> target = writer.GetFrameBuffer(size, out ulong sequence);
             FramePattern.Fill(target, sequence, settings.Pattern, random);
@@ -223,6 +265,42 @@ internal static class WriteCommand
             string? sha256 = progress.Hash ? Hashing.Sha256Hex(target) : null;
             writer.CommitFrame();
             progress.Written(sequence, size, sha256);
+        }
+    }
+
+    private static void WriteFiles(Writer writer, FileInfo[] files, Progress progress, Interruption stop)
+    {
+        foreach (FileInfo file in files)
+        {
+            stop.Token.ThrowIfCancellationRequested();
+            long length = file.Length;
+            if (length == 0 || length > int.MaxValue)
+            {
+                throw new UsageException($"--file {file.FullName}: a frame must be 1 to {int.MaxValue} bytes (the file has {length}).");
+            }
+
+            progress.Pace();
+            // The file is read straight into the ring (no intermediate buffer).
+            Span<byte> target = writer.GetFrameBuffer((int)length, out ulong sequence);
+            using (Microsoft.Win32.SafeHandles.SafeFileHandle handle = File.OpenHandle(file.FullName))
+            {
+                int done = 0;
+                while (done < target.Length)
+                {
+                    int n = RandomAccess.Read(handle, target[done..], done);
+                    if (n == 0)
+                    {
+                        writer.AbortFrame();
+                        throw new UsageException($"--file {file.FullName} shrank while being read.");
+                    }
+
+                    done += n;
+                }
+            }
+
+            string? sha256 = progress.Hash ? Hashing.Sha256Hex(target) : null;
+            writer.CommitFrame();
+            progress.Written(sequence, target.Length, sha256);
         }
     }
 
@@ -259,6 +337,7 @@ internal static class WriteCommand
 
         if (!payload.IsEmpty)
         {
+            progress.Pace();
             ulong sequence = writer.NextSequence;
             writer.WriteFrame(payload, stop.Token);
             progress.Written(sequence, payload.Length, progress.Hash ? Hashing.Sha256Hex(payload) : null);
@@ -292,6 +371,7 @@ internal static class WriteCommand
             }
 
             // Zero copy: stdin is read straight into the ring.
+            progress.Pace();
             Span<byte> target = writer.GetFrameBuffer((int)length, out ulong sequence);
             int filled = stdin.ReadAtLeast(target, target.Length, throwOnEndOfStream: false);
             if (filled < target.Length)
@@ -365,9 +445,30 @@ internal static class WriteCommand
     }
 
     /// <summary>Counts and reports written frames.</summary>
-    private sealed class Progress(Output output, bool hash)
+    private sealed class Progress(Output output, bool hash, double? rate, Interruption stop)
     {
+        private readonly long _start = System.Diagnostics.Stopwatch.GetTimestamp();
+        private long _paced;
+
         internal bool Hash => hash;
+
+        /// <summary>With --rate: waits until frame number <c>n</c> (0-based) is due at start + n / rate.</summary>
+        internal void Pace()
+        {
+            if (rate is not double perSecond)
+            {
+                return;
+            }
+
+            TimeSpan due = TimeSpan.FromSeconds(_paced++ / perSecond);
+            TimeSpan wait = due - System.Diagnostics.Stopwatch.GetElapsedTime(_start);
+            if (wait > TimeSpan.Zero)
+            {
+                stop.Token.WaitHandle.WaitOne(wait);
+            }
+
+            stop.Token.ThrowIfCancellationRequested();
+        }
 
         internal long Frames { get; private set; }
 

@@ -1,0 +1,136 @@
+// A video pipeline across two processes: "consume" creates the buffer and reads frames,
+// "produce" connects, describes the stream in the metadata and writes synthetic frames.
+//
+//   dotnet run --project examples/VideoFrames -- consume cam0 &
+//   dotnet run --project examples/VideoFrames -- produce cam0 90
+//
+// Each frame is a 16-byte header (u64 frame number, i64 capture timestamp in Stopwatch ticks,
+// a monotonic clock shared by every process on the host) followed by width * height gray pixels.
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using ZeroBuffer;
+
+const int HeaderSize = 16;
+const int Width = 640;
+const int Height = 480;
+const int Fps = 30;
+
+if (args.Length < 2 || args[0] is not ("produce" or "consume"))
+{
+    Console.Error.WriteLine("usage: VideoFrames consume NAME | produce NAME [frames]");
+    return 2;
+}
+
+string name = args[1];
+int frames = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 90;
+return args[0] == "produce" ? Produce(name, frames) : Consume(name);
+
+static int Produce(string name, int frames)
+{
+    Writer writer = ConnectWithRetry(name, TimeSpan.FromSeconds(10));
+    using (writer)
+    {
+        writer.SetMetadata(Encoding.UTF8.GetBytes($"width={Width};height={Height};format=gray8;fps={Fps}"));
+        long start = Stopwatch.GetTimestamp();
+        for (int n = 0; n < frames; n++)
+        {
+            // Zero-copy: the frame is rendered straight into the shared ring.
+            Span<byte> frame = writer.GetFrameBuffer(HeaderSize + (Width * Height));
+            BinaryPrimitives.WriteUInt64LittleEndian(frame, (ulong)n);
+            BinaryPrimitives.WriteInt64LittleEndian(frame[8..], Stopwatch.GetTimestamp());
+            Span<byte> pixels = frame[HeaderSize..];
+            for (int y = 0; y < Height; y++)
+            {
+                pixels.Slice(y * Width, Width).Fill((byte)(y + (n * 4))); // a gradient that scrolls
+            }
+
+            writer.CommitFrame();
+
+            TimeSpan due = TimeSpan.FromSeconds((n + 1) / (double)Fps);
+            TimeSpan ahead = due - Stopwatch.GetElapsedTime(start);
+            if (ahead > TimeSpan.Zero)
+            {
+                Thread.Sleep(ahead); // keep the stream at its frame rate
+            }
+        }
+
+        Console.WriteLine($"produced {frames} frames of {Width}x{Height}");
+    }
+
+    return 0;
+}
+
+static int Consume(string name)
+{
+    int frameSize = HeaderSize + (Width * Height);
+    // Room for four frames: the producer never waits for a consumer that keeps up.
+    using var reader = new Reader(name, new BufferConfig(metadataSize: 256, payloadSize: 4 * (frameSize + 16)));
+    Console.WriteLine($"buffer '{name}' created; waiting for a producer (Ctrl+C to stop)");
+
+    long received = 0;
+    ulong expected = 0;
+    double totalLatencyMs = 0;
+    while (true)
+    {
+        Frame frame;
+        try
+        {
+            frame = reader.ReadFrame(TimeSpan.FromSeconds(30));
+        }
+        catch (WriterDeadException)
+        {
+            break; // the producer finished (or crashed) and every frame was read
+        }
+
+        if (!frame.IsValid)
+        {
+            Console.WriteLine("no frame for 30 s");
+            break;
+        }
+
+        using (frame)
+        {
+            if (received == 0)
+            {
+                Console.WriteLine($"stream: {Encoding.UTF8.GetString(reader.GetMetadata())}");
+            }
+
+            ReadOnlySpan<byte> data = frame.Span; // a view into shared memory, no copy
+            ulong number = BinaryPrimitives.ReadUInt64LittleEndian(data);
+            double latencyMs = Stopwatch.GetElapsedTime(BinaryPrimitives.ReadInt64LittleEndian(data[8..])).TotalMilliseconds;
+            if (number != expected)
+            {
+                Console.WriteLine($"frame {number} arrived, expected {expected}");
+            }
+
+            expected = number + 1;
+            received++;
+            totalLatencyMs += latencyMs;
+            if (received % Fps == 0)
+            {
+                Console.WriteLine($"frame {number}: first pixel {data[HeaderSize]}, latency {latencyMs:F3} ms");
+            }
+        }
+    }
+
+    Console.WriteLine(received == 0 ? "no frames" : $"consumed {received} frames, mean latency {totalLatencyMs / received:F3} ms");
+    return received > 0 ? 0 : 1;
+}
+
+static Writer ConnectWithRetry(string name, TimeSpan timeout)
+{
+    var clock = Stopwatch.StartNew();
+    while (true)
+    {
+        try
+        {
+            return new Writer(name);
+        }
+        catch (BufferNotFoundException) when (clock.Elapsed < timeout)
+        {
+            Thread.Sleep(100); // the consumer has not created the buffer yet
+        }
+    }
+}

@@ -1,0 +1,182 @@
+using System.CommandLine;
+using System.Diagnostics;
+
+namespace ZeroBuffer.Cli.Commands;
+
+/// <summary>
+/// <c>zerobuffer relay IN OUT</c>: creates buffer IN as its reader, connects to buffer OUT as its
+/// writer, and forwards metadata once and every frame. Zero-copy on the read side: each frame's
+/// span in IN's ring is copied straight into OUT's ring, then released.
+/// </summary>
+internal static class RelayCommand
+{
+    /// <summary>How long one write waits for space before checking for a stop (it then waits again).</summary>
+    private static readonly TimeSpan WriteSlice = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>How long one read waits before checking progress and metadata.</summary>
+    private static readonly TimeSpan ReadSlice = TimeSpan.FromMilliseconds(100);
+
+    private const string Events = """
+        Events (--json, one object per line):
+          {"event":"ready","in":"IN","out":"OUT","pid":1234,"inPayloadSize":P,"outPayloadSize":P}   IN created, connected to OUT
+          {"event":"metadata","size":n}                       IN's metadata was copied to OUT (once)
+          {"event":"progress","frames":N,"bytes":B}           every --progress-ms while frames flow
+          {"event":"input-writer-gone"}                       IN's writer left or died and every frame was forwarded
+          {"event":"done","frames":N,"bytes":B,"reason":"count|exit-frame|input-writer-gone"}
+          {"event":"error","kind":"ReaderDead","message":"..."}   OUT's reader died (exit 15, also noticed while idle); IN is removed
+        Frames keep their payload, not their sequence numbers (OUT numbers them from 1). An EXIT
+        frame is forwarded and ends the relay. With --keep-going the relay waits for a new IN writer
+        instead of ending when the writer leaves. A slow OUT reader slows the relay down (no frame is dropped).
+
+        Examples:
+          zerobuffer read cam-processed &            # the downstream reader creates OUT
+          zerobuffer relay cam-raw cam-processed      # creates IN, forwards until its writer leaves
+          zerobuffer write cam-raw --count 100 --size 65536
+
+        """;
+
+    internal static (Command Command, string Epilogue) Create(GlobalOptions global)
+    {
+        var input = new Argument<string>("IN") { Description = "Buffer to create and read from." };
+        var outputName = new Argument<string>("OUT") { Description = "Existing buffer (created by its reader) to write to." };
+        var metadataSize = new Option<long>("--metadata-size") { Description = "IN: bytes reserved for metadata.", DefaultValueFactory = _ => 1024 }.AtLeast(0);
+        var payloadSize = new Option<long>("--payload-size") { Description = "IN: ring size in bytes.", DefaultValueFactory = _ => 1024 * 1024 }.AtLeast(1);
+        var count = new Option<long>("--count") { Description = "Frames to forward before finishing; 0 = until the IN writer leaves or an EXIT frame.", DefaultValueFactory = _ => 0 }.AtLeast(0);
+        var progressMs = new Option<int>("--progress-ms") { Description = "Interval of progress events/lines.", DefaultValueFactory = _ => 1000 }.AtLeast(1);
+        var keepGoing = new Option<bool>("--keep-going") { Description = "When IN's writer leaves, wait for a new one instead of finishing." };
+        var command = new Command("relay", "Forward frames (and metadata) from buffer IN to buffer OUT.")
+        {
+            input, outputName, metadataSize, payloadSize, count, progressMs, keepGoing,
+        };
+        command.SetAction(parse => global.Run(parse, (output, stop) => Execute(output, stop, new Settings(
+            parse.GetRequiredValue(input), parse.GetRequiredValue(outputName), parse.GetValue(metadataSize), parse.GetValue(payloadSize),
+            parse.GetValue(count), parse.GetValue(progressMs), parse.GetValue(keepGoing)))));
+        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
+    }
+
+    private sealed record Settings(string In, string Out, long MetadataSize, long PayloadSize, long Count, int ProgressMs, bool KeepGoing);
+
+    private static int Execute(Output output, Interruption stop, Settings settings)
+    {
+        if (settings.In == settings.Out)
+        {
+            throw new UsageException("IN and OUT must be different buffers.");
+        }
+
+        // OUT first: when it does not exist, nothing is created.
+        using var writer = new Writer(settings.Out);
+        using var reader = new Reader(settings.In, new BufferConfig(settings.MetadataSize, settings.PayloadSize));
+        if (output.Json)
+        {
+            using Output.JsonEvent e = output.Event("ready");
+            e.Writer.WriteString("in"u8, settings.In);
+            e.Writer.WriteString("out"u8, settings.Out);
+            e.Writer.WriteNumber("pid"u8, Environment.ProcessId);
+            e.Writer.WriteNumber("inPayloadSize"u8, reader.Config.PayloadBlockSize);
+            e.Writer.WriteNumber("outPayloadSize"u8, writer.RingSize);
+        }
+        else
+        {
+            output.Line($"Relaying '{settings.In}' (created, ring {reader.Config.PayloadBlockSize} bytes) -> '{settings.Out}' (ring {writer.RingSize} bytes); PID {Environment.ProcessId}.");
+        }
+
+        bool metadataCopied = false;
+        long frames = 0;
+        long bytes = 0;
+        long reported = 0;
+        long lastProgress = Stopwatch.GetTimestamp();
+        bool writerGoneReported = false;
+        string reason = "count";
+        while (settings.Count == 0 || frames < settings.Count)
+        {
+            if (!metadataCopied && !reader.GetMetadata().IsEmpty)
+            {
+                ReadOnlySpan<byte> metadata = reader.GetMetadata();
+                writer.SetMetadata(metadata);
+                metadataCopied = true;
+                Report(output, "metadata", $"Copied metadata ({metadata.Length} bytes).", ("size", metadata.Length));
+            }
+
+            if (frames != reported && Stopwatch.GetElapsedTime(lastProgress).TotalMilliseconds >= settings.ProgressMs)
+            {
+                Report(output, "progress", $"Forwarded {frames} frames, {bytes} bytes.", ("frames", frames), ("bytes", bytes));
+                (reported, lastProgress) = (frames, Stopwatch.GetTimestamp());
+            }
+
+            Frame frame;
+            try
+            {
+                if (!reader.TryReadFrame(ReadSlice, out frame, stop.Token))
+                {
+                    if (!writer.IsReaderConnected())
+                    {
+                        // Noticed while idle too, not only at the next write.
+                        throw new ReaderDeadException(settings.Out, $"The reader of buffer '{settings.Out}' is gone.");
+                    }
+
+                    continue;
+                }
+            }
+            catch (WriterDeadException)
+            {
+                if (!writerGoneReported)
+                {
+                    writerGoneReported = true;
+                    Report(output, "input-writer-gone", $"The writer of '{settings.In}' is gone; every frame was forwarded.");
+                }
+
+                if (settings.KeepGoing)
+                {
+                    stop.Token.WaitHandle.WaitOne(ReadSlice);
+                    stop.Token.ThrowIfCancellationRequested();
+                    continue;
+                }
+
+                reason = "input-writer-gone";
+                break;
+            }
+
+            writerGoneReported = false;
+            using (frame)
+            {
+                ReadOnlySpan<byte> payload = frame.Span; // IN's ring: not copied before it lands in OUT's ring
+                while (!writer.TryWriteFrame(payload, WriteSlice, stop.Token))
+                {
+                    // OUT is full and its reader alive: wait (ReaderDeadException ends the relay).
+                }
+
+                if (FramePattern.IsExitFrame(payload))
+                {
+                    reason = "exit-frame";
+                    break;
+                }
+
+                frames++;
+                bytes += payload.Length;
+            }
+        }
+
+        Report(output, "done", $"Done: {frames} frames, {bytes} bytes ({reason}).", ("frames", frames), ("bytes", bytes), ("reason", reason));
+        return ExitCodes.Success;
+    }
+
+    private static void Report(Output output, string name, string text, params (string Key, object Value)[] properties)
+    {
+        if (!output.Json)
+        {
+            output.Line(text);
+            return;
+        }
+
+        using Output.JsonEvent e = output.Event(name);
+        foreach ((string key, object value) in properties)
+        {
+            switch (value)
+            {
+                case long l: e.Writer.WriteNumber(key, l); break;
+                case int i: e.Writer.WriteNumber(key, i); break;
+                default: e.Writer.WriteString(key, value.ToString()); break;
+            }
+        }
+    }
+}

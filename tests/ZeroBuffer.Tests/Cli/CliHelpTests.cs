@@ -1,0 +1,45 @@
+using ZeroBuffer.Tests.Infrastructure;
+
+namespace ZeroBuffer.Tests.Cli;
+
+/// <summary>Every public command's <c>--help</c>: usage, examples and the exit codes.</summary>
+public sealed class CliHelpTests
+{
+    [Theory]
+    [InlineData("read")]
+    [InlineData("write")]
+    [InlineData("inspect")]
+    [InlineData("watch")]
+    [InlineData("relay")]
+    [InlineData("list")]
+    [InlineData("clean")]
+    [InlineData("layout")]
+    [InlineData("serve")]
+    [InlineData("call")]
+    [InlineData("bench")]
+    [InlineData("soak")]
+    [InlineData("demo")]
+    public async Task EveryCommand_HelpHasExamplesAndExitCodes(string command)
+    {
+        await using CliProcess cli = CliProcess.Start(command, "--help");
+        Assert.Equal(0, await cli.WaitForExitAsync());
+        string help = string.Join('\n', cli.Output);
+        Assert.Contains("Usage:", help, StringComparison.Ordinal);
+        Assert.Contains("Examples:", help, StringComparison.Ordinal);
+        Assert.Contains($"zerobuffer {command}", help[help.IndexOf("Examples:", StringComparison.Ordinal)..], StringComparison.Ordinal);
+        Assert.Contains("Exit codes:", help, StringComparison.Ordinal);
+        Assert.Contains("130  interrupted", help, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RootHelp_ListsTheNewCommands()
+    {
+        await using CliProcess cli = CliProcess.Start("--help");
+        Assert.Equal(0, await cli.WaitForExitAsync());
+        string help = string.Join('\n', cli.Output);
+        foreach (string command in new[] { "inspect", "watch", "relay", "read", "write", "layout" })
+        {
+            Assert.Contains($"  {command} ", help, StringComparison.Ordinal);
+        }
+    }
+}
