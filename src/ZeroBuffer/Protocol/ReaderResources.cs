@@ -97,7 +97,7 @@ internal sealed unsafe class ReaderResources : IDisposable
                 return lockFile!;
             }
 
-            ulong readerPid = PeekReaderPid(name);
+            ulong readerPid = ReadOwners(name).ReaderPid;
             if (ProcessLiveness.IsAlive(readerPid) || Stopwatch.GetTimestamp() > giveUp)
             {
                 throw new ReaderAlreadyConnectedException(name, ProcessLiveness.IsAlive(readerPid)
@@ -113,13 +113,21 @@ internal sealed unsafe class ReaderResources : IDisposable
     /// <summary>How long a creator waits for a lock held by something other than a live reader.</summary>
     internal static readonly TimeSpan TransientLockWait = TimeSpan.FromSeconds(1);
 
-    /// <summary>The reader PID in the segment of <paramref name="name"/>, read without locking (0 when unknown).</summary>
-    private static ulong PeekReaderPid(string name)
+    /// <summary>
+    /// Whether the segment of <paramref name="name"/> exists, and the reader and writer PIDs in it
+    /// (0 when absent or not yet initialised), read without locking.
+    /// </summary>
+    private static (bool Exists, ulong ReaderPid, ulong WriterPid) ReadOwners(string name)
     {
         using SharedMemorySegment? existing = SharedMemorySegment.OpenExisting(ResourceNames.Segment(name), name);
-        return existing is not null && existing.Length >= ZeroBufferLayout.OiebSize
-            ? Volatile.Read(ref ((Oieb*)existing.Pointer)->ReaderPid)
-            : 0;
+        if (existing is null)
+        {
+            return (false, 0, 0);
+        }
+
+        return existing.Length >= ZeroBufferLayout.OiebSize
+            ? (true, Volatile.Read(ref ((Oieb*)existing.Pointer)->ReaderPid), Volatile.Read(ref ((Oieb*)existing.Pointer)->WriterPid))
+            : (true, 0, 0);
     }
 
     private static void Initialize(Oieb* oieb, BufferConfig config)
@@ -150,15 +158,12 @@ internal sealed unsafe class ReaderResources : IDisposable
     /// </summary>
     private static void RemoveIfStale(string name, ILogger logger)
     {
-        using SharedMemorySegment? existing = SharedMemorySegment.OpenExisting(ResourceNames.Segment(name), name);
-        if (existing is null)
+        (bool exists, ulong readerPid, ulong writerPid) = ReadOwners(name);
+        if (!exists)
         {
             return;
         }
 
-        (ulong readerPid, ulong writerPid) = existing.Length >= ZeroBufferLayout.OiebSize
-            ? (Volatile.Read(ref ((Oieb*)existing.Pointer)->ReaderPid), Volatile.Read(ref ((Oieb*)existing.Pointer)->WriterPid))
-            : (0UL, 0UL);
         bool readerAlive = ProcessLiveness.IsAlive(readerPid);
         bool writerAlive = ProcessLiveness.IsAlive(writerPid);
         if (readerAlive || writerAlive)
