@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ZeroBuffer.Interop;
@@ -41,14 +42,25 @@ public sealed unsafe class Reader : IDisposable
     private readonly long _ringSize;
     private readonly byte* _metadata;
     private readonly long _metadataBlockSize;
+    private static readonly long LivenessCheckInterval = Stopwatch.Frequency / 10; // 100 ms, while polling
+    private const int StaleTokenDrainInterval = 1 << 16; // most sem-w tokens left behind between drains
+
     private readonly ReleaseQueue _releases = new();
-    private readonly Lock _memoryGate = new(); // held while touching shared memory from Release; Dispose takes it to unmap
+    private readonly Lock _releaseGate = new(); // guards _releases, the held-back space and _disposed; Dispose takes it to unmap
+    private readonly long _batchThreshold; // the most held back when BatchReleases is on
+    private long _publishThreshold; // 0 (publish every release at once) or _batchThreshold
+    private bool _waiting; // the reader thread is inside WaitForFrame: nothing may be held back (guarded by _releaseGate)
+    private long _heldBackBytes;  // released in FIFO order, not yet added to payload_free_bytes (guarded by _releaseGate)
+    private int _heldBackFrames;  // frames among them (a sem-r post is owed)
+    private WaitStrategy _waitStrategy = WaitStrategy.Default;
     private readonly UsageGate _readGate = new(); // a read in progress; Dispose waits for it to leave before unmapping
 
     // Reader-thread state (mirrors of the OIEB fields only the reader writes).
     private long _readPosition;
     private ulong _readCount;
     private ulong _expectedSequence = ZeroBufferLayout.FirstSequence;
+    private ulong _knownWritten; // written_count as last read: frames up to it are committed, no need to look again
+    private int _tokensLeftBehind; // frames taken without their sem-w token since the last drain
 
     private bool _writerSeen; // a live writer PID was observed once, even if that writer never wrote
     private bool _disposed;
@@ -76,6 +88,7 @@ public sealed unsafe class Reader : IDisposable
         _metadataBlockSize = config.MetadataBlockSize;
         _ring = _resources.Segment.Pointer + ZeroBufferLayout.PayloadOffset(config.MetadataBlockSize);
         _ringSize = config.PayloadBlockSize;
+        _batchThreshold = Math.Min(_ringSize / 8, MaxHeldBackBytes);
         Log.ReaderCreated(_logger, name, config.MetadataBlockSize, config.PayloadBlockSize);
     }
 
@@ -93,8 +106,61 @@ public sealed unsafe class Reader : IDisposable
     /// </summary>
     internal bool CheckSequenceContinuity { get; init; } = true;
 
+    /// <summary>
+    /// Most ring space a reader with <see cref="BatchReleases"/> holds back before publishing it:
+    /// 64 KiB, or an eighth of the ring if that is less.
+    /// </summary>
+    public const long MaxHeldBackBytes = 64 * 1024;
+
+    /// <summary>
+    /// Whether released frames give their space back in batches (default false: each
+    /// <see cref="Frame.Dispose"/> publishes its space at once, so <c>payload_free_bytes</c> is
+    /// exact after every release).
+    /// </summary>
+    /// <remarks>
+    /// With batching on, space is added to <c>payload_free_bytes</c> with one atomic add and one
+    /// sem-r post per batch instead of per frame, which spares the control block's cache line a
+    /// trip between the cores on most frames (see docs/performance.md). A batch is published when
+    /// it reaches <see cref="MaxHeldBackBytes"/> (or an eighth of the ring), when the reader
+    /// starts waiting for a frame, and at once for any release while it waits; so a writer never
+    /// waits for space a waiting reader holds. The cost: between reads, a writer may see up to that
+    /// much less free space than the reader has released. May be changed between reads.
+    /// </remarks>
+    public bool BatchReleases
+    {
+        get => Volatile.Read(ref _publishThreshold) != 0;
+        set
+        {
+            lock (_releaseGate)
+            {
+                _publishThreshold = value ? _batchThreshold : 0;
+                PublishHeldBackUnsynchronized();
+            }
+        }
+    }
+
+    /// <summary>
+    /// How this reader waits for frames (default <see cref="WaitStrategy.Default"/>, spin then
+    /// block). May be changed between reads.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">Set to null.</exception>
+    public WaitStrategy WaitStrategy
+    {
+        get => _waitStrategy;
+        set => _waitStrategy = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
     /// <summary>Frames read and not yet given back (held, or released early and queued behind an older one).</summary>
-    public int OutstandingFrames => _releases.Outstanding;
+    public int OutstandingFrames
+    {
+        get
+        {
+            lock (_releaseGate)
+            {
+                return _releases.Outstanding;
+            }
+        }
+    }
 
     /// <summary>Whether a writer is connected and its process alive.</summary>
     public bool IsWriterConnected()
@@ -172,50 +238,92 @@ public sealed unsafe class Reader : IDisposable
     /// <inheritdoc cref="ReadFrame" path="/exception"/>
     public bool TryReadFrame(TimeSpan timeout, out Frame frame, CancellationToken cancellationToken = default)
     {
-        Deadline deadline = Deadline.After(timeout);
-        EnterGate();
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, $"The timeout must be zero or positive, or infinite (got {timeout}).");
+        }
 
+        cancellationToken.ThrowIfCancellationRequested();
+        EnterGate();
+        try
+        {
+            // Hot path: a committed frame is taken without a deadline, a registration or a token.
+            return TryTakeFrame(out frame) || WaitForFrame(Deadline.After(timeout), out frame, cancellationToken);
+        }
+        finally
+        {
+            _readGate.Exit();
+        }
+    }
+
+    /// <summary>
+    /// Waits as <see cref="WaitStrategy"/> says: polls while it says so, then sleeps on sem-w in
+    /// liveness slices. Held-back releases are published first, so a writer waiting for space
+    /// is never kept waiting by a reader that is waiting too. The caller holds the gate.
+    /// </summary>
+    private bool WaitForFrame(Deadline deadline, out Frame frame, CancellationToken cancellationToken)
+    {
+        SetWaiting(true);
         CancellationTokenRegistration wakeOnCancel = cancellationToken.CanBeCanceled
             ? cancellationToken.UnsafeRegister(static s => ((NamedSemaphore)s!).Post(), _resources.DataAvailable)
             : default;
         try
         {
-            while (true)
+            WaitStrategy strategy = _waitStrategy;
+            long start = Stopwatch.GetTimestamp();
+            long now = start;
+            long nextLivenessCheck = start + LivenessCheckInterval;
+            int attempt = 0;
+            while (strategy.Idle(attempt++, Stopwatch.GetElapsedTime(start, now)))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                bool token = _resources.DataAvailable.Wait(deadline.NextSliceMilliseconds());
-                if (_readGate.IsClosed)
-                {
-                    throw new ObjectDisposedException(nameof(Reader), $"The reader of buffer '{Name}' was disposed while reading.");
-                }
-
-                if (token)
-                {
-                    // A token is trusted only when a frame is really there (extra tokens are harmless).
-                    if (TryTakeFrame(tokenHeld: true, out frame))
-                    {
-                        return true;
-                    }
-
-                    continue;
-                }
-
-                // A quiet slice with a committed frame means its token is late or lost (a writer
-                // between its count store and its post, killed there, or a foreign writer that
-                // skips posts): take it; the token, if it comes, is then stale and harmless.
-                if (TryTakeFrame(tokenHeld: false, out frame))
+                if (TryTakeFrame(out frame))
                 {
                     return true;
                 }
 
-                if (WriterIsGone())
+                ThrowIfClosedWhileReading();
+                cancellationToken.ThrowIfCancellationRequested();
+                now = Stopwatch.GetTimestamp(); // one clock read per poll serves the strategy, liveness and deadline
+                if (now >= nextLivenessCheck)
                 {
+                    nextLivenessCheck = now + LivenessCheckInterval;
+                    if (WriterIsGone() && !TryTakeFrame(out frame))
+                    {
+                        throw WriterDead();
+                    }
+                }
 
-                    ulong pid = Volatile.Read(ref _oieb->WriterPid);
-                    Log.WriterGone(_logger, Name, pid);
-                    throw new WriterDeadException(Name, pid == 0
-                        ? $"The writer of buffer '{Name}' disconnected and every frame it wrote has been read."
-                        : $"The writer of buffer '{Name}' (PID {pid}) died and every frame it committed has been read.");
+                if (deadline.HasExpiredAt(now))
+                {
+                    DrainStaleTokens(); // giving up counts as going idle, like a sleep
+                    return false;
+                }
+            }
+
+            while (true)
+            {
+                // Tokens of frames already taken by polling are stale: drop them so the count stays
+                // bounded. No wake-up is lost: a frame committed after the drain posts after it.
+                DrainStaleTokens();
+                ThrowIfClosedWhileReading();
+                cancellationToken.ThrowIfCancellationRequested();
+                if (TryTakeFrame(out frame))
+                {
+                    return true;
+                }
+
+                bool token = _resources.DataAvailable.Wait(deadline.NextSliceMilliseconds());
+                ThrowIfClosedWhileReading();
+                if (TryTakeFrame(tokenHeld: token, out frame))
+                {
+                    return true;
+                }
+
+                // A quiet slice: look at the writer. A frame it committed just before dying is
+                // taken first (the second TryTakeFrame), so none is ever lost to the death report.
+                if (!token && WriterIsGone() && !TryTakeFrame(out frame))
+                {
+                    throw WriterDead();
                 }
 
                 if (deadline.HasExpired)
@@ -228,7 +336,40 @@ public sealed unsafe class Reader : IDisposable
         finally
         {
             wakeOnCancel.Dispose();
-            _readGate.Exit();
+            SetWaiting(false);
+        }
+    }
+
+    /// <summary>Entering a wait publishes everything held back, and releases made during the wait are published at once.</summary>
+    private void SetWaiting(bool waiting)
+    {
+        lock (_releaseGate)
+        {
+            _waiting = waiting;
+            PublishHeldBackUnsynchronized();
+        }
+    }
+
+    private void DrainStaleTokens()
+    {
+        _ = _resources.DataAvailable.Drain();
+        _tokensLeftBehind = 0;
+    }
+
+    private WriterDeadException WriterDead()
+    {
+        ulong pid = Volatile.Read(ref _oieb->WriterPid);
+        Log.WriterGone(_logger, Name, pid);
+        return new WriterDeadException(Name, pid == 0
+            ? $"The writer of buffer '{Name}' disconnected and every frame it wrote has been read."
+            : $"The writer of buffer '{Name}' (PID {pid}) died and every frame it committed has been read.");
+    }
+
+    private void ThrowIfClosedWhileReading()
+    {
+        if (_readGate.IsClosed)
+        {
+            throw new ObjectDisposedException(nameof(Reader), $"The reader of buffer '{Name}' was disposed while reading.");
         }
     }
 
@@ -249,26 +390,39 @@ public sealed unsafe class Reader : IDisposable
     }
 
     /// <summary>
-    /// Consumes the next frame if one is committed (written count ahead of read count). With
-    /// <paramref name="tokenHeld"/>, the consumed sem-w token is given back whenever the frame is
-    /// not consumed (an error), so the token count keeps matching the frames.
+    /// Consumes the next frame if one is committed (written count ahead of read count): the counts
+    /// decide, not tokens, so a frame found by polling and a frame announced by a token are taken
+    /// the same way, and a frame that fails validation stays for the next read.
     /// </summary>
+    private bool TryTakeFrame(out Frame frame) => TryTakeFrame(tokenHeld: false, out frame);
+
+    /// <param name="tokenHeld">The caller just took a sem-w token; otherwise one is taken if there.</param>
+    /// <param name="frame">The frame, or <see cref="Frame.Invalid"/>.</param>
     private bool TryTakeFrame(bool tokenHeld, out Frame frame)
     {
         frame = Frame.Invalid;
-        ulong written = Volatile.Read(ref _oieb->PayloadWrittenCount); // acquire: header and data are visible
+        ulong written = _knownWritten;
         if (written <= _readCount)
         {
-            return false;
+            // Only when caught up is the writer's cache line read again (acquire: the headers and
+            // data of every frame up to the count are visible).
+            written = Volatile.Read(ref _oieb->PayloadWrittenCount);
+            if (written <= _readCount)
+            {
+                return false;
+            }
+
+            _knownWritten = written;
         }
 
         long position = _readPosition;
         if (_ringSize - position < ZeroBufferLayout.FrameHeaderSize)
         {
             // Implicit wrap: a tail too short for a header (or read_pos == P) holds nothing.
-            ReturnSpace(_releases.EnqueueTail(_ringSize - position));
+            long tail = _ringSize - position;
             position = 0;
             PublishPosition(position);
+            ReturnTail(tail); // after the published read count, which tells whether frames are still waiting
         }
 
         byte* header = _ring + position;
@@ -280,14 +434,15 @@ public sealed unsafe class Reader : IDisposable
             ulong markerSequence = FrameHeader.ReadSequence(header);
             if (markerSequence != 0 || position == 0)
             {
-                throw FailRead(tokenHeld, $"frame header at ring offset {position} has length 0 and sequence {markerSequence}: neither a frame (length > 0) nor a wrap marker (sequence 0, not at offset 0)");
+                throw Corrupted($"frame header at ring offset {position} has length 0 and sequence {markerSequence}: neither a frame (length > 0) nor a wrap marker (sequence 0, not at offset 0)");
             }
 
             // Explicit wrap marker: skip the tail, count the marker, read the frame at 0 under the same token.
             _readCount++;
-            ReturnSpace(_releases.EnqueueTail(_ringSize - position));
+            long tail = _ringSize - position;
             position = 0;
             PublishPosition(position);
+            ReturnTail(tail);
             if (written <= _readCount)
             {
                 // Only the marker is committed so far (a writer that wraps at acquire time, as
@@ -302,7 +457,7 @@ public sealed unsafe class Reader : IDisposable
         ulong sequence = FrameHeader.ReadSequence(header);
         if (length == 0 || length > int.MaxValue || (ulong)position + ZeroBufferLayout.FrameHeaderSize + length > (ulong)_ringSize)
         {
-            throw FailRead(tokenHeld, $"frame header at ring offset {position} has length {length}, which does not fit the {_ringSize}-byte ring");
+            throw Corrupted($"frame header at ring offset {position} has length {length}, which does not fit the {_ringSize}-byte ring");
         }
 
         if (CheckSequenceContinuity && sequence != _expectedSequence && !IsNewWriterConnection(sequence))
@@ -310,17 +465,18 @@ public sealed unsafe class Reader : IDisposable
             // Keep the frame for the next read, and expect its successors from now on.
             ulong expected = _expectedSequence;
             _expectedSequence = sequence;
-            if (tokenHeld)
-            {
-                _resources.DataAvailable.Post();
-            }
 
             Log.ReportedError(_logger, Name, $"sequence error: expected {expected}, got {sequence}");
             throw new SequenceError(Name, expected, sequence);
         }
 
         long total = ZeroBufferLayout.FrameHeaderSize + (long)length;
-        long ticket = _releases.EnqueueFrame(total);
+        long ticket;
+        lock (_releaseGate)
+        {
+            ticket = _releases.EnqueueFrame(total);
+        }
+
         long next = position + total;
         _readPosition = next == _ringSize ? 0 : next;
         _readCount++;
@@ -328,6 +484,20 @@ public sealed unsafe class Reader : IDisposable
         Volatile.Write(ref _oieb->PayloadReadCount, _readCount);
 
         _expectedSequence = sequence + 1;
+        if (!tokenHeld && _waitStrategy.TakesTokenPerFrame)
+        {
+            // The blocking strategy keeps the count exactly one per unread frame. A token not
+            // posted yet (writer between its count store and its post) arrives late and is
+            // drained before the next sleep.
+            _ = _resources.DataAvailable.TryWait();
+        }
+        else if (!tokenHeld && ++_tokensLeftBehind > StaleTokenDrainInterval)
+        {
+            // A frame found by polling leaves its sem-w token behind. Taking it per frame would
+            // pull the semaphore's cache line from the writer on every frame; instead the tokens
+            // are drained in bulk before the reader sleeps, or here for a reader that never does.
+            DrainStaleTokens();
+        }
 
         frame = new Frame(this, ticket, header + ZeroBufferLayout.FrameHeaderSize, (int)length, sequence);
         return true;
@@ -357,16 +527,6 @@ public sealed unsafe class Reader : IDisposable
         Volatile.Write(ref _oieb->PayloadReadCount, _readCount);
     }
 
-    private BufferCorruptedException FailRead(bool tokenHeld, string problem)
-    {
-        if (tokenHeld)
-        {
-            _resources.DataAvailable.Post();
-        }
-
-        return Corrupted(problem);
-    }
-
     private BufferCorruptedException Corrupted(string problem)
     {
         Log.ReportedError(_logger, Name, problem);
@@ -376,27 +536,44 @@ public sealed unsafe class Reader : IDisposable
     /// <summary>Called by <see cref="Frame.Dispose"/>.</summary>
     internal void Release(long ticket)
     {
-        lock (_memoryGate)
+        lock (_releaseGate)
         {
-            if (_disposed)
+            if (!_disposed)
             {
-                return;
+                ReturnSpace(_releases.Release(ticket));
             }
-
-            ReturnSpace(_releases.Release(ticket));
         }
     }
 
     /// <summary>Called by <see cref="Frame.Span"/>: a disposed frame's bytes may already be rewritten.</summary>
     internal void EnsureHeld(long ticket)
     {
-        if (_disposed || !_releases.IsHeld(ticket))
+        bool held;
+        lock (_releaseGate)
+        {
+            held = !_disposed && _releases.IsHeld(ticket);
+        }
+
+        if (!held)
         {
             throw new ObjectDisposedException(nameof(Frame), $"The frame was disposed (buffer '{Name}'); its bytes may have been reused.");
         }
     }
 
-    /// <summary>Gives space back to the writer: one atomic add, and one sem-r post when a frame (not only a tail) was returned.</summary>
+    /// <summary>A skipped wrap tail: enqueued already released, returned in FIFO order with the frames before it.</summary>
+    private void ReturnTail(long bytes)
+    {
+        lock (_releaseGate)
+        {
+            ReturnSpace(_releases.EnqueueTail(bytes));
+        }
+    }
+
+    /// <summary>
+    /// Space that became returnable (FIFO). Published at once, unless <see cref="BatchReleases"/>
+    /// is on, the reader thread is not waiting and the batch is below its threshold. The caller
+    /// holds <see cref="_releaseGate"/>.
+    /// </summary>
     private void ReturnSpace(ReleaseQueue.Returned returned)
     {
         if (returned.IsEmpty)
@@ -404,11 +581,29 @@ public sealed unsafe class Reader : IDisposable
             return;
         }
 
-        Interlocked.Add(ref *(long*)&_oieb->PayloadFreeBytes, returned.Bytes);
-        if (returned.Frames > 0)
+        _heldBackBytes += returned.Bytes;
+        _heldBackFrames += returned.Frames;
+        if (_heldBackBytes >= _publishThreshold || _waiting)
         {
-            _resources.SpaceAvailable.Post();
+            PublishHeldBackUnsynchronized();
         }
+    }
+
+    private void PublishHeldBackUnsynchronized()
+    {
+        if (_heldBackBytes == 0)
+        {
+            return;
+        }
+
+        Interlocked.Add(ref *(long*)&_oieb->PayloadFreeBytes, _heldBackBytes);
+        if (_heldBackFrames > 0)
+        {
+            _resources.SpaceAvailable.Post(); // one wake-up per publication; tails alone post none (protocol §4)
+        }
+
+        _heldBackBytes = 0;
+        _heldBackFrames = 0;
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
@@ -431,7 +626,7 @@ public sealed unsafe class Reader : IDisposable
             return;
         }
 
-        lock (_memoryGate)
+        lock (_releaseGate)
         {
             if (_disposed)
             {

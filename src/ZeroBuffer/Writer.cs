@@ -29,7 +29,7 @@ namespace ZeroBuffer;
 /// </example>
 public sealed unsafe class Writer : IDisposable
 {
-    private static readonly long LivenessCheckInterval = Stopwatch.Frequency / 10; // 100 ms
+    private const long LivenessCheckIntervalMs = 100; // on Environment.TickCount64: a coarse clock, cheap enough to read per frame
     private const ulong StaleTokenDrainInterval = (1 << 16) - 1; // drain sem-r every 65 536 frames
 
     private readonly ILogger _logger;
@@ -59,6 +59,7 @@ public sealed unsafe class Writer : IDisposable
     private readonly UsageGate _writeGate = new(); // a write in progress; Dispose waits for it to leave before unmapping
     private long _nextLivenessCheck;
     private TimeSpan _writeTimeout = TimeSpan.FromSeconds(5);
+    private WaitStrategy _waitStrategy = WaitStrategy.Default;
     private bool _disposed;
 
     /// <summary>Connects to the buffer <paramref name="name"/>.</summary>
@@ -147,6 +148,17 @@ public sealed unsafe class Writer : IDisposable
 
             _writeTimeout = value;
         }
+    }
+
+    /// <summary>
+    /// How this writer waits for ring space when the ring is full (default
+    /// <see cref="WaitStrategy.Default"/>, spin then block). May be changed between writes.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">Set to null.</exception>
+    public WaitStrategy WaitStrategy
+    {
+        get => _waitStrategy;
+        set => _waitStrategy = value ?? throw new ArgumentNullException(nameof(value));
     }
 
     /// <summary>Metadata block size M of the connected buffer.</summary>
@@ -511,8 +523,9 @@ public sealed unsafe class Writer : IDisposable
     }
 
     /// <summary>
-    /// Waits until <c>payload_free_bytes &gt;= required</c>, in liveness slices. Stale sem-r
-    /// tokens are drained before each re-check so their count stays bounded (protocol-v1 §6).
+    /// Waits until <c>payload_free_bytes &gt;= required</c>: polls while <see cref="WaitStrategy"/>
+    /// says so, then sleeps on sem-r in liveness slices. Stale sem-r tokens are drained before
+    /// each sleep so their count stays bounded (protocol-v1 §6).
     /// </summary>
     private bool WaitForSpace(long required, Deadline deadline, CancellationToken cancellationToken)
     {
@@ -535,8 +548,28 @@ public sealed unsafe class Writer : IDisposable
             : default;
         try
         {
+            WaitStrategy strategy = _waitStrategy;
+            long start = Stopwatch.GetTimestamp();
+            int attempt = 0;
+            while (strategy.Idle(attempt++, Stopwatch.GetElapsedTime(start)))
+            {
+                if (Volatile.Read(ref free) >= required)
+                {
+                    return true;
+                }
+
+                ThrowIfClosedWhileWaiting();
+                cancellationToken.ThrowIfCancellationRequested();
+                EnsureReaderAlive(force: false); // looks at the reader at most every 100 ms
+                if (deadline.HasExpired)
+                {
+                    return false;
+                }
+            }
+
             while (true)
             {
+                // No wake-up is lost: space returned after the drain posts after it.
                 _spaceAvailable.Drain();
                 if (Volatile.Read(ref free) >= required)
                 {
@@ -544,11 +577,7 @@ public sealed unsafe class Writer : IDisposable
                 }
 
                 cancellationToken.ThrowIfCancellationRequested();
-                if (_writeGate.IsClosed)
-                {
-                    throw new ObjectDisposedException(nameof(Writer), $"The writer of buffer '{Name}' was disposed while waiting for space.");
-                }
-
+                ThrowIfClosedWhileWaiting();
                 EnsureReaderAlive(force: false);
                 if (deadline.HasExpired)
                 {
@@ -571,19 +600,27 @@ public sealed unsafe class Writer : IDisposable
         }
     }
 
+    private void ThrowIfClosedWhileWaiting()
+    {
+        if (_writeGate.IsClosed)
+        {
+            throw new ObjectDisposedException(nameof(Writer), $"The writer of buffer '{Name}' was disposed while waiting for space.");
+        }
+    }
+
     /// <summary>Throws <see cref="ReaderDeadException"/> when the reader is gone. Checks the PID every call, liveness at most every 100 ms unless forced.</summary>
     private void EnsureReaderAlive(bool force)
     {
         ulong pid = Volatile.Read(ref _oieb->ReaderPid);
         if (pid != 0)
         {
-            long now = Stopwatch.GetTimestamp();
+            long now = Environment.TickCount64;
             if (!force && now < _nextLivenessCheck)
             {
                 return;
             }
 
-            _nextLivenessCheck = now + LivenessCheckInterval;
+            _nextLivenessCheck = now + LivenessCheckIntervalMs;
             if (ProcessLiveness.IsAlive(pid))
             {
                 return;

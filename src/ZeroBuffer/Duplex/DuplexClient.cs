@@ -29,11 +29,11 @@ internal sealed class DuplexClient : IDuplexClient
         ChannelNames.Validate(channelName);
         options ??= new DuplexClientOptions();
         ChannelName = channelName;
-        _requests = new Writer(ChannelNames.Request(channelName), logger) { WriteTimeout = options.RequestWriteTimeout };
+        _requests = new Writer(ChannelNames.Request(channelName), logger) { WriteTimeout = options.RequestWriteTimeout, WaitStrategy = options.WaitStrategy };
         try
         {
             BufferConfig responseConfig = options.ResponseConfig ?? new BufferConfig(0, _requests.RingSize);
-            _responses = new Reader(ChannelNames.Response(channelName), responseConfig, logger) { CheckSequenceContinuity = false };
+            _responses = new Reader(ChannelNames.Response(channelName), responseConfig, logger) { CheckSequenceContinuity = false, WaitStrategy = options.WaitStrategy };
         }
         catch
         {

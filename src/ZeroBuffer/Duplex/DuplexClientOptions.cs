@@ -11,4 +11,12 @@ public sealed record DuplexClientOptions
 
     /// <summary>How long a send waits for space in the request ring (default 5 s), then <see cref="BufferFullException"/>.</summary>
     public TimeSpan RequestWriteTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How the client waits for responses and for request-ring space (default
+    /// <see cref="ZeroBuffer.WaitStrategy.Default"/>). The receive thread of <see cref="IDuplexClient.SendAsync"/>
+    /// polls while the strategy says so, so <see cref="ZeroBuffer.WaitStrategy.BusySpin"/> keeps a core busy
+    /// for as long as the client lives.
+    /// </summary>
+    public WaitStrategy WaitStrategy { get; init; } = WaitStrategy.Default;
 }

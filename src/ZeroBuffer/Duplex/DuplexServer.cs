@@ -69,7 +69,7 @@ internal abstract class DuplexServer : IDuplexServer
                 throw new InvalidOperationException($"The duplex server of channel '{ChannelName}' was already started; a server serves one session.");
             }
 
-            _requests = new Reader(ChannelNames.Request(ChannelName), _config, _logger);
+            _requests = new Reader(ChannelNames.Request(ChannelName), _config, _logger) { WaitStrategy = Options.WaitStrategy };
             if (Mode == ProcessingMode.ThreadPool)
             {
                 _slots = new SemaphoreSlim(Options.MaxConcurrency, Options.MaxConcurrency);
@@ -240,7 +240,7 @@ internal abstract class DuplexServer : IDuplexServer
             ZeroBufferException? missing;
             try
             {
-                return new Writer(name, _logger) { WriteTimeout = Options.ResponseWriteTimeout };
+                return new Writer(name, _logger) { WriteTimeout = Options.ResponseWriteTimeout, WaitStrategy = Options.WaitStrategy };
             }
             catch (BufferNotFoundException ex)
             {

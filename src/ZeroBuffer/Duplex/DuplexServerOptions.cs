@@ -33,11 +33,18 @@ public sealed record DuplexServerOptions
     /// </summary>
     public TimeSpan ResponseWriteTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How the server waits for requests and for response-ring space (default
+    /// <see cref="ZeroBuffer.WaitStrategy.Default"/>, spin then block).
+    /// </summary>
+    public WaitStrategy WaitStrategy { get; init; } = WaitStrategy.Default;
+
     /// <summary>Called once, on the server's thread, with the request buffer's metadata before the first request is handled.</summary>
     public DuplexMetadataHandler? MetadataHandler { get; init; }
 
     internal void Validate()
     {
+        ArgumentNullException.ThrowIfNull(WaitStrategy);
         if (!Enum.IsDefined(Mode))
         {
             throw new ArgumentOutOfRangeException(nameof(Mode), Mode, $"Unknown processing mode {Mode}.");

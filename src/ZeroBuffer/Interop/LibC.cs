@@ -110,6 +110,13 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "sem_post", SetLastError = true)]
     internal static partial int SemPost(SemaphoreHandle semaphore);
 
+    /// <summary>sem_post on the raw pointer, without errno marshalling: the per-frame wake-up (see NamedSemaphore.Post).</summary>
+    [LibraryImport(Library, EntryPoint = "sem_post")]
+    internal static partial int SemPostRaw(nint semaphore);
+
+    [LibraryImport(Library, EntryPoint = "sem_getvalue")]
+    internal static partial int SemGetValueRaw(nint semaphore, int* value);
+
     [LibraryImport(Library, EntryPoint = "sem_trywait", SetLastError = true)]
     internal static partial int SemTryWait(SemaphoreHandle semaphore);
 

@@ -34,6 +34,9 @@ internal readonly struct Deadline
 
     internal bool HasExpired => !IsInfinite && Stopwatch.GetTimestamp() >= _expiresAt;
 
+    /// <summary>Whether the deadline has passed at <paramref name="timestamp"/> (a <see cref="Stopwatch.GetTimestamp"/> value the caller already has).</summary>
+    internal bool HasExpiredAt(long timestamp) => timestamp >= _expiresAt;
+
     /// <summary>Milliseconds until the deadline (0 if passed), capped at <paramref name="cap"/>.</summary>
     internal int RemainingMilliseconds(TimeSpan cap)
     {

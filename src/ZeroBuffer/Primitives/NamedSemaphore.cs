@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ZeroBuffer.Interop;
 
 namespace ZeroBuffer.Primitives;
@@ -7,11 +8,13 @@ internal sealed unsafe class NamedSemaphore : IDisposable
 {
     private static bool s_clockWaitAvailable = true; // sem_clockwait exists (glibc >= 2.30)
     private readonly SemaphoreHandle _handle;
+    private readonly nint _raw; // the handle's sem_t*, for Post: its owner keeps it alive (Reader/Writer gates)
 
     private NamedSemaphore(string osName, SemaphoreHandle handle)
     {
         OsName = osName;
         _handle = handle;
+        _raw = handle.DangerousGetHandle();
     }
 
     /// <summary>The <c>sem_open</c> name, e.g. <c>/sem-w-cam0</c>.</summary>
@@ -65,15 +68,23 @@ internal sealed unsafe class NamedSemaphore : IDisposable
     /// Adds one token. A semaphore already at <see cref="MaxValue"/> (EOVERFLOW) is left as it is:
     /// with that many tokens no waiter can miss its wake-up, so nothing is lost.
     /// </summary>
+    /// <remarks>
+    /// The per-frame path: the raw pointer and no errno marshalling (no SafeHandle reference
+    /// counting, no errno save per call). The owner guarantees the semaphore is not closed while
+    /// a post may run. A failure is told apart by the count, not by errno.
+    /// </remarks>
     internal void Post()
     {
-        if (LibC.SemPost(_handle) != 0)
+        if (LibC.SemPostRaw(_raw) != 0)
         {
-            int errno = Errno.Last;
-            if (errno != Errno.EOVERFLOW)
+            int errno = Marshal.GetLastSystemError();
+            int value;
+            if (LibC.SemGetValueRaw(_raw, &value) == 0 && value >= int.MaxValue)
             {
-                throw new SystemCallException(null, $"sem_post(\"{OsName}\")", errno);
+                return; // EOVERFLOW
             }
+
+            throw new SystemCallException(null, $"sem_post(\"{OsName}\")", errno);
         }
     }
 

@@ -10,11 +10,11 @@ namespace ZeroBuffer.Protocol;
 /// <remarks>
 /// Wrap tails (explicit marker or implicit) are entries too, enqueued already released: returning
 /// a tail while an older frame is still held would let the writer overwrite that frame.
-/// Thread-safe: frames may be disposed on any thread while the reader thread enqueues.
+/// Not thread-safe: the reader serializes every call under its release lock (frames may be
+/// disposed on any thread while the reader thread enqueues).
 /// </remarks>
 internal sealed class ReleaseQueue
 {
-    private readonly Lock _gate = new();
     private Entry[] _entries = new Entry[64];
     private long _head; // ticket of the oldest entry not yet returned
     private long _tail; // ticket the next entry gets
@@ -33,34 +33,16 @@ internal sealed class ReleaseQueue
     }
 
     /// <summary>Entries consumed and not yet returned (frames held, or waiting behind one).</summary>
-    internal int Outstanding
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return (int)(_tail - _head);
-            }
-        }
-    }
+    internal int Outstanding => (int)(_tail - _head);
 
     /// <summary>Records a frame of <paramref name="bytes"/> (header included); returns its ticket.</summary>
-    internal long EnqueueFrame(long bytes)
-    {
-        lock (_gate)
-        {
-            return EnqueueUnsynchronized(bytes, released: false, isFrame: true);
-        }
-    }
+    internal long EnqueueFrame(long bytes) => Enqueue(bytes, released: false, isFrame: true);
 
     /// <summary>Records a skipped tail, already released; returns what became returnable.</summary>
     internal Returned EnqueueTail(long bytes)
     {
-        lock (_gate)
-        {
-            _ = EnqueueUnsynchronized(bytes, released: true, isFrame: false);
-            return PopReleasedUnsynchronized();
-        }
+        _ = Enqueue(bytes, released: true, isFrame: false);
+        return PopReleased();
     }
 
     /// <summary>
@@ -69,34 +51,25 @@ internal sealed class ReleaseQueue
     /// </summary>
     internal Returned Release(long ticket)
     {
-        lock (_gate)
+        if (ticket < _head || ticket >= _tail)
         {
-            if (ticket < _head || ticket >= _tail)
-            {
-                return default;
-            }
-
-            ref Entry entry = ref _entries[ticket & (_entries.Length - 1)];
-            if (entry.Released)
-            {
-                return default;
-            }
-
-            entry.Released = true;
-            return PopReleasedUnsynchronized();
+            return default;
         }
+
+        ref Entry entry = ref _entries[ticket & (_entries.Length - 1)];
+        if (entry.Released)
+        {
+            return default;
+        }
+
+        entry.Released = true;
+        return PopReleased();
     }
 
     /// <summary>Whether the frame with this ticket is still held (not yet disposed).</summary>
-    internal bool IsHeld(long ticket)
-    {
-        lock (_gate)
-        {
-            return ticket >= _head && ticket < _tail && !_entries[ticket & (_entries.Length - 1)].Released;
-        }
-    }
+    internal bool IsHeld(long ticket) => ticket >= _head && ticket < _tail && !_entries[ticket & (_entries.Length - 1)].Released;
 
-    private long EnqueueUnsynchronized(long bytes, bool released, bool isFrame)
+    private long Enqueue(long bytes, bool released, bool isFrame)
     {
         if (_tail - _head == _entries.Length)
         {
@@ -108,7 +81,7 @@ internal sealed class ReleaseQueue
         return ticket;
     }
 
-    private Returned PopReleasedUnsynchronized()
+    private Returned PopReleased()
     {
         long bytes = 0;
         int frames = 0;

@@ -38,12 +38,16 @@ public sealed class EdgeCaseScenarios
         OsResources.AssertNone(name);
     }
 
-    /// <summary>Ten frames written before the reader looks: one token each (no coalescing), exactly ten frames read.</summary>
+    /// <summary>
+    /// Ten frames written before the reader looks: one token each (no coalescing), exactly ten
+    /// frames read. The blocking strategy takes one token per frame (the protocol's algorithm);
+    /// polling strategies are covered by WaitStrategyTests.
+    /// </summary>
     [Fact]
     public void Feature_4_2_SemaphoreSignalCoalescing()
     {
         string name = TestNames.Unique("f4-2");
-        using (var reader = new Reader(name, new BufferConfig(1024, 10240)))
+        using (var reader = new Reader(name, new BufferConfig(1024, 10240)) { WaitStrategy = WaitStrategy.Blocking })
         using (var writer = new Writer(name))
         {
             for (int i = 0; i < 10; i++)

@@ -256,7 +256,7 @@ public sealed class ResourceScenarios
         ];
         foreach (string name in names)
         {
-            using (var reader = new Reader(name, new BufferConfig(0, 4096)))
+            using (var reader = new Reader(name, new BufferConfig(0, 4096)) { WaitStrategy = WaitStrategy.Blocking }) // one token per frame
             using (var writer = new Writer(name))
             {
                 Assert.True(File.Exists($"/dev/shm/sem.sem-w-{name}"));

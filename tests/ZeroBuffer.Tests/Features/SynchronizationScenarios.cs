@@ -143,7 +143,7 @@ public sealed class SynchronizationScenarios
     public async Task Feature_6_4_SemaphoreSignalOrdering()
     {
         string name = TestNames.Unique("f6-4");
-        using (var reader = new Reader(name, new BufferConfig(0, 1024)))
+        using (var reader = new Reader(name, new BufferConfig(0, 1024)) { WaitStrategy = WaitStrategy.Blocking }) // one token per frame
         using (var writer = new Writer(name))
         {
             // A reader already waiting when both frames arrive.
