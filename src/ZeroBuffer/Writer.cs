@@ -176,6 +176,24 @@ public sealed unsafe class Writer : IDisposable
     /// <summary>Largest frame that always fits, wherever the write position is: <c>P / 2 − 16</c>.</summary>
     public int MaxFrameSizeAnywhere => (int)Math.Min(int.MaxValue, _ringSize / 2 - ZeroBufferLayout.FrameHeaderSize);
 
+    /// <summary>
+    /// Maps every page of the buffer into this process now, writable, so the first pass over a
+    /// fresh ring takes no page faults. Call once after connecting; contents are not changed.
+    /// </summary>
+    /// <exception cref="SystemCallException">The kernel refused (e.g. ENOMEM).</exception>
+    public void Prefault()
+    {
+        EnterGate();
+        try
+        {
+            _segment.Populate(Name);
+        }
+        finally
+        {
+            _writeGate.Exit();
+        }
+    }
+
     /// <summary>Whether the reader is alive.</summary>
     public bool IsReaderConnected()
     {

@@ -86,6 +86,12 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "mmap", SetLastError = true)]
     internal static partial nint MMap(nint address, nuint length, int protection, int flags, int fd, long offset);
 
+    /// <summary>Linux 5.14+: fault in every page of a range, writable, without changing its contents.</summary>
+    internal const int MADV_POPULATE_WRITE = 23;
+
+    [LibraryImport(Library, EntryPoint = "madvise", SetLastError = true)]
+    internal static partial int MAdvise(nint address, nuint length, int advice);
+
     [LibraryImport(Library, EntryPoint = "munmap", SetLastError = true)]
     internal static partial int MUnmap(nint address, nuint length);
 
