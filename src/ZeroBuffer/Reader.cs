@@ -60,6 +60,7 @@ public sealed unsafe class Reader : IDisposable
     private ulong _readCount;
     private ulong _expectedSequence = ZeroBufferLayout.FirstSequence;
     private ulong _knownWritten; // written_count as last read: frames up to it are committed, no need to look again
+    private long _nextLivenessCheck; // Stopwatch time of the next writer check while polling (kept across waits)
     private int _tokensLeftBehind; // frames taken without their sem-w token since the last drain
 
     private bool _writerSeen; // a live writer PID was observed once, even if that writer never wrote
@@ -124,7 +125,10 @@ public sealed unsafe class Reader : IDisposable
     /// it reaches <see cref="MaxHeldBackBytes"/> (or an eighth of the ring), when the reader
     /// starts waiting for a frame, and at once for any release while it waits; so a writer never
     /// waits for space a waiting reader holds. The cost: between reads, a writer may see up to that
-    /// much less free space than the reader has released. May be changed between reads.
+    /// much less free space than the reader has released, and space released while the reader
+    /// thread is not inside a read (processing, or done reading) stays held back until its next
+    /// read that has to wait: bounded in amount, not in time. For readers that read continuously;
+    /// turning it off publishes what is held back. May be changed between reads.
     /// </remarks>
     public bool BatchReleases
     {
@@ -133,6 +137,7 @@ public sealed unsafe class Reader : IDisposable
         {
             lock (_releaseGate)
             {
+                ObjectDisposedException.ThrowIf(_disposed, this);
                 _publishThreshold = value ? _batchThreshold : 0;
                 PublishHeldBackUnsynchronized();
             }
@@ -149,6 +154,9 @@ public sealed unsafe class Reader : IDisposable
         get => _waitStrategy;
         set => _waitStrategy = value ?? throw new ArgumentNullException(nameof(value));
     }
+
+    /// <summary>Test hook: runs just before the reader looks at the writer's PID (to stage a writer that commits and leaves right then).</summary>
+    internal Action? BeforeWriterCheck { get; set; }
 
     /// <summary>Frames read and not yet given back (held, or released early and queued behind an older one).</summary>
     public int OutstandingFrames
@@ -291,9 +299,8 @@ public sealed unsafe class Reader : IDisposable
             WaitStrategy strategy = _waitStrategy;
             long start = Stopwatch.GetTimestamp();
             long now = start;
-            long nextLivenessCheck = start + LivenessCheckInterval;
             int attempt = 0;
-            while (strategy.Idle(attempt++, Stopwatch.GetElapsedTime(start, now)))
+            while (strategy.Idle(attempt, Stopwatch.GetElapsedTime(start, now)))
             {
                 if (TryTakeFrame(out frame))
                 {
@@ -302,13 +309,15 @@ public sealed unsafe class Reader : IDisposable
 
                 ThrowIfClosedWhileReading();
                 cancellationToken.ThrowIfCancellationRequested();
+                attempt = attempt == int.MaxValue ? attempt : attempt + 1;
                 now = Stopwatch.GetTimestamp(); // one clock read per poll serves the strategy, liveness and deadline
-                if (now >= nextLivenessCheck)
+                if (now >= _nextLivenessCheck)
                 {
-                    nextLivenessCheck = now + LivenessCheckInterval;
-                    if (WriterIsGone() && !TryTakeFrame(out frame))
+                    // Per reader, not per wait: a caller polling with short timeouts still learns of a dead writer.
+                    _nextLivenessCheck = now + LivenessCheckInterval;
+                    if (WriterIsGone())
                     {
-                        throw WriterDead();
+                        return TryTakeFrame(out frame) ? true : throw WriterDead();
                     }
                 }
 
@@ -340,9 +349,9 @@ public sealed unsafe class Reader : IDisposable
 
                 // A quiet slice: look at the writer. A frame it committed just before dying is
                 // taken first (the second TryTakeFrame), so none is ever lost to the death report.
-                if (!token && WriterIsGone() && !TryTakeFrame(out frame))
+                if (!token && WriterIsGone())
                 {
-                    throw WriterDead();
+                    return TryTakeFrame(out frame) ? true : throw WriterDead();
                 }
 
                 if (deadline.HasExpired)
@@ -398,6 +407,7 @@ public sealed unsafe class Reader : IDisposable
     /// </summary>
     private bool WriterIsGone()
     {
+        BeforeWriterCheck?.Invoke();
         ulong pid = Volatile.Read(ref _oieb->WriterPid);
         if (ProcessLiveness.IsAlive(pid))
         {
@@ -484,6 +494,7 @@ public sealed unsafe class Reader : IDisposable
             // Keep the frame for the next read, and expect its successors from now on.
             ulong expected = _expectedSequence;
             _expectedSequence = sequence;
+            _knownWritten = _readCount; // look at the counts afresh next time
 
             Log.ReportedError(_logger, Name, $"sequence error: expected {expected}, got {sequence}");
             throw new SequenceError(Name, expected, sequence);
@@ -548,6 +559,7 @@ public sealed unsafe class Reader : IDisposable
 
     private BufferCorruptedException Corrupted(string problem)
     {
+        _knownWritten = _readCount; // look at the counts afresh next time
         Log.ReportedError(_logger, Name, problem);
         return new BufferCorruptedException(Name, $"Buffer '{Name}' is corrupted: {problem}.");
     }
@@ -610,7 +622,7 @@ public sealed unsafe class Reader : IDisposable
 
     private void PublishHeldBackUnsynchronized()
     {
-        if (_heldBackBytes == 0)
+        if (_heldBackBytes == 0 || _disposed)
         {
             return;
         }

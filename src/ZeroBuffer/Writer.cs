@@ -569,8 +569,9 @@ public sealed unsafe class Writer : IDisposable
             WaitStrategy strategy = _waitStrategy;
             long start = Stopwatch.GetTimestamp();
             int attempt = 0;
-            while (strategy.Idle(attempt++, Stopwatch.GetElapsedTime(start)))
+            while (strategy.Idle(attempt, Stopwatch.GetElapsedTime(start)))
             {
+                attempt = attempt == int.MaxValue ? attempt : attempt + 1;
                 if (Volatile.Read(ref free) >= required)
                 {
                     return true;

@@ -22,7 +22,7 @@ public sealed class SpinThenBlockWaitStrategy : WaitStrategy
     public const int PauseOnlyAttempts = 100;
 
     /// <summary>Creates the strategy with a spin budget.</summary>
-    /// <param name="spinBudget">How long to poll before sleeping; zero behaves like <see cref="BlockingWaitStrategy"/>. At most 1 s.</param>
+    /// <param name="spinBudget">How long to poll before sleeping, at most 1 s; zero sleeps at once (but, unlike <see cref="BlockingWaitStrategy"/>, leaves the tokens of frames found already committed to be drained in bulk).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="spinBudget"/> is negative or above 1 s.</exception>
     public SpinThenBlockWaitStrategy(TimeSpan spinBudget)
     {
@@ -61,5 +61,5 @@ public sealed class SpinThenBlockWaitStrategy : WaitStrategy
     /// <inheritdoc/>
     public override string ToString() => SpinBudget == DefaultSpinBudget
         ? "spin-then-block"
-        : $"spin-then-block({SpinBudget.TotalMicroseconds:0} µs)";
+        : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"spin-then-block:{(long)SpinBudget.TotalMicroseconds}us");
 }

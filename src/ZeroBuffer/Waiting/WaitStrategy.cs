@@ -60,13 +60,32 @@ public abstract class WaitStrategy
     /// </summary>
     internal virtual bool TakesTokenPerFrame => false;
 
-    /// <summary>Parses a strategy name as the command-line tool spells it: <c>blocking</c>, <c>spin-then-block</c>, <c>busy-spin</c>.</summary>
-    /// <exception cref="ArgumentException">Not one of those names.</exception>
-    public static WaitStrategy Parse(string name) => name switch
+    /// <summary>
+    /// Parses a strategy as the command-line tool spells it (and as <see cref="object.ToString"/>
+    /// prints it): <c>blocking</c>, <c>spin-then-block</c>, <c>spin-then-block:200us</c> (a spin
+    /// budget in microseconds), <c>busy-spin</c>.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
+    /// <exception cref="ArgumentException">Not one of those forms.</exception>
+    public static WaitStrategy Parse(string name)
     {
-        "blocking" => Blocking,
-        "spin-then-block" => SpinThenBlock,
-        "busy-spin" => BusySpin,
-        _ => throw new ArgumentException($"Unknown wait strategy '{name}': use blocking, spin-then-block or busy-spin.", nameof(name)),
-    };
+        ArgumentNullException.ThrowIfNull(name);
+        const string budgetPrefix = "spin-then-block:";
+        if (name.StartsWith(budgetPrefix, StringComparison.Ordinal) && name.EndsWith("us", StringComparison.Ordinal)
+            && long.TryParse(name.AsSpan(budgetPrefix.Length, name.Length - budgetPrefix.Length - 2), System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out long microseconds)
+            && microseconds <= 1_000_000)
+        {
+            return new SpinThenBlockWaitStrategy(TimeSpan.FromMicroseconds(microseconds));
+        }
+
+        return name switch
+        {
+            "blocking" => Blocking,
+            "spin-then-block" => SpinThenBlock,
+            "busy-spin" => BusySpin,
+            _ => throw new ArgumentException(
+                $"Unknown wait strategy '{name}': use blocking, spin-then-block, spin-then-block:<microseconds>us (at most 1000000) or busy-spin.", nameof(name)),
+        };
+    }
 }

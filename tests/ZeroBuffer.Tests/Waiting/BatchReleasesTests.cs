@@ -108,6 +108,23 @@ public sealed class BatchReleasesTests
     }
 
     [Fact]
+    public void ChangingBatchingAfterDisposeThrowsInsteadOfTouchingUnmappedMemory()
+    {
+        string name = TestNames.Unique("br-disposed");
+        var reader = new Reader(name, new BufferConfig(0, Ring)) { BatchReleases = true };
+        using (var writer = new Writer(name))
+        {
+            writer.WriteFrame(new byte[FrameSize]);
+            writer.WriteFrame(new byte[FrameSize]);
+            reader.ReadFrame(Generous).Dispose(); // held back
+            reader.Dispose();
+            Assert.Throws<ObjectDisposedException>(() => reader.BatchReleases = false);
+        }
+
+        OsResources.AssertNone(name);
+    }
+
+    [Fact]
     public void TurningBatchingOffPublishesWhatIsHeldBack()
     {
         string name = TestNames.Unique("br-toggle");

@@ -107,6 +107,66 @@ public abstract class WaitStrategyConformance
         OsResources.AssertNone(name);
     }
 
+    /// <summary>
+    /// The writer commits a frame and leaves just after the reader's last look for frames, right
+    /// before it looks at the writer: that frame is still delivered, and only then the departure.
+    /// </summary>
+    [Fact]
+    public void FrameCommittedJustBeforeTheWriterLeavesIsNotLost()
+    {
+        string name = TestNames.Unique("ws-last");
+        using (Reader reader = NewReader(name, 4096))
+        {
+            Writer writer = NewWriter(name);
+            writer.WriteFrame([1]);
+            reader.ReadFrame(Generous).Dispose();
+            reader.BeforeWriterCheck = () =>
+            {
+                reader.BeforeWriterCheck = null;
+                writer.WriteFrame([2]);
+                writer.Dispose();
+            };
+
+            using (Frame last = reader.ReadFrame(Generous))
+            {
+                Assert.True(last.IsValid);
+                Assert.Equal(2UL, last.Sequence);
+            }
+
+            Assert.Throws<WriterDeadException>(() => reader.ReadFrame(Generous));
+            Assert.Equal(0, reader.OutstandingFrames);
+        }
+
+        OsResources.AssertNone(name);
+    }
+
+    /// <summary>A caller that polls with zero timeouts still learns of a departed writer within the bound (protocol §6: whatever the timeout).</summary>
+    [Fact]
+    public void DepartedWriterIsReportedToZeroTimeoutPolls()
+    {
+        string name = TestNames.Unique("ws-poll0");
+        using (Reader reader = NewReader(name, 4096))
+        {
+            using (Writer writer = NewWriter(name))
+            {
+                writer.WriteFrame([1]);
+            }
+
+            reader.ReadFrame(Generous).Dispose();
+            var clock = Stopwatch.StartNew();
+            Assert.Throws<WriterDeadException>(() =>
+            {
+                while (clock.Elapsed < Generous)
+                {
+                    Assert.False(reader.TryReadFrame(TimeSpan.Zero, out _));
+                }
+            });
+            Assert.True(clock.Elapsed < Liveness, $"reported after {clock.Elapsed.TotalMilliseconds} ms");
+        }
+
+        OsResources.AssertNone(name);
+    }
+
     /// <summary>A writer process SIGKILLed while connected: its frames first, then WriterDeadException within the bound.</summary>
     [Fact]
     public async Task KilledWriterProcessIsReported()

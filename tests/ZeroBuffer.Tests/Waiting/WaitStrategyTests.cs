@@ -42,11 +42,26 @@ public sealed class WaitStrategyTests
         Assert.Equal(name, strategy.ToString());
     }
 
-    [Fact]
-    public void ParseRejectsAnUnknownNameNamingIt()
+    [Theory]
+    [InlineData("spinny")]
+    [InlineData("spin-then-block:")]
+    [InlineData("spin-then-block:-5us")]
+    [InlineData("spin-then-block:2000000us")]
+    [InlineData("Blocking")]
+    public void ParseRejectsAnUnknownNameNamingIt(string name)
     {
-        var error = Assert.Throws<ArgumentException>(() => WaitStrategy.Parse("spinny"));
-        Assert.Contains("'spinny'", error.Message, StringComparison.Ordinal);
+        var error = Assert.Throws<ArgumentException>(() => WaitStrategy.Parse(name));
+        Assert.Contains($"'{name}'", error.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentNullException>(() => WaitStrategy.Parse(null!));
+    }
+
+    [Fact]
+    public void ACustomSpinBudgetRoundTripsThroughItsName()
+    {
+        var strategy = new SpinThenBlockWaitStrategy(TimeSpan.FromMicroseconds(200));
+        Assert.Equal("spin-then-block:200us", strategy.ToString());
+        var parsed = Assert.IsType<SpinThenBlockWaitStrategy>(WaitStrategy.Parse(strategy.ToString()));
+        Assert.Equal(TimeSpan.FromMicroseconds(200), parsed.SpinBudget);
     }
 
     [Fact]
