@@ -46,7 +46,7 @@ public sealed unsafe class Reader : IDisposable
     private const int StaleTokenDrainInterval = 1 << 16; // most sem-w tokens left behind between drains
 
     private readonly ReleaseQueue _releases = new();
-    private readonly Lock _releaseGate = new(); // guards _releases, the held-back space and _disposed; Dispose takes it to unmap
+    private SpinLatch _releaseGate; // guards _releases, the held-back space and _disposed; Dispose takes it to unmap
     private readonly long _batchThreshold; // the most held back when BatchReleases is on
     private long _publishThreshold; // 0 (publish every release at once) or _batchThreshold
     private bool _waiting; // the reader thread is inside WaitForFrame: nothing may be held back (guarded by _releaseGate)
@@ -135,11 +135,16 @@ public sealed unsafe class Reader : IDisposable
         get => Volatile.Read(ref _publishThreshold) != 0;
         set
         {
-            lock (_releaseGate)
+            _releaseGate.Enter();
+            try
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
                 _publishThreshold = value ? _batchThreshold : 0;
                 PublishHeldBackUnsynchronized();
+            }
+            finally
+            {
+                _releaseGate.Exit();
             }
         }
     }
@@ -163,9 +168,14 @@ public sealed unsafe class Reader : IDisposable
     {
         get
         {
-            lock (_releaseGate)
+            _releaseGate.Enter();
+            try
             {
                 return _releases.Outstanding;
+            }
+            finally
+            {
+                _releaseGate.Exit();
             }
         }
     }
@@ -371,10 +381,15 @@ public sealed unsafe class Reader : IDisposable
     /// <summary>Entering a wait publishes everything held back, and releases made during the wait are published at once.</summary>
     private void SetWaiting(bool waiting)
     {
-        lock (_releaseGate)
+        _releaseGate.Enter();
+        try
         {
             _waiting = waiting;
             PublishHeldBackUnsynchronized();
+        }
+        finally
+        {
+            _releaseGate.Exit();
         }
     }
 
@@ -386,6 +401,7 @@ public sealed unsafe class Reader : IDisposable
 
     private WriterDeadException WriterDead()
     {
+        DrainStaleTokens(); // the wait ends for good: leave no tokens of frames taken by polling
         ulong pid = Volatile.Read(ref _oieb->WriterPid);
         Log.WriterGone(_logger, Name, pid);
         return new WriterDeadException(Name, pid == 0
@@ -502,9 +518,14 @@ public sealed unsafe class Reader : IDisposable
 
         long total = ZeroBufferLayout.FrameHeaderSize + (long)length;
         long ticket;
-        lock (_releaseGate)
+        _releaseGate.Enter();
+        try
         {
             ticket = _releases.EnqueueFrame(total);
+        }
+        finally
+        {
+            _releaseGate.Exit();
         }
 
         long next = position + total;
@@ -567,12 +588,17 @@ public sealed unsafe class Reader : IDisposable
     /// <summary>Called by <see cref="Frame.Dispose"/>.</summary>
     internal void Release(long ticket)
     {
-        lock (_releaseGate)
+        _releaseGate.Enter();
+        try
         {
             if (!_disposed)
             {
                 ReturnSpace(_releases.Release(ticket));
             }
+        }
+        finally
+        {
+            _releaseGate.Exit();
         }
     }
 
@@ -580,9 +606,14 @@ public sealed unsafe class Reader : IDisposable
     internal void EnsureHeld(long ticket)
     {
         bool held;
-        lock (_releaseGate)
+        _releaseGate.Enter();
+        try
         {
             held = !_disposed && _releases.IsHeld(ticket);
+        }
+        finally
+        {
+            _releaseGate.Exit();
         }
 
         if (!held)
@@ -594,9 +625,14 @@ public sealed unsafe class Reader : IDisposable
     /// <summary>A skipped wrap tail: enqueued already released, returned in FIFO order with the frames before it.</summary>
     private void ReturnTail(long bytes)
     {
-        lock (_releaseGate)
+        _releaseGate.Enter();
+        try
         {
             ReturnSpace(_releases.EnqueueTail(bytes));
+        }
+        finally
+        {
+            _releaseGate.Exit();
         }
     }
 
@@ -657,7 +693,8 @@ public sealed unsafe class Reader : IDisposable
             return;
         }
 
-        lock (_releaseGate)
+        _releaseGate.Enter();
+        try
         {
             if (_disposed)
             {
@@ -666,6 +703,10 @@ public sealed unsafe class Reader : IDisposable
 
             _disposed = true;
             _resources.Dispose();
+        }
+        finally
+        {
+            _releaseGate.Exit();
         }
 
         Log.ReaderClosed(_logger, Name);

@@ -337,6 +337,11 @@ public sealed unsafe class Writer : IDisposable
     /// <summary>Like <see cref="WriteFrame(ReadOnlySpan{byte})"/>, but returns false instead of throwing when the ring stays full for <paramref name="timeout"/>.</summary>
     public bool TryWriteFrame(ReadOnlySpan<byte> data, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout, $"The timeout must be zero or positive, or infinite (got {timeout}).");
+        }
+
         EnterGate();
         try
         {
@@ -529,7 +534,7 @@ public sealed unsafe class Writer : IDisposable
         }
 
         EnsureReaderAlive(force: false);
-        if (!WaitForSpace(plan.Required, Deadline.After(timeout), cancellationToken))
+        if (!WaitForSpace(plan.Required, timeout, cancellationToken))
         {
             return false;
         }
@@ -545,7 +550,7 @@ public sealed unsafe class Writer : IDisposable
     /// says so, then sleeps on sem-r in liveness slices. Stale sem-r tokens are drained before
     /// each sleep so their count stays bounded (protocol-v1 §6).
     /// </summary>
-    private bool WaitForSpace(long required, Deadline deadline, CancellationToken cancellationToken)
+    private bool WaitForSpace(long required, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ref long free = ref *(long*)&_oieb->PayloadFreeBytes;
         long available = Volatile.Read(ref free);
@@ -558,9 +563,10 @@ public sealed unsafe class Writer : IDisposable
 
         if (available >= required)
         {
-            return true;
+            return true; // the common case: no clock read, no registration
         }
 
+        Deadline deadline = Deadline.After(timeout);
         CancellationTokenRegistration wakeOnCancel = cancellationToken.CanBeCanceled
             ? cancellationToken.UnsafeRegister(static s => ((NamedSemaphore)s!).Post(), _spaceAvailable)
             : default;

@@ -23,6 +23,7 @@ internal sealed class DuplexClient : IDuplexClient
     private Exception? _fault;      // why the receive thread ended; fails every later SendAsync
     private bool _pendingAcquire;   // a request is acquired (guarded by _sendGate, which stays held until commit/abort)
     private bool _disposed;
+    private volatile bool _serverGone; // the response reader reported the server's writer gone: look at the server before each send
 
     internal DuplexClient(string channelName, DuplexClientOptions? options, ILogger logger)
     {
@@ -53,6 +54,7 @@ internal sealed class DuplexClient : IDuplexClient
     {
         lock (_sendGate)
         {
+            ThrowIfServerGone();
             ulong sequence = _requests.NextSequence;
             _requests.WriteFrame(request);
             return sequence;
@@ -69,6 +71,7 @@ internal sealed class DuplexClient : IDuplexClient
                 throw new InvalidOperationException($"A request of channel '{ChannelName}' is already acquired; call CommitRequest or AbortRequest first.");
             }
 
+            ThrowIfServerGone();
             Span<byte> buffer = _requests.GetFrameBuffer(size, out sequence);
             _pendingAcquire = true;
             return buffer; // the gate stays held until CommitRequest/AbortRequest
@@ -116,7 +119,28 @@ internal sealed class DuplexClient : IDuplexClient
             throw new InvalidOperationException($"Channel '{ChannelName}': SendAsync is in use, its receive thread takes every response; ReceiveResponse cannot be mixed with it.");
         }
 
-        return _responses.ReadFrame(timeout);
+        try
+        {
+            return _responses.ReadFrame(timeout);
+        }
+        catch (WriterDeadException)
+        {
+            _serverGone = true;
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Once the server's response writer was reported gone, a send looks at the server process
+    /// itself (one liveness probe), so it fails at once instead of within the writer's next
+    /// 100 ms check.
+    /// </summary>
+    private void ThrowIfServerGone()
+    {
+        if (_serverGone && !_requests.IsReaderConnected())
+        {
+            throw new ReaderDeadException(_requests.Name, $"The server of channel '{ChannelName}' is gone: its request buffer '{_requests.Name}' has no live reader.");
+        }
     }
 
     public void SetMetadata(ReadOnlySpan<byte> metadata)

@@ -120,6 +120,10 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "sem_post")]
     internal static partial int SemPostRaw(nint semaphore);
 
+    /// <summary>sem_trywait on the raw pointer, without errno marshalling: bulk token drains (see NamedSemaphore.Drain).</summary>
+    [LibraryImport(Library, EntryPoint = "sem_trywait")]
+    internal static partial int SemTryWaitRaw(nint semaphore);
+
     [LibraryImport(Library, EntryPoint = "sem_getvalue")]
     internal static partial int SemGetValueRaw(nint semaphore, int* value);
 

@@ -166,16 +166,41 @@ internal sealed unsafe class NamedSemaphore : IDisposable
         }
     }
 
-    /// <summary>Takes every token currently there; returns how many.</summary>
+    /// <summary>
+    /// Takes every token currently there; returns how many. Tens of thousands of tokens may be
+    /// waiting (a polling reader's), so this uses the raw pointer without errno marshalling, like
+    /// <see cref="Post"/>; a failure other than "empty" is confirmed through the count.
+    /// </summary>
     internal int Drain()
     {
         int drained = 0;
-        while (TryWait())
+        while (true)
         {
-            drained++;
-        }
+            if (LibC.SemTryWaitRaw(_raw) == 0)
+            {
+                drained++;
+                continue;
+            }
 
-        return drained;
+            int errno = Marshal.GetLastSystemError();
+            if (errno == Errno.EAGAIN)
+            {
+                return drained;
+            }
+
+            int value;
+            if (errno == Errno.EINTR || (LibC.SemGetValueRaw(_raw, &value) == 0 && value > 0))
+            {
+                continue; // interrupted, or tokens are there after all: try again
+            }
+
+            if (LibC.SemGetValueRaw(_raw, &value) == 0)
+            {
+                return drained; // empty: errno was not trustworthy, the count is
+            }
+
+            throw new SystemCallException(null, $"sem_trywait(\"{OsName}\")", errno);
+        }
     }
 
     /// <summary>The current count (diagnostics only: it may change at once).</summary>
