@@ -453,6 +453,22 @@ def test_turning_batch_releases_off_publishes_held_back_space():
     assert_none(name)
 
 
+def test_batch_releases_changed_after_close_touches_nothing():
+    # Space held back when the reader closes is dropped with the buffer; publishing it later would
+    # write into the unmapped control block.
+    name = unique("ws-batch-closed")
+    reader = Reader(name, BufferConfig(0, RING))
+    with Writer(name) as writer:
+        reader.batch_releases = True
+        writer.write_frame(pattern(1, 100))
+        reader.read_frame(0).release()
+        assert free(reader) == RING - (HEADER + 100)
+    reader.close()
+    reader.batch_releases = False
+    assert not reader.batch_releases
+    assert_none(name)
+
+
 # ----------------------------------------------------------------------------- prefault
 
 def _exchange_with_prefault(name: str) -> None:
