@@ -19,7 +19,7 @@ from typing import Callable
 import pytest
 
 import zerobuffer
-from zerobuffer import (BlockingWaitStrategy, BufferConfig, BufferFullError, BusySpinWaitStrategy, Reader,
+from zerobuffer import (BlockingWaitStrategy, BufferConfig, BufferFullError, BusySpinWaitStrategy, ObjectDisposedError, Reader,
                         ReaderDeadError, SpinThenBlockWaitStrategy, SystemCallError, WaitStrategy, Writer,
                         WriterDeadError, wait)
 from zerobuffer import reader as reader_module
@@ -176,6 +176,87 @@ def test_frames_committed_before_writer_left_are_read_before_writer_dead(strateg
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES, ids=IDS)
+def test_frame_committed_just_before_the_writer_leaves_is_not_lost(strategy):
+    # The writer commits and leaves after the reader's last look for frames, right before it looks
+    # at the writer: that frame is still delivered, and only then the departure.
+    name = unique("ws-last")
+    with Reader(name, BufferConfig(0, 4096), wait_strategy=strategy) as reader:
+        writer = Writer(name)
+        writer.write_frame(b"\x01")
+        reader.read_frame(PEER_TIMEOUT).release()
+
+        def commit_and_leave():
+            reader._before_writer_check = None
+            writer.write_frame(b"\x02")
+            writer.close()
+
+        reader._before_writer_check = commit_and_leave
+        with reader.read_frame(PEER_TIMEOUT) as last:
+            assert last.is_valid
+            assert last.sequence == 2 and last.to_bytes() == b"\x02"
+        assert writer.closed, "the staged commit-then-leave ran"
+        with pytest.raises(WriterDeadError):
+            reader.read_frame(PEER_TIMEOUT)
+        assert reader.outstanding_frames == 0
+    assert_none(name)
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES, ids=IDS)
+def test_departed_writer_is_reported_to_zero_timeout_polls(strategy):
+    # Whatever the timeout (protocol §6): the polling liveness clock belongs to the reader, not to one wait.
+    name = unique("ws-poll0")
+    with Reader(name, BufferConfig(0, 4096), wait_strategy=strategy) as reader:
+        with Writer(name) as writer:
+            writer.write_frame(b"\x01")
+            reader.read_frame(PEER_TIMEOUT).release()
+            assert not reader.read_frame(0).is_valid  # a look at the live writer: the next is due in 100 ms
+        start = time.monotonic()
+        with pytest.raises(WriterDeadError):
+            while time.monotonic() - start < PEER_TIMEOUT:
+                assert not reader.read_frame(0).is_valid
+        assert_within_bound(time.monotonic() - start, "the writer's departure was reported to zero-timeout polls")
+    assert_none(name)
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES, ids=IDS)
+def test_close_from_another_thread_ends_the_readers_wait(strategy):
+    name = unique("ws-close")
+    signalling = Signalling(strategy)
+    reader = Reader(name, BufferConfig(0, 4096), wait_strategy=signalling)
+    waiting = in_thread(lambda: reader.read_frame(None))
+    assert signalling.waiting.wait(PEER_TIMEOUT)
+    reader.close()
+    with pytest.raises(ObjectDisposedError):
+        waiting.result(PEER_TIMEOUT)
+    assert_none(name)
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES, ids=IDS)
+def test_lock_step_frames_arrive_in_order(strategy):
+    # The writer sends the next frame only after the reader took the previous one, so the reader
+    # meets an empty ring and has to wait (poll or sleep) for most of them.
+    name = unique("ws-lock")
+    count = 100
+    taken = threading.Semaphore(0)
+    with Reader(name, BufferConfig(0, 64 * 1024), wait_strategy=strategy) as reader, Writer(name, wait_strategy=strategy) as writer:
+
+        def read_all():
+            for i in range(1, count + 1):
+                with reader.read_frame(PEER_TIMEOUT) as frame:
+                    assert frame.is_valid, "frame %d did not arrive" % i
+                    assert frame.sequence == i and frame.to_bytes() == i.to_bytes(4, "little")
+                taken.release()
+            return count
+
+        reading = in_thread(read_all)
+        for i in range(1, count + 1):
+            writer.write_frame(i.to_bytes(4, "little"))
+            assert taken.acquire(timeout=PEER_TIMEOUT), "frame %d was not taken" % i
+        assert reading.result(PEER_TIMEOUT) == count
+    assert_none(name)
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES, ids=IDS)
 def test_writer_blocked_on_full_ring_resumes_when_reader_releases(strategy):
     name = unique("ws-full-resume")
     signalling = Signalling(strategy)
@@ -309,7 +390,7 @@ def test_spin_budget_validation():
     assert not SpinThenBlockWaitStrategy(1e-3).idle(5, 1e-3)
     assert not WaitStrategy.BLOCKING.idle(0, 0.0)
     assert WaitStrategy.BUSY_SPIN.idle(10**9, 3600.0)
-    assert repr(SpinThenBlockWaitStrategy(200e-6)) == "spin-then-block(200 µs)"
+
 
 
 def test_parse_names_and_defaults():
@@ -317,10 +398,13 @@ def test_parse_names_and_defaults():
     assert WaitStrategy.parse("spin-then-block") is WaitStrategy.SPIN_THEN_BLOCK
     assert WaitStrategy.parse("busy-spin") is WaitStrategy.BUSY_SPIN
     assert wait.parse("busy-spin") is WaitStrategy.BUSY_SPIN
-    for bad in ("Blocking", "spin", "", "busy_spin"):
+    for bad in ("Blocking", "spin", "", "busy_spin", "spin-then-block:", "spin-then-block:-5us", "spin-then-block:2000000us",
+                "spin-then-block:200", "spin-then-block: 200us", "spin-then-block:٣us"):
         with pytest.raises(ValueError) as raised:
             WaitStrategy.parse(bad)
         assert repr(bad) in str(raised.value)
+    with pytest.raises(TypeError):
+        WaitStrategy.parse(None)  # type: ignore[arg-type]
     assert [str(s) for s in STRATEGIES] == IDS
     assert isinstance(WaitStrategy.BLOCKING, BlockingWaitStrategy)
     assert isinstance(WaitStrategy.BUSY_SPIN, BusySpinWaitStrategy)
@@ -329,6 +413,16 @@ def test_parse_names_and_defaults():
     assert "WaitStrategy" in zerobuffer.__all__
     with pytest.raises(TypeError):
         WaitStrategy()  # type: ignore[abstract]
+
+
+def test_custom_spin_budget_round_trips_through_its_name():
+    strategy = SpinThenBlockWaitStrategy(200e-6)
+    assert str(strategy) == "spin-then-block:200us"
+    parsed = WaitStrategy.parse(str(strategy))
+    assert isinstance(parsed, SpinThenBlockWaitStrategy) and parsed.spin_budget == 200e-6
+    assert WaitStrategy.parse("spin-then-block:1000000us").spin_budget == 1.0
+    assert WaitStrategy.parse("spin-then-block:0us").spin_budget == 0
+    assert str(SpinThenBlockWaitStrategy(50e-6)) == "spin-then-block"
 
 
 def test_endpoint_strategy_defaults_and_setters():
@@ -453,7 +547,7 @@ def test_turning_batch_releases_off_publishes_held_back_space():
     assert_none(name)
 
 
-def test_batch_releases_changed_after_close_touches_nothing():
+def test_batch_releases_changed_after_close_raises_instead_of_touching_unmapped_memory():
     # Space held back when the reader closes is dropped with the buffer; publishing it later would
     # write into the unmapped control block.
     name = unique("ws-batch-closed")
@@ -464,8 +558,8 @@ def test_batch_releases_changed_after_close_touches_nothing():
         reader.read_frame(0).release()
         assert free(reader) == RING - (HEADER + 100)
     reader.close()
-    reader.batch_releases = False
-    assert not reader.batch_releases
+    with pytest.raises(ObjectDisposedError):
+        reader.batch_releases = False
     assert_none(name)
 
 

@@ -6,7 +6,7 @@ import logging
 import struct
 import threading
 import time
-from typing import Optional
+from typing import Callable, Optional
 
 from ._primitives import liveness
 from ._primitives.deadline import Deadline
@@ -84,9 +84,12 @@ class Reader:
         self._read_count = 0
         self._expected_sequence = L.FIRST_SEQUENCE
         self._known_written = 0  # written_count as last read: frames up to it are committed, no need to look again
+        self._next_liveness_check = 0.0  # monotonic time of the next writer check while polling (kept across waits)
         self._tokens_left_behind = 0  # frames taken without their sem-w token since the last drain
         self._writer_seen = False
         self._closed = False
+        self._before_writer_check: Optional[Callable[[], None]] = None
+        """Test hook: runs just before the reader looks at the writer's PID (to stage a writer that commits and leaves right then)."""
         self._check_sequence_continuity = True
         """Off for a duplex client's response reader: responses carry the sequence of the request
         they answer and may arrive in any order; the client checks correlation instead."""
@@ -113,13 +116,19 @@ class Reader:
         sem-r post per batch instead of per frame. A batch is published when it reaches
         :attr:`MAX_HELD_BACK_BYTES` (or an eighth of the ring), when the reader starts waiting
         for a frame, and at once for any release while it waits; so a writer never waits for
-        space a waiting reader holds. Turning it off publishes what is held back. May be
-        changed between reads."""
+        space a waiting reader holds. The cost: between reads, a writer may see up to that much
+        less free space than the reader has released, and space released while the reader thread
+        is not inside a read (processing, or done reading) stays held back until its next read
+        that has to wait: bounded in amount, not in time. For readers that read continuously.
+        Turning it off publishes what is held back. May be changed between reads;
+        :class:`ObjectDisposedError` after :meth:`close`."""
         return self._publish_threshold != 0
 
     @batch_releases.setter
     def batch_releases(self, value: bool) -> None:
         with self._memory_lock:
+            if self._closed:
+                raise ObjectDisposedError("The reader of buffer '%s' was closed." % self.name)
             self._publish_threshold = self._batch_threshold if value else 0
             self._publish_held_back()
 
@@ -202,7 +211,6 @@ class Reader:
             strategy = self._wait_strategy
             monotonic = time.monotonic
             start = now = monotonic()
-            next_liveness_check = start + _LIVENESS_CHECK_INTERVAL
             attempt = 0
             while strategy.idle(attempt, now - start):
                 attempt += 1
@@ -211,8 +219,9 @@ class Reader:
                     return frame
                 self._throw_if_closed_while_reading()
                 now = monotonic()  # one clock read per poll serves the strategy, liveness and deadline
-                if now >= next_liveness_check:
-                    next_liveness_check = now + _LIVENESS_CHECK_INTERVAL
+                if now >= self._next_liveness_check:
+                    # Per reader, not per wait: a caller polling with short timeouts still learns of a dead writer.
+                    self._next_liveness_check = now + _LIVENESS_CHECK_INTERVAL
                     if self._writer_is_gone():
                         return self._last_frame_or_writer_dead()
                 if deadline.has_expired_at(now):
@@ -278,6 +287,9 @@ class Reader:
     def _writer_is_gone(self) -> bool:
         """Whether a writer that was connected is no longer: PID 0 or dead, after a writer was seen
         (a live PID observed here, a PID left behind, or frames written)."""
+        hook = self._before_writer_check
+        if hook is not None:
+            hook()
         pid = self._oieb.writer_pid()
         if liveness.is_alive(pid):
             self._writer_seen = True
@@ -338,6 +350,7 @@ class Reader:
             # Keep the frame for the next read, and expect its successors from now on.
             expected = self._expected_sequence
             self._expected_sequence = sequence
+            self._known_written = self._read_count  # look at the counts afresh next time
             if token_held:
                 self._resources.data_available.post()
             _log.warning("Buffer '%s': sequence error: expected %d, got %d", self.name, expected, sequence)
@@ -384,6 +397,7 @@ class Reader:
         return self._corrupted(problem)
 
     def _corrupted(self, problem: str) -> BufferCorruptedError:
+        self._known_written = self._read_count  # look at the counts afresh next time
         _log.error("Buffer '%s' is corrupted: %s", self.name, problem)
         return BufferCorruptedError(self.name, "Buffer '%s' is corrupted: %s." % (self.name, problem))
 

@@ -73,12 +73,21 @@ class WaitStrategy(abc.ABC):
 
     @staticmethod
     def parse(name: str) -> "WaitStrategy":
-        """A strategy by the name the command-line tool uses: ``blocking``, ``spin-then-block``,
-        ``busy-spin``. :class:`ValueError` for any other name."""
-        strategy = _BY_NAME.get(name) if isinstance(name, str) else None
-        if strategy is None:
-            raise ValueError("Unknown wait strategy %r: use blocking, spin-then-block or busy-spin." % (name,))
-        return strategy
+        """A strategy as the command-line tool spells it (and as ``str()`` prints it):
+        ``blocking``, ``spin-then-block``, ``spin-then-block:200us`` (a spin budget in whole
+        microseconds, at most 1000000), ``busy-spin``. :class:`TypeError` for a non-string,
+        :class:`ValueError` naming the text for anything else."""
+        if not isinstance(name, str):
+            raise TypeError("A wait strategy name must be a string, got %r." % (name,))
+        strategy = _BY_NAME.get(name)
+        if strategy is not None:
+            return strategy
+        if name.startswith(_BUDGET_PREFIX) and name.endswith("us"):
+            digits = name[len(_BUDGET_PREFIX):-2]
+            if digits and digits.isascii() and digits.isdigit() and int(digits) <= 1_000_000:
+                return SpinThenBlockWaitStrategy(int(digits) / 1e6)
+        raise ValueError("Unknown wait strategy %r: use blocking, spin-then-block, spin-then-block:<microseconds>us "
+                         "(at most 1000000) or busy-spin." % (name,))
 
 
 class BlockingWaitStrategy(WaitStrategy):
@@ -135,8 +144,9 @@ class SpinThenBlockWaitStrategy(WaitStrategy):
     __slots__ = ("_spin_budget",)
 
     def __init__(self, spin_budget: float = DEFAULT_SPIN_BUDGET) -> None:
-        """:param spin_budget: seconds to poll before sleeping; 0 behaves like blocking (but
-        leaves tokens like a poller). :class:`ValueError` when negative, NaN or above 1 s."""
+        """:param spin_budget: seconds to poll before sleeping, at most 1; 0 sleeps at once (but,
+        unlike blocking, leaves the tokens of frames found already committed to be drained in
+        bulk). :class:`ValueError` when negative, NaN or above 1 s."""
         if isinstance(spin_budget, bool) or not isinstance(spin_budget, (int, float)):
             raise TypeError("spin_budget must be a number of seconds, got %r" % (spin_budget,))
         if math.isnan(spin_budget) or spin_budget < 0 or spin_budget > self.MAX_SPIN_BUDGET:
@@ -160,7 +170,8 @@ class SpinThenBlockWaitStrategy(WaitStrategy):
     def __repr__(self) -> str:
         if self._spin_budget == self.DEFAULT_SPIN_BUDGET:
             return "spin-then-block"
-        return "spin-then-block(%.0f µs)" % (self._spin_budget * 1e6)
+        # Whole microseconds, truncated as C# does; parse() reads it back.
+        return "%s%dus" % (_BUDGET_PREFIX, int(round(self._spin_budget * 1e6, 6)))
 
 
 WaitStrategy.BLOCKING = BlockingWaitStrategy()
@@ -168,6 +179,7 @@ WaitStrategy.BUSY_SPIN = BusySpinWaitStrategy()
 WaitStrategy.SPIN_THEN_BLOCK = SpinThenBlockWaitStrategy()
 WaitStrategy.DEFAULT = WaitStrategy.SPIN_THEN_BLOCK
 
+_BUDGET_PREFIX = "spin-then-block:"
 _BY_NAME = {
     "blocking": WaitStrategy.BLOCKING,
     "spin-then-block": WaitStrategy.SPIN_THEN_BLOCK,
