@@ -22,6 +22,7 @@ from .errors import (BufferCorruptedError, BufferFullError, BufferNotFoundError,
 from .frame import Frame
 from .reader import Reader
 from .status import BufferStatus
+from .wait import BlockingWaitStrategy, BusySpinWaitStrategy, SpinThenBlockWaitStrategy, WaitStrategy
 from .writer import Writer
 from . import lifecycle  # noqa: E402  (operator API: list_buffers, inspect, clean, clean_stale)
 
@@ -32,4 +33,5 @@ __all__ = [
     "FrameTooLargeError", "InvalidFrameSizeError", "MetadataAlreadyWrittenError", "ObjectDisposedError",
     "ProtocolMismatchError", "Reader", "ReaderAlreadyConnectedError", "ReaderDeadError", "SequenceError",
     "SystemCallError", "Writer", "WriterAlreadyConnectedError", "WriterDeadError", "ZeroBufferError", "lifecycle",
+    "WaitStrategy", "BlockingWaitStrategy", "BusySpinWaitStrategy", "SpinThenBlockWaitStrategy",
 ]

@@ -34,6 +34,7 @@ from .config import BufferConfig
 from .errors import BufferNotFoundError, ObjectDisposedError, ReaderDeadError, WriterDeadError
 from .frame import Frame
 from .reader import Reader
+from .wait import WaitStrategy
 from .writer import Writer
 
 __all__ = [
@@ -70,8 +71,12 @@ class DuplexServerOptions:
     """Seconds a response waits for ring space before BufferFullError (None = forever)."""
     metadata_handler: Optional[Callable[[memoryview], None]] = None
     """Called once with the request buffer's metadata, before the first request is handled."""
+    wait_strategy: WaitStrategy = WaitStrategy.DEFAULT
+    """How the server waits for requests and for response-ring space (default spin then block)."""
 
     def validate(self) -> None:
+        if not isinstance(self.wait_strategy, WaitStrategy):
+            raise TypeError("wait_strategy must be a WaitStrategy, got %r." % (self.wait_strategy,))
         if not isinstance(self.mode, ProcessingMode):
             raise ValueError("Unknown processing mode %r." % (self.mode,))
         if self.max_concurrency < 1:
@@ -89,6 +94,10 @@ class DuplexClientOptions:
     response_config: Optional[BufferConfig] = None
     """The response buffer's sizes; default: no metadata and a ring as large as the server's request ring."""
     request_write_timeout: Optional[float] = 5.0
+    wait_strategy: WaitStrategy = WaitStrategy.DEFAULT
+    """How the client waits for responses and for request-ring space (default spin then block).
+    The receive thread of ``send_async`` polls while the strategy says so, so ``BUSY_SPIN`` keeps
+    a core busy for as long as the client lives."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -266,7 +275,7 @@ class _DuplexServer:
                 raise ObjectDisposedError("The duplex server of channel '%s' was closed." % self.channel_name)
             if self._state != self._NOT_STARTED:
                 raise RuntimeError("The duplex server of channel '%s' was already started; a server serves one session." % self.channel_name)
-            self._requests = Reader(request_buffer_name(self.channel_name), self._config)
+            self._requests = Reader(request_buffer_name(self.channel_name), self._config, wait_strategy=self.options.wait_strategy)
             if self.mode is ProcessingMode.THREAD_POOL:
                 self._slots = threading.Semaphore(self.options.max_concurrency)
                 self._running = _Countdown()
@@ -384,7 +393,7 @@ class _DuplexServer:
         backoff = 0.001
         while True:
             try:
-                writer = Writer(name)
+                writer = Writer(name, wait_strategy=self.options.wait_strategy)
                 writer.write_timeout = self.options.response_write_timeout
                 return writer
             except (BufferNotFoundError, ReaderDeadError) as ex:
@@ -543,11 +552,11 @@ class DuplexClient:
         _validate_channel(channel)
         options = options if options is not None else DuplexClientOptions()
         self.channel_name = channel
-        self._requests = Writer(request_buffer_name(channel))
+        self._requests = Writer(request_buffer_name(channel), wait_strategy=options.wait_strategy)
         self._requests.write_timeout = options.request_write_timeout
         try:
             config = options.response_config or BufferConfig(0, self._requests.ring_size)
-            self._responses = Reader(response_buffer_name(channel), config)
+            self._responses = Reader(response_buffer_name(channel), config, wait_strategy=options.wait_strategy)
             self._responses._check_sequence_continuity = False
         except BaseException:
             self._requests.close()

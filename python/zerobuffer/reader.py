@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import struct
 import threading
-from typing import Optional
+import time
+from typing import Callable, Optional
 
 from ._primitives import liveness
 from ._primitives.deadline import Deadline
@@ -18,11 +19,14 @@ from .config import BufferConfig
 from .errors import BufferCorruptedError, ObjectDisposedError, SequenceError, WriterDeadError
 from .frame import Frame
 from .status import BufferStatus
+from .wait import WaitStrategy, _require as _require_strategy
 
 _log = logging.getLogger("zerobuffer")
 _HEADER = struct.Struct("<QQ")
 _U64 = struct.Struct("<Q")
 _INT_MAX = 2**31 - 1
+_LIVENESS_CHECK_INTERVAL = 0.1  # seconds between writer checks while polling
+_STALE_TOKEN_DRAIN_INTERVAL = 1 << 16  # most sem-w tokens left behind between drains
 
 
 class Reader:
@@ -35,13 +39,23 @@ class Reader:
 
     A writer that crashes or disconnects is reported by :class:`WriterDeadError` within about
     0.1 s, once every frame it committed has been read, whatever the timeout.
+
+    A committed frame is taken at once; while none is, the reader waits as its
+    :attr:`wait_strategy` says (poll, then sleep on sem-w in 100 ms liveness slices).
     """
 
-    def __init__(self, name: str, config: Optional[BufferConfig] = None) -> None:
+    MAX_HELD_BACK_BYTES = 64 * 1024
+    """Most ring space a reader with :attr:`batch_releases` holds back before publishing it:
+    64 KiB, or an eighth of the ring if that is less."""
+
+    def __init__(self, name: str, config: Optional[BufferConfig] = None, *, wait_strategy: Optional[WaitStrategy] = None) -> None:
+        """Creates the buffer ``name``. ``wait_strategy``: how to wait for frames (default
+        :attr:`WaitStrategy.DEFAULT`, spin then block); also settable later as :attr:`wait_strategy`."""
         names.validate(name)
         config = config if config is not None else BufferConfig()
         if not isinstance(config, BufferConfig):
             raise TypeError("config must be a BufferConfig")
+        strategy = WaitStrategy.DEFAULT if wait_strategy is None else _require_strategy(wait_strategy)
         self.name = name
         self.config = config
         stale_sweep.sweep(except_name=name)
@@ -54,15 +68,28 @@ class Reader:
         self._ring_offset = L.payload_offset(config.metadata_block_size)
         self._ring_size = config.payload_block_size
         self._releases = ReleaseQueue()
-        self._memory_lock = threading.Lock()  # held while touching shared memory from release; close takes it to unmap
+        # Guards the held-back space, _waiting and _closed; held while touching shared memory from
+        # a release; close takes it to unmap.
+        self._memory_lock = threading.Lock()
         self._gate = UsageGate()  # a read in progress; close waits for it to leave before unmapping
+        self._wait_strategy = strategy
+        self._batch_threshold = min(self._ring_size // 8, self.MAX_HELD_BACK_BYTES)  # the most held back when batching
+        self._publish_threshold = 0  # 0 (publish every release at once) or _batch_threshold
+        self._waiting = False  # the reader thread is waiting for a frame: nothing may be held back
+        self._held_back_bytes = 0  # released in FIFO order, not yet added to payload_free_bytes
+        self._held_back_frames = 0  # frames among them (a sem-r post is owed)
 
         # Reader-thread state (mirrors of the OIEB fields only the reader writes).
         self._read_position = 0
         self._read_count = 0
         self._expected_sequence = L.FIRST_SEQUENCE
+        self._known_written = 0  # written_count as last read: frames up to it are committed, no need to look again
+        self._next_liveness_check = 0.0  # monotonic time of the next writer check while polling (kept across waits)
+        self._tokens_left_behind = 0  # frames taken without their sem-w token since the last drain
         self._writer_seen = False
         self._closed = False
+        self._before_writer_check: Optional[Callable[[], None]] = None
+        """Test hook: runs just before the reader looks at the writer's PID (to stage a writer that commits and leaves right then)."""
         self._check_sequence_continuity = True
         """Off for a duplex client's response reader: responses carry the sequence of the request
         they answer and may arrive in any order; the client checks correlation instead."""
@@ -71,9 +98,54 @@ class Reader:
     # ----------------------------------------------------------------------------- queries
 
     @property
+    def wait_strategy(self) -> WaitStrategy:
+        """How this reader waits for frames (default :attr:`WaitStrategy.DEFAULT`, spin then
+        block). May be changed between reads; :class:`TypeError` for anything but a :class:`WaitStrategy`."""
+        return self._wait_strategy
+
+    @wait_strategy.setter
+    def wait_strategy(self, value: WaitStrategy) -> None:
+        self._wait_strategy = _require_strategy(value)
+
+    @property
+    def batch_releases(self) -> bool:
+        """Whether released frames give their space back in batches (default False: each
+        release publishes its space at once, so ``payload_free_bytes`` is exact after every release).
+
+        With batching on, space is added to ``payload_free_bytes`` with one atomic add and one
+        sem-r post per batch instead of per frame. A batch is published when it reaches
+        :attr:`MAX_HELD_BACK_BYTES` (or an eighth of the ring), when the reader starts waiting
+        for a frame, and at once for any release while it waits; so a writer never waits for
+        space a waiting reader holds. The cost: between reads, a writer may see up to that much
+        less free space than the reader has released, and space released while the reader thread
+        is not inside a read (processing, or done reading) stays held back until its next read
+        that has to wait: bounded in amount, not in time. For readers that read continuously.
+        Turning it off publishes what is held back. May be changed between reads;
+        :class:`ObjectDisposedError` after :meth:`close`."""
+        return self._publish_threshold != 0
+
+    @batch_releases.setter
+    def batch_releases(self, value: bool) -> None:
+        with self._memory_lock:
+            if self._closed:
+                raise ObjectDisposedError("The reader of buffer '%s' was closed." % self.name)
+            self._publish_threshold = self._batch_threshold if value else 0
+            self._publish_held_back()
+
+    @property
     def outstanding_frames(self) -> int:
         """Frames read and not yet given back (held, or released early and queued behind an older one)."""
         return self._releases.outstanding
+
+    def prefault(self) -> None:
+        """Maps every page of the buffer into this process now, so reading a fresh ring takes no
+        page faults: call once after creating the reader when the first frames must not stall.
+        Contents are not changed. :class:`SystemCallError` when the kernel refuses (e.g. ENOMEM)."""
+        self._enter()
+        try:
+            self._resources.segment.populate(self.name)
+        finally:
+            self._gate.exit()
 
     def is_writer_connected(self) -> bool:
         """Whether a writer is connected and its process alive."""
@@ -119,37 +191,93 @@ class Reader:
         :class:`SequenceError` (unexpected sequence number; the frame is kept for the next read),
         :class:`BufferCorruptedError` (an impossible frame header).
         """
-        deadline = Deadline(timeout)
+        deadline = Deadline(timeout)  # validates the timeout; the wait, if any, starts now
         self._enter()
         try:
-            data_available = self._resources.data_available
-            while True:
-                token = data_available.wait(deadline.next_slice_ms())
-                if self._gate.is_closed:
-                    raise ObjectDisposedError("The reader of buffer '%s' was closed while reading." % self.name)
-                if token:
-                    # A token is trusted only when a frame is really there (extra tokens are harmless).
-                    frame = self._try_take_frame(token_held=True)
-                    if frame is not None:
-                        return frame
-                    continue
-                # A quiet slice with a committed frame means its token is late or lost (a writer
-                # between its count store and its post, killed there, or a foreign writer that
-                # skips posts): take it; the token, if it comes, is then stale and harmless.
+            # Hot path: a committed frame is taken without a semaphore wait.
+            frame = self._try_take_frame(token_held=False)
+            if frame is not None:
+                return frame
+            return self._wait_for_frame(deadline)
+        finally:
+            self._gate.exit()
+
+    def _wait_for_frame(self, deadline: Deadline) -> Frame:
+        """Waits as :attr:`wait_strategy` says: polls while it says so, then sleeps on sem-w in
+        liveness slices. Held-back releases are published first, so a writer waiting for space is
+        never kept waiting by a reader that is waiting too. The caller holds the gate."""
+        self._set_waiting(True)
+        try:
+            strategy = self._wait_strategy
+            monotonic = time.monotonic
+            start = now = monotonic()
+            attempt = 0
+            while strategy.idle(attempt, now - start):
+                attempt += 1
                 frame = self._try_take_frame(token_held=False)
                 if frame is not None:
                     return frame
-                if self._writer_is_gone():
-                    pid = self._oieb.writer_pid()
-                    _log.info("Writer of buffer '%s' is gone (PID %d)", self.name, pid)
-                    raise WriterDeadError(self.name, (
-                        "The writer of buffer '%s' disconnected and every frame it wrote has been read." % self.name
-                        if pid == 0 else
-                        "The writer of buffer '%s' (PID %d) died and every frame it committed has been read." % (self.name, pid)))
+                self._throw_if_closed_while_reading()
+                now = monotonic()  # one clock read per poll serves the strategy, liveness and deadline
+                if now >= self._next_liveness_check:
+                    # Per reader, not per wait: a caller polling with short timeouts still learns of a dead writer.
+                    self._next_liveness_check = now + _LIVENESS_CHECK_INTERVAL
+                    if self._writer_is_gone():
+                        return self._last_frame_or_writer_dead()
+                if deadline.has_expired_at(now):
+                    self._drain_stale_tokens()  # giving up counts as going idle, like a sleep
+                    return Frame.INVALID
+
+            data_available = self._resources.data_available
+            while True:
+                # Tokens of frames already taken by polling are stale: drop them so the count stays
+                # bounded. No wake-up is lost: a frame committed after the drain posts after it.
+                self._drain_stale_tokens()
+                self._throw_if_closed_while_reading()
+                frame = self._try_take_frame(token_held=False)
+                if frame is not None:
+                    return frame
+                token = data_available.wait(deadline.next_slice_ms())
+                self._throw_if_closed_while_reading()
+                # A quiet slice with a committed frame means its token is late or lost (a writer
+                # between its count store and its post, killed there, or a foreign writer that
+                # skips posts): take it; the token, if it comes, is then stale and drained.
+                frame = self._try_take_frame(token_held=token)
+                if frame is not None:
+                    return frame
+                if not token and self._writer_is_gone():
+                    return self._last_frame_or_writer_dead()
                 if deadline.has_expired:
                     return Frame.INVALID
         finally:
-            self._gate.exit()
+            self._set_waiting(False)
+
+    def _last_frame_or_writer_dead(self) -> Frame:
+        """The writer is gone: a frame it committed just before dying is taken first (so none is
+        ever lost to the death report); otherwise :class:`WriterDeadError`."""
+        frame = self._try_take_frame(token_held=False)
+        if frame is not None:
+            return frame
+        pid = self._oieb.writer_pid()
+        _log.info("Writer of buffer '%s' is gone (PID %d)", self.name, pid)
+        raise WriterDeadError(self.name, (
+            "The writer of buffer '%s' disconnected and every frame it wrote has been read." % self.name
+            if pid == 0 else
+            "The writer of buffer '%s' (PID %d) died and every frame it committed has been read." % (self.name, pid)))
+
+    def _throw_if_closed_while_reading(self) -> None:
+        if self._gate.is_closed:
+            raise ObjectDisposedError("The reader of buffer '%s' was closed while reading." % self.name)
+
+    def _set_waiting(self, waiting: bool) -> None:
+        """Entering a wait publishes everything held back, and releases made during the wait are published at once."""
+        with self._memory_lock:
+            self._waiting = waiting
+            self._publish_held_back()
+
+    def _drain_stale_tokens(self) -> None:
+        self._resources.data_available.drain()
+        self._tokens_left_behind = 0
 
     def try_read_frame(self, timeout: Optional[float] = None) -> Optional[Frame]:
         """Like :meth:`read_frame`, but returns None instead of an invalid frame."""
@@ -159,6 +287,9 @@ class Reader:
     def _writer_is_gone(self) -> bool:
         """Whether a writer that was connected is no longer: PID 0 or dead, after a writer was seen
         (a live PID observed here, a PID left behind, or frames written)."""
+        hook = self._before_writer_check
+        if hook is not None:
+            hook()
         pid = self._oieb.writer_pid()
         if liveness.is_alive(pid):
             self._writer_seen = True
@@ -166,22 +297,30 @@ class Reader:
         return self._writer_seen or pid != 0 or self._oieb.written_count() != 0
 
     def _try_take_frame(self, token_held: bool) -> Optional[Frame]:
-        """Consumes the next frame if one is committed (written count ahead of read count). With
-        ``token_held``, the consumed sem-w token is given back whenever no frame is consumed
-        because of an error, so the token count keeps matching the frames."""
+        """Consumes the next frame if one is committed (written count ahead of read count): the
+        counts decide, not tokens, so a frame found by polling and a frame announced by a token
+        are taken the same way, and a frame that fails validation stays for the next read.
+        ``token_held``: the caller just took a sem-w token (it is given back whenever no frame
+        is consumed because of an error); otherwise the blocking strategy takes one if there."""
         oieb = self._oieb
-        written = oieb.written_count()  # acquire: header and data are visible
+        written = self._known_written
         if written <= self._read_count:
-            return None
+            # Only when caught up is the writer's count read again (acquire: the headers and data
+            # of every frame up to the count are visible).
+            written = oieb.written_count()
+            if written <= self._read_count:
+                return None
+            self._known_written = written
         ring = self._ring_offset
         ring_size = self._ring_size
         view = self._map
         position = self._read_position
         if ring_size - position < L.FRAME_HEADER_SIZE:
             # Implicit wrap: a tail too short for a header (or read_pos == P) holds nothing.
-            self._return_space(self._releases.enqueue_tail(ring_size - position))
+            tail = ring_size - position
             position = 0
             self._publish_position(position)
+            self._return_tail(tail)  # after the published read count, which tells whether frames are still waiting
 
         length, sequence = _HEADER.unpack_from(view, ring + position)  # type: ignore[arg-type]
         if length == L.WRAP_MARKER_LENGTH:
@@ -193,9 +332,10 @@ class Reader:
                     "nor a wrap marker (sequence 0, not at offset 0)" % (position, sequence)))
             # Explicit wrap marker: skip the tail, count the marker, read the frame at 0 under the same token.
             self._read_count += 1
-            self._return_space(self._releases.enqueue_tail(ring_size - position))
+            tail = ring_size - position
             position = 0
             self._publish_position(position)
+            self._return_tail(tail)
             if written <= self._read_count:
                 # Only the marker is committed so far (a writer that wraps at acquire time counts it
                 # early): the token was stale; the frame comes later.
@@ -210,6 +350,7 @@ class Reader:
             # Keep the frame for the next read, and expect its successors from now on.
             expected = self._expected_sequence
             self._expected_sequence = sequence
+            self._known_written = self._read_count  # look at the counts afresh next time
             if token_held:
                 self._resources.data_available.post()
             _log.warning("Buffer '%s': sequence error: expected %d, got %d", self.name, expected, sequence)
@@ -223,6 +364,18 @@ class Reader:
         oieb.store(L.PAYLOAD_READ_POS_OFFSET, self._read_position)
         oieb.store(L.PAYLOAD_READ_COUNT_OFFSET, self._read_count)
         self._expected_sequence = sequence + 1
+        if not token_held:
+            if self._wait_strategy._takes_token_per_frame:
+                # The blocking strategy keeps the count exactly one per unread frame. A token not
+                # posted yet (writer between its count store and its post) arrives late and is
+                # drained before the next sleep.
+                self._resources.data_available.try_wait()
+            else:
+                # A frame found by polling leaves its sem-w token behind; the tokens are drained in
+                # bulk before the reader sleeps, or here for a reader that never does.
+                self._tokens_left_behind += 1
+                if self._tokens_left_behind > _STALE_TOKEN_DRAIN_INTERVAL:
+                    self._drain_stale_tokens()
         return Frame(self, ticket, ring + position + L.FRAME_HEADER_SIZE, length, sequence)
 
     def _is_new_writer_connection(self, sequence: int) -> bool:
@@ -244,6 +397,7 @@ class Reader:
         return self._corrupted(problem)
 
     def _corrupted(self, problem: str) -> BufferCorruptedError:
+        self._known_written = self._read_count  # look at the counts afresh next time
         _log.error("Buffer '%s' is corrupted: %s", self.name, problem)
         return BufferCorruptedError(self.name, "Buffer '%s' is corrupted: %s." % (self.name, problem))
 
@@ -264,13 +418,32 @@ class Reader:
                 return
             self._return_space(self._releases.release(ticket))
 
+    def _return_tail(self, size: int) -> None:
+        """A skipped wrap tail: enqueued already released, returned in FIFO order with the frames before it."""
+        with self._memory_lock:
+            self._return_space(self._releases.enqueue_tail(size))
+
     def _return_space(self, returned: Returned) -> None:
-        """Gives space back to the writer: one atomic add, and one sem-r post when a frame (not only a tail) was returned."""
+        """Space that became returnable (FIFO). Published at once, unless :attr:`batch_releases`
+        is on, the reader thread is not waiting and the batch is below its threshold. The caller
+        holds ``_memory_lock``."""
         if returned.bytes == 0:
             return
-        self._oieb.add_free_bytes(returned.bytes)
-        if returned.frames > 0:
+        self._held_back_bytes += returned.bytes
+        self._held_back_frames += returned.frames
+        if self._held_back_bytes >= self._publish_threshold or self._waiting:
+            self._publish_held_back()
+
+    def _publish_held_back(self) -> None:
+        """Gives the held-back space to the writer: one atomic add, and one sem-r post when a
+        frame (not only a tail) is among it (protocol §4). The caller holds ``_memory_lock``."""
+        if self._held_back_bytes == 0 or self._closed:
+            return
+        self._oieb.add_free_bytes(self._held_back_bytes)
+        if self._held_back_frames > 0:
             self._resources.space_available.post()
+        self._held_back_bytes = 0
+        self._held_back_frames = 0
 
     # ----------------------------------------------------------------------------- lifecycle
 

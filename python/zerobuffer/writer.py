@@ -21,6 +21,7 @@ from .errors import (BufferCorruptedError, BufferFullError, BufferNotFoundError,
                      InvalidFrameSizeError, MetadataAlreadyWrittenError, ObjectDisposedError, ProtocolMismatchError,
                      ReaderDeadError, WriterAlreadyConnectedError)
 from .status import BufferStatus
+from .wait import WaitStrategy, _require as _require_strategy
 
 _log = logging.getLogger("zerobuffer")
 _HEADER = struct.Struct("<QQ")
@@ -39,8 +40,11 @@ class Writer:
     :class:`ReaderDeadError` about 0.1 s after its death, whatever the write timeout.
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, wait_strategy: Optional[WaitStrategy] = None) -> None:
+        """Connects to the buffer ``name``. ``wait_strategy``: how to wait for ring space (default
+        :attr:`WaitStrategy.DEFAULT`, spin then block); also settable later as :attr:`wait_strategy`."""
         names.validate(name)
+        strategy = WaitStrategy.DEFAULT if wait_strategy is None else _require_strategy(wait_strategy)
         self.name = name
         segment: Optional[SharedMemorySegment] = None
         data_available: Optional[NamedSemaphore] = None
@@ -99,6 +103,7 @@ class Writer:
         self._gate = UsageGate()
         self._next_liveness_check = 0.0
         self._write_timeout: Optional[float] = 5.0
+        self._wait_strategy = strategy
         self._closed = False
         _log.info("Writer connected to buffer '%s' (ring %d bytes, reader PID %d)", name, self._ring_size, reader_pid)
 
@@ -114,6 +119,17 @@ class Writer:
         if value is not None and (value <= 0 or math.isnan(value)):
             raise ValueError("write_timeout must be positive or None (infinite), got %r" % (value,))
         self._write_timeout = value
+
+    @property
+    def wait_strategy(self) -> WaitStrategy:
+        """How this writer waits for ring space when the ring is full (default
+        :attr:`WaitStrategy.DEFAULT`, spin then block). May be changed between writes;
+        :class:`TypeError` for anything but a :class:`WaitStrategy`."""
+        return self._wait_strategy
+
+    @wait_strategy.setter
+    def wait_strategy(self, value: WaitStrategy) -> None:
+        self._wait_strategy = _require_strategy(value)
 
     @property
     def metadata_block_size(self) -> int:
@@ -143,6 +159,16 @@ class Writer:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    def prefault(self) -> None:
+        """Maps every page of the buffer into this process now, writable, so the first pass over
+        a fresh ring takes no page faults. Call once after connecting; contents are not changed.
+        :class:`SystemCallError` when the kernel refuses (e.g. ENOMEM)."""
+        self._enter()
+        try:
+            self._segment.populate(self.name)
+        finally:
+            self._gate.exit()
 
     def is_reader_connected(self) -> bool:
         """Whether the reader is alive."""
@@ -375,8 +401,9 @@ class Writer:
         return True
 
     def _wait_for_space(self, required: int, deadline: Deadline) -> bool:
-        """Waits until payload_free_bytes >= required, in liveness slices; sem-r is drained before
-        each re-check so its count stays bounded (protocol §6.3)."""
+        """Waits until payload_free_bytes >= required: polls while :attr:`wait_strategy` says so,
+        then sleeps on sem-r in liveness slices. Stale sem-r tokens are drained before each
+        sleep so their count stays bounded (protocol §6.3)."""
         oieb = self._oieb
         available = oieb.free_bytes()
         if available > self._ring_size:
@@ -385,8 +412,21 @@ class Writer:
                                        % (self.name, available, self._ring_size))
         if available >= required:
             return True
+        strategy = self._wait_strategy
+        start = time.monotonic()
+        attempt = 0
+        while strategy.idle(attempt, time.monotonic() - start):
+            attempt += 1
+            if oieb.free_bytes() >= required:
+                return True
+            if self._gate.is_closed:
+                raise ObjectDisposedError("The writer of buffer '%s' was closed while waiting for space." % self.name)
+            self._ensure_reader_alive(force=False)  # looks at the reader at most every 100 ms
+            if deadline.has_expired:
+                return False
         space_available = self._space_available
         while True:
+            # No wake-up is lost: space returned after the drain posts after it.
             space_available.drain()
             if oieb.free_bytes() >= required:
                 return True

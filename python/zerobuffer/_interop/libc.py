@@ -1,4 +1,5 @@
-"""ctypes bindings to the POSIX named-semaphore calls of the C library (protocol §1).
+"""ctypes bindings to the POSIX named-semaphore calls of the C library (protocol §1), and
+``madvise`` for prefaulting a segment.
 
 Every function is loaded with ``use_errno=True``; callers read ``ctypes.get_errno()`` right
 after a failing call. Calls release the GIL, so a thread blocked in ``sem_timedwait`` does not
@@ -83,6 +84,10 @@ sem_timedwait = _bind("sem_timedwait", ctypes.c_int, [ctypes.c_void_p, ctypes.PO
 sem_clockwait = (_bind("sem_clockwait", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int, ctypes.POINTER(Timespec)])
                  if hasattr(_lib, "sem_clockwait") else None)
 sem_getvalue = _bind("sem_getvalue", ctypes.c_int, [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)])
+
+MADV_POPULATE_WRITE = 23
+"""Linux >= 5.14: fault in every page of a range, writable, without changing its contents."""
+madvise = _bind("madvise", ctypes.c_int, [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int])
 
 
 def last_errno() -> int:

@@ -31,6 +31,10 @@ class Deadline:
     def has_expired(self) -> bool:
         return self._expires_at is not None and time.monotonic() >= self._expires_at
 
+    def has_expired_at(self, now: float) -> bool:
+        """Whether the deadline has passed at ``now`` (a ``time.monotonic()`` value the caller already has)."""
+        return self._expires_at is not None and now >= self._expires_at
+
     def next_slice_ms(self) -> int:
         """Milliseconds to wait next: the remaining time (0 once passed), at most one slice."""
         if self._expires_at is None:
