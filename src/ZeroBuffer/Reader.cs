@@ -46,6 +46,7 @@ public sealed unsafe class Reader : IDisposable
     private const int StaleTokenDrainInterval = 1 << 16; // most sem-w tokens left behind between drains
 
     private readonly ReleaseQueue _releases = new();
+    private readonly CancellationWakeup _cancelWakeup;
     private SpinLatch _releaseGate; // guards _releases, the held-back space and _disposed; Dispose takes it to unmap
     private readonly long _batchThreshold; // the most held back when BatchReleases is on
     private long _publishThreshold; // 0 (publish every release at once) or _batchThreshold
@@ -89,6 +90,7 @@ public sealed unsafe class Reader : IDisposable
         _metadataBlockSize = config.MetadataBlockSize;
         _ring = _resources.Segment.Pointer + ZeroBufferLayout.PayloadOffset(config.MetadataBlockSize);
         _ringSize = config.PayloadBlockSize;
+        _cancelWakeup = new CancellationWakeup(_resources.DataAvailable);
         _batchThreshold = Math.Min(_ringSize / 8, MaxHeldBackBytes);
         Log.ReaderCreated(_logger, name, config.MetadataBlockSize, config.PayloadBlockSize);
     }
@@ -301,9 +303,7 @@ public sealed unsafe class Reader : IDisposable
     private bool WaitForFrame(Deadline deadline, out Frame frame, CancellationToken cancellationToken)
     {
         SetWaiting(true);
-        CancellationTokenRegistration wakeOnCancel = cancellationToken.CanBeCanceled
-            ? cancellationToken.UnsafeRegister(static s => ((NamedSemaphore)s!).Post(), _resources.DataAvailable)
-            : default;
+        _cancelWakeup.Arm(cancellationToken); // kept across waits: registers once per token, not per wait
         try
         {
             WaitStrategy strategy = _waitStrategy;
@@ -373,7 +373,6 @@ public sealed unsafe class Reader : IDisposable
         }
         finally
         {
-            wakeOnCancel.Dispose();
             SetWaiting(false);
         }
     }
@@ -693,6 +692,7 @@ public sealed unsafe class Reader : IDisposable
             return;
         }
 
+        _cancelWakeup.Dispose(); // the reading thread has left: no callback may post a closed semaphore
         _releaseGate.Enter();
         try
         {

@@ -36,6 +36,7 @@ public sealed unsafe class Writer : IDisposable
     private readonly SharedMemorySegment _segment;
     private readonly NamedSemaphore _dataAvailable;
     private readonly NamedSemaphore _spaceAvailable;
+    private readonly CancellationWakeup _cancelWakeup;
     private readonly Oieb* _oieb;
     private readonly byte* _metadata;
     private readonly long _metadataBlockSize;
@@ -112,6 +113,7 @@ public sealed unsafe class Writer : IDisposable
             _segment = segment;
             _dataAvailable = dataAvailable;
             _spaceAvailable = spaceAvailable;
+            _cancelWakeup = new CancellationWakeup(spaceAvailable);
             Log.WriterConnected(_logger, name, (ulong)_ringSize, readerPid);
         }
         catch
@@ -567,61 +569,52 @@ public sealed unsafe class Writer : IDisposable
         }
 
         Deadline deadline = Deadline.After(timeout);
-        CancellationTokenRegistration wakeOnCancel = cancellationToken.CanBeCanceled
-            ? cancellationToken.UnsafeRegister(static s => ((NamedSemaphore)s!).Post(), _spaceAvailable)
-            : default;
-        try
+        _cancelWakeup.Arm(cancellationToken); // kept across waits: registers once per token, not per wait
+        WaitStrategy strategy = _waitStrategy;
+        long start = Stopwatch.GetTimestamp();
+        int attempt = 0;
+        while (strategy.Idle(attempt, Stopwatch.GetElapsedTime(start)))
         {
-            WaitStrategy strategy = _waitStrategy;
-            long start = Stopwatch.GetTimestamp();
-            int attempt = 0;
-            while (strategy.Idle(attempt, Stopwatch.GetElapsedTime(start)))
+            attempt = attempt == int.MaxValue ? attempt : attempt + 1;
+            if (Volatile.Read(ref free) >= required)
             {
-                attempt = attempt == int.MaxValue ? attempt : attempt + 1;
-                if (Volatile.Read(ref free) >= required)
-                {
-                    return true;
-                }
-
-                ThrowIfClosedWhileWaiting();
-                cancellationToken.ThrowIfCancellationRequested();
-                EnsureReaderAlive(force: false); // looks at the reader at most every 100 ms
-                if (deadline.HasExpired)
-                {
-                    return false;
-                }
+                return true;
             }
 
-            while (true)
+            ThrowIfClosedWhileWaiting();
+            cancellationToken.ThrowIfCancellationRequested();
+            EnsureReaderAlive(force: false); // looks at the reader at most every 100 ms
+            if (deadline.HasExpired)
             {
-                // No wake-up is lost: space returned after the drain posts after it.
-                _spaceAvailable.Drain();
-                if (Volatile.Read(ref free) >= required)
-                {
-                    return true;
-                }
-
-                cancellationToken.ThrowIfCancellationRequested();
-                ThrowIfClosedWhileWaiting();
-                EnsureReaderAlive(force: false);
-                if (deadline.HasExpired)
-                {
-                    return false;
-                }
-
-                if (!_spaceAvailable.Wait(deadline.NextSliceMilliseconds()))
-                {
-                    EnsureReaderAlive(force: true); // a quiet slice: look at the reader now
-                }
-                else if (Volatile.Read(ref free) >= required)
-                {
-                    return true;
-                }
+                return false;
             }
         }
-        finally
+
+        while (true)
         {
-            wakeOnCancel.Dispose();
+            // No wake-up is lost: space returned after the drain posts after it.
+            _spaceAvailable.Drain();
+            if (Volatile.Read(ref free) >= required)
+            {
+                return true;
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            ThrowIfClosedWhileWaiting();
+            EnsureReaderAlive(force: false);
+            if (deadline.HasExpired)
+            {
+                return false;
+            }
+
+            if (!_spaceAvailable.Wait(deadline.NextSliceMilliseconds()))
+            {
+                EnsureReaderAlive(force: true); // a quiet slice: look at the reader now
+            }
+            else if (Volatile.Read(ref free) >= required)
+            {
+                return true;
+            }
         }
     }
 
@@ -749,6 +742,7 @@ public sealed unsafe class Writer : IDisposable
         _pendingLength = -1;
         _pendingMetadataLength = -1;
         Interlocked.CompareExchange(ref _oieb->WriterPid, 0UL, ProcessLiveness.Self);
+        _cancelWakeup.Dispose(); // the writing thread has left: no callback may post a closed semaphore
         _dataAvailable.Dispose();
         _spaceAvailable.Dispose();
         if (!filledElsewhere)

@@ -82,4 +82,58 @@ public sealed class AllocationTests
 
         return (write, read);
     }
+
+    /// <summary>
+    /// The waiting paths allocate nothing either: a reader that meets an empty ring and has to
+    /// poll or sleep (each strategy, with a cancellable token shared by both threads), and a
+    /// writer that meets a full ring. Lock-step over two threads, allocations counted on each
+    /// thread after a warm-up.
+    /// </summary>
+    [Theory]
+    [InlineData("blocking")]
+    [InlineData("spin-then-block")]
+    [InlineData("busy-spin")]
+    public async Task WaitingForFramesAndSpaceAllocatesNothing(string strategyName)
+    {
+        string name = TestNames.Unique("alloc-wait");
+        WaitStrategy strategy = WaitStrategy.Parse(strategyName);
+        const int rounds = 2_000;
+        using (var reader = new Reader(name, new BufferConfig(0, 2 * (16 + FrameSize))) { WaitStrategy = strategy })
+        using (var writer = new Writer(name) { WaitStrategy = strategy, WriteTimeout = TimeSpan.FromSeconds(10) })
+        using (var cancel = new CancellationTokenSource())
+        {
+            // The ring holds two frames: the writer keeps meeting a full ring, the reader an empty one.
+            Task<long> writing = Task.Factory.StartNew(() =>
+            {
+                byte[] payload = new byte[FrameSize];
+                long allocated = 0;
+                for (int i = 0; i < 2 * rounds; i++)
+                {
+                    long before = GC.GetAllocatedBytesForCurrentThread();
+                    writer.WriteFrame(payload, cancel.Token);
+                    allocated += i >= rounds ? GC.GetAllocatedBytesForCurrentThread() - before : 0;
+                }
+
+                return allocated;
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+            long readAllocated = 0;
+            for (int i = 0; i < 2 * rounds; i++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                using (Frame frame = reader.ReadFrame(TimeSpan.FromSeconds(10), cancel.Token))
+                {
+                    Assert.True(frame.IsValid);
+                }
+
+                readAllocated += i >= rounds ? GC.GetAllocatedBytesForCurrentThread() - before : 0;
+            }
+
+            long writeAllocated = await writing.WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(readAllocated == 0, $"{strategyName}: reading {rounds} frames allocated {readAllocated} bytes");
+            Assert.True(writeAllocated == 0, $"{strategyName}: writing {rounds} frames allocated {writeAllocated} bytes");
+        }
+
+        OsResources.AssertNone(name);
+    }
 }
