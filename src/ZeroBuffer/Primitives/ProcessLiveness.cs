@@ -29,13 +29,19 @@ internal static class ProcessLiveness
     /// <summary>Whether /proc says the process is a zombie (Z) or dead (X). Allocation-free: called on hot paths.</summary>
     private static unsafe bool IsZombie(int pid)
     {
+        // Built by hand: an interpolated Utf8.TryWrite boxes the pid in unoptimised (tier-0) code,
+        // and this method runs too rarely (every 100 ms) to ever be optimised.
         byte* path = stackalloc byte[32];
         var span = new Span<byte>(path, 31);
-        if (!System.Text.Unicode.Utf8.TryWrite(span, $"/proc/{pid}/stat", out int length))
+        "/proc/"u8.CopyTo(span);
+        if (!pid.TryFormat(span[6..], out int digits, provider: System.Globalization.CultureInfo.InvariantCulture))
         {
             return false;
         }
 
+        int length = 6 + digits;
+        "/stat"u8.CopyTo(span[length..]);
+        length += 5;
         path[length] = 0;
         int fd = LibC.OpenUtf8(path, LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
         if (fd < 0)
