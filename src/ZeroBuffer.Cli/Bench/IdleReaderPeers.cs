@@ -14,7 +14,7 @@ internal static class IdleReaderPeers
 
     internal static int RunReader(Output output, Interruption stop, PeerSettings settings)
     {
-        using var reader = new Reader(settings.Name, new BufferConfig(metadataSize: 0, payloadSize: settings.RingSize));
+        using var reader = settings.Configure(new Reader(settings.Name, new BufferConfig(metadataSize: 0, payloadSize: settings.RingSize)));
         PeerReport.Ready(output, settings.Role);
         var meter = new SideMeter();
         while (!stop.IsRequested)
@@ -44,7 +44,7 @@ internal static class IdleReaderPeers
 
     internal static int RunWriter(Output output, Interruption stop, PeerSettings settings)
     {
-        using var writer = new Writer(settings.Name);
+        using var writer = settings.Configure(new Writer(settings.Name));
         PeerReport.Ready(output, settings.Role);
         writer.WriteFrame(ControlFrames.Payload(ControlFrames.Hello));
         var meter = new SideMeter();
