@@ -58,7 +58,7 @@ internal static class BenchTable
         {
             r.Ratios.TryGetValue(Ratios.UnixSocket, out var socket);
             r.Ratios.TryGetValue(Ratios.MemcpyStreaming, out var memcpy);
-            table.AddRow(r.Case.Transport, r.Mode ?? "", Format.Bytes(r.FrameSize),
+            table.AddRow(r.Case.Transport + (r.Case.Strategy is null or StrategyNames.Default ? "" : " @" + r.Case.Strategy), r.Mode ?? "", Format.Bytes(r.FrameSize),
                 Format.Number(r.FramesPerSecond ?? double.NaN), Format.Ratio(socket?["framesPerSecond"]),
                 Format.Number(r.GigabytesPerSecond ?? double.NaN), Format.Ratio(memcpy?["gigabytesPerSecond"]),
                 Sides(r, s => s.CpuPercent), Sides(r, s => s.AllocatedBytesPerFrame));
