@@ -45,6 +45,7 @@ internal static class BenchPlan
         string Next() => $"{runName}-{counter++}";
         string[] timing = ["--seconds", Format.Invariant(options.Seconds), "--warmup", Format.Invariant(options.WarmUpSeconds)];
         bool Wants(string scenario) => options.Scenarios.Contains(scenario);
+        bool duplexPlanned = false;
 
         if (Wants(Scenarios.Memcpy))
         {
@@ -108,6 +109,13 @@ internal static class BenchPlan
                 string[] arguments = [.. timing, .. Ring(size), .. ZeroBufferArguments(options, strategy)];
                 cases.Add(PingPong(WithStrategy($"latency/zerobuffer/copy/back-to-back/{size}", strategy), Transports.ZeroBuffer, "copy", size, 0,
                     PeerRoles.ZeroBufferEcho, PeerRoles.ZeroBufferPing, passiveStopsItself: true, Next(), arguments) with { Strategy = strategy });
+                if (size == DuplexRoundTrip.FrameSize && Wants(Scenarios.Duplex))
+                {
+                    // Right after the raw ping-pong it is compared with, so a machine whose load drifts
+                    // during the run affects both alike.
+                    cases.Add(DuplexRoundTrip.Case(options, Next(), timing));
+                    duplexPlanned = true;
+                }
                 double rate = options.Rate ?? DefaultRate(size);
                 cases.Add(PingPong(WithStrategy($"latency/zerobuffer/copy/fixed-rate/{size}", strategy), Transports.ZeroBuffer, "copy", size, rate,
                     PeerRoles.ZeroBufferEcho, PeerRoles.ZeroBufferPing, passiveStopsItself: true, Next(), arguments) with { Strategy = strategy });
@@ -139,7 +147,7 @@ internal static class BenchPlan
                 new PeerSpec(PeerRoles.IdleWriter, [.. timing, .. zb]), true, Next()) { Strategy = options.Strategy });
         }
 
-        if (Wants(Scenarios.Duplex))
+        if (Wants(Scenarios.Duplex) && !duplexPlanned)
         {
             cases.Add(DuplexRoundTrip.Case(options, Next(), timing));
         }
