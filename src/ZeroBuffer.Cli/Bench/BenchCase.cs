@@ -25,7 +25,7 @@ internal static class Transports
     internal const string BusyPoll = "busy-poll";
     internal const string Memcpy = "memcpy";
 
-    /// <summary>Reserved for the duplex round trip (see <see cref="DuplexRoundTrip"/>); no case produces it yet.</summary>
+    /// <summary>The duplex round trip (request/response over the duplex layer, see <see cref="DuplexRoundTrip"/>).</summary>
     internal const string Duplex = "duplex";
 }
 
@@ -51,12 +51,15 @@ internal sealed record BenchCase(
     string Id, CaseKind Kind, string Transport, string? Mode, string? Pacing, int FrameSize, double Rate,
     PeerSpec? Passive, PeerSpec Active, bool PassiveStopsItself, string Resources)
 {
+    /// <summary>Wait strategy of the ZeroBuffer peers (<see cref="StrategyNames"/>); null for the baselines.</summary>
+    internal string? Strategy { get; init; }
+
     /// <summary>A short human description for progress lines.</summary>
     internal string Describe() => Kind switch
     {
         CaseKind.Bandwidth => "memcpy bandwidth (hot and streaming)",
         CaseKind.Idle => "idle reader (connected writer, no traffic)",
         _ => $"{Kind.ToString().ToLowerInvariant()} {Transport}{(Mode is null ? "" : " " + Mode)}{(Pacing is null ? "" : " " + Pacing)}"
-             + (FrameSize > 0 ? $" {Format.Bytes(FrameSize)}" : ""),
+             + (FrameSize > 0 ? $" {Format.Bytes(FrameSize)}" : "") + (Strategy is null or StrategyNames.Default ? "" : " " + Strategy),
     };
 }

@@ -10,9 +10,13 @@ namespace ZeroBuffer.Cli.Bench;
 /// <param name="RingSize">Ring size of every buffer; null = per frame size (see <see cref="BenchPlan.DefaultRingSize"/>).</param>
 /// <param name="StreamBytes">Each streaming-memcpy buffer.</param>
 /// <param name="Custom">Whether scenarios or sizes were chosen by hand (not the standard full or quick set).</param>
+/// <param name="Strategy">Wait strategy of every ZeroBuffer peer (<see cref="StrategyNames"/>).</param>
+/// <param name="BatchReleases">Throughput readers release in batches.</param>
+/// <param name="Prefault">Every ZeroBuffer peer prefaults its rings.</param>
 internal sealed record BenchOptions(
     bool Quick, IReadOnlySet<string> Scenarios, IReadOnlyList<int> ThroughputSizes, IReadOnlyList<int> LatencySizes,
-    double Seconds, double? Rate, long? RingSize, long StreamBytes, bool Custom)
+    double Seconds, double? Rate, long? RingSize, long StreamBytes, bool Custom,
+    string Strategy = StrategyNames.Default, bool BatchReleases = false, bool Prefault = false)
 {
     /// <summary>Unmeasured warm-up before each window: a quarter of it, between 0.1 and 1 s.</summary>
     internal double WarmUpSeconds => Math.Clamp(Seconds / 4, 0.1, 1.0);

@@ -28,6 +28,24 @@ internal static class BenchPlan
     /// </summary>
     internal static double DefaultRate(int frameSize) => frameSize <= 65536 ? 2000 : 200;
 
+    /// <summary>
+    /// Row id of a ZeroBuffer case: <paramref name="id"/> as it is for the default strategy
+    /// (spin-then-block), with <c>@STRATEGY</c> appended for the others.
+    /// </summary>
+    internal static string WithStrategy(string id, string strategy) => strategy == StrategyNames.Default ? id : $"{id}@{strategy}";
+
+    /// <summary>The bench-peer arguments every ZeroBuffer peer gets: its wait strategy, and <c>--prefault</c> when asked.</summary>
+    internal static string[] ZeroBufferArguments(BenchOptions options, string strategy) =>
+        ["--strategy", strategy, .. options.Prefault ? new[] { "--prefault" } : []];
+
+    /// <summary>
+    /// Warm-up of the idle pair: at least 4 s. A waiting reader calls its periodic paths (timeouts,
+    /// liveness checks) about 10 times a second, so the runtime's tier-up of those methods (after
+    /// 30 calls, compiled on a background thread of the same process) lands in the first seconds;
+    /// that is start-up cost, not what waiting costs, and in a 0.5 s window it alone reads as ~1 %.
+    /// </summary>
+    internal static double IdleWarmUpSeconds(BenchOptions options) => Math.Max(options.WarmUpSeconds, 4);
+
     internal static List<BenchCase> Build(BenchOptions options, string runName)
     {
         var cases = new List<BenchCase>();
@@ -35,6 +53,7 @@ internal static class BenchPlan
         string Next() => $"{runName}-{counter++}";
         string[] timing = ["--seconds", Format.Invariant(options.Seconds), "--warmup", Format.Invariant(options.WarmUpSeconds)];
         bool Wants(string scenario) => options.Scenarios.Contains(scenario);
+        bool duplexPlanned = false;
 
         if (Wants(Scenarios.Memcpy))
         {
@@ -80,43 +99,72 @@ internal static class BenchPlan
                 {
                     string mode = zeroCopy ? "zero-copy" : "copy";
                     string[] common = ["--size", Format.Invariant(size), "--ring-size", Format.Invariant(options.RingSize ?? DefaultRingSize(size)),
-                        .. zeroCopy ? new[] { "--zero-copy" } : []];
-                    cases.Add(new BenchCase($"throughput/zerobuffer/{mode}/{size}", CaseKind.Throughput, Transports.ZeroBuffer, mode, null, size, 0,
-                        new PeerSpec(PeerRoles.ZeroBufferReader, common),
-                        new PeerSpec(PeerRoles.ZeroBufferWriter, [.. timing, .. common]), true, Next()));
+                        .. zeroCopy ? new[] { "--zero-copy" } : [], .. ZeroBufferArguments(options, options.Strategy)];
+                    cases.Add(new BenchCase(WithStrategy($"throughput/zerobuffer/{mode}/{size}", options.Strategy), CaseKind.Throughput,
+                        Transports.ZeroBuffer, mode, null, size, 0,
+                        new PeerSpec(PeerRoles.ZeroBufferReader, options.BatchReleases ? [.. common, "--batch-releases"] : common),
+                        new PeerSpec(PeerRoles.ZeroBufferWriter, [.. timing, .. common]), true, Next()) { Strategy = options.Strategy });
                 }
             }
         }
 
         if (Wants(Scenarios.Latency))
         {
+            string strategy = options.Strategy;
+            string[] Ring(int size) => ["--ring-size", Format.Invariant(options.RingSize ?? DefaultRingSize(size))];
             foreach (int size in options.LatencySizes)
             {
-                string[] ring = ["--ring-size", Format.Invariant(options.RingSize ?? DefaultRingSize(size))];
-                cases.Add(PingPong($"latency/zerobuffer/copy/back-to-back/{size}", Transports.ZeroBuffer, "copy", size, 0,
-                    PeerRoles.ZeroBufferEcho, PeerRoles.ZeroBufferPing, passiveStopsItself: true, Next(), [.. timing, .. ring]));
+                string[] arguments = [.. timing, .. Ring(size), .. ZeroBufferArguments(options, strategy)];
+                cases.Add(PingPong(WithStrategy($"latency/zerobuffer/copy/back-to-back/{size}", strategy), Transports.ZeroBuffer, "copy", size, 0,
+                    PeerRoles.ZeroBufferEcho, PeerRoles.ZeroBufferPing, passiveStopsItself: true, Next(), arguments) with { Strategy = strategy });
+                if (size == DuplexRoundTrip.FrameSize && Wants(Scenarios.Duplex))
+                {
+                    // Right after the raw ping-pong it is compared with, so a machine whose load drifts
+                    // during the run affects both alike.
+                    cases.Add(DuplexRoundTrip.Case(options, Next(), timing));
+                    duplexPlanned = true;
+                }
                 double rate = options.Rate ?? DefaultRate(size);
-                cases.Add(PingPong($"latency/zerobuffer/copy/fixed-rate/{size}", Transports.ZeroBuffer, "copy", size, rate,
-                    PeerRoles.ZeroBufferEcho, PeerRoles.ZeroBufferPing, passiveStopsItself: true, Next(), [.. timing, .. ring]));
+                cases.Add(PingPong(WithStrategy($"latency/zerobuffer/copy/fixed-rate/{size}", strategy), Transports.ZeroBuffer, "copy", size, rate,
+                    PeerRoles.ZeroBufferEcho, PeerRoles.ZeroBufferPing, passiveStopsItself: true, Next(), arguments) with { Strategy = strategy });
+            }
+
+            // Zero-copy ping-pong (produce in place, one copy in the echo, check in place): every size of a full
+            // or hand-picked run; the large frame only in --quick.
+            foreach (int size in options.LatencySizes.Where(s => !options.Quick || options.Custom || s > 65536))
+            {
+                string[] arguments = [.. timing, .. Ring(size), .. ZeroBufferArguments(options, strategy), "--zero-copy"];
+                cases.Add(PingPong(WithStrategy($"latency/zerobuffer/zero-copy/back-to-back/{size}", strategy), Transports.ZeroBuffer, "zero-copy", size, 0,
+                    PeerRoles.ZeroBufferEcho, PeerRoles.ZeroBufferPing, passiveStopsItself: true, Next(), arguments) with { Strategy = strategy });
+            }
+
+            // The busy-spin target row is always measured, whatever --strategy says.
+            if (strategy != StrategyNames.BusySpin)
+            {
+                string[] arguments = [.. timing, .. Ring(64), .. ZeroBufferArguments(options, StrategyNames.BusySpin)];
+                cases.Add(PingPong(WithStrategy("latency/zerobuffer/copy/back-to-back/64", StrategyNames.BusySpin), Transports.ZeroBuffer, "copy", 64, 0,
+                    PeerRoles.ZeroBufferEcho, PeerRoles.ZeroBufferPing, passiveStopsItself: true, Next(), arguments) with { Strategy = StrategyNames.BusySpin });
             }
         }
 
         if (Wants(Scenarios.Idle))
         {
-            cases.Add(new BenchCase("idle/zerobuffer", CaseKind.Idle, Transports.ZeroBuffer, null, null, 0, 0,
-                new PeerSpec(PeerRoles.IdleReader, ["--ring-size", Format.Invariant(options.RingSize ?? DefaultRingSize(64))]),
-                new PeerSpec(PeerRoles.IdleWriter, timing), true, Next()));
+            string[] zb = ZeroBufferArguments(options, options.Strategy);
+            string[] idleTiming = ["--seconds", Format.Invariant(options.Seconds), "--warmup", Format.Invariant(IdleWarmUpSeconds(options))];
+            cases.Add(new BenchCase(WithStrategy("idle/zerobuffer", options.Strategy), CaseKind.Idle, Transports.ZeroBuffer, null, null, 0, 0,
+                new PeerSpec(PeerRoles.IdleReader, ["--ring-size", Format.Invariant(options.RingSize ?? DefaultRingSize(64)), .. zb]),
+                new PeerSpec(PeerRoles.IdleWriter, [.. idleTiming, .. zb]), true, Next()) { Strategy = options.Strategy });
         }
 
-        if (Wants(Scenarios.Duplex))
+        if (Wants(Scenarios.Duplex) && !duplexPlanned)
         {
-            cases.AddRange(DuplexRoundTrip.Cases(options));
+            cases.Add(DuplexRoundTrip.Case(options, Next(), timing));
         }
 
         return cases;
     }
 
-    private static BenchCase PingPong(string id, string transport, string? mode, int size, double rate, string passiveRole, string activeRole,
+    internal static BenchCase PingPong(string id, string transport, string? mode, int size, double rate, string passiveRole, string activeRole,
         bool passiveStopsItself, string name, string[] arguments)
     {
         string[] common = size > 0 ? [.. arguments, "--size", Format.Invariant(size)] : arguments;

@@ -94,6 +94,11 @@ internal sealed class BenchResult(BenchCase benchCase)
         w.WriteString("transport"u8, Case.Transport);
         WriteOptional(w, "mode", Mode);
         WriteOptional(w, "pacing", Case.Pacing);
+        if (Case.Strategy is not null)
+        {
+            w.WriteString("strategy"u8, Case.Strategy);
+        }
+
         w.WriteNumber("frameSize"u8, FrameSize);
         if (Case.Rate > 0)
         {

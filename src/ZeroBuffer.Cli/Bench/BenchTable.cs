@@ -9,10 +9,11 @@ namespace ZeroBuffer.Cli.Bench;
 /// </summary>
 internal static class BenchTable
 {
-    internal static void Write(IAnsiConsole console, IReadOnlyList<BenchResult> results, BenchOptions options, IReadOnlyList<string> pending)
+    internal static void Write(IAnsiConsole console, IReadOnlyList<BenchResult> results, BenchOptions options)
     {
         console.MarkupLine($"[bold]ZeroBuffer bench[/]: {Environment.ProcessorCount} CPUs, {(options.Custom ? "chosen scenarios/sizes" : options.Quick ? "quick run" : "full run")}, "
-                           + $"{options.Seconds:0.##} s per case after {options.WarmUpSeconds:0.##} s warm-up"
+                           + $"{options.Seconds:0.##} s per case after {options.WarmUpSeconds:0.##} s warm-up, strategy {options.Strategy}"
+                           + (options.BatchReleases ? ", batched releases" : "") + (options.Prefault ? ", prefaulted rings" : "")
                            + (results.Any(r => r.Runs > 1) ? $", medians of {results.Max(r => r.Runs)} runs (min-max in --json)" : ", one run"));
         WriteBandwidth(console, results);
         WriteThroughput(console, results);
@@ -21,11 +22,6 @@ internal static class BenchTable
         foreach (BenchResult failed in results.Where(r => r.Error is not null))
         {
             console.MarkupLine($"[red]failed[/] {Markup.Escape(failed.Id)}: {Markup.Escape(failed.Error!)}");
-        }
-
-        foreach (string reason in pending)
-        {
-            console.MarkupLine($"[yellow]pending[/] {Markup.Escape(reason)}");
         }
     }
 
@@ -62,7 +58,7 @@ internal static class BenchTable
         {
             r.Ratios.TryGetValue(Ratios.UnixSocket, out var socket);
             r.Ratios.TryGetValue(Ratios.MemcpyStreaming, out var memcpy);
-            table.AddRow(r.Case.Transport, r.Mode ?? "", Format.Bytes(r.FrameSize),
+            table.AddRow(r.Case.Transport + (r.Case.Strategy is null or StrategyNames.Default ? "" : " @" + r.Case.Strategy), r.Mode ?? "", Format.Bytes(r.FrameSize),
                 Format.Number(r.FramesPerSecond ?? double.NaN), Format.Ratio(socket?["framesPerSecond"]),
                 Format.Number(r.GigabytesPerSecond ?? double.NaN), Format.Ratio(memcpy?["gigabytesPerSecond"]),
                 Sides(r, s => s.CpuPercent), Sides(r, s => s.AllocatedBytesPerFrame));
@@ -86,11 +82,12 @@ internal static class BenchTable
         foreach (BenchResult r in rows)
         {
             LatencyFigures l = r.Latency!;
-            table.AddRow([r.Case.Transport, r.Case.Pacing + (r.Case.Rate > 0 ? $" {r.Case.Rate:0}/s" : ""),
+            table.AddRow([Variant(r), r.Case.Pacing + (r.Case.Rate > 0 ? $" {r.Case.Rate:0}/s" : ""),
                 r.FrameSize > 0 ? Format.Bytes(r.FrameSize) : "-", Format.Count(r.Samples ?? 0),
                 .. Enumerable.Range(0, LatencyFigures.Names.Length).Select(i => Format.Number(l[i])),
                 Sides(r, s => s.CpuPercent), Sides(r, s => s.AllocatedBytesPerFrame)]);
-            foreach ((string baseline, string label) in new[] { (Ratios.Semaphore, "  × semaphore"), (Ratios.BusyPoll, "  × busy-poll") })
+            foreach ((string baseline, string label) in new[]
+                     { (Ratios.Semaphore, "  × semaphore"), (Ratios.BusyPoll, "  × busy-poll"), (Ratios.RawPingPong, "  × raw ping-pong") })
             {
                 if (r.Ratios.TryGetValue(baseline, out Dictionary<string, double?>? ratios))
                 {
@@ -120,6 +117,11 @@ internal static class BenchTable
 
         console.Write(table);
     }
+
+    /// <summary>Transport, mode (ZeroBuffer) and strategy (when not the default) of a latency row.</summary>
+    private static string Variant(BenchResult r) =>
+        r.Case.Transport + (r.Case.Transport == Transports.ZeroBuffer ? " " + r.Mode : "")
+        + (r.Case.Strategy is null or StrategyNames.Default ? "" : " @" + r.Case.Strategy);
 
     private static string Sides(BenchResult r, Func<SideFigures, double?> figure) =>
         string.Join(" / ", r.Sides.Select(s => figure(s) is double v ? Format.Number(v) : "-"));

@@ -4,9 +4,11 @@ namespace ZeroBuffer.Cli.Bench;
 
 /// <summary>
 /// What a reader costs while nothing happens: the reader creates the buffer; the writer connects,
-/// says hello, stays connected without writing for the warm-up plus the measured window, then
-/// ends the run. The reader's CPU is metered from the hello to the end, while it waits in
-/// <c>TryReadFrame</c> (100 ms timeouts, like every CLI reader loop).
+/// says hello, stays connected without writing for the warm-up, marks the start of the measured
+/// window, stays connected without writing for the window, then ends the run. Both sides meter
+/// from the mark to the end, like every other pair, so start-up work (JIT tier-up, first touches)
+/// is not counted; the reader waits in <c>TryReadFrame</c> meanwhile (100 ms timeouts, like every
+/// CLI reader loop).
 /// </summary>
 internal static class IdleReaderPeers
 {
@@ -14,7 +16,7 @@ internal static class IdleReaderPeers
 
     internal static int RunReader(Output output, Interruption stop, PeerSettings settings)
     {
-        using var reader = new Reader(settings.Name, new BufferConfig(metadataSize: 0, payloadSize: settings.RingSize));
+        using var reader = settings.Configure(new Reader(settings.Name, new BufferConfig(metadataSize: 0, payloadSize: settings.RingSize)));
         PeerReport.Ready(output, settings.Role);
         var meter = new SideMeter();
         while (!stop.IsRequested)
@@ -26,7 +28,7 @@ internal static class IdleReaderPeers
 
             int size = frame.Size;
             frame.Dispose();
-            if (size == ControlFrames.Hello)
+            if (size == ControlFrames.Mark)
             {
                 meter.Start();
             }
@@ -44,13 +46,15 @@ internal static class IdleReaderPeers
 
     internal static int RunWriter(Output output, Interruption stop, PeerSettings settings)
     {
-        using var writer = new Writer(settings.Name);
+        using var writer = settings.Configure(new Writer(settings.Name));
         PeerReport.Ready(output, settings.Role);
         writer.WriteFrame(ControlFrames.Payload(ControlFrames.Hello));
+        // The scenario is "no traffic": these waits are the warm-up and the measurement, not synchronisation.
+        stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(settings.WarmUpSeconds));
+        writer.WriteFrame(ControlFrames.Payload(ControlFrames.Mark));
         var meter = new SideMeter();
         meter.Start();
-        // The scenario is "no traffic": this wait is the measurement, not a synchronisation.
-        stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(settings.WarmUpSeconds + settings.Seconds));
+        stop.Token.WaitHandle.WaitOne(TimeSpan.FromSeconds(settings.Seconds));
         meter.Stop();
         writer.WriteFrame(ControlFrames.Payload(ControlFrames.End));
         stop.Token.ThrowIfCancellationRequested();

@@ -10,8 +10,53 @@ namespace ZeroBuffer.Cli.Bench;
 /// <param name="Rate">Round trips per second for a paced ping-pong; 0 = back-to-back.</param>
 /// <param name="RingSize">Ring size of ZeroBuffer buffers, bytes.</param>
 /// <param name="StreamBytes">Size of each streaming memcpy buffer.</param>
+/// <param name="Strategy">Wait strategy of every ZeroBuffer reader and writer (a <see cref="WaitStrategy.Parse"/> name).</param>
+/// <param name="BatchReleases">Throughput readers publish freed space in batches (<see cref="Reader.BatchReleases"/>).</param>
+/// <param name="Prefault">Fault in every page of each ring after creating or connecting (<see cref="Reader.Prefault"/>, <see cref="Writer.Prefault"/>).</param>
 internal sealed record PeerSettings(
-    string Role, string Name, int FrameSize, bool ZeroCopy, double Seconds, double WarmUpSeconds, double Rate, long RingSize, long StreamBytes);
+    string Role, string Name, int FrameSize, bool ZeroCopy, double Seconds, double WarmUpSeconds, double Rate, long RingSize, long StreamBytes,
+    string Strategy, bool BatchReleases, bool Prefault)
+{
+    /// <summary>The wait strategy named by <see cref="Strategy"/>.</summary>
+    internal WaitStrategy WaitStrategy => WaitStrategy.Parse(Strategy);
+
+    /// <summary>Applies the strategy (and prefaulting when asked, or when <paramref name="prefault"/>) to a reader it just created.</summary>
+    internal Reader Configure(Reader reader, bool prefault = false)
+    {
+        reader.WaitStrategy = WaitStrategy;
+        if (Prefault || prefault)
+        {
+            reader.Prefault();
+        }
+
+        return reader;
+    }
+
+    /// <summary>Applies the strategy (and prefaulting when asked, or when <paramref name="prefault"/>) to a writer it just connected.</summary>
+    internal Writer Configure(Writer writer, bool prefault = false)
+    {
+        writer.WaitStrategy = WaitStrategy;
+        if (Prefault || prefault)
+        {
+            writer.Prefault();
+        }
+
+        return writer;
+    }
+}
+
+/// <summary>The <c>--strategy</c> names of <c>bench</c> and <c>bench-peer</c> (those of <see cref="WaitStrategy.Parse"/>).</summary>
+internal static class StrategyNames
+{
+    internal const string Blocking = "blocking";
+    internal const string SpinThenBlock = "spin-then-block";
+    internal const string BusySpin = "busy-spin";
+
+    /// <summary>The default: what a reader and a writer use when nothing is set.</summary>
+    internal const string Default = SpinThenBlock;
+
+    internal static readonly string[] All = [Blocking, SpinThenBlock, BusySpin];
+}
 
 /// <summary>The roles of <c>bench-peer</c>; the first of each pair waits for the second.</summary>
 internal static class PeerRoles
@@ -31,10 +76,12 @@ internal static class PeerRoles
     internal const string Memcpy = "memcpy";
     internal const string IdleReader = "idle-reader";
     internal const string IdleWriter = "idle-writer";
+    internal const string DuplexServer = "duplex-server";
+    internal const string DuplexClient = "duplex-client";
 
     internal static readonly string[] All =
     [
         ZeroBufferReader, ZeroBufferWriter, ZeroBufferEcho, ZeroBufferPing, SocketReader, SocketWriter, SocketEcho, SocketPing,
-        SemaphoreEcho, SemaphorePing, SpinEcho, SpinPing, Memcpy, IdleReader, IdleWriter,
+        SemaphoreEcho, SemaphorePing, SpinEcho, SpinPing, Memcpy, IdleReader, IdleWriter, DuplexServer, DuplexClient,
     ];
 }

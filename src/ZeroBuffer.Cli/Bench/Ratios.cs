@@ -5,7 +5,8 @@ namespace ZeroBuffer.Cli.Bench;
 /// over the Unix socket's at the same size (<c>unixSocket.framesPerSecond</c>), GB/s over
 /// streaming memcpy (<c>memcpyStreaming.gigabytesPerSecond</c>). Latency rows: each percentile
 /// over the same percentile of the semaphore ping-pong (<c>semaphore.p50</c> …) and of the
-/// busy-poll ping-pong (<c>busyPoll.p50</c> …). A baseline that was not run gives null ratios.
+/// busy-poll ping-pong (<c>busyPoll.p50</c> …). The duplex row also over the raw two-buffer
+/// ping-pong of the same size and strategy (<c>rawPingPong.p50</c> …). A baseline that was not run gives null ratios.
 /// </summary>
 internal static class Ratios
 {
@@ -13,6 +14,7 @@ internal static class Ratios
     internal const string MemcpyStreaming = "memcpyStreaming";
     internal const string Semaphore = "semaphore";
     internal const string BusyPoll = "busyPoll";
+    internal const string RawPingPong = "rawPingPong";
 
     internal static void Compute(IReadOnlyList<BenchResult> results)
     {
@@ -21,7 +23,7 @@ internal static class Ratios
         BenchResult? busyPoll = Find(results, r => r.Case.Transport == Transports.BusyPoll);
         foreach (BenchResult row in results)
         {
-            if (row.Case.Transport != Transports.ZeroBuffer || row.Error is not null)
+            if (row.Case.Transport is not (Transports.ZeroBuffer or Transports.Duplex) || row.Error is not null)
             {
                 continue;
             }
@@ -37,6 +39,11 @@ internal static class Ratios
             {
                 row.Ratios[Semaphore] = PerPercentile(row.Latency, semaphore?.Latency);
                 row.Ratios[BusyPoll] = PerPercentile(row.Latency, busyPoll?.Latency);
+                if (row.Case.Transport == Transports.Duplex)
+                {
+                    string rawId = DuplexRoundTrip.RawRowId(row.Case.Strategy ?? StrategyNames.Default);
+                    row.Ratios[RawPingPong] = PerPercentile(row.Latency, Find(results, r => r.Id == rawId)?.Latency);
+                }
             }
         }
     }

@@ -24,11 +24,11 @@ internal static class Scenarios
     /// <summary>CPU of a ZeroBuffer reader waiting with a connected writer and no traffic.</summary>
     internal const string Idle = "idle";
 
-    /// <summary>Duplex round trip: not measured yet (see <see cref="DuplexRoundTrip"/>).</summary>
+    /// <summary>Duplex round trip, 64 B, next to the raw two-buffer ping-pong (see <see cref="DuplexRoundTrip"/>).</summary>
     internal const string Duplex = "duplex";
 
     internal static readonly string[] All = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Duplex];
 
     /// <summary>What runs when <c>--scenarios</c> is not given: everything that exists.</summary>
-    internal static readonly string[] Default = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle];
+    internal static readonly string[] Default = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Duplex];
 }

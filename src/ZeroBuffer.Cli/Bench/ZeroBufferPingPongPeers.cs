@@ -8,6 +8,11 @@ namespace ZeroBuffer.Cli.Bench;
 /// pinger copies in from a buffer, the echo copies the frame from one ring to the other, the
 /// pinger copies the reply out. The echo creates <c>NAME-q</c> and reports ready; the pinger
 /// creates <c>NAME-p</c>, then says hello on <c>NAME-q</c>, which tells the echo that <c>NAME-p</c> exists.
+/// Zero-copy variant (<see cref="PeerSettings.ZeroCopy"/>): the pinger produces each request once,
+/// straight into the request ring (<c>GetFrameBuffer</c>, copy from its source, <c>CommitFrame</c>);
+/// the echo copies the request frame into the reply ring's <c>GetFrameBuffer</c> (one copy); the
+/// pinger reads the reply in place and checks its first and last byte (no copy out). Both rings
+/// are prefaulted in this variant.
 /// </summary>
 internal static class ZeroBufferPingPongPeers
 {
@@ -20,8 +25,9 @@ internal static class ZeroBufferPingPongPeers
 
     internal static int RunEcho(Output output, Interruption stop, PeerSettings settings)
     {
-        using var requests = new Reader(RequestBuffer(settings.Name), new BufferConfig(0, settings.RingSize));
+        using var requests = settings.Configure(new Reader(RequestBuffer(settings.Name), new BufferConfig(0, settings.RingSize)), prefault: settings.ZeroCopy);
         PeerReport.Ready(output, settings.Role);
+        bool zeroCopy = settings.ZeroCopy;
         Writer? replies = null;
         var meter = new SideMeter();
         long frames = 0;
@@ -36,8 +42,17 @@ internal static class ZeroBufferPingPongPeers
                 }
 
                 int size = frame.Size;
-                replies ??= new Writer(ReplyBuffer(settings.Name)) { WriteTimeout = ReplyTimeout };
-                replies.WriteFrame(frame.Span);
+                replies ??= settings.Configure(new Writer(ReplyBuffer(settings.Name)) { WriteTimeout = ReplyTimeout }, prefault: zeroCopy);
+                if (zeroCopy)
+                {
+                    frame.Span.CopyTo(replies.GetFrameBuffer(size));
+                    replies.CommitFrame();
+                }
+                else
+                {
+                    replies.WriteFrame(frame.Span);
+                }
+
                 frame.Dispose();
                 if (size > ControlFrames.Hello)
                 {
@@ -69,8 +84,9 @@ internal static class ZeroBufferPingPongPeers
 
     internal static int RunPing(Output output, Interruption stop, PeerSettings settings)
     {
-        using var replies = new Reader(ReplyBuffer(settings.Name), new BufferConfig(0, settings.RingSize));
-        using var requests = new Writer(RequestBuffer(settings.Name)) { WriteTimeout = ReplyTimeout };
+        bool zeroCopy = settings.ZeroCopy;
+        using var replies = settings.Configure(new Reader(ReplyBuffer(settings.Name), new BufferConfig(0, settings.RingSize)), prefault: zeroCopy);
+        using var requests = settings.Configure(new Writer(RequestBuffer(settings.Name)) { WriteTimeout = ReplyTimeout }, prefault: zeroCopy);
         PeerReport.Ready(output, settings.Role);
         byte[] source = new byte[settings.FrameSize];
         byte[] destination = new byte[settings.FrameSize];
@@ -83,7 +99,7 @@ internal static class ZeroBufferPingPongPeers
         do
         {
             long reference = latency.NextSend();
-            RoundTrip(requests, replies, source, destination, stop);
+            DataRoundTrip(requests, replies, source, destination, zeroCopy, stop);
             latency.Record(reference);
         }
         while (Stopwatch.GetTimestamp() < warmUpEnd && !stop.IsRequested);
@@ -97,7 +113,7 @@ internal static class ZeroBufferPingPongPeers
         do
         {
             long reference = latency.NextSend();
-            RoundTrip(requests, replies, source, destination, stop);
+            DataRoundTrip(requests, replies, source, destination, zeroCopy, stop);
             latency.Record(reference);
             frames++;
         }
@@ -110,9 +126,38 @@ internal static class ZeroBufferPingPongPeers
         return ExitCodes.Success;
     }
 
+    /// <summary>One measured round trip: copy in and out, or (zero-copy) produce in place and check the reply in place.</summary>
+    private static void DataRoundTrip(Writer requests, Reader replies, byte[] source, byte[] destination, bool zeroCopy, Interruption stop)
+    {
+        if (!zeroCopy)
+        {
+            RoundTrip(requests, replies, source, destination, stop);
+            return;
+        }
+
+        // A new marker in the first and last byte each time, so a stale or torn reply cannot pass the check.
+        byte marker = (byte)(source[0] + 1);
+        source[0] = marker;
+        source[^1] = marker;
+        source.CopyTo(requests.GetFrameBuffer(source.Length));
+        requests.CommitFrame();
+        using Frame reply = AwaitReply(replies, stop);
+        ReadOnlySpan<byte> span = reply.Span;
+        if (span.Length != source.Length || span[0] != marker || span[^1] != marker)
+        {
+            throw new InvalidDataException($"reply of {span.Length} B does not match the request of {source.Length} B (marker {marker})");
+        }
+    }
+
     private static void RoundTrip(Writer requests, Reader replies, ReadOnlySpan<byte> message, Span<byte> destination, Interruption stop)
     {
         requests.WriteFrame(message);
+        using Frame reply = AwaitReply(replies, stop);
+        reply.Span.CopyTo(destination);
+    }
+
+    private static Frame AwaitReply(Reader replies, Interruption stop)
+    {
         long deadline = Stopwatch.GetTimestamp() + (long)(ReplyTimeout.TotalSeconds * Stopwatch.Frequency);
         Frame reply;
         while (!replies.TryReadFrame(Poll, out reply))
@@ -124,9 +169,6 @@ internal static class ZeroBufferPingPongPeers
             }
         }
 
-        using (reply)
-        {
-            reply.Span.CopyTo(destination);
-        }
+        return reply;
     }
 }

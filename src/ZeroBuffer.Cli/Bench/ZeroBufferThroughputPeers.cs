@@ -15,7 +15,8 @@ internal static class ZeroBufferThroughputPeers
 
     internal static int RunReader(Output output, Interruption stop, PeerSettings settings)
     {
-        using var reader = new Reader(settings.Name, new BufferConfig(metadataSize: 0, payloadSize: settings.RingSize));
+        using var reader = settings.Configure(new Reader(settings.Name, new BufferConfig(metadataSize: 0, payloadSize: settings.RingSize)));
+        reader.BatchReleases = settings.BatchReleases;
         PeerReport.Ready(output, settings.Role);
         byte[] destination = new byte[settings.FrameSize];
         var meter = new SideMeter();
@@ -70,7 +71,7 @@ internal static class ZeroBufferThroughputPeers
 
     internal static int RunWriter(Output output, Interruption stop, PeerSettings settings)
     {
-        using var writer = new Writer(settings.Name) { WriteTimeout = TimeSpan.FromSeconds(30) };
+        using var writer = settings.Configure(new Writer(settings.Name) { WriteTimeout = TimeSpan.FromSeconds(30) });
         PeerReport.Ready(output, settings.Role);
         byte[] source = new byte[settings.FrameSize];
         for (int i = 0; i < source.Length; i++)

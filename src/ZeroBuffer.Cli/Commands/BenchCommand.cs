@@ -14,24 +14,32 @@ namespace ZeroBuffer.Cli.Commands;
 internal static class BenchCommand
 {
     private const string Events = """
-        Scenarios (--scenarios, comma-separated; default all but duplex):
+        Scenarios (--scenarios, comma-separated; default all):
           throughput  ZeroBuffer one-way, zero-copy and copy-in/copy-out, per frame size
           latency     ZeroBuffer ping-pong over two buffers (copy on every hop), back-to-back and at a fixed rate
-                      (latency = reply time - intended send time: no coordinated omission)
+                      (latency = reply time - intended send time: no coordinated omission); a zero-copy
+                      back-to-back variant (request produced in place, reply checked in place; --quick: 3.1 MB only);
+                      and always a busy-spin 64 B back-to-back row, whatever --strategy says
           uds         Unix domain socket baseline: throughput and back-to-back ping-pong, same sizes
           semaphore   bare named-semaphore ping-pong baseline
           busy-poll   ping-pong spinning on one shared cache line baseline
           memcpy      single-thread memcpy, hot (64 KiB) and streaming (>= 256 MiB)
           idle        CPU of a ZeroBuffer reader waiting with a connected writer and no traffic
-          duplex      pending: extension point, no figures yet
+          duplex      duplex request/response round trip, 64 B, back-to-back (ratio to the raw ping-pong)
+        Row ids of ZeroBuffer rows measured with a strategy other than spin-then-block end in "@STRATEGY"
+        (e.g. latency/zerobuffer/copy/back-to-back/64@busy-spin); the row's "strategy" field says it either way.
         --json: JSON lines, each with an "event" property:
-          {"event":"started","name":"zb-bench-..","cases":N,"quick":Q,"seconds":S,"scenarios":[..]}
+          {"event":"started","name":"zb-bench-..","cases":N,"quick":Q,"seconds":S,"scenarios":[..],
+           "strategy":"spin-then-block","batchReleases":false,"prefault":false}
                                     (every OS resource of the run has a name starting with "name")
           {"event":"result", ...one row...}                              as each case finishes (each run)
           {"event":"summary","seconds":S,"processors":P,"loadAverage":L,"runtime":"..","os":"..",
-           "results":[ ...every row... ],"failed":F,"pending":[{"scenario":"duplex","reason":".."}]}
+           "strategy":"..","batchReleases":B,"prefault":B,"results":[ ...every row... ],"failed":F,
+           "targets":[{"figure":"..","row":"id","field":"..","status":"met|missed|not measured","measured":V,"min":V,"max":V,
+                       "comparison":">=|<=","target":T,"unit":"..","ratio":R,"ratioOf":"target|baseline","met":B}]}
         A row: {"id":"throughput/zerobuffer/copy/4096","kind":"throughput|latency|bandwidth|idle",
-          "transport":"zerobuffer|unix-socket|semaphore|busy-poll|memcpy","mode":"zero-copy|copy|hot|streaming|null",
+          "transport":"zerobuffer|duplex|unix-socket|semaphore|busy-poll|memcpy","mode":"zero-copy|copy|hot|streaming|null",
+          "strategy":"blocking|spin-then-block|busy-spin" (ZeroBuffer and duplex rows only),
           "pacing":"back-to-back|fixed-rate|null","frameSize":B,"rate":R (fixed-rate only),"frames":F,"seconds":S,
           "framesPerSecond":..,"gigabytesPerSecond":..,"samples":N,"latencyMicroseconds":{"p50","p90","p99","p999","max"},
           "sendLagMicroseconds":{same percentiles} (fixed-rate only: actual - intended send time; the pacer's own lateness shows here),
@@ -39,6 +47,7 @@ internal static class BenchCommand
           "sides":{"writer"|"reader"|"pinger"|"echo"|"copier":{"cpuPercent":..,"allocatedBytesPerFrame":..}},
           "ratios":{"unixSocket":{"framesPerSecond"},"memcpyStreaming":{"gigabytesPerSecond"}}            (ZeroBuffer throughput)
                   {"semaphore":{"p50",..,"max"},"busyPoll":{"p50",..,"max"}}                           (ZeroBuffer latency)
+                  {...,"rawPingPong":{"p50",..,"max"}}     (duplex: ÷ latency/zerobuffer/copy/back-to-back/64, same strategy)
           or "error":"..." instead of the figures when the case failed}
         Exit code 0 when every case ran; 1 when one failed (its row has an "error").
 
@@ -50,7 +59,7 @@ internal static class BenchCommand
 
     internal static (Command Command, string Epilogue) Create(GlobalOptions global)
     {
-        var quick = new Option<bool>("--quick") { Description = "Short run: 64 B, 4 KiB, 64 KiB, 1 MiB throughput; 0.5 s per case (< 60 s in all)." };
+        var quick = new Option<bool>("--quick") { Description = "Short run: 64 B, 4 KiB, 64 KiB, 1 MiB throughput; every target row; 0.5 s per case (< 60 s in all)." };
         var plots = new Option<string?>("--plots") { Description = "Write PNG plots into this directory." };
         var scenarios = new Option<string?>("--scenarios") { Description = $"Comma-separated subset of: {string.Join(",", Scenarios.All)}." };
         var sizes = new Option<string?>("--sizes") { Description = "Comma-separated frame sizes for throughput and ping-pong (e.g. 64,4K,1M)." };
@@ -67,14 +76,27 @@ internal static class BenchCommand
             }
         });
         var streamBytes = new Option<long>("--stream-bytes") { Description = "Size of each streaming-memcpy buffer (at least 256 MiB).", DefaultValueFactory = _ => 256L << 20 };
+        var strategy = new Option<string>("--strategy")
+        {
+            Description = "Wait strategy of every ZeroBuffer reader and writer (the busy-spin 64 B round trip is measured whatever this says).",
+            DefaultValueFactory = _ => StrategyNames.Default,
+        };
+        strategy.AcceptOnlyFromAmong(StrategyNames.All);
+        var batchReleases = new Option<bool>("--batch-releases") { Description = "Throughput readers publish freed space in batches (Reader.BatchReleases)." };
+        var prefault = new Option<bool>("--prefault") { Description = "Every ZeroBuffer peer prefaults its rings after creating or connecting." };
         var command = new Command("bench", "Measure throughput and latency across processes, next to baselines (Unix socket, semaphore, busy-poll, memcpy).")
         {
-            quick, plots, scenarios, sizes, duration, rate, ringSize, streamBytes, runs,
+            quick, plots, scenarios, sizes, duration, rate, ringSize, streamBytes, runs, strategy, batchReleases, prefault,
         };
         command.SetAction(parse => global.Run(parse, (output, stop) =>
         {
             BenchOptions options = Parse(parse.GetValue(quick), parse.GetValue(scenarios), parse.GetValue(sizes), parse.GetValue(duration),
-                parse.GetValue(rate), parse.GetValue(ringSize), parse.GetValue(streamBytes));
+                parse.GetValue(rate), parse.GetValue(ringSize), parse.GetValue(streamBytes)) with
+            {
+                Strategy = parse.GetValue(strategy) ?? StrategyNames.Default,
+                BatchReleases = parse.GetValue(batchReleases),
+                Prefault = parse.GetValue(prefault),
+            };
             return Execute(output, stop, options, parse.GetValue(plots), parse.GetValue(runs));
         }));
         return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
@@ -139,9 +161,6 @@ internal static class BenchCommand
         // Repeated runs go round-robin (all cases, then all again), so a slow drift of the machine spreads over every row.
         List<(BenchCase Case, int Run)> cases = [.. Enumerable.Range(0, runCount).SelectMany(run => plan.Select(c => (c, run)))];
         var perRun = Enumerable.Range(0, runCount).Select(_ => new List<BenchResult>()).ToList();
-        List<string> pending = options.Scenarios.Contains(Scenarios.Duplex) && !DuplexRoundTrip.IsAvailable
-            ? [$"duplex: {DuplexRoundTrip.PendingReason}"]
-            : [];
         var clock = Stopwatch.StartNew();
         if (output.Json)
         {
@@ -158,6 +177,7 @@ internal static class BenchCommand
             }
 
             e.Writer.WriteEndArray();
+            WriteFlags(e.Writer, options);
         }
 
         if (!output.Json && !Console.IsOutputRedirected)
@@ -201,16 +221,18 @@ internal static class BenchCommand
 
         List<BenchResult> results = runCount == 1 ? perRun[0] : RunAggregation.Median(perRun);
         Ratios.Compute(results);
+        IReadOnlyList<TargetLine> targets = Targets.Evaluate(results, options);
         IReadOnlyList<string> plotFiles = plotDirectory is null ? [] : BenchPlots.Write(plotDirectory, results);
         int failed = results.Count(r => r.Error is not null);
         if (output.Json)
         {
-            WriteSummary(output, results, clock.Elapsed, failed, options);
+            WriteSummary(output, results, targets, clock.Elapsed, failed, options);
         }
         else
         {
             IAnsiConsole console = ReportConsole();
-            BenchTable.Write(console, results, options, pending);
+            BenchTable.Write(console, results, options);
+            Targets.WriteTable(console, targets);
             console.MarkupLine($"[grey]{cases.Count} cases in {clock.Elapsed.TotalSeconds:0.0} s; load average {Markup.Escape(LoadAverage())}[/]");
             foreach (string file in plotFiles)
             {
@@ -221,7 +243,15 @@ internal static class BenchCommand
         return failed == 0 ? ExitCodes.Success : ExitCodes.Unexpected;
     }
 
-    private static void WriteSummary(Output output, List<BenchResult> results, TimeSpan elapsed, int failed, BenchOptions options)
+    private static void WriteFlags(System.Text.Json.Utf8JsonWriter writer, BenchOptions options)
+    {
+        writer.WriteString("strategy"u8, options.Strategy);
+        writer.WriteBoolean("batchReleases"u8, options.BatchReleases);
+        writer.WriteBoolean("prefault"u8, options.Prefault);
+    }
+
+    private static void WriteSummary(Output output, List<BenchResult> results, IReadOnlyList<TargetLine> targets, TimeSpan elapsed, int failed,
+        BenchOptions options)
     {
         using Output.JsonEvent e = output.Event("summary");
         e.Writer.WriteNumber("seconds"u8, Math.Round(elapsed.TotalSeconds, 3));
@@ -229,6 +259,7 @@ internal static class BenchCommand
         e.Writer.WriteString("loadAverage"u8, LoadAverage());
         e.Writer.WriteString("runtime"u8, RuntimeInformation.FrameworkDescription);
         e.Writer.WriteString("os"u8, RuntimeInformation.OSDescription);
+        WriteFlags(e.Writer, options);
         e.Writer.WriteStartArray("results"u8);
         foreach (BenchResult row in results)
         {
@@ -239,12 +270,11 @@ internal static class BenchCommand
 
         e.Writer.WriteEndArray();
         e.Writer.WriteNumber("failed"u8, failed);
-        e.Writer.WriteStartArray("pending"u8);
-        if (options.Scenarios.Contains(Scenarios.Duplex) && !DuplexRoundTrip.IsAvailable)
+        e.Writer.WriteStartArray("targets"u8);
+        foreach (TargetLine target in targets)
         {
             e.Writer.WriteStartObject();
-            e.Writer.WriteString("scenario"u8, Scenarios.Duplex);
-            e.Writer.WriteString("reason"u8, DuplexRoundTrip.PendingReason);
+            target.WriteJson(e.Writer);
             e.Writer.WriteEndObject();
         }
 

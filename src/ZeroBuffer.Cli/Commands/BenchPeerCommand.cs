@@ -17,7 +17,7 @@ internal static class BenchPeerCommand
            ...pingers add "samples","rate","latencyMicroseconds":{"p50","p90","p99","p999","max"};
            ...memcpy adds "hotGigabytesPerSecond","streamingGigabytesPerSecond"}
         Roles: zb-reader zb-writer zb-echo zb-ping uds-reader uds-writer uds-echo uds-ping sem-echo sem-ping
-               spin-echo spin-ping memcpy idle-reader idle-writer. The first of each pair must be ready before the second starts.
+               spin-echo spin-ping memcpy idle-reader idle-writer duplex-server duplex-client. The first of each pair must be ready before the second starts.
 
         """;
 
@@ -33,16 +33,21 @@ internal static class BenchPeerCommand
         var rate = new Option<double>("--rate") { Description = "Round trips per second (pingers); 0 = back-to-back.", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var ringSize = new Option<long>("--ring-size") { Description = "Ring size, bytes.", DefaultValueFactory = _ => 4L << 20 }.AtLeast(64);
         var streamBytes = new Option<long>("--stream-bytes") { Description = "Streaming memcpy buffer size, bytes.", DefaultValueFactory = _ => 256L << 20 }.AtLeast(4096);
+        var strategy = new Option<string>("--strategy") { Description = "Wait strategy of ZeroBuffer readers and writers.", DefaultValueFactory = _ => StrategyNames.Default };
+        strategy.AcceptOnlyFromAmong(StrategyNames.All);
+        var batchReleases = new Option<bool>("--batch-releases") { Description = "Throughput readers release in batches (Reader.BatchReleases)." };
+        var prefault = new Option<bool>("--prefault") { Description = "Prefault every ring after creating or connecting." };
         var command = new Command("bench-peer", "One measured side of 'bench' (a separate process).")
         {
-            role, name, size, zeroCopy, seconds, warmUp, rate, ringSize, streamBytes,
+            role, name, size, zeroCopy, seconds, warmUp, rate, ringSize, streamBytes, strategy, batchReleases, prefault,
         };
         command.Hidden = true;
         command.SetAction(parse => global.Run(parse, (output, stop) =>
         {
             var settings = new PeerSettings(parse.GetRequiredValue(role), parse.GetRequiredValue(name), parse.GetValue(size),
                 parse.GetValue(zeroCopy), parse.GetValue(seconds), parse.GetValue(warmUp), parse.GetValue(rate),
-                parse.GetValue(ringSize), parse.GetValue(streamBytes));
+                parse.GetValue(ringSize), parse.GetValue(streamBytes), parse.GetValue(strategy) ?? StrategyNames.Default,
+                parse.GetValue(batchReleases), parse.GetValue(prefault));
             stop.CancelOnStdinClosed();
             return Execute(output, stop, settings);
         }));
@@ -55,6 +60,8 @@ internal static class BenchPeerCommand
         PeerRoles.ZeroBufferWriter => ZeroBufferThroughputPeers.RunWriter(output, stop, settings),
         PeerRoles.ZeroBufferEcho => ZeroBufferPingPongPeers.RunEcho(output, stop, settings),
         PeerRoles.ZeroBufferPing => ZeroBufferPingPongPeers.RunPing(output, stop, settings),
+        PeerRoles.DuplexServer => DuplexRoundTrip.RunServer(output, stop, settings),
+        PeerRoles.DuplexClient => DuplexRoundTrip.RunClient(output, stop, settings),
         PeerRoles.SocketReader => UnixSocketPeers.RunReader(output, stop, settings),
         PeerRoles.SocketWriter => UnixSocketPeers.RunWriter(output, stop, settings),
         PeerRoles.SocketEcho => UnixSocketPeers.RunEcho(output, stop, settings),

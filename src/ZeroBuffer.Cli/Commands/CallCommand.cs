@@ -35,19 +35,21 @@ internal static class CallCommand
         var count = new Option<long>("--count") { Description = "Requests to send, one at a time.", DefaultValueFactory = _ => 1 }.AtLeast(1);
         var timeoutMs = new Option<int>("--timeout-ms") { Description = "How long to wait for each response.", DefaultValueFactory = _ => 30_000 }.AtLeast(1);
 
+        var waitStrategy = WaitStrategyOption.Create("the client (for responses and request space)");
         var command = new Command("call", "Connect to a duplex server, send requests and report the responses.")
         {
-            channel, text, size, count, timeoutMs,
+            channel, text, size, count, timeoutMs, waitStrategy,
         };
         command.SetAction(parse => global.Run(parse, (output, stop) => Execute(output, stop,
             parse.GetRequiredValue(channel), parse.GetValue(text), parse.GetValue(size), parse.GetValue(count),
-            TimeSpan.FromMilliseconds(parse.GetValue(timeoutMs)))));
+            TimeSpan.FromMilliseconds(parse.GetValue(timeoutMs)), WaitStrategyOption.Get(parse, waitStrategy))));
         return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: true, withVerification: true));
     }
 
-    private static int Execute(Output output, Interruption stop, string channel, string? text, int size, long count, TimeSpan timeout)
+    private static int Execute(Output output, Interruption stop, string channel, string? text, int size, long count, TimeSpan timeout,
+        WaitStrategy waitStrategy)
     {
-        using IDuplexClient client = new DuplexChannelFactory().CreateClient(channel);
+        using IDuplexClient client = new DuplexChannelFactory().CreateClient(channel, new DuplexClientOptions { WaitStrategy = waitStrategy });
         if (output.Json)
         {
             using Output.JsonEvent e = output.Event("connected");

@@ -79,9 +79,10 @@ internal static class ReadCommand
         var outputFormat = new Option<string?>("--output") { Description = "Write frame payloads to stdout: raw or length-prefixed (status goes to stderr)." };
         outputFormat.AcceptOnlyFromAmong("raw", "length-prefixed");
         var outputDir = new Option<DirectoryInfo?>("--output-dir") { Description = "Save each frame as DIR/frame-<sequence>.bin (created when missing)." };
+        var waitStrategy = WaitStrategyOption.Create("the reader");
         var command = new Command("read", "Create a buffer and read frames from it.")
         {
-            name, metadataSize, payloadSize, count, timeoutMs, hash, delayMs, pauseAt, pauseFrame, keepGoing, outputFormat, outputDir,
+            name, metadataSize, payloadSize, count, timeoutMs, hash, delayMs, pauseAt, pauseFrame, keepGoing, outputFormat, outputDir, waitStrategy,
         };
         command.SetAction(parse => global.Run(parse, (output, stop) => Execute(output, stop, new Settings(
             parse.GetRequiredValue(name),
@@ -95,13 +96,14 @@ internal static class ReadCommand
             parse.GetValue(pauseFrame),
             parse.GetValue(keepGoing),
             parse.GetValue(outputFormat),
-            parse.GetValue(outputDir)))));
+            parse.GetValue(outputDir),
+            WaitStrategyOption.Get(parse, waitStrategy)))));
         return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: true, withVerification: false));
     }
 
     private sealed record Settings(
         string Name, long MetadataSize, long PayloadSize, long Count, TimeSpan? Timeout, bool Hash, int DelayMs, string? PauseAt, long PauseFrame, bool KeepGoing,
-        string? OutputFormat, DirectoryInfo? OutputDir);
+        string? OutputFormat, DirectoryInfo? OutputDir, WaitStrategy WaitStrategy);
 
     private static int Execute(Output output, Interruption stop, Settings settings)
     {
@@ -118,7 +120,7 @@ internal static class ReadCommand
         settings.OutputDir?.Create();
         using var sink = new FrameSink(settings.OutputFormat, settings.OutputDir);
         var config = new BufferConfig(settings.MetadataSize, settings.PayloadSize);
-        using var reader = new Reader(settings.Name, config);
+        using var reader = new Reader(settings.Name, config) { WaitStrategy = settings.WaitStrategy };
         if (sink.ToStdout)
         {
             Output.ErrorLine($"Created buffer '{reader.Name}'; reader PID {Environment.ProcessId}. Writing frames to stdout ({settings.OutputFormat}).");

@@ -47,9 +47,10 @@ internal static class ServeCommand
         var delayMs = new Option<int>("--delay-ms") { Description = "Handler delay per request, in milliseconds (a slow server).", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var logRequests = new Option<bool>("--log-requests") { Description = "Report every request as it arrives." };
 
+        var waitStrategy = WaitStrategyOption.Create("the server (for requests and response space)");
         var command = new Command("serve", "Run a duplex server (echo, reverse or XOR) for one client session.")
         {
-            channel, echo, reverse, xor, mode, maxConcurrency, metadataSize, payloadSize, connectTimeoutMs, delayMs, logRequests,
+            channel, echo, reverse, xor, mode, maxConcurrency, metadataSize, payloadSize, connectTimeoutMs, delayMs, logRequests, waitStrategy,
         };
         command.Validators.Add(r =>
         {
@@ -68,7 +69,8 @@ internal static class ServeCommand
             new BufferConfig(parse.GetValue(metadataSize), parse.GetValue(payloadSize)),
             TimeSpan.FromMilliseconds(parse.GetValue(connectTimeoutMs)),
             parse.GetValue(delayMs),
-            parse.GetValue(logRequests)))));
+            parse.GetValue(logRequests),
+            WaitStrategyOption.Get(parse, waitStrategy)))));
         return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
     }
 
@@ -80,7 +82,7 @@ internal static class ServeCommand
     }
 
     private sealed record Settings(string Channel, Transform Transform, byte Key, ProcessingMode Mode, int MaxConcurrency,
-        BufferConfig Config, TimeSpan ConnectTimeout, int DelayMs, bool LogRequests);
+        BufferConfig Config, TimeSpan ConnectTimeout, int DelayMs, bool LogRequests, WaitStrategy WaitStrategy);
 
     private static int Execute(Output output, Interruption stop, Settings settings)
     {
@@ -89,6 +91,7 @@ internal static class ServeCommand
             Mode = settings.Mode,
             MaxConcurrency = settings.MaxConcurrency,
             ConnectTimeout = settings.ConnectTimeout,
+            WaitStrategy = settings.WaitStrategy,
         };
         long requests = 0;
         using IImmutableDuplexServer server = new DuplexChannelFactory().CreateImmutableServer(settings.Channel, settings.Config, options);

@@ -89,10 +89,12 @@ internal static class WriteCommand
                 result.AddError($"--rate must be greater than 0 (got {r}).");
             }
         });
+        var waitStrategy = WaitStrategyOption.Create("the writer (for ring space)");
         var command = new Command("write", "Connect to a buffer and write frames to it.")
         {
             files, rate,
             name, count, size, sizes, pattern, seed, metadata, metadataFile, delayMs, exit, hash, hold, writeTimeoutMs, stdin, pauseAt, pauseFrame,
+            waitStrategy,
         };
         command.SetAction(parse => global.Run(parse, (output, stop) => Execute(output, stop, new Settings(
             parse.GetRequiredValue(name),
@@ -111,14 +113,15 @@ internal static class WriteCommand
             parse.GetValue(pauseAt),
             parse.GetValue(pauseFrame),
             parse.GetValue(files) ?? [],
-            parse.GetValue(rate)))));
+            parse.GetValue(rate),
+            WaitStrategyOption.Get(parse, waitStrategy)))));
         return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
     }
 
     private sealed record Settings(
         string Name, long Count, int[] Sizes, FramePatternKind Pattern, int Seed, string? Metadata, FileInfo? MetadataFile,
         int DelayMs, bool Exit, bool Hash, bool Hold, int? WriteTimeoutMs, string? Stdin, string? PauseAt, long PauseFrame,
-        FileInfo[] Files, double? Rate);
+        FileInfo[] Files, double? Rate, WaitStrategy WaitStrategy);
 
     private static int[]? ParseSizes(ArgumentResult result)
     {
@@ -172,7 +175,7 @@ internal static class WriteCommand
             : settings.MetadataFile is not null ? File.ReadAllBytes(settings.MetadataFile.FullName)
             : null;
 
-        using var writer = new Writer(settings.Name);
+        using var writer = new Writer(settings.Name) { WaitStrategy = settings.WaitStrategy };
         if (settings.WriteTimeoutMs is int timeout)
         {
             writer.WriteTimeout = TimeSpan.FromMilliseconds(timeout);

@@ -29,8 +29,9 @@ public sealed class BenchCommandTests
         Assert.Equal(
             new[]
             {
-                "bandwidth/memcpy/hot", "bandwidth/memcpy/streaming", "idle/zerobuffer", "latency/busy-poll/back-to-back", "latency/semaphore/back-to-back",
-                "latency/unix-socket/copy/back-to-back/4096", "latency/zerobuffer/copy/back-to-back/4096", "latency/zerobuffer/copy/fixed-rate/4096",
+                "bandwidth/memcpy/hot", "bandwidth/memcpy/streaming", "idle/zerobuffer", "latency/busy-poll/back-to-back", "latency/duplex/copy/back-to-back/64",
+                "latency/semaphore/back-to-back", "latency/unix-socket/copy/back-to-back/4096", "latency/zerobuffer/copy/back-to-back/4096",
+                "latency/zerobuffer/copy/back-to-back/64@busy-spin", "latency/zerobuffer/copy/fixed-rate/4096", "latency/zerobuffer/zero-copy/back-to-back/4096",
                 "throughput/unix-socket/copy/4096", "throughput/zerobuffer/copy/4096", "throughput/zerobuffer/zero-copy/4096",
             },
             rows.Keys.Order(StringComparer.Ordinal));
@@ -55,7 +56,11 @@ public sealed class BenchCommandTests
             Assert.True(row.GetProperty("ratios").GetProperty("memcpyStreaming").GetProperty("gigabytesPerSecond").GetDouble() > 0);
         }
 
-        foreach (string id in new[] { "latency/zerobuffer/copy/back-to-back/4096", "latency/zerobuffer/copy/fixed-rate/4096" })
+        foreach (string id in new[]
+                 {
+                     "latency/zerobuffer/copy/back-to-back/4096", "latency/zerobuffer/copy/fixed-rate/4096", "latency/zerobuffer/zero-copy/back-to-back/4096",
+                     "latency/zerobuffer/copy/back-to-back/64@busy-spin", "latency/duplex/copy/back-to-back/64",
+                 })
         {
             JsonElement row = rows[id];
             AssertLatency(row);
@@ -81,8 +86,29 @@ public sealed class BenchCommandTests
         Assert.True(rows["idle/zerobuffer"].GetProperty("sides").GetProperty("reader").GetProperty("cpuPercent").GetDouble() >= 0);
         Assert.True(rows["idle/zerobuffer"].GetProperty("seconds").GetDouble() > 0);
 
-        JsonElement pending = Assert.Single(summary.GetProperty("pending").EnumerateArray());
-        Assert.Equal("duplex", pending.GetProperty("scenario").GetString());
+        Assert.Equal("busy-spin", rows["latency/zerobuffer/copy/back-to-back/64@busy-spin"].GetProperty("strategy").GetString());
+        Assert.Equal("spin-then-block", rows["latency/zerobuffer/copy/back-to-back/4096"].GetProperty("strategy").GetString());
+        Assert.Equal("duplex", rows["latency/duplex/copy/back-to-back/64"].GetProperty("transport").GetString());
+        Assert.Equal("spin-then-block", summary.GetProperty("strategy").GetString());
+        Assert.False(summary.GetProperty("prefault").GetBoolean());
+        Assert.False(summary.GetProperty("batchReleases").GetBoolean());
+
+        // One targets line per figure; the rows of this run that exist are measured, the others say so.
+        Dictionary<string, JsonElement> targets = summary.GetProperty("targets").EnumerateArray().ToDictionary(t => t.GetProperty("figure").GetString()!);
+        Assert.Equal(13, targets.Count);
+        Assert.All(targets.Values, t => Assert.Contains(t.GetProperty("status").GetString(), new[] { "met", "missed", "not measured" }));
+        foreach (string measured in new[]
+                 {
+                     "4 KiB one-way, copy, frames/s", "round trip 64 B, busy-spin, p50", "allocated bytes per frame, each side (worst)",
+                     "CPU of a reader waiting with no traffic",
+                 })
+        {
+            Assert.NotEqual("not measured", targets[measured].GetProperty("status").GetString());
+            Assert.True(targets[measured].GetProperty("measured").GetDouble() >= 0, measured);
+        }
+
+        Assert.Equal("not measured", targets["64 B one-way, zero-copy, frames/s"].GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, targets["64 B one-way, zero-copy, frames/s"].GetProperty("measured").ValueKind);
 
         AssertNothingLeft(name);
     }
@@ -103,7 +129,48 @@ public sealed class BenchCommandTests
             Assert.Equal(JsonValueKind.Null, row.GetProperty("ratios").GetProperty("memcpyStreaming").GetProperty("gigabytesPerSecond").ValueKind);
         }
 
-        Assert.Equal(0, summary.GetProperty("pending").GetArrayLength());
+        AssertNothingLeft(name);
+    }
+
+    [Fact]
+    public async Task Bench_StrategyAndFlags_ReachEveryZeroBufferRow_AndTheDuplexRowHasItsRatio()
+    {
+        await using CliProcess bench = CliProcess.Start("bench", "--scenarios", "latency,duplex,throughput", "--sizes", "64", "--duration", "0.1",
+            "--strategy", "blocking", "--batch-releases", "--prefault", "--json");
+        JsonElement started = await bench.WaitForEventAsync("started");
+        string name = started.GetProperty("name").GetString()!;
+        JsonElement summary = await bench.WaitForEventAsync("summary", RunTimeout);
+        Assert.Equal(0, await bench.WaitForExitAsync(RunTimeout));
+
+        foreach (JsonElement flags in new[] { started, summary })
+        {
+            Assert.Equal("blocking", flags.GetProperty("strategy").GetString());
+            Assert.True(flags.GetProperty("batchReleases").GetBoolean());
+            Assert.True(flags.GetProperty("prefault").GetBoolean());
+        }
+
+        Assert.Equal(0, summary.GetProperty("failed").GetInt32());
+        Dictionary<string, JsonElement> rows = summary.GetProperty("results").EnumerateArray().ToDictionary(r => r.GetProperty("id").GetString()!);
+        Assert.Equal(
+            new[]
+            {
+                "latency/duplex/copy/back-to-back/64@blocking", "latency/zerobuffer/copy/back-to-back/64@blocking",
+                "latency/zerobuffer/copy/back-to-back/64@busy-spin", "latency/zerobuffer/copy/fixed-rate/64@blocking",
+                "latency/zerobuffer/zero-copy/back-to-back/64@blocking", "throughput/zerobuffer/copy/64@blocking", "throughput/zerobuffer/zero-copy/64@blocking",
+            },
+            rows.Keys.Order(StringComparer.Ordinal));
+        Assert.All(rows, r => Assert.Equal(r.Key.EndsWith("@busy-spin", StringComparison.Ordinal) ? "busy-spin" : "blocking",
+            r.Value.GetProperty("strategy").GetString()));
+        JsonElement raw = rows["latency/duplex/copy/back-to-back/64@blocking"].GetProperty("ratios").GetProperty("rawPingPong");
+        foreach (string p in Percentiles)
+        {
+            Assert.True(raw.GetProperty(p).GetDouble() > 0, p);
+        }
+
+        JsonElement duplexTarget = summary.GetProperty("targets").EnumerateArray()
+            .Single(t => t.GetProperty("row").GetString() == "latency/duplex/copy/back-to-back/64@blocking");
+        Assert.Equal("baseline", duplexTarget.GetProperty("ratioOf").GetString());
+        Assert.True(duplexTarget.GetProperty("ratio").GetDouble() > 0);
         AssertNothingLeft(name);
     }
 
@@ -157,6 +224,7 @@ public sealed class BenchCommandTests
     [InlineData("--sizes", "4")]
     [InlineData("--stream-bytes", "1024")]
     [InlineData("--ring-size", "1024", "--sizes", "4096")]
+    [InlineData("--strategy", "nap")]
     public async Task Bench_BadOptions_ExitWith2AndAUsageError(params string[] args)
     {
         await using CliProcess bench = CliProcess.Start(["bench", .. args, "--json"]);
@@ -171,7 +239,7 @@ public sealed class BenchCommandTests
         await using CliProcess help = CliProcess.Start("bench", "--help");
         Assert.Equal(0, await help.WaitForExitAsync());
         string text = string.Join('\n', help.Output);
-        foreach (string expected in new[] { "--quick", "--plots", "--scenarios", "--sizes", "--duration", "\"event\":\"summary\"", "\"ratios\"", "duplex" })
+        foreach (string expected in new[] { "--quick", "--plots", "--scenarios", "--sizes", "--duration", "\"event\":\"summary\"", "\"ratios\"", "duplex", "--strategy", "\"targets\"" })
         {
             Assert.Contains(expected, text, StringComparison.Ordinal);
         }
