@@ -30,7 +30,7 @@ internal static class DuplexRoundTrip
     {
         string[] arguments =
         [
-            .. timing, "--ring-size", Format.Invariant(options.RingSize ?? BenchPlan.DefaultRingSize(FrameSize)),
+            .. timing, "--ring-size", Format.Invariant(options.RingSize ?? BenchPlan.PingPongRingSize(FrameSize)),
             .. BenchPlan.ZeroBufferArguments(options, options.Strategy),
         ];
         return BenchPlan.PingPong(BenchPlan.WithStrategy($"latency/duplex/copy/back-to-back/{FrameSize}", options.Strategy), Transports.Duplex, "copy",
