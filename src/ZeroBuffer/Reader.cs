@@ -266,7 +266,9 @@ public sealed unsafe class Reader : IDisposable
     /// <exception cref="WriterDeadException">The writer is gone and every frame it committed was read.</exception>
     /// <exception cref="SequenceError">The next frame's sequence number is not the expected one (the frame is kept for the next read).</exception>
     /// <exception cref="BufferCorruptedException">A frame header is impossible.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (see docs/protocol.md §6.7 for a source reset with TryReset).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>).</exception>
+    /// <exception cref="ObjectDisposedException">The reader was disposed (also from another thread while waiting).</exception>
     public Frame ReadFrame(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         _ = TryReadFrame(timeout, out Frame frame, cancellationToken);
@@ -303,9 +305,9 @@ public sealed unsafe class Reader : IDisposable
     private bool WaitForFrame(Deadline deadline, out Frame frame, CancellationToken cancellationToken)
     {
         SetWaiting(true);
-        _cancelWakeup.Arm(cancellationToken); // kept across waits: registers once per token, not per wait
         try
         {
+            _cancelWakeup.Arm(cancellationToken); // kept across waits: registers once per token, not per wait
             WaitStrategy strategy = _waitStrategy;
             long start = Stopwatch.GetTimestamp();
             long now = start;
@@ -359,7 +361,9 @@ public sealed unsafe class Reader : IDisposable
 
                 // A quiet slice: look at the writer. A frame it committed just before dying is
                 // taken first (the second TryTakeFrame), so none is ever lost to the death report.
-                if (!token && WriterIsGone())
+                // A quiet slice: look at the writer, at most once per liveness interval (a caller
+                // polling with zero timeouts would otherwise probe /proc on every call).
+                if (!token && LivenessCheckDue() && WriterIsGone())
                 {
                     return TryTakeFrame(out frame) ? true : throw WriterDead();
                 }
@@ -390,6 +394,18 @@ public sealed unsafe class Reader : IDisposable
         {
             _releaseGate.Exit();
         }
+    }
+
+    private bool LivenessCheckDue()
+    {
+        long now = Stopwatch.GetTimestamp();
+        if (now < _nextLivenessCheck)
+        {
+            return false;
+        }
+
+        _nextLivenessCheck = now + LivenessCheckInterval;
+        return true;
     }
 
     private void DrainStaleTokens()

@@ -337,6 +337,12 @@ public sealed unsafe class Writer : IDisposable
     }
 
     /// <summary>Like <see cref="WriteFrame(ReadOnlySpan{byte})"/>, but returns false instead of throwing when the ring stays full for <paramref name="timeout"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>).</exception>
+    /// <exception cref="InvalidFrameSizeException"><paramref name="data"/> is empty.</exception>
+    /// <exception cref="FrameTooLargeException">The frame can never fit in this ring.</exception>
+    /// <exception cref="ReaderDeadException">The reader is gone.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ObjectDisposedException">The writer was disposed (also from another thread while waiting).</exception>
     public bool TryWriteFrame(ReadOnlySpan<byte> data, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         if (timeout < TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan)
@@ -623,6 +629,23 @@ public sealed unsafe class Writer : IDisposable
         if (_writeGate.IsClosed)
         {
             throw new ObjectDisposedException(nameof(Writer), $"The writer of buffer '{Name}' was disposed while waiting for space.");
+        }
+    }
+
+    /// <summary>
+    /// Looks at the reader now (one liveness probe) and throws <see cref="ReaderDeadException"/>
+    /// if it is gone, giving up this writer's claim like any write would (protocol §5.3).
+    /// </summary>
+    internal void ThrowIfReaderGone()
+    {
+        EnterGate();
+        try
+        {
+            EnsureReaderAlive(force: true);
+        }
+        finally
+        {
+            _writeGate.Exit();
         }
     }
 

@@ -137,9 +137,9 @@ internal sealed class DuplexClient : IDuplexClient
     /// </summary>
     private void ThrowIfServerGone()
     {
-        if (_serverGone && !_requests.IsReaderConnected())
+        if (_serverGone)
         {
-            throw new ReaderDeadException(_requests.Name, $"The server of channel '{ChannelName}' is gone: its request buffer '{_requests.Name}' has no live reader.");
+            _requests.ThrowIfReaderGone(); // also gives up our writer claim, so a restarted server can recreate the buffer
         }
     }
 

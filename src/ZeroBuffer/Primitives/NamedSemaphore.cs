@@ -169,7 +169,7 @@ internal sealed unsafe class NamedSemaphore : IDisposable
     /// <summary>
     /// Takes every token currently there; returns how many. Tens of thousands of tokens may be
     /// waiting (a polling reader's), so this uses the raw pointer without errno marshalling, like
-    /// <see cref="Post"/>; a failure other than "empty" is confirmed through the count.
+    /// <see cref="Post"/>; a failure is told apart through the count.
     /// </summary>
     internal int Drain()
     {
@@ -182,21 +182,18 @@ internal sealed unsafe class NamedSemaphore : IDisposable
                 continue;
             }
 
+            // Told apart by the count, not errno (read without SetLastError): glibc fails
+            // sem_trywait only when the count is 0 (EAGAIN).
             int errno = Marshal.GetLastSystemError();
-            if (errno == Errno.EAGAIN)
-            {
-                return drained;
-            }
-
             int value;
-            if (errno == Errno.EINTR || (LibC.SemGetValueRaw(_raw, &value) == 0 && value > 0))
-            {
-                continue; // interrupted, or tokens are there after all: try again
-            }
-
             if (LibC.SemGetValueRaw(_raw, &value) == 0)
             {
-                return drained; // empty: errno was not trustworthy, the count is
+                if (value > 0)
+                {
+                    continue; // tokens arrived in between: take them too
+                }
+
+                return drained;
             }
 
             throw new SystemCallException(null, $"sem_trywait(\"{OsName}\")", errno);

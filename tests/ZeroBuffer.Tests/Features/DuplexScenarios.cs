@@ -154,6 +154,57 @@ public sealed class DuplexScenarios
         DuplexPair.AssertNoBuffers(channel);
     }
 
+    /// <summary>
+    /// A client that keeps retrying after its server was SIGKILLed must not keep the channel
+    /// claimed: each retry fails with ReaderDeadException and gives up the client's writer claim,
+    /// so a restarted server can take the name while the old client object is still alive.
+    /// </summary>
+    [Fact]
+    public async Task RetryingClientDoesNotBlockAServerRestart()
+    {
+        string channel = TestNames.Unique("f13-restart");
+        var factory = new DuplexChannelFactory();
+        IDuplexClient client = await ConnectToKilledServerAsync(channel);
+        IImmutableDuplexServer restarted;
+        try
+        {
+            Assert.Throws<ReaderDeadException>(() => client.SendRequest(new byte[16]));
+            Assert.Throws<ReaderDeadException>(() => client.SendRequest(new byte[16]));
+
+            // The old client object is still alive: the restarted server must get the name anyway.
+            restarted = factory.CreateImmutableServer(channel, new BufferConfig(0, 64 * 1024));
+            restarted.Start((Frame request, DuplexResponseWriter response) => response.Write(request.Span));
+        }
+        finally
+        {
+            client.Dispose(); // its response buffer is its own: a new client needs it gone
+        }
+
+        using (restarted)
+        using (IDuplexClient fresh = factory.CreateClient(channel))
+        {
+            ulong sequence = fresh.SendRequest([42]);
+            using Frame answer = fresh.ReceiveResponse(Deadline);
+            Assert.Equal(sequence, answer.Sequence);
+            Assert.Equal([42], answer.ToArray());
+        }
+
+        DuplexPair.AssertNoBuffers(channel);
+    }
+
+    /// <summary>Starts a CLI server, sends one request, SIGKILLs the server and returns the client after its ReceiveResponse reported the death.</summary>
+    private static async Task<IDuplexClient> ConnectToKilledServerAsync(string channel)
+    {
+        await using CliProcess server = CliProcess.Start("serve", channel, "--delay-ms", "60000", "--log-requests", "--json");
+        await server.WaitForEventAsync("ready");
+        IDuplexClient client = new DuplexChannelFactory().CreateClient(channel);
+        client.SendRequest(new byte[64]);
+        await server.WaitForEventAsync("request");
+        await server.KillAsync();
+        Assert.Throws<WriterDeadException>(() => client.ReceiveResponse(Deadline));
+        return client;
+    }
+
     /// <summary>Feature 13.5 with the synchronous client: ReceiveResponse throws WriterDeadException within 1 s, the next SendRequest ReaderDeadException.</summary>
     [Fact]
     public async Task Feature_13_5_ServerDeathDuringProcessing_SynchronousClient()
