@@ -323,14 +323,9 @@ public sealed unsafe class Reader : IDisposable
                 cancellationToken.ThrowIfCancellationRequested();
                 attempt = attempt == int.MaxValue ? attempt : attempt + 1;
                 now = Stopwatch.GetTimestamp(); // one clock read per poll serves the strategy, liveness and deadline
-                if (now >= _nextLivenessCheck)
+                if (LivenessCheckDue(now) && WriterIsGone())
                 {
-                    // Per reader, not per wait: a caller polling with short timeouts still learns of a dead writer.
-                    _nextLivenessCheck = now + LivenessCheckInterval;
-                    if (WriterIsGone())
-                    {
-                        return TryTakeFrame(out frame) ? true : throw WriterDead();
-                    }
+                    return TryTakeFrame(out frame) ? true : throw WriterDead();
                 }
 
                 if (deadline.HasExpiredAt(now))
@@ -361,9 +356,7 @@ public sealed unsafe class Reader : IDisposable
 
                 // A quiet slice: look at the writer. A frame it committed just before dying is
                 // taken first (the second TryTakeFrame), so none is ever lost to the death report.
-                // A quiet slice: look at the writer, at most once per liveness interval (a caller
-                // polling with zero timeouts would otherwise probe /proc on every call).
-                if (!token && LivenessCheckDue() && WriterIsGone())
+                if (!token && LivenessCheckDue(Stopwatch.GetTimestamp()) && WriterIsGone())
                 {
                     return TryTakeFrame(out frame) ? true : throw WriterDead();
                 }
@@ -396,9 +389,13 @@ public sealed unsafe class Reader : IDisposable
         }
     }
 
-    private bool LivenessCheckDue()
+    /// <summary>
+    /// Whether to look at the writer now: at most once per liveness interval, kept per reader,
+    /// not per wait, so callers polling with short or zero timeouts still learn of a dead writer
+    /// without probing /proc on every call.
+    /// </summary>
+    private bool LivenessCheckDue(long now)
     {
-        long now = Stopwatch.GetTimestamp();
         if (now < _nextLivenessCheck)
         {
             return false;
