@@ -53,28 +53,12 @@ internal static class DuplexRoundTrip
         using IImmutableDuplexServer server = new DuplexChannelFactory().CreateImmutableServer(settings.Name, new BufferConfig(0, settings.RingSize), options);
         Exception? failure = null;
         server.OnError += (_, e) => failure ??= e.Exception;
-        var meter = new SideMeter();
-        long frames = 0;
-        long bytes = 0;
+        var window = new MeasuredWindow();
         server.Start((request, response) =>
         {
             int size = request.Size;
             response.Write(request.Span);
-            if (size > ControlFrames.Hello)
-            {
-                frames++;
-                bytes += size;
-            }
-            else if (size == ControlFrames.Mark)
-            {
-                frames = 0;
-                bytes = 0;
-                meter.Start();
-            }
-            else if (size == ControlFrames.End)
-            {
-                meter.Stop();
-            }
+            _ = window.Count(size); // the end is the client leaving, not this message
         });
         PeerReport.Ready(output, settings.Role);
         try
@@ -92,7 +76,7 @@ internal static class DuplexRoundTrip
             throw new InvalidOperationException($"duplex server: {failure.Message}", failure);
         }
 
-        PeerReport.Summary(output, settings.Role, frames, bytes, meter);
+        window.Report(output, settings.Role);
         return ExitCodes.Success;
     }
 

@@ -24,9 +24,7 @@ internal static class UnixSocketPeers
     {
         using Socket connection = Accept(output, stop, settings);
         byte[] chunk = new byte[Math.Max(ReceiveChunk, settings.FrameSize + HeaderSize)];
-        var meter = new SideMeter();
-        long frames = 0;
-        long bytes = 0;
+        var window = new MeasuredWindow();
         int headerHave = 0;
         int length = 0;
         int remaining = 0;
@@ -62,29 +60,14 @@ internal static class UnixSocketPeers
                 }
 
                 // One whole message of `length` bytes arrived.
-                if (length > ControlFrames.Hello)
-                {
-                    frames++;
-                    bytes += length;
-                }
-                else if (length == ControlFrames.Mark)
-                {
-                    frames = 0;
-                    bytes = 0;
-                    meter.Start();
-                }
-                else if (length == ControlFrames.End)
-                {
-                    meter.Stop();
-                    done = true;
-                }
+                done = window.Count(length);
 
                 headerHave = 0;
                 length = 0;
             }
         }
 
-        PeerReport.Summary(output, settings.Role, frames, bytes, meter);
+        window.Report(output, settings.Role);
         return ExitCodes.Success;
     }
 
@@ -131,9 +114,7 @@ internal static class UnixSocketPeers
     {
         using Socket connection = Accept(output, stop, settings);
         byte[] message = new byte[HeaderSize + Math.Max(settings.FrameSize, ControlFrames.Hello)];
-        var meter = new SideMeter();
-        long frames = 0;
-        long bytes = 0;
+        var window = new MeasuredWindow();
         while (true)
         {
             if (!ReceiveExactly(connection, message.AsSpan(0, HeaderSize)))
@@ -144,25 +125,13 @@ internal static class UnixSocketPeers
             int length = BinaryPrimitives.ReadInt32LittleEndian(message);
             ReceiveExactly(connection, message.AsSpan(HeaderSize, length));
             SendAll(connection, message.AsSpan(0, HeaderSize + length));
-            if (length > ControlFrames.Hello)
+            if (window.Count(length))
             {
-                frames++;
-                bytes += length;
-            }
-            else if (length == ControlFrames.Mark)
-            {
-                frames = 0;
-                bytes = 0;
-                meter.Start();
-            }
-            else if (length == ControlFrames.End)
-            {
-                meter.Stop();
                 break;
             }
         }
 
-        PeerReport.Summary(output, settings.Role, frames, bytes, meter);
+        window.Report(output, settings.Role);
         return ExitCodes.Success;
     }
 

@@ -29,9 +29,7 @@ internal static class ZeroBufferPingPongPeers
         PeerReport.Ready(output, settings.Role);
         bool zeroCopy = settings.ZeroCopy;
         Writer? replies = null;
-        var meter = new SideMeter();
-        long frames = 0;
-        long bytes = 0;
+        var window = new MeasuredWindow();
         try
         {
             while (!stop.IsRequested)
@@ -54,20 +52,8 @@ internal static class ZeroBufferPingPongPeers
                 }
 
                 frame.Dispose();
-                if (size > ControlFrames.Hello)
+                if (window.Count(size))
                 {
-                    frames++;
-                    bytes += size;
-                }
-                else if (size == ControlFrames.Mark)
-                {
-                    frames = 0;
-                    bytes = 0;
-                    meter.Start();
-                }
-                else if (size == ControlFrames.End)
-                {
-                    meter.Stop();
                     break;
                 }
             }
@@ -78,7 +64,7 @@ internal static class ZeroBufferPingPongPeers
         }
 
         stop.Token.ThrowIfCancellationRequested();
-        PeerReport.Summary(output, settings.Role, frames, bytes, meter);
+        window.Report(output, settings.Role);
         return ExitCodes.Success;
     }
 

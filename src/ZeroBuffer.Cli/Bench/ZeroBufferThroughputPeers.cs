@@ -19,9 +19,7 @@ internal static class ZeroBufferThroughputPeers
         reader.BatchReleases = settings.BatchReleases;
         PeerReport.Ready(output, settings.Role);
         byte[] destination = new byte[settings.FrameSize];
-        var meter = new SideMeter();
-        long frames = 0;
-        long bytes = 0;
+        var window = new MeasuredWindow();
         int sink = 0;
         bool zeroCopy = settings.ZeroCopy;
         while (!stop.IsRequested)
@@ -42,30 +40,18 @@ internal static class ZeroBufferThroughputPeers
                 {
                     frame.Span.CopyTo(destination);
                 }
-
-                frame.Dispose();
-                frames++;
-                bytes += size;
-                continue;
             }
 
             frame.Dispose();
-            if (size == ControlFrames.Mark)
+            if (window.Count(size))
             {
-                frames = 0;
-                bytes = 0;
-                meter.Start();
-            }
-            else if (size == ControlFrames.End)
-            {
-                meter.Stop();
                 break;
             }
         }
 
         stop.Token.ThrowIfCancellationRequested();
         GC.KeepAlive(sink);
-        PeerReport.Summary(output, settings.Role, frames, bytes, meter);
+        window.Report(output, settings.Role);
         return ExitCodes.Success;
     }
 
