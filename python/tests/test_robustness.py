@@ -212,3 +212,42 @@ def test_cancelled_send_async_leaves_nothing_registered():
         del future
         gc.collect()
         assert collected() is None  # the client keeps no reference to a cancelled request
+
+
+def test_close_after_an_asynchronous_exception_skipped_a_gate_exit_does_not_hang():
+    """KeyboardInterrupt, or a signal handler that raises, can land between a call's entry into
+    the reader's or writer's usage gate and its ``try`` (more likely now that waits poll in Python
+    bytecode), so that call's exit never runs. ``close`` on that same thread must not wait for it:
+    a ``with`` block's exit would hang for ever and the buffer would be left behind."""
+    name = unique("rb-async-exc")
+    reader = Reader(name, BufferConfig(0, 4096))
+    writer = Writer(name)
+    assert reader._gate.try_enter()  # an entry whose exit was skipped, as an async exception leaves it
+    assert writer._gate.try_enter()
+    writer.close()
+    reader.close()  # returns: no other thread is inside
+    assert reader.closed
+    assert_none(name)
+
+
+def test_close_still_waits_for_a_read_on_another_thread():
+    name = unique("rb-close-wait")
+    reader = Reader(name, BufferConfig(0, 4096))
+    outcome: list[BaseException] = []
+    started = threading.Event()
+
+    def read() -> None:
+        started.set()
+        try:
+            reader.read_frame(None)
+        except BaseException as error:  # noqa: BLE001 - the outcome is what the test checks
+            outcome.append(error)
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    started.wait(5)
+    reader.close()  # wakes the read and waits for it to leave before unmapping
+    thread.join(5)
+    assert not thread.is_alive()
+    assert len(outcome) == 1 and isinstance(outcome[0], ObjectDisposedError)
+    assert_none(name)

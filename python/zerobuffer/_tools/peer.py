@@ -18,7 +18,7 @@ import os
 import signal
 import sys
 import time
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from .. import BufferConfig, Reader, Writer, ZeroBufferError, lifecycle
 
@@ -55,8 +55,39 @@ class _Interrupted(BaseException):
     pass
 
 
+_stop_requested = False
+_interruptible_depth = 0  # > 0 while the main thread sits in a plain sleep or a stdin read, outside the SDK
+
+
 def _on_signal(signum: int, frame: object) -> None:
-    raise _Interrupted()
+    """SIGTERM/SIGINT. Raised at once only outside SDK calls: an exception landing in the middle of
+    one (its waits poll in Python bytecode) could leave a lock or gate half-taken, and the buffer
+    would not be removed. Otherwise the loops stop at their next check (``_check_stop``)."""
+    global _stop_requested
+    _stop_requested = True
+    if _interruptible_depth:
+        raise _Interrupted()
+
+
+def _check_stop() -> None:
+    if _stop_requested:
+        raise _Interrupted()
+
+
+def _interruptible(block: Callable[[], object]) -> None:
+    """Runs a wait outside the SDK (a sleep, a stdin read, joining the server thread) during which a
+    stop signal may raise at once."""
+    global _interruptible_depth
+    _check_stop()
+    _interruptible_depth += 1
+    try:
+        block()
+    finally:
+        _interruptible_depth -= 1
+
+
+def _interruptible_sleep(seconds: float) -> None:
+    _interruptible(lambda: time.sleep(seconds))
 
 
 def _pause(out: _Output, point: str, sequence: Optional[int]) -> None:
@@ -67,7 +98,7 @@ def _pause(out: _Output, point: str, sequence: Optional[int]) -> None:
     out.event("paused", **fields)
     out.line("Paused at %s; waiting to be killed..." % point)
     while True:
-        time.sleep(3600)  # SIGTERM/SIGINT raise _Interrupted
+        _interruptible_sleep(3600)
 
 
 def _read(args: argparse.Namespace, out: _Output) -> int:
@@ -92,7 +123,10 @@ def _read(args: argparse.Namespace, out: _Output) -> int:
                     out.event("metadata", size=len(content), sha256=hashlib.sha256(content).hexdigest(), text=text)
             remaining = None if timeout is None else max(0.0, timeout - (time.monotonic() - waiting_since))
             # While metadata is still awaited, look for it every 100 ms (like the C# command).
-            wait = remaining if metadata_reported else (0.1 if remaining is None else min(0.1, remaining))
+            # Waits are cut to 0.1 s so a stop request is seen promptly (_check_stop); while metadata
+            # is still awaited, this also looks for it every 100 ms (like the C# command).
+            wait = 0.1 if remaining is None else min(0.1, remaining)
+            _check_stop()
             frame = reader.read_frame(wait)
             if not frame:
                 if timeout is not None and time.monotonic() - waiting_since >= timeout:
@@ -117,7 +151,7 @@ def _read(args: argparse.Namespace, out: _Output) -> int:
                 frames += 1
                 total += frame.size
                 if args.delay_ms:
-                    time.sleep(args.delay_ms / 1000.0)  # the scenario: a slow reader holding each frame
+                    _interruptible_sleep(args.delay_ms / 1000.0)  # the scenario: a slow reader holding each frame
             if args.count and frames >= args.count:
                 out.event("done", frames=frames, bytes=total)
                 return 0
@@ -147,6 +181,7 @@ def _write(args: argparse.Namespace, out: _Output) -> int:
             out.event("metadata", size=len(metadata), sha256=hashlib.sha256(metadata).hexdigest())
         total = 0
         for index in range(args.count):
+            _check_stop()
             size = sizes[index % len(sizes)]
             sequence = writer.next_sequence
             target = writer.get_frame_buffer(size)
@@ -163,7 +198,7 @@ def _write(args: argparse.Namespace, out: _Output) -> int:
             out.line("Wrote frame %d, size: %d" % (sequence, size))
             total += size
             if args.delay_ms:
-                time.sleep(args.delay_ms / 1000.0)
+                _interruptible_sleep(args.delay_ms / 1000.0)
         if args.exit:
             sequence = writer.next_sequence
             writer.write_frame(EXIT_FRAME)
@@ -171,7 +206,7 @@ def _write(args: argparse.Namespace, out: _Output) -> int:
         out.event("done", frames=args.count, bytes=total)
         if args.hold:
             out.event("holding")
-            sys.stdin.read()  # connected until stdin closes
+            _interruptible(sys.stdin.read)  # connected until stdin closes
     return 0
 
 
@@ -243,7 +278,7 @@ def _serve(args: argparse.Namespace, out: _Output) -> int:
         out.event("ready", channel=args.channel, pid=os.getpid(), mode="ThreadPool" if args.mode == "pool" else "SingleThread",
                   payloadSize=BufferConfig(args.metadata_size, args.payload_size).payload_block_size)
         out.line("Serving channel %s" % args.channel)
-        server.wait()
+        _interruptible(server.wait)
     finally:
         server.close()
         out.event("done", requests=handled[0])
