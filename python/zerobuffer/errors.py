@@ -12,6 +12,8 @@ after ``close()`` raises :class:`ObjectDisposedError` (``ObjectDisposedException
 from __future__ import annotations
 
 import enum
+import os
+import stat
 from typing import Optional
 
 from ._interop import errno_codes
@@ -33,6 +35,9 @@ class ErrorKind(enum.IntEnum):
     METADATA_ALREADY_WRITTEN = 11
     PROTOCOL_MISMATCH = 12
     BUFFER_CORRUPTED = 13
+    WRITER_CLOSED = 14
+    READER_CLOSED = 15
+    ACCESS_DENIED = 16
 
     @property
     def csharp_name(self) -> str:
@@ -82,15 +87,31 @@ class WriterAlreadyConnectedError(ZeroBufferError):
 
 
 class ReaderDeadError(ZeroBufferError):
-    """The reader exited or crashed."""
+    """The reader is gone: it crashed, or (the subclass :class:`ReaderClosedError`) it closed the
+    buffer. Either way nothing more can be delivered."""
 
     kind = ErrorKind.READER_DEAD
 
 
+class ReaderClosedError(ReaderDeadError):
+    """The writer's view of a reader that closed the buffer on purpose (protocol §6.2). Still a
+    :class:`ReaderDeadError`: code that stops on one stops on both."""
+
+    kind = ErrorKind.READER_CLOSED
+
+
 class WriterDeadError(ZeroBufferError):
-    """The writer exited or crashed, and every frame it committed has been read."""
+    """The writer crashed (or left without saying it ended the stream), and every frame it
+    committed has been read."""
 
     kind = ErrorKind.WRITER_DEAD
+
+
+class WriterClosedError(ZeroBufferError):
+    """The end of the stream: the writer closed on purpose and every frame it committed has been
+    read (protocol §6.2). Not a :class:`WriterDeadError`: nothing was lost."""
+
+    kind = ErrorKind.WRITER_CLOSED
 
 
 class BufferFullError(ZeroBufferError):
@@ -139,6 +160,35 @@ class BufferCorruptedError(ZeroBufferError):
     """The control block or a frame header holds values that cannot be right."""
 
     kind = ErrorKind.BUFFER_CORRUPTED
+
+
+class BufferAccessDeniedError(ZeroBufferError):
+    """This process may not open the buffer: another user created it with a mode that leaves this
+    one out (protocol §1, §5.2). :attr:`owner_uid` and :attr:`mode` (permission bits) are those of
+    the file that refused."""
+
+    kind = ErrorKind.ACCESS_DENIED
+
+    def __init__(self, buffer_name: Optional[str], path: str, owner_uid: int, mode: int) -> None:
+        me = os.geteuid()
+        super().__init__(buffer_name, (
+            "Access to buffer '%s' denied: %s belongs to uid %d with mode %04o, and this process runs as uid %d. "
+            "To share the buffer, its creator passes BufferAccess.GROUP or BufferAccess.EVERYONE "
+            "(CLI --access group|everyone), or run this process as uid %d."
+            % (buffer_name, path, owner_uid, mode, me, owner_uid)))
+        self.path = path
+        self.owner_uid = owner_uid
+        self.mode = mode
+
+    @classmethod
+    def for_path(cls, buffer_name: Optional[str], path: str) -> "BufferAccessDeniedError":
+        """The error for a file that refused to open (EACCES/EPERM), with its owner and mode from ``stat``
+        (-1 and 0 when even ``stat`` fails)."""
+        try:
+            info = os.stat(path)
+            return cls(buffer_name, path, info.st_uid, stat.S_IMODE(info.st_mode))
+        except OSError:
+            return cls(buffer_name, path, -1, 0)
 
 
 class ObjectDisposedError(RuntimeError):
