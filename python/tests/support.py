@@ -31,16 +31,19 @@ def unique(prefix: str) -> str:
     return "zbt-py-%s-%s" % (prefix, uuid.uuid4().hex)
 
 
+def resource_paths(name: str) -> list[tuple[str, str]]:
+    """(kind, path) of every OS resource a buffer name can have (protocol §1)."""
+    return [("segment", names.segment_file(name)),
+            ("sem-w", names.semaphore_file(names.data_available_semaphore(name))),
+            ("sem-r", names.semaphore_file(names.space_available_semaphore(name))),
+            ("lock", names.lock_file(name)),
+            ("upstream lock", names.upstream_lock_file(name)),
+            ("name lock", names.name_lock_file(name))]
+
+
 def existing(name: str) -> list[str]:
     """Every OS resource of the buffer name, as "kind: path"."""
-    found = []
-    for kind, path in (("segment", names.segment_file(name)),
-                       ("sem-w", names.semaphore_file(names.data_available_semaphore(name))),
-                       ("sem-r", names.semaphore_file(names.space_available_semaphore(name))),
-                       ("lock", names.lock_file(name))):
-        if os.path.exists(path):
-            found.append("%s: %s" % (kind, path))
-    return found
+    return ["%s: %s" % (kind, path) for kind, path in resource_paths(name) if os.path.lexists(path)]
 
 
 def assert_none(name: str) -> None:
@@ -48,7 +51,8 @@ def assert_none(name: str) -> None:
 
 
 def assert_all(name: str) -> None:
-    assert len(existing(name)) == 4, existing(name)
+    """A live buffer of ours: segment, both semaphores and both /tmp lock files (the name lock is gone once created)."""
+    assert [entry.split(":")[0] for entry in existing(name)] == ["segment", "sem-w", "sem-r", "lock", "upstream lock"], existing(name)
 
 
 def remove_abandoned_buffer(name: str) -> None:
@@ -255,8 +259,7 @@ def orphan_lock_file(name: str) -> None:
 def age(name: str, seconds: float) -> None:
     """Ages every file of NAME by ``seconds`` (past the sweep's orphan grace period)."""
     past = time.time() - seconds
-    for path in (names.segment_file(name), names.semaphore_file(names.data_available_semaphore(name)),
-                 names.semaphore_file(names.space_available_semaphore(name)), names.lock_file(name)):
+    for _, path in resource_paths(name):
         if os.path.exists(path):
             os.utime(path, (past, past))
 
