@@ -46,6 +46,14 @@ def existing(name: str) -> list[str]:
     return ["%s: %s" % (kind, path) for kind, path in resource_paths(name) if os.path.lexists(path)]
 
 
+OUR_BUFFER_RESOURCES = (lifecycle.BufferResources.SEGMENT | lifecycle.BufferResources.DATA_SEMAPHORE
+                        | lifecycle.BufferResources.SPACE_SEMAPHORE | lifecycle.BufferResources.LOCK_FILE
+                        | lifecycle.BufferResources.UPSTREAM_LOCK_FILE)
+"""What a reader of ours (Python or C#) owns while it lives, and leaves when it is SIGKILLed (the name lock is gone once created)."""
+OUR_BUFFER_RESOURCE_LIST = ["segment", "sem-w", "sem-r", "lock", "upstream-lock"]
+"""The same, as the CLIs' JSON reports list it."""
+
+
 def assert_none(name: str) -> None:
     assert existing(name) == []
 

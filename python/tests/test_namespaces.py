@@ -171,7 +171,7 @@ def test_sweep_from_a_third_namespace_leaves_a_live_buffer_and_removes_a_dead_on
     # The dead reader's /tmp lock files live in this namespace's /tmp: an orphan here, cleaned here.
     leftover = lifecycle.inspect(dead)
     if leftover is not None:
-        assert leftover.state is BufferState.ORPHANED and leftover.resources == lifecycle.BufferResources.LOCK_FILE
+        assert leftover.state is BufferState.ORPHANED and leftover.resources == (lifecycle.BufferResources.LOCK_FILE | lifecycle.BufferResources.UPSTREAM_LOCK_FILE)
         assert lifecycle.clean(dead).outcome is CleanupOutcome.REMOVED
     assert_none(dead)
     assert_none(victim)

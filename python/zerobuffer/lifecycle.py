@@ -56,7 +56,9 @@ def clean_stale(dry_run: bool = False, orphan_grace: float = DEFAULT_ORPHAN_GRAC
 
 
 def resource_list(resources: BufferResources) -> list[str]:
-    """The resource names of the CLI's JSON reports: segment, sem-w, sem-r, lock."""
+    """The resource names of the CLI's JSON reports: segment, sem-w, sem-r, lock, upstream-lock, name-lock."""
     return [label for flag, label in ((BufferResources.SEGMENT, "segment"), (BufferResources.DATA_SEMAPHORE, "sem-w"),
-                                      (BufferResources.SPACE_SEMAPHORE, "sem-r"), (BufferResources.LOCK_FILE, "lock"))
+                                      (BufferResources.SPACE_SEMAPHORE, "sem-r"), (BufferResources.LOCK_FILE, "lock"),
+                                      (BufferResources.UPSTREAM_LOCK_FILE, "upstream-lock"),
+                                      (BufferResources.NAME_LOCK_FILE, "name-lock"))
             if resources & flag]

@@ -73,8 +73,12 @@ class BufferResources(enum.IntFlag):
     SPACE_SEMAPHORE = 4
     """The space semaphore ``/dev/shm/sem.sem-r-N``."""
     LOCK_FILE = 8
-    """Lock files: ``<lock directory>/N.lock``, ``<lock directory>/locks/N.lock`` or a name lock left in ``/dev/shm``."""
-    ALL = 15
+    """The reader's lock file ``<lock directory>/N.lock``."""
+    NAME_LOCK_FILE = 16
+    """The name lock ``/dev/shm/zerobuffer-lock@N`` (left behind only by a crash during a create or a clean)."""
+    UPSTREAM_LOCK_FILE = 32
+    """Upstream C#'s reader lock file ``<lock directory>/locks/N.lock``."""
+    ALL = 63
 
 
 _BOTH_SEMAPHORES = BufferResources.DATA_SEMAPHORE | BufferResources.SPACE_SEMAPHORE
@@ -140,18 +144,24 @@ class CleanupResult:
 _MIN_TIME = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
 
 
+_LOCK_RESOURCES = (BufferResources.NAME_LOCK_FILE, BufferResources.LOCK_FILE, BufferResources.UPSTREAM_LOCK_FILE)
+"""The resource of each path of :meth:`NameLocks.paths`, in that order."""
+
+
 def examine(name: str, ours: Optional[NameLocks] = None) -> Optional[BufferInfo]:
     """What exists of ``name`` and its state; None when nothing does. ``ours``: the locks the caller
-    holds (not "held by someone"; files it created only for the check are not resources)."""
+    holds (they are neither "held by someone" nor, when the caller created them, resources of the name)."""
     segment_path = names.segment_file(name)
+    lock_paths = NameLocks.paths(name)
     candidates = [(segment_path, BufferResources.SEGMENT),
                   (names.semaphore_file(names.data_available_semaphore(name)), BufferResources.DATA_SEMAPHORE),
                   (names.semaphore_file(names.space_available_semaphore(name)), BufferResources.SPACE_SEMAPHORE)]
-    lock_paths = [path for path in NameLocks.paths(name) if ours is None or not ours.created_by_this_take(path)]
-    candidates += [(path, BufferResources.LOCK_FILE) for path in lock_paths]
+    candidates += list(zip(lock_paths, _LOCK_RESOURCES))
     resources = BufferResources.NONE
     newest = _MIN_TIME
     for path, resource in candidates:
+        if ours is not None and ours.created_by_this_take(path):
+            continue
         try:
             changed = os.stat(path, follow_symlinks=False).st_mtime
         except OSError:
@@ -164,28 +174,26 @@ def examine(name: str, ours: Optional[NameLocks] = None) -> Optional[BufferInfo]
     seen = look(segment_path) if resources & BufferResources.SEGMENT else SegmentLook(exists=False)
     block = seen.block if seen.block is not None else ControlBlock(segment_length=0)
     initialised = block.is_protocol1_segment
-    reader_pid = block.reader_pid if initialised else 0
-    writer_pid = block.writer_pid if initialised else 0
-    reader_alive = initialised and seen.reader is ReaderState.ALIVE
-    writer_alive = initialised and seen.writer.state is WriterState.ALIVE
-    held = [path for path in lock_paths if (ours is None or not ours.holds(path)) and _is_lock_held(path)]
-    lock_held = bool(held)
+    reader_alive = seen.reader is ReaderState.ALIVE
+    writer_alive = seen.writer.state is WriterState.ALIVE
+    held_lock = next((path for path, resource in zip(lock_paths, _LOCK_RESOURCES)
+                      if (ours is None or not ours.holds(path)) and resources & resource and _is_lock_held(path)), None)
     if seen.unreadable:
         state, reason = BufferState.LIVE, "its segment cannot be read, so its owner cannot be checked"
     elif reader_alive:
-        state, reason = BufferState.LIVE, ("its reader is closing (reader PID 0, reader lock held)" if seen.reader_closing
-                                           else "reader PID %d is alive" % reader_pid)
+        state, reason = BufferState.LIVE, ("its reader is closing it" if seen.reader_closing
+                                           else "reader PID %d is alive" % block.reader_pid)
     elif writer_alive:
-        state, reason = BufferState.LIVE, "writer PID %d is alive (reader PID %d is gone)" % (writer_pid, reader_pid)
-    elif lock_held:
-        state, reason = BufferState.LIVE, "its lock file is held"
+        state, reason = BufferState.LIVE, "writer PID %d is alive (its reader is gone)" % block.writer_pid
+    elif held_lock is not None:
+        state, reason = BufferState.LIVE, "its lock file '%s' is held" % held_lock
     elif initialised and (resources & _BOTH_SEMAPHORES) == _BOTH_SEMAPHORES:
         state, reason = BufferState.STALE, _dead_owners(seen)
     else:
         state, reason = BufferState.ORPHANED, _orphan_reason(resources, seen)
-    return BufferInfo(name, state, reason, resources, reader_pid, writer_pid, reader_alive, writer_alive, lock_held,
-                      block.segment_length, block.metadata_size if initialised else 0, block.payload_size if initialised else 0,
-                      newest)
+    return BufferInfo(name, state, reason, resources, block.reader_pid, block.writer_pid, reader_alive, writer_alive,
+                      held_lock is not None, block.segment_length, block.metadata_size if initialised else 0,
+                      block.payload_size if initialised else 0, newest)
 
 
 def _is_lock_held(lock_path: str) -> bool:
@@ -199,9 +207,15 @@ def _is_lock_held(lock_path: str) -> bool:
 def _dead_owners(seen: SegmentLook) -> str:
     block = seen.block
     assert block is not None
-    reader = "no reader PID" if block.reader_pid == 0 else "reader PID %d is dead" % block.reader_pid
-    writer = "no writer PID" if block.writer_pid == 0 else "writer PID %d is dead" % block.writer_pid
-    return "lock free, %s, %s" % (reader, writer)
+    if seen.reader is ReaderState.CLOSED:
+        reader = "reader closed"
+    else:
+        reader = "no reader PID" if block.reader_pid == 0 else "reader PID %d died" % block.reader_pid
+    if seen.writer.state is WriterState.CLOSED:
+        writer = "writer closed"
+    else:
+        writer = "no writer PID" if block.writer_pid == 0 else "writer PID %d died" % block.writer_pid
+    return "locks free, %s, %s" % (reader, writer)
 
 
 def _orphan_reason(resources: BufferResources, seen: SegmentLook) -> str:
@@ -214,7 +228,7 @@ def _orphan_reason(resources: BufferResources, seen: SegmentLook) -> str:
 
 
 def describe(resources: BufferResources) -> str:
-    """"segment, sem-w, sem-r, lock file" for messages."""
+    """"segment, sem-w, sem-r, lock file, upstream lock file, name lock" for messages."""
     parts = []
     if resources & BufferResources.SEGMENT:
         parts.append("segment")
@@ -224,6 +238,10 @@ def describe(resources: BufferResources) -> str:
         parts.append("sem-r")
     if resources & BufferResources.LOCK_FILE:
         parts.append("lock file")
+    if resources & BufferResources.UPSTREAM_LOCK_FILE:
+        parts.append("upstream lock file")
+    if resources & BufferResources.NAME_LOCK_FILE:
+        parts.append("name lock")
     return ", ".join(parts) if parts else "nothing"
 
 

@@ -1,13 +1,12 @@
 """One snapshot of a segment's control block (OIEB, protocol §2.1 and the extension words of
 §2.4), read from a mapping or from the file's bytes, and the one validator every part of the SDK
-judges a control block by: writer connect, the buffer census, duplex readiness, and the inspect
-invariants.
+judges a control block by: writer connect, the buffer census, duplex readiness (and, in C#, the
+CLI's ``inspect``, whose rules these are, with the same names).
 
-:meth:`ControlBlock.validate` says whether the block can be used at all (not initialised yet,
-another protocol, corrupted with every violated rule, or ok); :meth:`ControlBlock.invariants` is
-the full list of protocol invariants, for diagnostics (the C# CLI's ``inspect`` runs the same list).
-A snapshot of a live buffer is read field by field, so it is not atomic as a whole: the rules that
-decide the status hold for each field on its own, the diagnostic ones may not while peers run.
+:meth:`ControlBlock.validate` checks every rule and says whether the block can be used at all (not
+initialised yet, another protocol, corrupted with every broken fatal rule, or ok). A snapshot of a
+live buffer is read field by field, so it is not atomic as a whole: the fatal rules hold for each
+field on its own, the consistency checks may fail for a moment while peers run.
 """
 
 from __future__ import annotations
@@ -31,11 +30,14 @@ class BlockStatus(enum.Enum):
     OK = "Ok"
 
 
-class InvariantCheck(NamedTuple):
-    """One rule checked against a snapshot."""
+class ControlBlockCheck(NamedTuple):
+    """One rule of the control block, checked against a snapshot (C#'s ``ControlBlockCheck``)."""
 
     name: str
-    """Short identifier, e.g. ``free-within-size`` (the names of C#'s ``inspect``)."""
+    """Short identifier, e.g. ``free-within-size`` (the same names as C#'s)."""
+    fatal: bool
+    """Whether breaking it makes the buffer unusable (else a consistency check, which a busy
+    buffer may fail for a moment: the snapshot is read field by field)."""
     ok: bool
     detail: str
     """What was found, in words (the violation when not ok)."""
@@ -43,11 +45,22 @@ class InvariantCheck(NamedTuple):
 
 class Validation(NamedTuple):
     status: BlockStatus
-    violations: tuple[InvariantCheck, ...]
-    """The violated rules when :attr:`status` is CORRUPTED (empty otherwise)."""
+    checks: tuple[ControlBlockCheck, ...]
+    """Every rule checked, in a fixed order."""
 
-    def describe(self) -> str:
-        return "; ".join(check.detail for check in self.violations)
+    @property
+    def violations(self) -> tuple[ControlBlockCheck, ...]:
+        """The broken fatal rules (what makes the status CORRUPTED)."""
+        return tuple(check for check in self.checks if check.fatal and not check.ok)
+
+    @property
+    def is_consistent(self) -> bool:
+        """Whether every check, consistency checks included, holds."""
+        return all(check.ok for check in self.checks)
+
+    def describe(self, fatal_only: bool = True) -> str:
+        """"rule: detail; rule: detail" of the broken rules (fatal ones only when ``fatal_only``)."""
+        return "; ".join("%s: %s" % (c.name, c.detail) for c in self.checks if not c.ok and (c.fatal or not fatal_only))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,14 +87,12 @@ class ControlBlock:
     writer_session: int = 0
     session_start: int = 0
     commit_record: int = 0
-    metadata_content_length: Optional[int] = None
-    """The u64 prefix of the metadata block, when it was read (the bytes reached that far)."""
 
     # ------------------------------------------------------------------------- reading
 
     @classmethod
     def from_bytes(cls, data: bytes, segment_length: Optional[int] = None) -> "ControlBlock":
-        """From the first bytes of a segment (128 for the OIEB, 136 to include the metadata prefix)."""
+        """From the first bytes of a segment (at least the 128 of the OIEB)."""
         length = len(data) if segment_length is None else segment_length
         if len(data) < L.OIEB_SIZE or length < L.OIEB_SIZE:
             return cls(segment_length=length)
@@ -89,10 +100,6 @@ class ControlBlock:
         def u64(offset: int) -> int:
             return int.from_bytes(data[offset:offset + 8], "little")
 
-        prefix = None
-        end = L.METADATA_BLOCK_OFFSET + L.METADATA_PREFIX_SIZE
-        if len(data) >= end and u64(L.METADATA_SIZE_OFFSET) >= L.METADATA_PREFIX_SIZE:
-            prefix = u64(L.METADATA_BLOCK_OFFSET)
         return cls(
             segment_length=length,
             oieb_size=int.from_bytes(data[L.OIEB_SIZE_OFFSET:L.OIEB_SIZE_OFFSET + 4], "little"),
@@ -113,7 +120,6 @@ class ControlBlock:
             writer_session=u64(L.WRITER_SESSION_OFFSET),
             session_start=u64(L.SESSION_START_OFFSET),
             commit_record=u64(L.COMMIT_RECORD_OFFSET),
-            metadata_content_length=prefix,
         )
 
     @classmethod
@@ -202,95 +208,94 @@ class ControlBlock:
         """What the census accepts as a buffer's segment (§5.5): oieb_size 128, major 1, a ring,
         and 128 + M + P within the file."""
         return (self.is_initialised and self.oieb_size == L.OIEB_SIZE and self.version[0] == L.VERSION_MAJOR
-                and self.payload_size > 0 and L.OIEB_SIZE + self.metadata_size + self.payload_size <= self.segment_length)
+                and self.payload_size > 0 and self._layout_fits)
+
+    @property
+    def _layout_fits(self) -> bool:
+        available = self.segment_length - L.OIEB_SIZE if self.segment_length > L.OIEB_SIZE else 0
+        return self.metadata_size <= available and self.payload_size <= available - self.metadata_size
 
     def validate(self) -> Validation:
-        """Not initialised, protocol mismatch, corrupted (with the violated rules) or ok (§5.2 step 2)."""
-        if not self.is_initialised:
-            return Validation(BlockStatus.NOT_INITIALISED, ())
-        if self.oieb_size != L.OIEB_SIZE or self.version[0] != L.VERSION_MAJOR:
-            return Validation(BlockStatus.PROTOCOL_MISMATCH, ())
-        violations = tuple(check for check in self._structure() if not check.ok)
-        return Validation(BlockStatus.CORRUPTED if violations else BlockStatus.OK, violations)
+        """Checks every rule (protocol §2.1, §2.4, §5.2 step 2). NOT_INITIALISED: shorter than the
+        OIEB or oieb_size 0; PROTOCOL_MISMATCH: not size 128 and major 1; CORRUPTED: a fatal rule
+        is broken (:attr:`Validation.violations` says which); otherwise OK, possibly with failed
+        consistency checks. The same rules, names and order as C#'s ``ControlBlock.Validate``."""
+        checks: list[ControlBlockCheck] = []
 
-    def _structure(self) -> list[InvariantCheck]:
-        """The rules a usable block must meet: each holds for every single field of a healthy buffer
-        at any moment, so a non-atomic snapshot of a live one passes them."""
-        p, m, n = self.payload_size, self.metadata_size, self.segment_length
-        return [
-            _check("payload-holds-frame", p > L.FRAME_HEADER_SIZE, "payload_size = %d" % p,
-                   "payload_size %d cannot hold a frame (it must exceed %d)" % (p, L.FRAME_HEADER_SIZE)),
-            _check("blocks-fit-segment", L.OIEB_SIZE + m + p <= n, "128 + %d + %d <= segment length %d" % (m, p, n),
-                   "128 + metadata_size %d + payload_size %d exceeds the segment length %d" % (m, p, n)),
-            _check("free-within-size", self.payload_free_bytes <= p, "payload_free_bytes %d <= payload_size" % self.payload_free_bytes,
-                   "payload_free_bytes %d > payload_size %d" % (self.payload_free_bytes, p)),
-            _check("write-pos-in-ring", self.write_pos <= p, "payload_write_pos %d <= payload_size" % self.write_pos,
-                   "payload_write_pos %d is outside the ring (payload_size %d)" % (self.write_pos, p)),
-            _check("read-pos-in-ring", self.read_pos <= p, "payload_read_pos %d <= payload_size" % self.read_pos,
-                   "payload_read_pos %d is outside the ring (payload_size %d)" % (self.read_pos, p)),
-        ]
-
-    def invariants(self) -> list[InvariantCheck]:
-        """Every protocol invariant (protocol §2.1), the list C#'s ``zerobuffer inspect`` reports."""
-        checks: list[InvariantCheck] = []
-
-        def check(name: str, ok: bool, good: str, bad: str) -> None:
-            checks.append(_check(name, ok, good, bad))
+        def check(name: str, fatal: bool, ok: bool, good: str, bad: str) -> None:
+            checks.append(ControlBlockCheck(name, fatal, ok, good if ok else bad))
 
         n, p, m = self.segment_length, self.payload_size, self.metadata_size
         major, minor, patch, reserved = self.version
-        check("segment-holds-oieb", n >= L.OIEB_SIZE, "segment is %d bytes" % n,
+        truncated = n < L.OIEB_SIZE
+        check("segment-holds-oieb", True, not truncated, "segment is %d bytes" % n,
               "segment is %d bytes, shorter than the %d-byte OIEB" % (n, L.OIEB_SIZE))
-        check("oieb-size", self.oieb_size == L.OIEB_SIZE, "oieb_size = %d" % self.oieb_size,
-              "oieb_size = %d, expected %d" % (self.oieb_size, L.OIEB_SIZE))
-        check("protocol-major", major == L.VERSION_MAJOR, "version %d.%d.%d" % (major, minor, patch),
+        check("oieb-size", True, self.oieb_size == L.OIEB_SIZE, "oieb_size = %d" % self.oieb_size,
+              "oieb_size = 0: the reader has not finished creating the buffer" if self.oieb_size == 0
+              else "oieb_size = %d, expected %d" % (self.oieb_size, L.OIEB_SIZE))
+        check("protocol-major", True, major == L.VERSION_MAJOR, "version %d.%d.%d" % (major, minor, patch),
               "version %d.%d.%d: major %d is not %d" % (major, minor, patch, major, L.VERSION_MAJOR))
-        check("blocks-aligned", m % L.BLOCK_ALIGNMENT == 0 and p % L.BLOCK_ALIGNMENT == 0,
+        check("payload-size-above-header", True, p > L.FRAME_HEADER_SIZE, "payload_size = %d" % p,
+              "payload_size = %d: a ring must be larger than a %d-byte frame header" % (p, L.FRAME_HEADER_SIZE))
+        check("layout-fits-segment", True, self._layout_fits, "128 + %d + %d <= %d" % (m, p, n),
+              "128 + metadata_size %d + payload_size %d > segment length %d" % (m, p, n))
+        check("free-within-size", True, self.payload_free_bytes <= p, "payload_free_bytes %d <= payload_size" % self.payload_free_bytes,
+              "payload_free_bytes %d > payload_size %d" % (self.payload_free_bytes, p))
+        check("write-pos-in-ring", True, self.write_pos <= p, "payload_write_pos %d <= payload_size" % self.write_pos,
+              "payload_write_pos %d is outside the ring (payload_size %d)" % (self.write_pos, p))
+        check("read-pos-in-ring", True, self.read_pos <= p, "payload_read_pos %d <= payload_size" % self.read_pos,
+              "payload_read_pos %d is outside the ring (payload_size %d)" % (self.read_pos, p))
+
+        check("blocks-aligned", False, m % L.BLOCK_ALIGNMENT == 0 and p % L.BLOCK_ALIGNMENT == 0,
               "metadata_size %d and payload_size %d are multiples of 64" % (m, p),
               "metadata_size %d or payload_size %d is not a multiple of 64" % (m, p))
-        check("payload-size-positive", p > 0, "payload_size = %d" % p, "payload_size is 0")
-        check("segment-length", L.OIEB_SIZE + m + p == n, "128 + %d + %d = %d" % (m, p, n),
+        check("segment-length", False, self._layout_fits and L.OIEB_SIZE + m + p == n, "128 + %d + %d = %d" % (m, p, n),
               "128 + metadata_size %d + payload_size %d != segment length %d" % (m, p, n))
-        check("free-within-size", self.payload_free_bytes <= p, "payload_free_bytes %d <= payload_size" % self.payload_free_bytes,
-              "payload_free_bytes %d > payload_size %d" % (self.payload_free_bytes, p))
-        check("write-pos-in-ring", self.write_pos <= p, "payload_write_pos %d <= payload_size" % self.write_pos,
-              "payload_write_pos %d is outside the ring (payload_size %d)" % (self.write_pos, p))
-        check("read-pos-in-ring", self.read_pos <= p, "payload_read_pos %d <= payload_size" % self.read_pos,
-              "payload_read_pos %d is outside the ring (payload_size %d)" % (self.read_pos, p))
-        check("counts-ordered", self.read_count <= self.written_count,
+        check("counts-ordered", False, self.read_count <= self.written_count,
               "payload_read_count %d <= payload_written_count %d" % (self.read_count, self.written_count),
               "payload_read_count %d > payload_written_count %d" % (self.read_count, self.written_count))
+        # Nothing unread implies both positions equal (held frames may still keep space: free bytes are not checked).
         ring = max(p, 1)
         drained = (self.read_count != self.written_count or self.read_pos == self.write_pos
                    or self.read_pos % ring == self.write_pos % ring)
-        check("drained-positions-equal", drained,
+        check("drained-positions-equal", False, drained,
               "every entry read and payload_read_pos = payload_write_pos" if self.read_count == self.written_count
               else "%d entries unread" % (self.written_count - self.read_count),
               "every entry read (counts %d) but payload_read_pos %d != payload_write_pos %d"
               % (self.read_count, self.read_pos, self.write_pos))
-        check("unread-uses-space", self.read_count >= self.written_count or self.payload_free_bytes < p,
+        check("unread-uses-space", False, self.read_count >= self.written_count or self.payload_free_bytes < p,
               "unread frames occupy ring space (or none unread)",
               "%d entries unread but the ring is entirely free" % (self.written_count - self.read_count))
         written, free = self.metadata_written_bytes, self.metadata_free_bytes
-        check("metadata-accounting", written <= m and free == m - written,
+        check("metadata-accounting", False, written <= m and free == m - written,
               "metadata_written_bytes %d + metadata_free_bytes %d = metadata_size" % (written, free),
               "metadata_written_bytes %d + metadata_free_bytes %d != metadata_size %d" % (written, free, m))
-        content = self.metadata_content_length
-        prefix_fits = written == 0 or (content is not None and written >= L.METADATA_PREFIX_SIZE
-                                       and content <= m - min(m, L.METADATA_PREFIX_SIZE)
-                                       and content + L.METADATA_PREFIX_SIZE == written)
-        check("metadata-prefix-fits", prefix_fits,
-              "no metadata written" if written == 0 else "prefix %s + 8 = metadata_written_bytes, within the block" % content,
-              "metadata prefix says %s bytes; metadata_written_bytes %d, block %d" % (content, written, m))
-        words_zero = self.ext_magic == 0 and self.ext_features == 0 and self.writer_session == 0 and self.session_start == 0 \
-            and self.commit_record == 0
-        check("reserved-words", reserved == 0 and (words_zero or self.has_extensions),
-              "reserved words are 0 (a protocol 1.0 creator)" if words_zero else
-              "extension words in use (ZBX1, features 0x%x)" % self.ext_features,
-              "the version's reserved byte is %d, or the reserved words are neither 0 nor extension words (magic 0x%08x)"
-              % (reserved, self.ext_magic))
-        return checks
+        # Reserved words: zero (an upstream reader's buffer) or our extensions, advertised by the magic.
+        extensions = self.has_extensions
+        words_zero = (self.ext_magic == 0 and self.ext_features == 0 and self.writer_session == 0 and self.session_start == 0
+                      and self.commit_record == 0)
+        check("reserved-words", False, reserved == 0 and (extensions or words_zero),
+              "extension words in use (features 0x%x)" % self.ext_features if extensions else "reserved words are 0 (no extensions)",
+              "reserved words are neither 0 nor extension words (no magic)")
+        if extensions:
+            session = self.session
+            exists = session.tag != 0 or session.generation != 0 or session.state != L.SESSION_STATE_NONE
+            session_ok = (session.state <= L.SESSION_STATE_CLOSED and exists == (session.generation != 0)
+                          and (not exists or self.session_start <= self.written_count))
+            state = {L.SESSION_STATE_NONE: "none", L.SESSION_STATE_CONNECTED: "connected",
+                     L.SESSION_STATE_CLOSED: "closed"}.get(session.state, str(session.state))
+            check("writer-session", False, session_ok,
+                  "writer session generation %d, %s, tag %d, started at count %d" % (session.generation, state, session.tag, self.session_start)
+                  if exists else "no writer session yet",
+                  "writer session word 0x%016x (start %d, written count %d) is impossible"
+                  % (self.writer_session, self.session_start, self.written_count))
 
-
-def _check(name: str, ok: bool, good: str, bad: str) -> InvariantCheck:
-    return InvariantCheck(name, ok, good if ok else bad)
+        if truncated or self.oieb_size == 0:
+            status = BlockStatus.NOT_INITIALISED
+        elif self.oieb_size != L.OIEB_SIZE or major != L.VERSION_MAJOR:
+            status = BlockStatus.PROTOCOL_MISMATCH
+        elif any(c.fatal and not c.ok for c in checks):
+            status = BlockStatus.CORRUPTED
+        else:
+            status = BlockStatus.OK
+        return Validation(status, tuple(checks))

@@ -130,7 +130,6 @@ class SegmentLook:
         return self.block is not None and PeerLiveness.reader_is_closing(self.block, self.reader)
 
 
-_LOOK_BYTES = L.METADATA_BLOCK_OFFSET + L.METADATA_PREFIX_SIZE
 
 
 def look(path: str) -> SegmentLook:
@@ -145,7 +144,7 @@ def look(path: str) -> SegmentLook:
         return SegmentLook(exists=ex.errno != errno_codes.ENOENT, unreadable=True, owner_uid=owner, mode=mode)
     try:
         info = os.fstat(fd)
-        data = os.pread(fd, _LOOK_BYTES, 0) if info.st_size >= L.OIEB_SIZE else b""
+        data = os.pread(fd, L.OIEB_SIZE, 0) if info.st_size >= L.OIEB_SIZE else b""
         block = ControlBlock.from_bytes(data, info.st_size)
         if not block.is_protocol1_segment:
             return SegmentLook(True, False, block, owner_uid=info.st_uid, mode=info.st_mode & 0o7777)

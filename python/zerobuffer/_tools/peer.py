@@ -240,21 +240,23 @@ def _clean(args: argparse.Namespace, out: _Output) -> int:
         raise ValueError("Give either a buffer NAME or --stale (not both).")
     results = (lifecycle.clean_stale(args.dry_run, args.grace_ms / 1000.0) if args.stale
                else [lifecycle.clean(args.name, args.dry_run)])
-    removed = would_remove = refused = 0
+    removed = refused = 0
     for result in results:
-        removed += 1 if result.outcome is lifecycle.CleanupOutcome.REMOVED else 0
-        would_remove += 1 if result.outcome is lifecycle.CleanupOutcome.WOULD_REMOVE else 0
+        removed += 1 if result.outcome in (lifecycle.CleanupOutcome.REMOVED, lifecycle.CleanupOutcome.WOULD_REMOVE) else 0
         refused += 1 if result.outcome is lifecycle.CleanupOutcome.REFUSED_LIVE else 0
         out.event("cleaned", name=result.name, outcome=result.outcome.value,
                   state=None if result.state_before is None else result.state_before.value,
                   resources=lifecycle.resource_list(result.removed), message=result.message)
         out.line(result.message)
-    # A dry run removes nothing: it says what it would remove, never "removed".
-    out.event("done", removed=removed, wouldRemove=would_remove, refused=refused)
     if args.dry_run:
-        out.line("Dry run: would remove %d buffer(s); nothing was removed." % would_remove)
-    elif not results:
+        # A dry run removed nothing: its count says what it would remove, under another name.
+        out.event("done", wouldRemove=removed, refused=refused, dryRun=True)
+    else:
+        out.event("done", removed=removed, refused=refused)
+    if not results:
         out.line("Nothing to clean.")
+    elif args.dry_run:
+        out.line("Dry run: %d buffer(s) would be removed, nothing was." % removed)
     return 5 if not args.stale and refused > 0 else 0
 
 
