@@ -170,15 +170,18 @@ class BufferAccessDeniedError(ZeroBufferError):
     kind = ErrorKind.ACCESS_DENIED
 
     def __init__(self, buffer_name: Optional[str], path: str, owner_uid: int, mode: int) -> None:
-        me = os.geteuid()
+        owner = "uid %d" % owner_uid if owner_uid >= 0 else "another user"
+        permissions = "mode %04o" % mode if owner_uid >= 0 else "a mode that excludes it"
         super().__init__(buffer_name, (
-            "Access to buffer '%s' denied: %s belongs to uid %d with mode %04o, and this process runs as uid %d. "
-            "To share the buffer, its creator passes BufferAccess.GROUP or BufferAccess.EVERYONE "
-            "(CLI --access group|everyone), or run this process as uid %d."
-            % (buffer_name, path, owner_uid, mode, me, owner_uid)))
+            "Buffer '%s' cannot be opened by this process (uid %d): '%s' belongs to %s with %s. Its creator can share it: "
+            "BufferConfig(access=BufferAccess.GROUP) or BufferAccess.EVERYONE (CLI: --access group|everyone); "
+            "or run this process as %s." % (buffer_name, os.geteuid(), path, owner, permissions, owner)))
         self.path = path
+        """The file that could not be opened, e.g. ``/dev/shm/cam0``."""
         self.owner_uid = owner_uid
+        """Its owner's user id (-1 when even that could not be read)."""
         self.mode = mode
+        """Its permission bits, e.g. 0o600 (0 when they could not be read)."""
 
     @classmethod
     def for_path(cls, buffer_name: Optional[str], path: str) -> "BufferAccessDeniedError":

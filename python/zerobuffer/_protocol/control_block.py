@@ -195,7 +195,7 @@ class ControlBlock:
         True when the buffer keeps no record (nothing can be in flight that the record would show)."""
         if not self.advertises_commit_record:
             return True
-        return X.record_matches(self.commit_record, self.write_pos, self.written_count, self.payload_size)
+        return X.record_matches(self.commit_record, self.write_pos, self.written_count)
 
     # ------------------------------------------------------------------------- validation
 

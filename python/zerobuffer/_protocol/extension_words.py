@@ -4,7 +4,8 @@
 ``writer_session`` = tag | generation << 32 | state << 56, stored with one release store so an
 observer reads the three parts of one session together. ``commit_record`` = count bits |
 write_pos << 24: the low 24 bits of the ``payload_written_count`` a commit publishes and the
-``payload_write_pos`` it publishes (0 after an exact fit, never P).
+``payload_write_pos`` it publishes (0 after an exact fit, never P); a session begins with the
+current ones, as found.
 """
 
 from __future__ import annotations
@@ -92,14 +93,11 @@ def count_ahead(record: CommitRecord, written_count: int) -> int:
     return (record.count_bits - written_count) & COUNT_MASK
 
 
-def record_matches(word: int, write_pos: int, written_count: int, ring_size: int) -> bool:
-    """Whether the record says "nothing in flight" for these positions: its position is
-    ``write_pos`` (P and 0 name the same place, protocol §3.4) and its count bits are those of
-    ``written_count``."""
+def record_matches(word: int, write_pos: int, written_count: int) -> bool:
+    """Whether the record says "nothing in flight" for these positions: its position is exactly
+    ``write_pos`` and its count bits are those of ``written_count``."""
     record = unpack_commit_record(word)
-    if record.count_bits != (written_count & COUNT_MASK):
-        return False
-    return _normal(record.write_pos, ring_size) == _normal(write_pos, ring_size)
+    return record.write_pos == write_pos and record.count_bits == (written_count & COUNT_MASK)
 
 
 def record_end(word: int, written_count: int) -> int:
@@ -107,6 +105,3 @@ def record_end(word: int, written_count: int) -> int:
     (a closed session's record ends where the count stopped)."""
     return written_count - ((written_count - (word & COUNT_MASK)) & COUNT_MASK)
 
-
-def _normal(position: int, ring_size: int) -> int:
-    return 0 if position == ring_size else position

@@ -82,7 +82,7 @@ class WriterSession:
                     count = oieb.written_count()
                     new_session = X.Session(pid, X.next_generation(session.generation), L.SESSION_STATE_CONNECTED)
                     if record:
-                        oieb.store(L.COMMIT_RECORD_OFFSET, X.pack_commit_record(_normal(write_pos, block.payload_size), count))
+                        oieb.store(L.COMMIT_RECORD_OFFSET, X.pack_commit_record(write_pos, count))  # "nothing in flight"
                     oieb.store(L.SESSION_START_OFFSET, count)
                     oieb.store(L.WRITER_SESSION_OFFSET, new_session.pack())
                 if oieb.compare_exchange_writer_pid(found, pid) == found:
