@@ -46,6 +46,27 @@ public sealed record BufferConfig
         PayloadSize = payloadSize;
     }
 
+    /// <summary>
+    /// Who besides the creating user may open the buffer (default <see cref="BufferAccess.Owner"/>,
+    /// mode 0600): the permission bits of the segment, the semaphores and the lock files.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not a defined <see cref="BufferAccess"/> value.</exception>
+    public BufferAccess Access
+    {
+        get => _access;
+        init
+        {
+            if (!Enum.IsDefined(value))
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), value, $"Unknown buffer access {value}: use Owner, Group or Everyone.");
+            }
+
+            _access = value;
+        }
+    }
+
+    private readonly BufferAccess _access = BufferAccess.Owner;
+
     /// <summary>Requested metadata size.</summary>
     public long MetadataSize { get; }
 

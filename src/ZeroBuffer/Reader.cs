@@ -42,7 +42,7 @@ public sealed unsafe class Reader : IDisposable
     private readonly long _ringSize;
     private readonly byte* _metadata;
     private readonly long _metadataBlockSize;
-    private static readonly long LivenessCheckInterval = Stopwatch.Frequency / 10; // 100 ms, while polling
+    private static readonly long LivenessCheckInterval = (long)(PeerLiveness.CheckInterval.TotalSeconds * Stopwatch.Frequency); // while polling
     private const int StaleTokenDrainInterval = 1 << 16; // most sem-w tokens left behind between drains
 
     private readonly ReleaseQueue _releases = new();
@@ -64,7 +64,18 @@ public sealed unsafe class Reader : IDisposable
     private long _nextLivenessCheck; // Stopwatch time of the next writer check while polling (kept across waits)
     private int _tokensLeftBehind; // frames taken without their sem-w token since the last drain
 
-    private bool _writerSeen; // a live writer PID was observed once, even if that writer never wrote
+    private bool _writerSeen; // a live writer was observed once, even if that writer never wrote
+    private PeerState _writerDeparture; // how the writer left, once WriterIsGone said it did (Closed: a clean end of stream)
+    private ulong _lastFrameIndex = ulong.MaxValue; // place in the count sequence of the last frame accepted (MaxValue: none yet)
+
+    // Committed bytes (docs/protocol.md §4.3): every item consumed must fit in P - free - what the
+    // reader has consumed and not yet published. _budget is a lower bound of that, refreshed only
+    // when an item does not fit; _consumedBytes is reader-thread state, _publishedBytes is
+    // advanced under _releaseGate after the atomic add it counts.
+    private long _budget;
+    private long _consumedBytes;
+    private long _publishedBytes;
+    private bool _releaseOverflow; // a release would have taken free bytes above P (guarded by _releaseGate)
     private bool _disposed;
 
     /// <summary>Creates the buffer <paramref name="name"/> and becomes its reader.</summary>
@@ -73,6 +84,7 @@ public sealed unsafe class Reader : IDisposable
     /// <param name="logger">Lifecycle and error logging; nothing is logged per frame.</param>
     /// <exception cref="ArgumentException">Invalid name.</exception>
     /// <exception cref="ReaderAlreadyConnectedException">A live reader (or a live writer of a crashed reader) owns the name.</exception>
+    /// <exception cref="BufferAccessDeniedException">The name's files belong to another user who did not share them.</exception>
     /// <exception cref="SystemCallException">The OS refused (e.g. ENOSPC: <c>/dev/shm</c> too small).</exception>
     public Reader(string name, BufferConfig config, ILogger? logger = null)
     {
@@ -83,7 +95,7 @@ public sealed unsafe class Reader : IDisposable
         Name = name;
         Config = config;
 
-        StaleBufferSweeper.Sweep(exceptName: name, _logger);
+        BufferCensus.Sweep(exceptName: name, _logger);
         _resources = ReaderResources.Create(name, config, _logger);
         _oieb = _resources.Oieb;
         _metadata = _resources.Segment.Pointer + ZeroBufferLayout.MetadataBlockOffset;
@@ -201,13 +213,13 @@ public sealed unsafe class Reader : IDisposable
         }
     }
 
-    /// <summary>Whether a writer is connected and its process alive.</summary>
+    /// <summary>Whether a writer is connected and its process alive (by its liveness lock, or by its PID for a writer that takes none).</summary>
     public bool IsWriterConnected()
     {
         EnterGate();
         try
         {
-            return ProcessLiveness.IsAlive(Volatile.Read(ref _oieb->WriterPid));
+            return PeerLiveness.Writer(ReadControlBlock(), _resources.Segment.Descriptor, Name) == PeerState.Alive;
         }
         finally
         {
@@ -221,7 +233,7 @@ public sealed unsafe class Reader : IDisposable
         EnterGate();
         try
         {
-            return OiebSnapshot.Read(_oieb, Name);
+            return ReadControlBlock().ToStatus(Name);
         }
         finally
         {
@@ -263,7 +275,8 @@ public sealed unsafe class Reader : IDisposable
     /// Waits for the next frame. Returns <see cref="Frame.Invalid"/> when none arrives within
     /// <paramref name="timeout"/> (<see cref="Timeout.InfiniteTimeSpan"/> waits forever).
     /// </summary>
-    /// <exception cref="WriterDeadException">The writer is gone and every frame it committed was read.</exception>
+    /// <exception cref="WriterClosedException">The end of the stream: the writer closed the buffer on purpose and every frame it committed was read.</exception>
+    /// <exception cref="WriterDeadException">The writer crashed (or, without writer sessions, left) and every frame it committed was read.</exception>
     /// <exception cref="SequenceError">The next frame's sequence number is not the expected one (the frame is kept for the next read).</exception>
     /// <exception cref="BufferCorruptedException">A frame header is impossible.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (see docs/protocol.md §6.7 for a source reset with TryReset).</exception>
@@ -325,7 +338,7 @@ public sealed unsafe class Reader : IDisposable
                 now = Stopwatch.GetTimestamp(); // one clock read per poll serves the strategy, liveness and deadline
                 if (LivenessCheckDue(now) && WriterIsGone())
                 {
-                    return TryTakeFrame(out frame) ? true : throw WriterDead();
+                    return TryTakeFrame(out frame) ? true : throw WriterGone();
                 }
 
                 if (deadline.HasExpiredAt(now))
@@ -358,7 +371,7 @@ public sealed unsafe class Reader : IDisposable
                 // taken first (the second TryTakeFrame), so none is ever lost to the death report.
                 if (!token && LivenessCheckDue(Stopwatch.GetTimestamp()) && WriterIsGone())
                 {
-                    return TryTakeFrame(out frame) ? true : throw WriterDead();
+                    return TryTakeFrame(out frame) ? true : throw WriterGone();
                 }
 
                 if (deadline.HasExpired)
@@ -411,11 +424,18 @@ public sealed unsafe class Reader : IDisposable
         _tokensLeftBehind = 0;
     }
 
-    private WriterDeadException WriterDead()
+    /// <summary>The end of a wait for a writer that is gone: a clean end of stream, or its death.</summary>
+    private ZeroBufferException WriterGone()
     {
         DrainStaleTokens(); // the wait ends for good: leave no tokens of frames taken by polling
         ulong pid = Volatile.Read(ref _oieb->WriterPid);
         Log.WriterGone(_logger, Name, pid);
+        if (_writerDeparture == PeerState.Closed)
+        {
+            return new WriterClosedException(Name,
+                $"The writer of buffer '{Name}' closed the stream and every frame it committed has been read (end of stream).");
+        }
+
         return new WriterDeadException(Name, pid == 0
             ? $"The writer of buffer '{Name}' disconnected and every frame it wrote has been read."
             : $"The writer of buffer '{Name}' (PID {pid}) died and every frame it committed has been read.");
@@ -430,21 +450,26 @@ public sealed unsafe class Reader : IDisposable
     }
 
     /// <summary>
-    /// Whether a writer that was connected is no longer: its PID is 0 or dead, after a writer was
-    /// seen (a live PID observed here, a PID left behind, or frames written).
+    /// Whether a writer that was connected is no longer (closed, died, or gave up its claim), after a
+    /// writer was seen: a live writer observed here, a PID left behind, frames written, or a writer
+    /// session stored. Remembers how it left in <see cref="_writerDeparture"/>.
     /// </summary>
     private bool WriterIsGone()
     {
         BeforeWriterCheck?.Invoke();
-        ulong pid = Volatile.Read(ref _oieb->WriterPid);
-        if (ProcessLiveness.IsAlive(pid))
+        ControlBlock block = ReadControlBlock();
+        PeerState writer = PeerLiveness.Writer(block, _resources.Segment.Descriptor, Name);
+        if (writer == PeerState.Alive)
         {
             _writerSeen = true;
             return false;
         }
 
-        return _writerSeen || pid != 0 || Volatile.Read(ref _oieb->PayloadWrittenCount) != 0;
+        _writerDeparture = writer;
+        return _writerSeen || block.WriterPid != 0 || block.WrittenCount != 0 || block.Session.Exists;
     }
+
+    private ControlBlock ReadControlBlock() => ControlBlock.Read(_oieb, _resources.Segment.Length);
 
     /// <summary>
     /// Consumes the next frame if one is committed (written count ahead of read count): the counts
@@ -472,11 +497,21 @@ public sealed unsafe class Reader : IDisposable
             _knownWritten = written;
         }
 
+        if (_releaseOverflow)
+        {
+            throw Corrupted("a release would have taken payload_free_bytes above the ring size, so the counts of the buffer are damaged");
+        }
+
         long position = _readPosition;
         if (_ringSize - position < ZeroBufferLayout.FrameHeaderSize)
         {
             // Implicit wrap: a tail too short for a header (or read_pos == P) holds nothing.
             long tail = _ringSize - position;
+            if (!Consume(tail))
+            {
+                return false;
+            }
+
             position = 0;
             PublishPosition(position);
             ReturnTail(tail); // after the published read count, which tells whether frames are still waiting
@@ -495,8 +530,13 @@ public sealed unsafe class Reader : IDisposable
             }
 
             // Explicit wrap marker: skip the tail, count the marker, read the frame at 0 under the same token.
-            _readCount++;
             long tail = _ringSize - position;
+            if (!Consume(tail))
+            {
+                return false;
+            }
+
+            _readCount++;
             position = 0;
             PublishPosition(position);
             ReturnTail(tail);
@@ -517,7 +557,14 @@ public sealed unsafe class Reader : IDisposable
             throw Corrupted($"frame header at ring offset {position} has length {length}, which does not fit the {_ringSize}-byte ring");
         }
 
-        if (CheckSequenceContinuity && sequence != _expectedSequence && !IsNewWriterConnection(sequence))
+        if (sequence == 0)
+        {
+            // Numbers start at 1; 0 is the marker's. Refused by every reader, continuity checked or not.
+            throw Corrupted($"frame header at ring offset {position} has length {length} and sequence 0: frame sequence numbers start at 1");
+        }
+
+        ulong index = _readCount; // this frame's place in the count sequence
+        if (CheckSequenceContinuity && sequence != _expectedSequence && !IsNewWriterConnection(sequence, index))
         {
             // Keep the frame for the next read, and expect its successors from now on.
             ulong expected = _expectedSequence;
@@ -529,6 +576,11 @@ public sealed unsafe class Reader : IDisposable
         }
 
         long total = ZeroBufferLayout.FrameHeaderSize + (long)length;
+        if (!Consume(total))
+        {
+            return false;
+        }
+
         long ticket;
         _releaseGate.Enter();
         try
@@ -547,6 +599,7 @@ public sealed unsafe class Reader : IDisposable
         Volatile.Write(ref _oieb->PayloadReadCount, _readCount);
 
         _expectedSequence = sequence + 1;
+        _lastFrameIndex = index;
         if (!tokenHeld && _waitStrategy.TakesTokenPerFrame)
         {
             // The blocking strategy keeps the count exactly one per unread frame. A token not
@@ -567,20 +620,100 @@ public sealed unsafe class Reader : IDisposable
     }
 
     /// <summary>
-    /// A frame with sequence 1 where another number was expected starts a new writer connection
-    /// (protocol-v1 §4.4): a writer numbers its frames from 1 and never repeats a number, so 1
-    /// can only come from a new connection. Its PID cannot tell: by the time the reader reaches
-    /// the frame, the PID in the OIEB may already belong to yet another writer.
+    /// Accounts for consuming <paramref name="bytes"/> (a frame or a skipped tail) against the
+    /// committed bytes (docs/protocol.md §4.3). True when they fit. False when they may simply not
+    /// be charged yet (a live writer that does not know the extensions charges after it counts):
+    /// the caller looks again later. Throws <see cref="BufferCorruptedException"/> when the counts
+    /// claim more than the writer can have charged.
     /// </summary>
-    private bool IsNewWriterConnection(ulong sequence)
+    private bool Consume(long bytes)
+    {
+        if (bytes > _budget)
+        {
+            // Free bytes first, then what was published: a release in between can only make the
+            // budget look smaller than it is (lenient), never larger.
+            long free = (long)Volatile.Read(ref _oieb->PayloadFreeBytes);
+            long published = Volatile.Read(ref _publishedBytes);
+            _budget = _ringSize - free - (_consumedBytes - published);
+            if (bytes > _budget)
+            {
+                if (ChargeMayBeInFlight())
+                {
+                    _knownWritten = _readCount; // look at the counts afresh next time
+                    return false;
+                }
+
+                throw Corrupted($"the counts announce an item of {bytes} bytes at ring offset {_readPosition}, but only {Math.Max(_budget, 0)} committed bytes " +
+                    $"are unread (payload_free_bytes {(ulong)free} of {_ringSize}, {_consumedBytes - published} held by this reader): " +
+                    "payload_written_count is ahead of what the writer charged");
+            }
+        }
+
+        _budget -= bytes;
+        _consumedBytes += bytes;
+        return true;
+    }
+
+    /// <summary>Whether a live writer that does not know the extensions may still be between publishing a count and charging its bytes.</summary>
+    private bool ChargeMayBeInFlight()
+    {
+        ControlBlock block = ReadControlBlock();
+        bool ours = block.Advertises(ZeroBufferLayout.FeatureWriterSessions) && block.Session.Describes(block.WriterPid);
+        return !ours && PeerLiveness.Writer(block, _resources.Segment.Descriptor, Name) == PeerState.Alive;
+    }
+
+    /// <summary>
+    /// Whether a frame with sequence 1, where another number was expected, starts a new writer
+    /// connection (docs/protocol.md §4.4). Without writer sessions a 1 always does: a writer
+    /// numbers its frames from 1 and never repeats a number. With them, a 1 inside the session
+    /// that also wrote the previous frame is a duplicated or damaged frame instead.
+    /// </summary>
+    private bool IsNewWriterConnection(ulong sequence, ulong index)
     {
         if (sequence != ZeroBufferLayout.FirstSequence)
         {
             return false;
         }
 
+        ControlBlock block = ReadControlBlock(); // rare: only on a sequence mismatch
+        if (block.Advertises(ZeroBufferLayout.FeatureWriterSessions) && _lastFrameIndex != ulong.MaxValue
+            && SessionRange(block) is (ulong start, ulong end)
+            && _lastFrameIndex >= start && _lastFrameIndex < end && index >= start && index < end)
+        {
+            return false;
+        }
+
         Log.WriterRestarted(_logger, Name);
         return true;
+    }
+
+    /// <summary>
+    /// The places in the count sequence written by the last writer session, when the session can
+    /// be placed: connected and describing <c>writer_pid</c> (no end yet), or closed (ending where
+    /// its commit record says).
+    /// </summary>
+    private static (ulong Start, ulong End)? SessionRange(in ControlBlock block)
+    {
+        WriterSessionWord session = block.Session;
+        if (session.State == ZeroBufferLayout.SessionStateConnected && session.Describes(block.WriterPid))
+        {
+            return (block.SessionStart, ulong.MaxValue);
+        }
+
+        if (session.State != ZeroBufferLayout.SessionStateClosed)
+        {
+            return null;
+        }
+
+        if (!block.Advertises(ZeroBufferLayout.FeatureCommitRecord))
+        {
+            return (block.SessionStart, ulong.MaxValue);
+        }
+
+        // The record keeps the low bits of the count the session ended at: the latest count with those bits.
+        const ulong mask = (1UL << ZeroBufferLayout.CommitRecordCountBits) - 1;
+        ulong end = block.WrittenCount - ((block.WrittenCount - block.Record.CountLow) & mask);
+        return (block.SessionStart, end);
     }
 
     private void PublishPosition(long position)
@@ -675,7 +808,17 @@ public sealed unsafe class Reader : IDisposable
             return;
         }
 
+        // Never above P (§4.3): only the reader adds, so free bytes can only go down until our add.
+        if ((ulong)Volatile.Read(ref _oieb->PayloadFreeBytes) + (ulong)_heldBackBytes > (ulong)_ringSize)
+        {
+            _releaseOverflow = true; // reported by the next read as BufferCorruptedException
+            _heldBackBytes = 0;
+            _heldBackFrames = 0;
+            return;
+        }
+
         Interlocked.Add(ref *(long*)&_oieb->PayloadFreeBytes, _heldBackBytes);
+        Volatile.Write(ref _publishedBytes, _publishedBytes + _heldBackBytes);
         if (_heldBackFrames > 0)
         {
             _resources.SpaceAvailable.Post(); // one wake-up per publication; tails alone post none (protocol §4)

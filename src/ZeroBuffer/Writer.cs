@@ -29,7 +29,7 @@ namespace ZeroBuffer;
 /// </example>
 public sealed unsafe class Writer : IDisposable
 {
-    private const long LivenessCheckIntervalMs = 100; // on Environment.TickCount64: a coarse clock, cheap enough to read per frame
+    private static readonly long LivenessCheckIntervalMs = (long)PeerLiveness.CheckInterval.TotalMilliseconds; // on Environment.TickCount64: cheap enough per frame
     private const ulong StaleTokenDrainInterval = (1 << 16) - 1; // drain sem-r every 65 536 frames
 
     private readonly ILogger _logger;
@@ -42,6 +42,8 @@ public sealed unsafe class Writer : IDisposable
     private readonly long _metadataBlockSize;
     private readonly byte* _ring;
     private readonly long _ringSize;
+    private readonly WriterSession _claim; // writer_pid, and with writer sessions the lock, the session and the commit record
+    private readonly bool _recordsCommits;
 
     // Writer-owned state, mirrored into the OIEB at each commit.
     private long _writePosition;
@@ -70,6 +72,7 @@ public sealed unsafe class Writer : IDisposable
     /// <exception cref="BufferCorruptedException">The control block's sizes or positions are impossible.</exception>
     /// <exception cref="ReaderDeadException">The buffer's reader is gone.</exception>
     /// <exception cref="WriterAlreadyConnectedException">A live writer is connected.</exception>
+    /// <exception cref="BufferAccessDeniedException">The buffer belongs to another user and is not shared with this one.</exception>
     public Writer(string name, ILogger? logger = null)
     {
         Platform.EnsureSupported();
@@ -80,13 +83,13 @@ public sealed unsafe class Writer : IDisposable
         SharedMemorySegment? segment = null;
         NamedSemaphore? dataAvailable = null;
         NamedSemaphore? spaceAvailable = null;
-        bool claimed = false;
         try
         {
             segment = SharedMemorySegment.OpenExisting(ResourceNames.Segment(name), name)
                       ?? throw new BufferNotFoundException(name, $"Buffer '{name}' not found: no reader has created it.");
             _oieb = (Oieb*)segment.Pointer;
-            (_metadataBlockSize, _ringSize) = ValidateControlBlock(segment, name);
+            ControlBlock block = ControlBlock.Read(_oieb, segment.Length);
+            (_metadataBlockSize, _ringSize) = ValidateControlBlock(block, name);
             _metadata = segment.Pointer + ZeroBufferLayout.MetadataBlockOffset;
             _ring = segment.Pointer + ZeroBufferLayout.PayloadOffset(_metadataBlockSize);
 
@@ -95,18 +98,21 @@ public sealed unsafe class Writer : IDisposable
             spaceAvailable = NamedSemaphore.OpenExisting(ResourceNames.SpaceAvailableSemaphore(name), name)
                              ?? throw new BufferNotFoundException(name, $"Buffer '{name}' not found: its semaphore '{ResourceNames.SpaceAvailableSemaphore(name)}' is missing.");
 
-            ulong readerPid = Volatile.Read(ref _oieb->ReaderPid);
-            if (!ProcessLiveness.IsAlive(readerPid))
+            PeerState reader = PeerLiveness.Reader(block, segment.Descriptor, name);
+            if (reader != PeerState.Alive)
             {
-                throw new ReaderDeadException(name, readerPid == 0
-                    ? $"Buffer '{name}' has no reader (reader PID 0)."
-                    : $"The reader of buffer '{name}' (PID {readerPid}) is not alive.");
+                throw new ReaderDeadException(name, reader switch
+                {
+                    PeerState.Absent => $"Buffer '{name}' has no reader (reader PID 0).",
+                    PeerState.Closing or PeerState.Closed => $"The reader of buffer '{name}' has closed it.",
+                    _ => $"The reader of buffer '{name}' (PID {block.ReaderPid}) is not alive.",
+                });
             }
 
-            ClaimWriterPid(name);
-            claimed = true;
+            _claim = WriterSession.Claim(segment, dataAvailable, name, _logger);
+            _recordsCommits = _claim.KeepsCommitRecord;
 
-            // Take over where the previous writer (if any) stopped.
+            // Take over where the previous writer (if any) stopped (after a finished interrupted commit).
             _writePosition = (long)Volatile.Read(ref _oieb->PayloadWritePos);
             _writtenCount = Volatile.Read(ref _oieb->PayloadWrittenCount);
             _metadataWritten = Volatile.Read(ref _oieb->MetadataWrittenBytes) != 0;
@@ -114,19 +120,13 @@ public sealed unsafe class Writer : IDisposable
             _dataAvailable = dataAvailable;
             _spaceAvailable = spaceAvailable;
             _cancelWakeup = new CancellationWakeup(spaceAvailable);
-            Log.WriterConnected(_logger, name, (ulong)_ringSize, readerPid);
+            Log.WriterConnected(_logger, name, (ulong)_ringSize, block.ReaderPid);
         }
         catch
         {
-            if (claimed)
-            {
-                // Only ever clear our own claim: a failed connect never touches another writer's PID.
-                Interlocked.CompareExchange(ref _oieb->WriterPid, 0UL, ProcessLiveness.Self);
-            }
-
             spaceAvailable?.Dispose();
             dataAvailable?.Dispose();
-            segment?.Dispose();
+            segment?.Dispose(); // closing the descriptor drops a writer lock taken by a failed claim
             throw;
         }
     }
@@ -196,13 +196,13 @@ public sealed unsafe class Writer : IDisposable
         }
     }
 
-    /// <summary>Whether the reader is alive.</summary>
+    /// <summary>Whether the reader is alive (by its liveness lock, or by its PID for a reader that takes none).</summary>
     public bool IsReaderConnected()
     {
         EnterGate();
         try
         {
-            return ProcessLiveness.IsAlive(Volatile.Read(ref _oieb->ReaderPid));
+            return PeerLiveness.Reader(ControlBlock.Read(_oieb, _segment.Length), _segment.Descriptor, Name) == PeerState.Alive;
         }
         finally
         {
@@ -216,7 +216,7 @@ public sealed unsafe class Writer : IDisposable
         EnterGate();
         try
         {
-            return OiebSnapshot.Read(_oieb, Name);
+            return ControlBlock.Read(_oieb, _segment.Length).ToStatus(Name);
         }
         finally
         {
@@ -483,8 +483,14 @@ public sealed unsafe class Writer : IDisposable
         _writePosition = next == _ringSize ? 0 : next;
         _writtenCount = written;
 
-        // Space first: a writer killed mid-commit can only leak capacity, never over-credit it.
+        // Space first: a writer killed mid-commit can only leak capacity, never over-credit it;
+        // then the record, which lets a successor finish this commit if we die before the count.
         Interlocked.Add(ref *(long*)&_oieb->PayloadFreeBytes, -plan.Required);
+        if (_recordsCommits)
+        {
+            _claim.RecordCommit(_writePosition, written);
+        }
+
         Volatile.Write(ref _oieb->PayloadWritePos, (ulong)_writePosition);
         Volatile.Write(ref _oieb->PayloadWrittenCount, written); // release: header and data first; pairs with the reader's acquire
         _dataAvailable.Post();
@@ -649,7 +655,11 @@ public sealed unsafe class Writer : IDisposable
         }
     }
 
-    /// <summary>Throws <see cref="ReaderDeadException"/> when the reader is gone. Checks the PID every call, liveness at most every 100 ms unless forced.</summary>
+    /// <summary>
+    /// Throws <see cref="ReaderDeadException"/> (<see cref="ReaderClosedException"/> when it closed
+    /// on purpose) once the reader is gone. Reads the PID every call, asks the reader's lock (or its
+    /// PID) at most once per liveness interval unless forced.
+    /// </summary>
     private void EnsureReaderAlive(bool force)
     {
         ulong pid = Volatile.Read(ref _oieb->ReaderPid);
@@ -662,19 +672,25 @@ public sealed unsafe class Writer : IDisposable
             }
 
             _nextLivenessCheck = now + LivenessCheckIntervalMs;
-            if (ProcessLiveness.IsAlive(pid))
-            {
-                return;
-            }
         }
 
-        // Give up our claim (only our own PID, never another writer's): with the reader dead and
-        // no live writer PID, the name is stale and a new reader can recreate it (protocol §5.3).
-        Interlocked.CompareExchange(ref _oieb->WriterPid, 0UL, ProcessLiveness.Self);
-        Log.ReaderGone(_logger, Name, pid);
-        throw new ReaderDeadException(Name, pid == 0
-            ? $"The reader of buffer '{Name}' has closed the buffer."
-            : $"The reader of buffer '{Name}' (PID {pid}) died.");
+        ControlBlock block = ControlBlock.Read(_oieb, _segment.Length);
+        PeerState reader = PeerLiveness.Reader(block, _segment.Descriptor, Name);
+        if (reader == PeerState.Alive)
+        {
+            return;
+        }
+
+        // Give up our claim (only our own PID, never another writer's, and our lock): with the
+        // reader gone and no live writer, the name is stale and a new reader can recreate it (§5.3).
+        _claim.Abandon();
+        Log.ReaderGone(_logger, Name, block.ReaderPid);
+        throw reader switch
+        {
+            PeerState.Closing or PeerState.Closed => new ReaderClosedException(Name, $"The reader of buffer '{Name}' has closed the buffer."),
+            PeerState.Absent => new ReaderDeadException(Name, $"The reader of buffer '{Name}' has closed the buffer."),
+            _ => new ReaderDeadException(Name, $"The reader of buffer '{Name}' (PID {pid}) died."),
+        };
     }
 
     private BufferFullException Full(int size)
@@ -685,55 +701,23 @@ public sealed unsafe class Writer : IDisposable
         return new BufferFullException(Name, message);
     }
 
-    private void ClaimWriterPid(string name)
+    /// <summary>The sizes of a valid control block; the typed error of an invalid one (§5.2 step 2).</summary>
+    private static (long MetadataBlockSize, long RingSize) ValidateControlBlock(in ControlBlock block, string name)
     {
-        ref ulong writerPid = ref _oieb->WriterPid;
-        ulong expected = 0;
-        while (true)
+        ControlBlockValidation validation = block.Validate();
+        return validation.Status switch
         {
-            ulong found = Interlocked.CompareExchange(ref writerPid, ProcessLiveness.Self, expected);
-            if (found == expected)
-            {
-                return;
-            }
-
-            if (ProcessLiveness.IsAlive(found))
-            {
-                throw new WriterAlreadyConnectedException(name, $"Buffer '{name}' already has a live writer (PID {found}).");
-            }
-
-            expected = found; // a dead writer's PID may be replaced, atomically
-        }
-    }
-
-    private static (long MetadataBlockSize, long RingSize) ValidateControlBlock(SharedMemorySegment segment, string name)
-    {
-        Oieb* oieb = (Oieb*)segment.Pointer;
-        if (segment.Length < ZeroBufferLayout.OiebSize || Volatile.Read(ref oieb->OiebSize) == 0)
-        {
-            throw new BufferNotFoundException(name, $"Buffer '{name}' is not initialised yet (its reader is still creating it, or died doing so).");
-        }
-
-        uint oiebSize = oieb->OiebSize;
-        if (oiebSize != ZeroBufferLayout.OiebSize || oieb->VersionMajor != ZeroBufferLayout.VersionMajor)
-        {
-            throw new ProtocolMismatchException(name,
-                $"Buffer '{name}' speaks an incompatible protocol: OIEB size {oiebSize} (expected {ZeroBufferLayout.OiebSize}), " +
-                $"version {oieb->VersionMajor}.{oieb->VersionMinor}.{oieb->VersionPatch} (expected major {ZeroBufferLayout.VersionMajor}).");
-        }
-
-        ulong metadataSize = oieb->MetadataSize;
-        ulong ringSize = oieb->PayloadSize;
-        ulong available = (ulong)segment.Length - ZeroBufferLayout.OiebSize;
-        if (ringSize <= ZeroBufferLayout.FrameHeaderSize || metadataSize > available || ringSize > available - metadataSize
-            || oieb->PayloadWritePos > ringSize || oieb->PayloadReadPos > ringSize || oieb->PayloadFreeBytes > ringSize)
-        {
-            throw new BufferCorruptedException(name,
-                $"Buffer '{name}' has an impossible control block: metadata size {metadataSize}, payload size {ringSize}, " +
-                $"segment length {segment.Length}, write position {oieb->PayloadWritePos}, read position {oieb->PayloadReadPos}, free bytes {oieb->PayloadFreeBytes}.");
-        }
-
-        return ((long)metadataSize, (long)ringSize);
+            ControlBlockStatus.Ok => ((long)block.MetadataSize, (long)block.PayloadSize),
+            ControlBlockStatus.NotInitialized => throw new BufferNotFoundException(name,
+                $"Buffer '{name}' is not initialised yet (its reader is still creating it, or died doing so)."),
+            ControlBlockStatus.ProtocolMismatch => throw new ProtocolMismatchException(name,
+                $"Buffer '{name}' speaks an incompatible protocol: OIEB size {block.OiebSize} (expected {ZeroBufferLayout.OiebSize}), " +
+                $"version {block.VersionMajor}.{block.VersionMinor}.{block.VersionPatch} (expected major {ZeroBufferLayout.VersionMajor})."),
+            _ => throw new BufferCorruptedException(name,
+                $"Buffer '{name}' has an impossible control block: metadata size {block.MetadataSize}, payload size {block.PayloadSize}, " +
+                $"segment length {block.SegmentLength}, write position {block.WritePosition}, read position {block.ReadPosition}, " +
+                $"free bytes {block.PayloadFreeBytes} ({validation.Describe()})."),
+        };
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
@@ -764,11 +748,16 @@ public sealed unsafe class Writer : IDisposable
         _disposed = true;
         _pendingLength = -1;
         _pendingMetadataLength = -1;
-        Interlocked.CompareExchange(ref _oieb->WriterPid, 0UL, ProcessLiveness.Self);
+        _claim.Close(); // "closed", then writer_pid 0: the reader reports a clean end of stream
+        Log.WriterClosedStream(_logger, Name, _claim.Generation);
         _cancelWakeup.Dispose(); // the writing thread has left: no callback may post a closed semaphore
         _dataAvailable.Dispose();
         _spaceAvailable.Dispose();
-        if (!filledElsewhere)
+        if (filledElsewhere)
+        {
+            _segment.CloseDescriptorKeepMapping(); // the lock goes, the mapping stays with the process
+        }
+        else
         {
             _segment.Dispose();
         }

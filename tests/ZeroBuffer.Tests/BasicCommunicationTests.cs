@@ -194,8 +194,9 @@ public sealed class BasicCommunicationTests
             }
 
             // The boundary of "no frame": a writer the reader saw connected is gone (protocol-v1 §6),
-            // even though it never wrote anything. That is reported, not timed out.
-            Assert.Throws<WriterDeadException>(() => reader.ReadFrame(ReadTimeout));
+            // even though it never wrote anything. That is reported (its clean close: the end of
+            // the stream), not timed out.
+            Assert.Throws<WriterClosedException>(() => reader.ReadFrame(ReadTimeout));
 
             // The timeouts left the reader usable for the next writer.
             using var writer = new Writer(name);
@@ -326,8 +327,8 @@ public sealed class BasicCommunicationTests
                     Assert.Equal(Pattern(i, Size), frame.ToArray());
                 }
 
-                // Exactly 20: the writer left after its last frame, so the next read reports it gone.
-                Assert.Throws<WriterDeadException>(() => reader.ReadFrame(ReadTimeout));
+                // Exactly 20: the writer closed after its last frame, so the next read reports the end of the stream.
+                Assert.Throws<WriterClosedException>(() => reader.ReadFrame(ReadTimeout));
             }
             finally
             {
@@ -383,7 +384,7 @@ public sealed class BasicCommunicationTests
                     }
                 }
 
-                Assert.Throws<WriterDeadException>(() => reader.ReadFrame(ReadTimeout));
+                Assert.Throws<WriterClosedException>(() => reader.ReadFrame(ReadTimeout));
             }
             finally
             {

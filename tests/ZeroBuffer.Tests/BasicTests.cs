@@ -161,8 +161,10 @@ public sealed class BasicTests
 
         Assert.False(writer.IsReaderConnected());
         // The very next write fails: reader_pid is 0, so there is no waiting for WriteTimeout.
-        ReaderDeadException error = Assert.Throws<ReaderDeadException>(() => writer.WriteFrame(new byte[512]));
-        Assert.Equal(ZeroBufferErrorKind.ReaderDead, error.Kind);
+        // A clean close is reported as ReaderClosedException, a ReaderDeadException with its own kind.
+        ReaderDeadException error = Assert.ThrowsAny<ReaderDeadException>(() => writer.WriteFrame(new byte[512]));
+        Assert.IsType<ReaderClosedException>(error);
+        Assert.Equal(ZeroBufferErrorKind.ReaderClosed, error.Kind);
         Assert.Equal(1UL, writer.FramesWritten);
 
         // The writer still has the segment mapped, but every name is already gone.

@@ -213,7 +213,7 @@ public sealed class CrossProcessTests
 
         OsResources.AssertNone(name);
 
-        // The other way round: the CLI reports this process's writer leaving (WriterDead, exit 16)...
+        // The other way round: the CLI reports this process's writer closing (the end of the stream, exit 0)...
         string name2 = TestNames.Unique("xp-writer-gone");
         await using (CliProcess reader = CliProcess.Start("read", name2, "--json"))
         {
@@ -224,13 +224,13 @@ public sealed class CrossProcessTests
                 await reader.WaitForEventAsync("frame");
             }
 
-            Assert.Equal(16, await reader.WaitForExitAsync());
-            AssertError(reader, "WriterDead");
+            Assert.Equal(0, await reader.WaitForExitAsync());
+            Assert.Equal(1, reader.Events("end").Single().GetProperty("frames").GetInt64());
         }
 
         OsResources.AssertNone(name2);
 
-        // ...and this process's reader leaving (ReaderDead, exit 15).
+        // ...and this process's reader closing (ReaderClosed, a ReaderDead with its own kind: exit 25).
         string name3 = TestNames.Unique("xp-reader-gone");
         CliProcess? cliWriter = null;
         try
@@ -241,8 +241,8 @@ public sealed class CrossProcessTests
                 await cliWriter.WaitForEventAsync("written");
             }
 
-            Assert.Equal(15, await cliWriter.WaitForExitAsync());
-            AssertError(cliWriter, "ReaderDead");
+            Assert.Equal(25, await cliWriter.WaitForExitAsync());
+            AssertError(cliWriter, "ReaderClosed");
         }
         finally
         {

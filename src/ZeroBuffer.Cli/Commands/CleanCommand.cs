@@ -10,8 +10,9 @@ internal static class CleanCommand
         Events (--json, one object per line):
           {"event":"cleaned","name":"N","outcome":"Removed|WouldRemove|RefusedLive|SkippedRecent|NotFound",
            "state":"Stale|Orphaned|Live|null","resources":["segment","sem-w","sem-r","lock"],"message":"..."}
-          {"event":"done","removed":n,"refused":n}
-        A live buffer (lock held, or a live reader or writer PID) is never touched: 'clean NAME' then
+          {"event":"done","removed":n,"refused":n}            after a real clean
+          {"event":"done","wouldRemove":n,"refused":n,"dryRun":true}   after --dry-run (nothing was removed)
+        A live buffer (a lock held, or its reader or writer alive) is never touched: 'clean NAME' then
         exits with 5. --stale removes every stale buffer and every orphan older than --grace-ms.
         Exit code 5: refused, the named buffer is live. 0 otherwise (also when nothing was found).
 
@@ -59,13 +60,22 @@ internal static class CleanCommand
 
         if (output.Json)
         {
+            // A dry run removed nothing: its count says what it would remove, under another name.
             using Output.JsonEvent e = output.Event("done");
-            e.Writer.WriteNumber("removed"u8, removed);
+            e.Writer.WriteNumber(dryRun ? "wouldRemove"u8 : "removed"u8, removed);
             e.Writer.WriteNumber("refused"u8, refused);
+            if (dryRun)
+            {
+                e.Writer.WriteBoolean("dryRun"u8, true);
+            }
         }
         else if (results.Count == 0)
         {
             output.Line("Nothing to clean.");
+        }
+        else if (dryRun)
+        {
+            output.Line($"Dry run: {removed} buffer(s) would be removed, nothing was.");
         }
 
         return !stale && refused > 0 ? ExitCodes.Refused : ExitCodes.Success;

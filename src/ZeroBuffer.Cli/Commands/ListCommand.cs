@@ -11,10 +11,12 @@ internal static class ListCommand
         Events (--json, one object per line):
           {"event":"buffer","name":"N","state":"Live|Stale|Orphaned","reason":"...","readerPid":r,"readerAlive":b,
            "writerPid":w,"writerAlive":b,"lockHeld":b,"segmentBytes":n,"metadataSize":M,"payloadSize":P,
-           "resources":["segment","sem-w","sem-r","lock"]}
+           "writerGeneration":g,"resources":["segment","sem-w","sem-r","lock","upstream-lock","name-lock"]}
           {"event":"done","buffers":N}
-        Live: lock held or a live PID (never cleaned). Stale: complete buffer, lock free, PIDs dead.
-        Orphaned: leftover pieces (semaphores or lock file without segment, segment without semaphores).
+        Live: a lock held, or its reader or writer alive (never cleaned). Stale: complete buffer, locks
+        free, reader and writer gone. Orphaned: leftover pieces (semaphores or lock files without a
+        segment, a segment without semaphores). "alive" is decided by the peers' liveness locks on the
+        segment (valid across containers sharing /dev/shm), or by PID for peers that take none.
 
         Examples:
           zerobuffer list
@@ -48,6 +50,7 @@ internal static class ListCommand
                 e.Writer.WriteNumber("segmentBytes"u8, info.SegmentLength);
                 e.Writer.WriteNumber("metadataSize"u8, info.MetadataSize);
                 e.Writer.WriteNumber("payloadSize"u8, info.PayloadSize);
+                e.Writer.WriteNumber("writerGeneration"u8, info.ControlBlock?.WriterGeneration ?? 0);
                 e.Writer.WriteStartArray("resources"u8);
                 foreach (string resource in ResourceList(info.Resources))
                 {
@@ -99,6 +102,8 @@ internal static class ListCommand
         if (resources.HasFlag(BufferResources.DataSemaphore)) list.Add("sem-w");
         if (resources.HasFlag(BufferResources.SpaceSemaphore)) list.Add("sem-r");
         if (resources.HasFlag(BufferResources.LockFile)) list.Add("lock");
+        if (resources.HasFlag(BufferResources.UpstreamLockFile)) list.Add("upstream-lock");
+        if (resources.HasFlag(BufferResources.NameLockFile)) list.Add("name-lock");
         return list;
     }
 }

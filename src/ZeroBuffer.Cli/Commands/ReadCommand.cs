@@ -22,8 +22,9 @@ internal static class ReadCommand
           {"event":"exit-frame","sequence":s}   a frame whose payload is exactly "EXIT" ends the command (exit 0)
           {"event":"done","frames":N,"bytes":B}  after --count frames or the EXIT frame (frames and bytes exclude EXIT)
           {"event":"timeout"}                    no frame within --timeout-ms (exit 3)
-          {"event":"error","kind":"WriterDead","message":"..."}   the writer left or died and every frame was read (exit 16)
-          {"event":"writer-gone"}                --keep-going: the writer left or died (every frame read); waiting for a new one
+          {"event":"end","frames":N,"bytes":B}   the writer closed the stream cleanly and every frame was read (exit 0)
+          {"event":"error","kind":"WriterDead","message":"..."}   the writer died (or left without closing its session) and every frame was read (exit 16)
+          {"event":"writer-gone","closed":b}     --keep-going: the writer closed (true) or died (false), every frame read; waiting for a new one
           {"event":"paused","point":"holding-frame","sequence":s}   --pause-at holding-frame: frame --pause-frame is held until killed
         Text mode prints "Read frame <sequence>, size: <size>" per frame and, with --hash, "Hash: <sha256 hex>".
         --output raw|length-prefixed: stdout carries only the frame payloads (raw: concatenated; length-prefixed:
@@ -32,6 +33,7 @@ internal static class ReadCommand
         --output-dir DIR: each frame is saved as DIR/frame-<sequence, 8 digits>.bin (metadata as DIR/metadata.bin);
           events as usual, frame events carry "file":"<path>". With a new writer connection (sequence 1 again)
           later files overwrite earlier ones of the same sequence.
+        --access owner|group|everyone: who besides this user may open the buffer (modes 0600, 0660, 0666).
         The buffer is removed when the command ends (also on Ctrl+C).
 
         Examples:
@@ -80,9 +82,10 @@ internal static class ReadCommand
         outputFormat.AcceptOnlyFromAmong("raw", "length-prefixed");
         var outputDir = new Option<DirectoryInfo?>("--output-dir") { Description = "Save each frame as DIR/frame-<sequence>.bin (created when missing)." };
         var waitStrategy = WaitStrategyOption.Create("the reader");
+        var access = AccessOption.Create("the buffer");
         var command = new Command("read", "Create a buffer and read frames from it.")
         {
-            name, metadataSize, payloadSize, count, timeoutMs, hash, delayMs, pauseAt, pauseFrame, keepGoing, outputFormat, outputDir, waitStrategy,
+            name, metadataSize, payloadSize, count, timeoutMs, hash, delayMs, pauseAt, pauseFrame, keepGoing, outputFormat, outputDir, waitStrategy, access,
         };
         command.SetAction(parse => global.Run(parse, (output, stop) => Execute(output, stop, new Settings(
             parse.GetRequiredValue(name),
@@ -97,13 +100,14 @@ internal static class ReadCommand
             parse.GetValue(keepGoing),
             parse.GetValue(outputFormat),
             parse.GetValue(outputDir),
-            WaitStrategyOption.Get(parse, waitStrategy)))));
+            WaitStrategyOption.Get(parse, waitStrategy),
+            AccessOption.Get(parse, access)))));
         return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: true, withVerification: false));
     }
 
     private sealed record Settings(
         string Name, long MetadataSize, long PayloadSize, long Count, TimeSpan? Timeout, bool Hash, int DelayMs, string? PauseAt, long PauseFrame, bool KeepGoing,
-        string? OutputFormat, DirectoryInfo? OutputDir, WaitStrategy WaitStrategy);
+        string? OutputFormat, DirectoryInfo? OutputDir, WaitStrategy WaitStrategy, BufferAccess Access);
 
     private static int Execute(Output output, Interruption stop, Settings settings)
     {
@@ -119,7 +123,7 @@ internal static class ReadCommand
 
         settings.OutputDir?.Create();
         using var sink = new FrameSink(settings.OutputFormat, settings.OutputDir);
-        var config = new BufferConfig(settings.MetadataSize, settings.PayloadSize);
+        var config = new BufferConfig(settings.MetadataSize, settings.PayloadSize) { Access = settings.Access };
         using var reader = new Reader(settings.Name, config) { WaitStrategy = settings.WaitStrategy };
         if (sink.ToStdout)
         {
@@ -154,15 +158,21 @@ internal static class ReadCommand
                     frame = Frame.Invalid;
                 }
             }
-            catch (WriterDeadException) when (settings.KeepGoing)
+            catch (Exception ex) when ((ex is WriterDeadException or WriterClosedException) && settings.KeepGoing)
             {
                 if (!writerGoneReported)
                 {
                     writerGoneReported = true;
-                    ReportWriterGone(output);
+                    ReportWriterGone(output, closed: ex is WriterClosedException);
                 }
 
                 continue;
+            }
+            catch (WriterClosedException)
+            {
+                // The end of the stream, not an error: everything the writer committed was read.
+                ReportEnd(output, sink, frames, bytes);
+                return ExitCodes.Success;
             }
 
             if (!frame.IsValid)
@@ -329,15 +339,35 @@ internal static class ReadCommand
         }
     }
 
-    private static void ReportWriterGone(Output output)
+    private static void ReportWriterGone(Output output, bool closed)
     {
         if (output.Json)
         {
             using Output.JsonEvent e = output.Event("writer-gone");
+            e.Writer.WriteBoolean("closed"u8, closed);
         }
         else
         {
-            output.Line("The writer is gone; waiting for a new one...");
+            output.Line(closed ? "The writer closed the stream; waiting for a new one..." : "The writer is gone; waiting for a new one...");
+        }
+    }
+
+    /// <summary>The writer closed the stream cleanly and every frame was read: the end event (or stderr line with --output).</summary>
+    private static void ReportEnd(Output output, FrameSink sink, long frames, long bytes)
+    {
+        if (sink.ToStdout)
+        {
+            Output.ErrorLine($"End of stream: the writer closed it; {frames} frames, {bytes} bytes.");
+        }
+        else if (output.Json)
+        {
+            using Output.JsonEvent e = output.Event("end");
+            e.Writer.WriteNumber("frames"u8, frames);
+            e.Writer.WriteNumber("bytes"u8, bytes);
+        }
+        else
+        {
+            output.Line($"End of stream: the writer closed it; {frames} frames, {bytes} bytes.");
         }
     }
 

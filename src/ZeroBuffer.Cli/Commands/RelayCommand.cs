@@ -21,12 +21,13 @@ internal static class RelayCommand
           {"event":"ready","in":"IN","out":"OUT","pid":1234,"inPayloadSize":P,"outPayloadSize":P}   IN created, connected to OUT
           {"event":"metadata","size":n}                       IN's metadata was copied to OUT (once)
           {"event":"progress","frames":N,"bytes":B}           every --progress-ms while frames flow
-          {"event":"input-writer-gone"}                       IN's writer left or died and every frame was forwarded
+          {"event":"input-writer-gone","closed":b}            IN's writer closed its stream (true) or died (false), and every frame was forwarded
           {"event":"done","frames":N,"bytes":B,"reason":"count|exit-frame|input-writer-gone"}
           {"event":"error","kind":"ReaderDead","message":"..."}   OUT's reader died (exit 15, also noticed while idle); IN is removed
         Frames keep their payload, not their sequence numbers (OUT numbers them from 1). An EXIT
         frame is forwarded and ends the relay. With --keep-going the relay waits for a new IN writer
         instead of ending when the writer leaves. A slow OUT reader slows the relay down (no frame is dropped).
+        --access owner|group|everyone: who besides this user may open IN (modes 0600, 0660, 0666).
 
         Examples:
           zerobuffer read cam-processed &            # the downstream reader creates OUT
@@ -44,17 +45,18 @@ internal static class RelayCommand
         var count = new Option<long>("--count") { Description = "Frames to forward before finishing; 0 = until the IN writer leaves or an EXIT frame.", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var progressMs = new Option<int>("--progress-ms") { Description = "Interval of progress events/lines.", DefaultValueFactory = _ => 1000 }.AtLeast(1);
         var keepGoing = new Option<bool>("--keep-going") { Description = "When IN's writer leaves, wait for a new one instead of finishing." };
+        var access = AccessOption.Create("IN");
         var command = new Command("relay", "Forward frames (and metadata) from buffer IN to buffer OUT.")
         {
-            input, outputName, metadataSize, payloadSize, count, progressMs, keepGoing,
+            input, outputName, metadataSize, payloadSize, count, progressMs, keepGoing, access,
         };
         command.SetAction(parse => global.Run(parse, (output, stop) => Execute(output, stop, new Settings(
             parse.GetRequiredValue(input), parse.GetRequiredValue(outputName), parse.GetValue(metadataSize), parse.GetValue(payloadSize),
-            parse.GetValue(count), parse.GetValue(progressMs), parse.GetValue(keepGoing)))));
+            parse.GetValue(count), parse.GetValue(progressMs), parse.GetValue(keepGoing), AccessOption.Get(parse, access)))));
         return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
     }
 
-    private sealed record Settings(string In, string Out, long MetadataSize, long PayloadSize, long Count, int ProgressMs, bool KeepGoing);
+    private sealed record Settings(string In, string Out, long MetadataSize, long PayloadSize, long Count, int ProgressMs, bool KeepGoing, BufferAccess Access);
 
     private static int Execute(Output output, Interruption stop, Settings settings)
     {
@@ -65,7 +67,7 @@ internal static class RelayCommand
 
         // OUT first: when it does not exist, nothing is created.
         using var writer = new Writer(settings.Out);
-        using var reader = new Reader(settings.In, new BufferConfig(settings.MetadataSize, settings.PayloadSize));
+        using var reader = new Reader(settings.In, new BufferConfig(settings.MetadataSize, settings.PayloadSize) { Access = settings.Access });
         if (output.Json)
         {
             using Output.JsonEvent e = output.Event("ready");
@@ -117,12 +119,15 @@ internal static class RelayCommand
                     continue;
                 }
             }
-            catch (WriterDeadException)
+            catch (Exception ex) when (ex is WriterDeadException or WriterClosedException)
             {
                 if (!writerGoneReported)
                 {
                     writerGoneReported = true;
-                    Report(output, "input-writer-gone", $"The writer of '{settings.In}' is gone; every frame was forwarded.");
+                    bool closed = ex is WriterClosedException;
+                    Report(output, "input-writer-gone", closed
+                        ? $"The writer of '{settings.In}' closed its stream; every frame was forwarded."
+                        : $"The writer of '{settings.In}' is gone; every frame was forwarded.", ("closed", closed));
                 }
 
                 if (settings.KeepGoing)
@@ -175,6 +180,7 @@ internal static class RelayCommand
             {
                 case long l: e.Writer.WriteNumber(key, l); break;
                 case int i: e.Writer.WriteNumber(key, i); break;
+                case bool b: e.Writer.WriteBoolean(key, b); break;
                 default: e.Writer.WriteString(key, value.ToString()); break;
             }
         }

@@ -48,9 +48,10 @@ internal static class ServeCommand
         var logRequests = new Option<bool>("--log-requests") { Description = "Report every request as it arrives." };
 
         var waitStrategy = WaitStrategyOption.Create("the server (for requests and response space)");
+        var access = AccessOption.Create("the request buffer (a client shares its response buffer the same way)");
         var command = new Command("serve", "Run a duplex server (echo, reverse or XOR) for one client session.")
         {
-            channel, echo, reverse, xor, mode, maxConcurrency, metadataSize, payloadSize, connectTimeoutMs, delayMs, logRequests, waitStrategy,
+            channel, echo, reverse, xor, mode, maxConcurrency, metadataSize, payloadSize, connectTimeoutMs, delayMs, logRequests, waitStrategy, access,
         };
         command.Validators.Add(r =>
         {
@@ -66,7 +67,7 @@ internal static class ServeCommand
             (byte)(parse.GetValue(xor) ?? 0),
             parse.GetRequiredValue(mode) == "pool" ? ProcessingMode.ThreadPool : ProcessingMode.SingleThread,
             parse.GetValue(maxConcurrency),
-            new BufferConfig(parse.GetValue(metadataSize), parse.GetValue(payloadSize)),
+            new BufferConfig(parse.GetValue(metadataSize), parse.GetValue(payloadSize)) { Access = AccessOption.Get(parse, access) },
             TimeSpan.FromMilliseconds(parse.GetValue(connectTimeoutMs)),
             parse.GetValue(delayMs),
             parse.GetValue(logRequests),

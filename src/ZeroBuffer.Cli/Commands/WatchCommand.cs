@@ -73,7 +73,7 @@ internal static class WatchCommand
             double seconds = Stopwatch.GetElapsedTime(previousAt, now).TotalSeconds;
             ulong frames = current.ReadCount >= previous.ReadCount ? current.ReadCount - previous.ReadCount : 0;
             ulong advanced = current.PayloadSize == 0 || current.PayloadSize != previous.PayloadSize ? 0
-                : (current.WritePosition % current.PayloadSize + current.PayloadSize - previous.WritePosition % current.PayloadSize) % current.PayloadSize;
+                : (current.Block.WritePosition % current.PayloadSize + current.PayloadSize - previous.Block.WritePosition % current.PayloadSize) % current.PayloadSize;
             var sample = new Sample(++taken, Stopwatch.GetElapsedTime(start, now).TotalMilliseconds,
                 frames / seconds, advanced / seconds / 1_000_000, current, BufferCatalog.Inspect(name));
             (previous, previousAt) = (current, now);

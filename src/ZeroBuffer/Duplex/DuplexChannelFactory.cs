@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using ZeroBuffer.Primitives;
 using ZeroBuffer.Protocol;
 
 namespace ZeroBuffer.Duplex;
@@ -59,25 +60,21 @@ public sealed class DuplexChannelFactory
     public static bool WaitExists(string channelName, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ChannelNames.Validate(channelName);
-        Primitives.Deadline deadline = Primitives.Deadline.After(timeout);
+        Deadline deadline = Deadline.After(timeout);
         string name = ChannelNames.Request(channelName);
-        int backoffMs = 1;
+        var backoff = new Backoff(MaxPollInterval);
         while (!IsReady(name))
         {
-            if (deadline.HasExpired)
+            if (!backoff.Pause(deadline, cancellationToken))
             {
                 return false;
             }
-
-            cancellationToken.WaitHandle.WaitOne(deadline.RemainingMilliseconds(TimeSpan.FromMilliseconds(backoffMs)));
-            cancellationToken.ThrowIfCancellationRequested();
-            backoffMs = Math.Min(backoffMs * 2, (int)MaxPollInterval.TotalMilliseconds);
         }
 
         return true;
     }
 
-    /// <summary>Both semaphores exist and the control block is initialised (its size field, written last, is set).</summary>
+    /// <summary>Both semaphores exist, the control block is valid and its reader is running (the one validator of <see cref="ControlBlock"/>).</summary>
     private static bool IsReady(string bufferName)
     {
         if (!File.Exists(ResourceNames.SemaphoreFile(ResourceNames.DataAvailableSemaphore(bufferName)))
@@ -86,19 +83,7 @@ public sealed class DuplexChannelFactory
             return false;
         }
 
-        try
-        {
-            using FileStream segment = File.OpenRead(ResourceNames.SegmentFile(bufferName));
-            Span<byte> oiebSize = stackalloc byte[4];
-            return segment.Read(oiebSize) == 4 && BitConverter.ToUInt32(oiebSize) == ZeroBufferLayout.OiebSize;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return false;
-        }
+        BufferCensus.SegmentLook look = BufferCensus.LookAtSegment(bufferName);
+        return look.Block is { } block && block.Validate().Status == ControlBlockStatus.Ok && look.Reader == PeerState.Alive;
     }
 }

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using ZeroBuffer.Primitives;
+using ZeroBuffer.Protocol;
 
 namespace ZeroBuffer.Duplex;
 
@@ -33,7 +35,13 @@ internal sealed class DuplexClient : IDuplexClient
         _requests = new Writer(ChannelNames.Request(channelName), logger) { WriteTimeout = options.RequestWriteTimeout, WaitStrategy = options.WaitStrategy };
         try
         {
-            BufferConfig responseConfig = options.ResponseConfig ?? new BufferConfig(0, _requests.RingSize);
+            // By default the response buffer is shared exactly as widely as the server shared its request buffer.
+            BufferConfig responseConfig = options.ResponseConfig ?? new BufferConfig(0, _requests.RingSize)
+            {
+                Access = FileStatus.OwnerAndMode(ResourceNames.SegmentFile(ChannelNames.Request(channelName))).Mode is uint mode
+                    ? FileModes.AccessOf(mode)
+                    : BufferAccess.Owner,
+            };
             _responses = new Reader(ChannelNames.Response(channelName), responseConfig, logger) { CheckSequenceContinuity = false, WaitStrategy = options.WaitStrategy };
         }
         catch
@@ -123,9 +131,9 @@ internal sealed class DuplexClient : IDuplexClient
         {
             return _responses.ReadFrame(timeout);
         }
-        catch (WriterDeadException)
+        catch (Exception ex) when (ex is WriterDeadException or WriterClosedException)
         {
-            _serverGone = true;
+            _serverGone = true; // stopped (its response writer closed) or died
             throw;
         }
     }

@@ -4,8 +4,9 @@ namespace ZeroBuffer.Duplex;
 public sealed record DuplexClientOptions
 {
     /// <summary>
-    /// The response buffer the client creates. Default: no metadata and a ring as large as the
-    /// server's request ring (responses as large as requests fit).
+    /// The response buffer the client creates. Default: no metadata, a ring as large as the
+    /// server's request ring (responses as large as requests fit), and the same sharing as the
+    /// request buffer (<see cref="BufferConfig.Access"/> from its file mode).
     /// </summary>
     public BufferConfig? ResponseConfig { get; init; }
 

@@ -133,9 +133,9 @@ internal abstract class DuplexServer : IDuplexServer
         {
             // Stop(), or a handler that found the client gone (already reported).
         }
-        catch (WriterDeadException)
+        catch (Exception ex) when (ex is WriterDeadException or WriterClosedException)
         {
-            DuplexLog.ClientLeft(_logger, ChannelName);
+            DuplexLog.ClientLeft(_logger, ChannelName); // closed its request writer, or died
         }
 #pragma warning disable CA1031 // The session's end: whatever ended it is reported, never thrown on this thread.
         catch (Exception ex)
@@ -234,7 +234,7 @@ internal abstract class DuplexServer : IDuplexServer
     {
         string name = ChannelNames.Response(ChannelName);
         Deadline deadline = Deadline.After(Options.ConnectTimeout);
-        int backoffMs = 1;
+        var backoff = new Backoff(MaxConnectPause); // nothing signals the creation of a segment
         while (true)
         {
             ZeroBufferException? missing;
@@ -251,22 +251,17 @@ internal abstract class DuplexServer : IDuplexServer
                 missing = ex; // a previous client's leftover, about to be replaced
             }
 
-            if (deadline.HasExpired)
+            if (!backoff.Pause(deadline, stop))
             {
                 throw new TimeoutException(
                     $"The client of channel '{ChannelName}' sent a request but its response buffer '{name}' was not ready within {Options.ConnectTimeout}.",
                     missing);
             }
-
-            // Bounded retry with a short backoff: nothing signals the creation of a segment.
-            if (stop.WaitHandle.WaitOne(deadline.RemainingMilliseconds(TimeSpan.FromMilliseconds(backoffMs))))
-            {
-                stop.ThrowIfCancellationRequested();
-            }
-
-            backoffMs = Math.Min(backoffMs * 2, 50);
         }
     }
+
+    /// <summary>The longest pause between two attempts to connect the response writer.</summary>
+    private static readonly TimeSpan MaxConnectPause = TimeSpan.FromMilliseconds(50);
 
     private void Dispatch(Frame request)
     {

@@ -18,10 +18,10 @@ public enum ZeroBufferErrorKind
     /// <summary>A live writer is already connected to the buffer.</summary>
     WriterAlreadyConnected = 4,
 
-    /// <summary>The reader exited or crashed.</summary>
+    /// <summary>The reader crashed, or (with a reader that does not say which) exited.</summary>
     ReaderDead = 5,
 
-    /// <summary>The writer exited or crashed and every frame it committed has been read.</summary>
+    /// <summary>The writer crashed, or left without saying it closed, and every frame it committed has been read.</summary>
     WriterDead = 6,
 
     /// <summary>No room for the frame within the write timeout while the reader is alive.</summary>
@@ -44,4 +44,13 @@ public enum ZeroBufferErrorKind
 
     /// <summary>The control block or a frame header holds values that cannot be right.</summary>
     BufferCorrupted = 13,
+
+    /// <summary>The writer closed the buffer on purpose and every frame it committed has been read: the end of the stream.</summary>
+    WriterClosed = 14,
+
+    /// <summary>The reader closed the buffer on purpose (a <see cref="ReaderDead"/> with a known, clean cause).</summary>
+    ReaderClosed = 15,
+
+    /// <summary>The buffer belongs to another user and its mode does not let this process open it.</summary>
+    AccessDenied = 16,
 }

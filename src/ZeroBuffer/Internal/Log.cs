@@ -41,4 +41,10 @@ internal static partial class Log
 
     [LoggerMessage(11, LogLevel.Debug, "Buffer '{Name}': new writer connection detected, sequence restarts at 1")]
     internal static partial void WriterRestarted(ILogger logger, string name);
+
+    [LoggerMessage(12, LogLevel.Warning, "Buffer '{Name}': finished the commit of a previous writer that died in the middle of it (written count now {Count})")]
+    internal static partial void FinishedInterruptedCommit(ILogger logger, string name, ulong count);
+
+    [LoggerMessage(13, LogLevel.Debug, "Writer of buffer '{Name}' closed the stream (generation {Generation})")]
+    internal static partial void WriterClosedStream(ILogger logger, string name, uint generation);
 }

@@ -101,6 +101,46 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "kill", SetLastError = true)]
     internal static partial int Kill(int pid, int signal);
 
+    /// <summary>Open-file-description byte-range locks (Linux 3.15+): owned by the open file, not the process.</summary>
+    internal const int F_OFD_GETLK = 36;
+    internal const int F_OFD_SETLK = 37;
+    internal const short F_WRLCK = 1;
+    internal const short F_UNLCK = 2;
+    internal const short SEEK_SET = 0;
+
+    /// <summary><c>struct flock</c> on 64-bit Linux (32 bytes: two shorts, padding, two off_t, a pid_t, padding).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct FileLockRange
+    {
+        public short Type;
+        public short Whence;
+        public long Start;
+        public long Length;
+        public int Pid; // must be 0 for OFD locks
+    }
+
+    /// <summary><c>fcntl(fd, cmd, struct flock*)</c>: the lock commands only (the variadic third argument is a pointer).</summary>
+    [LibraryImport(Library, EntryPoint = "fcntl", SetLastError = true)]
+    internal static partial int FcntlLock(int fd, int command, FileLockRange* range);
+
+    [LibraryImport(Library, EntryPoint = "pread", SetLastError = true)]
+    internal static partial nint PRead(int fd, byte* buffer, nuint count, long offset);
+
+    [LibraryImport(Library, EntryPoint = "geteuid")]
+    internal static partial uint GetEffectiveUserId();
+
+    internal const int AT_FDCWD = -100;
+    internal const int AT_SYMLINK_NOFOLLOW = 0x100;
+    internal const uint STATX_BASIC_STATS = 0x7FF;
+
+    /// <summary>Offsets in <c>struct statx</c>, whose layout is the same on every architecture (unlike <c>struct stat</c>).</summary>
+    internal const int StatxUidOffset = 20;
+    internal const int StatxModeOffset = 28;
+    internal const int StatxSize = 256;
+
+    [LibraryImport(Library, EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Statx(int directoryFd, string path, int flags, uint mask, byte* statxBuffer);
+
     [LibraryImport(Library, EntryPoint = "sem_open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial nint SemOpenCreate(string name, int flags, uint mode, uint initialValue);
 

@@ -37,15 +37,18 @@ internal sealed unsafe class LockFile : IDisposable
         Missing,
     }
 
-    /// <summary>Takes the lock on <paramref name="path"/>, creating the file (mode 0666) when <paramref name="create"/>.</summary>
+    /// <summary>Takes the lock on <paramref name="path"/>, creating the file (owner-only) when <paramref name="create"/>.</summary>
     internal static Outcome TryAcquire(string path, bool create, string? bufferName, out LockFile? lockFile) =>
         TryAcquire(path, create, bufferName, out lockFile, out _);
 
     /// <summary>
     /// As above; <paramref name="created"/> tells whether this call created the file it locked
-    /// (a cleaner deletes a lock file it created only to check a name).
+    /// (a cleaner deletes a lock file it created only to check a name), and a file it creates gets
+    /// <paramref name="mode"/>. A file of another user that this process may not open gives
+    /// <see cref="BufferAccessDeniedException"/>.
     /// </summary>
-    internal static Outcome TryAcquire(string path, bool create, string? bufferName, out LockFile? lockFile, out bool created)
+    internal static Outcome TryAcquire(string path, bool create, string? bufferName, out LockFile? lockFile, out bool created,
+        uint mode = FileModes.OwnerOnly)
     {
         lockFile = null;
         created = false;
@@ -61,7 +64,7 @@ internal sealed unsafe class LockFile : IDisposable
             int fd = -1;
             if (create)
             {
-                fd = LibC.Open(path, flags | LibC.O_CREAT | LibC.O_EXCL, FileModes.Shared);
+                fd = LibC.Open(path, flags | LibC.O_CREAT | LibC.O_EXCL, mode);
                 if (fd < 0 && Errno.Last != Errno.EEXIST)
                 {
                     int errno = Errno.Last;
@@ -70,14 +73,14 @@ internal sealed unsafe class LockFile : IDisposable
                         continue;
                     }
 
-                    throw new SystemCallException(bufferName, $"open(\"{path}\")", errno);
+                    throw OpenFailure(path, bufferName, errno);
                 }
             }
 
             created = fd >= 0;
             if (!created)
             {
-                fd = LibC.Open(path, flags, FileModes.Shared);
+                fd = LibC.Open(path, flags, 0);
             }
 
             if (fd < 0)
@@ -98,13 +101,13 @@ internal sealed unsafe class LockFile : IDisposable
                     continue;
                 }
 
-                throw new SystemCallException(bufferName, $"open(\"{path}\")", errno);
+                throw OpenFailure(path, bufferName, errno);
             }
 
             if (created)
             {
-                // Only a file we created: never change the mode of someone else's file.
-                _ = LibC.FChmod(fd, FileModes.Shared);
+                // Only a file we created, and whatever the umask: never change the mode of someone else's file.
+                _ = LibC.FChmod(fd, mode);
             }
 
             if (LibC.Flock(fd, LibC.LOCK_EX | LibC.LOCK_NB) != 0)
@@ -167,6 +170,11 @@ internal sealed unsafe class LockFile : IDisposable
     /// <summary>Releases without deleting (the normal path deletes explicitly).</summary>
     public void Dispose() => Release(deleteFile: false);
 
+    private static ZeroBufferException OpenFailure(string path, string? bufferName, int errno) =>
+        errno == Errno.EACCES
+            ? AccessDenied.For(bufferName ?? System.IO.Path.GetFileName(path), path)
+            : new SystemCallException(bufferName, $"open(\"{path}\")", errno);
+
     private static bool StillNamesLockedFile(string path, int fd)
     {
         // struct stat begins with st_dev and st_ino (8 bytes each) on x86-64 and arm64 Linux.
@@ -180,6 +188,7 @@ internal sealed unsafe class LockFile : IDisposable
         return ((ulong*)opened)[0] == ((ulong*)named)[0] && ((ulong*)opened)[1] == ((ulong*)named)[1];
     }
 
+    /// <summary>Creates the lock directory (and a missing parent such as <c>$TMPDIR/zerobuffer</c>) with mode 01777.</summary>
     private static void EnsureDirectory(string directory, string? bufferName)
     {
         if (Directory.Exists(directory))
@@ -187,10 +196,16 @@ internal sealed unsafe class LockFile : IDisposable
             return;
         }
 
+        string? parent = System.IO.Path.GetDirectoryName(directory);
+        if (parent is not null && System.IO.Path.GetFileName(parent) == "zerobuffer")
+        {
+            EnsureDirectory(parent, bufferName); // …/zerobuffer/locks: its parent must be shared too
+        }
+
         try
         {
             Directory.CreateDirectory(directory);
-            // Every user's readers put their locks here (like /tmp itself: world-writable).
+            // Every user's readers put their locks here (like /tmp itself: world-writable, sticky).
             _ = LibC.Chmod(directory, FileModes.SharedDirectory);
         }
         catch (IOException ex)

@@ -23,10 +23,10 @@ internal sealed unsafe class NamedSemaphore : IDisposable
     /// <summary>The largest count a glibc semaphore holds (SEM_VALUE_MAX).</summary>
     internal const uint MaxValue = int.MaxValue;
 
-    /// <summary>Creates the semaphore exclusively (count 0 unless a test says otherwise); null on EEXIST.</summary>
-    internal static NamedSemaphore? CreateExclusive(string osName, string bufferName, uint initialValue = 0)
+    /// <summary>Creates the semaphore exclusively with <paramref name="mode"/> (count 0 unless a test says otherwise); null on EEXIST.</summary>
+    internal static NamedSemaphore? CreateExclusive(string osName, string bufferName, uint mode, uint initialValue = 0)
     {
-        nint sem = LibC.SemOpenCreate(osName, LibC.O_CREAT | LibC.O_EXCL, FileModes.Shared, initialValue);
+        nint sem = LibC.SemOpenCreate(osName, LibC.O_CREAT | LibC.O_EXCL, mode, initialValue);
         if (IsFailure(sem))
         {
             int errno = Errno.Last;
@@ -38,8 +38,8 @@ internal sealed unsafe class NamedSemaphore : IDisposable
             throw new SystemCallException(bufferName, $"sem_open(\"{osName}\", O_CREAT|O_EXCL)", errno);
         }
 
-        // Mode 0666 whatever the umask (glibc keeps the semaphore as a file under /dev/shm).
-        _ = LibC.Chmod(ResourceFile(osName), FileModes.Shared);
+        // The requested mode whatever the umask (glibc keeps the semaphore as a file under /dev/shm).
+        _ = LibC.Chmod(ResourceFile(osName), mode);
         return new NamedSemaphore(osName, new SemaphoreHandle(sem));
     }
 
@@ -53,6 +53,11 @@ internal sealed unsafe class NamedSemaphore : IDisposable
             if (errno == Errno.ENOENT)
             {
                 return null;
+            }
+
+            if (errno == Errno.EACCES)
+            {
+                throw AccessDenied.For(bufferName, ResourceFile(osName));
             }
 
             throw new SystemCallException(bufferName, $"sem_open(\"{osName}\")", errno);

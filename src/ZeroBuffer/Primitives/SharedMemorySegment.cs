@@ -3,19 +3,24 @@ using ZeroBuffer.Interop;
 namespace ZeroBuffer.Primitives;
 
 /// <summary>
-/// A POSIX shared-memory object mapped read-write into this process. The file descriptor is
-/// closed right after mapping; the mapping keeps the object alive until <see cref="Dispose"/>.
+/// A POSIX shared-memory object mapped read-write into this process. The file descriptor stays
+/// open until <see cref="Dispose"/>: the liveness locks of docs/protocol.md §2.4 live on it.
 /// </summary>
 internal sealed unsafe class SharedMemorySegment : IDisposable
 {
     private nint _address;
+    private int _fd;
 
-    private SharedMemorySegment(string osName, nint address, long length)
+    private SharedMemorySegment(string osName, int fd, nint address, long length)
     {
         OsName = osName;
+        _fd = fd;
         _address = address;
         Length = length;
     }
+
+    /// <summary>The open descriptor (read-write): the one the reader's or writer's lock is taken through.</summary>
+    internal int Descriptor => _fd;
 
     /// <summary>The <c>shm_open</c> name, e.g. <c>/cam0</c>.</summary>
     internal string OsName { get; }
@@ -32,9 +37,9 @@ internal sealed unsafe class SharedMemorySegment : IDisposable
     /// plain <c>ftruncate</c> succeeds beyond the size of <c>/dev/shm</c> and the first write past
     /// it kills the process with SIGBUS; reserving turns that into ENOSPC here.
     /// </summary>
-    internal static SharedMemorySegment? CreateExclusive(string osName, long length, string bufferName)
+    internal static SharedMemorySegment? CreateExclusive(string osName, long length, uint mode, string bufferName)
     {
-        int fd = LibC.ShmOpen(osName, LibC.O_CREAT | LibC.O_EXCL | LibC.O_RDWR | LibC.O_CLOEXEC, FileModes.Shared);
+        int fd = LibC.ShmOpen(osName, LibC.O_CREAT | LibC.O_EXCL | LibC.O_RDWR | LibC.O_CLOEXEC, mode);
         if (fd < 0)
         {
             int errno = Errno.Last;
@@ -48,8 +53,8 @@ internal sealed unsafe class SharedMemorySegment : IDisposable
 
         try
         {
-            // Mode 0666 whatever the umask, so a writer running as another user can connect.
-            _ = LibC.FChmod(fd, FileModes.Shared);
+            // The requested mode whatever the umask (a shared buffer must be shared as asked).
+            _ = LibC.FChmod(fd, mode);
             if (LibC.FTruncate(fd, length) != 0)
             {
                 throw new SystemCallException(bufferName, $"ftruncate(\"{osName}\", {length})", Errno.Last);
@@ -61,20 +66,20 @@ internal sealed unsafe class SharedMemorySegment : IDisposable
                 throw new SystemCallException(bufferName, $"posix_fallocate(\"{osName}\", {length})", reserve);
             }
 
-            return new SharedMemorySegment(osName, Map(fd, length, osName, bufferName), length);
+            return new SharedMemorySegment(osName, fd, Map(fd, length, osName, bufferName), length);
         }
         catch
         {
             _ = LibC.ShmUnlink(osName);
-            throw;
-        }
-        finally
-        {
             _ = LibC.Close(fd);
+            throw;
         }
     }
 
-    /// <summary>Opens and maps an existing object; null when it does not exist.</summary>
+    /// <summary>
+    /// Opens and maps an existing object; null when it does not exist.
+    /// <see cref="BufferAccessDeniedException"/> when it belongs to another user and its mode excludes us.
+    /// </summary>
     internal static SharedMemorySegment? OpenExisting(string osName, string bufferName)
     {
         int fd = LibC.ShmOpen(osName, LibC.O_RDWR | LibC.O_CLOEXEC, 0);
@@ -84,6 +89,11 @@ internal sealed unsafe class SharedMemorySegment : IDisposable
             if (errno == Errno.ENOENT)
             {
                 return null;
+            }
+
+            if (errno == Errno.EACCES)
+            {
+                throw AccessDenied.For(bufferName, ShmFile(osName));
             }
 
             throw new SystemCallException(bufferName, $"shm_open(\"{osName}\")", errno);
@@ -99,14 +109,18 @@ internal sealed unsafe class SharedMemorySegment : IDisposable
 
             // An object of length 0 is one whose creator has not sized it yet (or died doing so).
             return length == 0
-                ? new SharedMemorySegment(osName, 0, 0)
-                : new SharedMemorySegment(osName, Map(fd, length, osName, bufferName), length);
+                ? new SharedMemorySegment(osName, fd, 0, 0)
+                : new SharedMemorySegment(osName, fd, Map(fd, length, osName, bufferName), length);
         }
-        finally
+        catch
         {
             _ = LibC.Close(fd);
+            throw;
         }
     }
+
+    /// <summary>The file an object appears as: <c>/dev/shm/N</c> for <c>/N</c>.</summary>
+    internal static string ShmFile(string osName) => "/dev/shm/" + osName.TrimStart('/');
 
     /// <summary>Removes the name; mappings stay valid until unmapped. False when it did not exist.</summary>
     internal static bool Unlink(string osName) => LibC.ShmUnlink(osName) == 0;
@@ -154,7 +168,31 @@ internal sealed unsafe class SharedMemorySegment : IDisposable
         }
     }
 
+    /// <summary>Unmaps and closes the descriptor, which drops any lock taken through it.</summary>
     public void Dispose()
+    {
+        Unmap();
+        int fd = Interlocked.Exchange(ref _fd, -1);
+        if (fd >= 0)
+        {
+            _ = LibC.Close(fd);
+        }
+    }
+
+    /// <summary>
+    /// Closes the descriptor (dropping the locks taken through it) but keeps the mapping: for a
+    /// writer whose zero-copy frame is still being filled on another thread (see <see cref="Writer.Dispose"/>).
+    /// </summary>
+    internal void CloseDescriptorKeepMapping()
+    {
+        int fd = Interlocked.Exchange(ref _fd, -1);
+        if (fd >= 0)
+        {
+            _ = LibC.Close(fd);
+        }
+    }
+
+    private void Unmap()
     {
         nint address = Interlocked.Exchange(ref _address, 0);
         if (address != 0)

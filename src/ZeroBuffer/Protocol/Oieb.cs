@@ -55,6 +55,21 @@ internal struct Oieb
     /// <summary>PID of the connected writer, 0 = none. Claimed by compare-and-swap.</summary>
     [FieldOffset(ZeroBufferLayout.WriterPidOffset)] public ulong WriterPid;
 
-    /// <summary>PID of the reader, 0 = none. Reader.</summary>
+    /// <summary>PID of the reader, 0 = none. Reader. Its bytes carry the reader's liveness lock (§2.4).</summary>
     [FieldOffset(ZeroBufferLayout.ReaderPidOffset)] public ulong ReaderPid;
+
+    /// <summary><see cref="ZeroBufferLayout.ExtensionMagic"/> when the reader advertises extensions. Reader at create, before <see cref="OiebSize"/>.</summary>
+    [FieldOffset(ZeroBufferLayout.ExtensionMagicOffset)] public uint ExtensionMagic;
+
+    /// <summary>The extensions in use (<c>ZeroBufferLayout.Feature*</c>). Reader at create, before <see cref="OiebSize"/>.</summary>
+    [FieldOffset(ZeroBufferLayout.ExtensionFeaturesOffset)] public uint ExtensionFeatures;
+
+    /// <summary>PID tag, generation and state of the last writer session (<see cref="WriterSessionWord"/>). Writer, holding the writer lock, one release store.</summary>
+    [FieldOffset(ZeroBufferLayout.WriterSessionOffset)] public ulong WriterSession;
+
+    /// <summary>The written count when the session began. Writer, before <see cref="WriterSession"/>.</summary>
+    [FieldOffset(ZeroBufferLayout.SessionStartOffset)] public ulong SessionStart;
+
+    /// <summary>Position and count the commit in progress will publish (<see cref="CommitRecordWord"/>). Writer, after the free-bytes subtraction, before the position store.</summary>
+    [FieldOffset(ZeroBufferLayout.CommitRecordOffset)] public ulong CommitRecord;
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using ZeroBuffer.Internal;
 using ZeroBuffer.Primitives;
@@ -6,20 +5,20 @@ using ZeroBuffer.Primitives;
 namespace ZeroBuffer.Protocol;
 
 /// <summary>
-/// The OS resources a reader owns for one buffer name (protocol-v1 §1, §5): the lock file, both
-/// semaphores and the initialised segment. Creation either completes or removes everything it
-/// created; disposal unlinks every name before releasing the lock, so whoever takes the lock
-/// next finds nothing stale.
+/// The OS resources a reader owns for one buffer name (docs/protocol.md §1, §5.1, §5.4): its lock
+/// files, both semaphores, and the initialised segment with the reader's liveness lock on it.
+/// Creation either completes or removes everything it created; disposal unlinks every name
+/// before releasing the locks, so whoever takes them next finds nothing stale.
 /// </summary>
 internal sealed unsafe class ReaderResources : IDisposable
 {
-    private readonly LockFile _lock;
+    private readonly NameLocks _locks; // the two /tmp locks, held for the reader's lifetime
     private int _disposed;
 
-    private ReaderResources(string name, LockFile lockFile, NamedSemaphore dataAvailable, NamedSemaphore spaceAvailable, SharedMemorySegment segment)
+    private ReaderResources(string name, NameLocks locks, NamedSemaphore dataAvailable, NamedSemaphore spaceAvailable, SharedMemorySegment segment)
     {
         Name = name;
-        _lock = lockFile;
+        _locks = locks;
         DataAvailable = dataAvailable;
         SpaceAvailable = spaceAvailable;
         Segment = segment;
@@ -37,36 +36,101 @@ internal sealed unsafe class ReaderResources : IDisposable
 
     internal Oieb* Oieb => (Oieb*)Segment.Pointer;
 
-    /// <summary>Creates the buffer. Throws <see cref="ReaderAlreadyConnectedException"/> when a live reader (or writer) owns the name.</summary>
+    /// <summary>How long a creator waits for locks held by something other than a live reader (a cleaner, a sweep, a closing reader).</summary>
+    internal static readonly TimeSpan TransientLockWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest pause between two attempts while waiting for a transient holder.</summary>
+    private static readonly TimeSpan LockRetryCap = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// Creates the buffer. Throws <see cref="ReaderAlreadyConnectedException"/> when a live reader
+    /// (or a live writer of a crashed reader) owns the name, in any namespace that shares <c>/dev/shm</c>.
+    /// </summary>
     internal static ReaderResources Create(string name, BufferConfig config, ILogger logger)
     {
-        string lockPath = ResourceNames.LockFile(name);
-        LockFile lockFile = AcquireLock(name, lockPath);
+        uint mode = FileModes.For(config.Access);
+        Deadline giveUp = Deadline.After(TransientLockWait);
+        var backoff = new Backoff(LockRetryCap);
+        while (true)
+        {
+            NameLocks? locks = NameLocks.TryAcquire(name, NameLocks.Purpose.Create, mode, out string? heldPath);
+            if (locks is null)
+            {
+                // A live reader holds its locks for good: say so at once. Anyone else holds them
+                // only for a moment (a cleaner, a sweep, a reader creating or closing the name).
+                BufferCensus.SegmentLook holder = BufferCensus.LookAtSegment(name);
+                if (holder.Reader == PeerState.Alive)
+                {
+                    throw new ReaderAlreadyConnectedException(name,
+                        $"Buffer '{name}' already has a live reader (PID {holder.Block?.ReaderPid}; its lock file '{heldPath}' is held).");
+                }
 
+                if (!backoff.Pause(giveUp))
+                {
+                    throw new ReaderAlreadyConnectedException(name, $"Buffer '{name}' already has a reader: its lock file '{heldPath}' is held.");
+                }
+
+                continue;
+            }
+
+            try
+            {
+                BufferCensus.SegmentLook existing = BufferCensus.LookAtSegment(name);
+                if (existing.Reader == PeerState.Closing)
+                {
+                    // Its reader is removing it right now (from a container whose /tmp we do not share).
+                    locks.Release(deleteAll: false);
+                    if (!backoff.Pause(giveUp))
+                    {
+                        throw new ReaderAlreadyConnectedException(name, $"Buffer '{name}' is still being closed by its previous reader.");
+                    }
+
+                    continue;
+                }
+
+                RemoveIfStale(name, existing, logger);
+                return CreateLocked(name, config, mode, locks, logger);
+            }
+            catch
+            {
+                locks.Release(deleteAll: true); // we hold every one of them: no one else can be using these files
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Creates semaphores and segment with every lock of the name held; removes what it created on failure.</summary>
+    private static ReaderResources CreateLocked(string name, BufferConfig config, uint mode, NameLocks locks, ILogger logger)
+    {
         NamedSemaphore? dataAvailable = null;
         NamedSemaphore? spaceAvailable = null;
         SharedMemorySegment? segment = null;
         try
         {
-            RemoveIfStale(name, logger);
-
             FaultInjection.Check(FaultInjection.CreateDataSemaphore, name);
-            dataAvailable = CreateSemaphore(ResourceNames.DataAvailableSemaphore(name), name, logger);
+            dataAvailable = CreateSemaphore(ResourceNames.DataAvailableSemaphore(name), name, mode, logger);
             FaultInjection.Check(FaultInjection.CreateSpaceSemaphore, name);
-            spaceAvailable = CreateSemaphore(ResourceNames.SpaceAvailableSemaphore(name), name, logger);
+            spaceAvailable = CreateSemaphore(ResourceNames.SpaceAvailableSemaphore(name), name, mode, logger);
 
             FaultInjection.Check(FaultInjection.CreateSegment, name);
-            segment = SharedMemorySegment.CreateExclusive(ResourceNames.Segment(name), config.SegmentLength, name)
+            segment = SharedMemorySegment.CreateExclusive(ResourceNames.Segment(name), config.SegmentLength, mode, name)
                 ?? throw new ReaderAlreadyConnectedException(name,
-                    $"Buffer '{name}' was created concurrently by a reader that does not use the lock file '{lockPath}'.");
+                    $"Buffer '{name}' was created concurrently by a reader that does not use the lock files '{string.Join("', '", NameLocks.Paths(name))}'.");
+
+            // The liveness lock before oieb_size: whoever sees the buffer initialised sees its reader alive.
+            if (!RangeLock.TryLock(segment.Descriptor, ZeroBufferLayout.ReaderLockOffset, ZeroBufferLayout.LivenessLockLength, name))
+            {
+                throw new ReaderAlreadyConnectedException(name, $"Buffer '{name}': the reader lock of the segment just created is held by another process.");
+            }
 
             FaultInjection.Check(FaultInjection.InitializeOieb, name);
             Initialize((Oieb*)segment.Pointer, config);
-            return new ReaderResources(name, lockFile, dataAvailable, spaceAvailable, segment);
+            locks.ReleaseNameLock();
+            return new ReaderResources(name, locks, dataAvailable, spaceAvailable, segment);
         }
         catch
         {
-            // Remove exactly what this attempt created; the lock goes last.
+            // Remove exactly what this attempt created (the caller releases the locks, last).
             if (segment is not null)
             {
                 segment.Dispose();
@@ -75,59 +139,8 @@ internal sealed unsafe class ReaderResources : IDisposable
 
             RemoveSemaphore(spaceAvailable);
             RemoveSemaphore(dataAvailable);
-            lockFile.Release(deleteFile: true);
             throw;
         }
-    }
-
-    /// <summary>
-    /// Takes the name's lock. A lock held by a live reader (its PID is in the segment) means the
-    /// name is taken. A lock held by anyone else is transient: a cleaner or another reader's stale
-    /// sweep checking the name, or a reader still creating it. Wait for it briefly (at most
-    /// <see cref="TransientLockWait"/>) instead of failing with a spurious "already connected".
-    /// </summary>
-    private static LockFile AcquireLock(string name, string lockPath)
-    {
-        long giveUp = Stopwatch.GetTimestamp() + (long)(TransientLockWait.TotalSeconds * Stopwatch.Frequency);
-        int pauseMs = 1;
-        while (true)
-        {
-            if (LockFile.TryAcquire(lockPath, create: true, name, out LockFile? lockFile) == LockFile.Outcome.Acquired)
-            {
-                return lockFile!;
-            }
-
-            ulong readerPid = ReadOwners(name).ReaderPid;
-            if (ProcessLiveness.IsAlive(readerPid) || Stopwatch.GetTimestamp() > giveUp)
-            {
-                throw new ReaderAlreadyConnectedException(name, ProcessLiveness.IsAlive(readerPid)
-                    ? $"Buffer '{name}' already has a live reader (PID {readerPid}; its lock file '{lockPath}' is held)."
-                    : $"Buffer '{name}' already has a reader: its lock file '{lockPath}' is held.");
-            }
-
-            Thread.Sleep(pauseMs); // back-off while another process holds the lock for a moment
-            pauseMs = Math.Min(pauseMs * 2, 20);
-        }
-    }
-
-    /// <summary>How long a creator waits for a lock held by something other than a live reader.</summary>
-    internal static readonly TimeSpan TransientLockWait = TimeSpan.FromSeconds(1);
-
-    /// <summary>
-    /// Whether the segment of <paramref name="name"/> exists, and the reader and writer PIDs in it
-    /// (0 when absent or not yet initialised), read without locking.
-    /// </summary>
-    private static (bool Exists, ulong ReaderPid, ulong WriterPid) ReadOwners(string name)
-    {
-        using SharedMemorySegment? existing = SharedMemorySegment.OpenExisting(ResourceNames.Segment(name), name);
-        if (existing is null)
-        {
-            return (false, 0, 0);
-        }
-
-        return existing.Length >= ZeroBufferLayout.OiebSize
-            ? (true, Volatile.Read(ref ((Oieb*)existing.Pointer)->ReaderPid), Volatile.Read(ref ((Oieb*)existing.Pointer)->WriterPid))
-            : (true, 0, 0);
     }
 
     private static void Initialize(Oieb* oieb, BufferConfig config)
@@ -149,46 +162,55 @@ internal sealed unsafe class ReaderResources : IDisposable
         oieb->PayloadReadCount = 0;
         oieb->WriterPid = 0;
         oieb->ReaderPid = ProcessLiveness.Self;
+        oieb->ExtensionFeatures = ZeroBufferLayout.FeatureReaderLock | ZeroBufferLayout.FeatureWriterSessions
+            | (config.PayloadBlockSize < ZeroBufferLayout.CommitRecordRingLimit ? ZeroBufferLayout.FeatureCommitRecord : 0);
+        oieb->ExtensionMagic = ZeroBufferLayout.ExtensionMagic;
         Volatile.Write(ref oieb->OiebSize, ZeroBufferLayout.OiebSize);
     }
 
     /// <summary>
-    /// With our lock held: an existing segment is stale only if neither PID in it is alive
-    /// (protocol-v1 §5); then every resource of the name goes. Otherwise the name is in use.
+    /// With every lock held: an existing segment is stale only if neither its reader nor its
+    /// writer is alive (§5.1 step 4); then every resource of the name goes. Otherwise the name is in use.
     /// </summary>
-    private static void RemoveIfStale(string name, ILogger logger)
+    private static void RemoveIfStale(string name, BufferCensus.SegmentLook existing, ILogger logger)
     {
-        (bool exists, ulong readerPid, ulong writerPid) = ReadOwners(name);
-        if (!exists)
+        if (existing.Unreadable)
+        {
+            throw AccessDenied.For(name, ResourceNames.SegmentFile(name));
+        }
+
+        if (existing.Block is not { } block)
         {
             return;
         }
 
-        bool readerAlive = ProcessLiveness.IsAlive(readerPid);
-        bool writerAlive = ProcessLiveness.IsAlive(writerPid);
-        if (readerAlive || writerAlive)
+        if (existing.Reader == PeerState.Alive)
         {
-            throw new ReaderAlreadyConnectedException(name, readerAlive
-                ? $"Buffer '{name}' already has a live reader (PID {readerPid})."
-                : $"Buffer '{name}' is still in use by writer PID {writerPid} although its reader (PID {readerPid}) is gone; it can be recreated once that writer disconnects.");
+            throw new ReaderAlreadyConnectedException(name, $"Buffer '{name}' already has a live reader (PID {block.ReaderPid}).");
         }
 
-        Log.RemovedStaleBuffer(logger, name, readerPid, writerPid);
-        RemoveNames(name);
+        if (existing.Writer == PeerState.Alive)
+        {
+            throw new ReaderAlreadyConnectedException(name,
+                $"Buffer '{name}' is still in use by writer PID {block.WriterPid} although its reader (PID {block.ReaderPid}) is gone; it can be recreated once that writer disconnects.");
+        }
+
+        Log.RemovedStaleBuffer(logger, name, block.ReaderPid, block.WriterPid);
+        BufferCensus.RemoveNames(name);
     }
 
-    private static NamedSemaphore CreateSemaphore(string osName, string bufferName, ILogger logger)
+    private static NamedSemaphore CreateSemaphore(string osName, string bufferName, uint mode, ILogger logger)
     {
-        NamedSemaphore? semaphore = NamedSemaphore.CreateExclusive(osName, bufferName);
+        NamedSemaphore? semaphore = NamedSemaphore.CreateExclusive(osName, bufferName, mode);
         if (semaphore is not null)
         {
             return semaphore;
         }
 
-        // We hold the name's lock and no live segment exists: a leftover from a crash.
+        // We hold the name's locks and no live segment exists: a leftover from a crash.
         Log.RemovedOrphanSemaphore(logger, bufferName, osName);
         NamedSemaphore.Unlink(osName);
-        return NamedSemaphore.CreateExclusive(osName, bufferName)
+        return NamedSemaphore.CreateExclusive(osName, bufferName, mode)
                ?? throw new ReaderAlreadyConnectedException(bufferName, $"Semaphore '{osName}' was recreated concurrently.");
     }
 
@@ -201,15 +223,10 @@ internal sealed unsafe class ReaderResources : IDisposable
         }
     }
 
-    /// <summary>Unlinks the segment and both semaphores of <paramref name="name"/> (not the lock file).</summary>
-    internal static void RemoveNames(string name)
-    {
-        SharedMemorySegment.Unlink(ResourceNames.Segment(name));
-        NamedSemaphore.Unlink(ResourceNames.DataAvailableSemaphore(name));
-        NamedSemaphore.Unlink(ResourceNames.SpaceAvailableSemaphore(name));
-    }
-
-    /// <summary>Marks the reader gone, unlinks every name, unmaps, and finally drops the lock.</summary>
+    /// <summary>
+    /// Closes the buffer (§5.4): marks the reader closing, unlinks the semaphores and then the
+    /// segment, unmaps and closes (dropping the reader lock), and finally deletes and releases the lock files.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -218,10 +235,10 @@ internal sealed unsafe class ReaderResources : IDisposable
         }
 
         Volatile.Write(ref Oieb->ReaderPid, 0UL);
-        RemoveNames(Name);
+        BufferCensus.RemoveNames(Name);
         Segment.Dispose();
         DataAvailable.Dispose();
         SpaceAvailable.Dispose();
-        _lock.Release(deleteFile: true);
+        _locks.Release(deleteAll: true);
     }
 }

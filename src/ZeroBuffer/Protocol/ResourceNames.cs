@@ -72,6 +72,24 @@ public static class ResourceNames
     /// <summary>The reader's lock file: <c>&lt;lock directory&gt;/N.lock</c>.</summary>
     public static string LockFile(string name) => Path.Combine(LockDirectory, name + ".lock");
 
+    /// <summary><c>$TMPDIR/zerobuffer/locks</c>: where upstream C# readers keep their lock files.</summary>
+    public static string UpstreamLockDirectory => Path.Combine(LockDirectory, "locks");
+
+    /// <summary>Upstream C#'s reader lock file, which our readers hold too: <c>&lt;lock directory&gt;/locks/N.lock</c>.</summary>
+    public static string UpstreamLockFile(string name) => Path.Combine(UpstreamLockDirectory, name + ".lock");
+
+    /// <summary>
+    /// The file name prefix of the name locks in <c>/dev/shm</c>. <c>@</c> cannot occur in a buffer
+    /// name, so a name lock can never be taken for a segment.
+    /// </summary>
+    public const string NameLockFilePrefix = "zerobuffer-lock@";
+
+    /// <summary>
+    /// The name lock: <c>/dev/shm/zerobuffer-lock@N</c>, held while the name is created or cleaned,
+    /// in <c>/dev/shm</c> so that creators and cleaners exclude each other across containers.
+    /// </summary>
+    public static string NameLockFile(string name) => Path.Combine(ShmDirectory, NameLockFilePrefix + name);
+
     /// <summary>The lock file extension.</summary>
     public const string LockFileExtension = ".lock";
 }

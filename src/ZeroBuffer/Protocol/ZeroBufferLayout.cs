@@ -65,8 +65,71 @@ public static class ZeroBufferLayout
     /// <summary>u64 <c>reader_pid</c>, 0 = none. Reader.</summary>
     public const int ReaderPidOffset = 88;
 
-    /// <summary>4 × u64 reserved, always 0.</summary>
+    /// <summary>4 × u64 reserved by protocol 1.0 (0 in buffers of upstream readers); our extension words (§2.4).</summary>
     public const int ReservedOffset = 96;
+
+    /// <summary>u32 <c>ext_magic</c>: <see cref="ExtensionMagic"/> when the reader advertises extensions. Reader, at create.</summary>
+    public const int ExtensionMagicOffset = 96;
+
+    /// <summary>u32 <c>ext_features</c>: the <c>Feature*</c> bits in use. Reader, at create.</summary>
+    public const int ExtensionFeaturesOffset = 100;
+
+    /// <summary>u64 <c>writer_session</c>: PID tag, generation, state. A writer that knows the extensions.</summary>
+    public const int WriterSessionOffset = 104;
+
+    /// <summary>u64 <c>session_start</c>: the written count when the session began.</summary>
+    public const int SessionStartOffset = 112;
+
+    /// <summary>u64 <c>commit_record</c>: position and count a commit in progress will publish.</summary>
+    public const int CommitRecordOffset = 120;
+
+    /// <summary>The bytes <c>Z B X 1</c> read as a little-endian u32.</summary>
+    public const uint ExtensionMagic = 0x3158425A;
+
+    /// <summary>The reader holds an OFD write lock on its PID's bytes while alive.</summary>
+    public const uint FeatureReaderLock = 1;
+
+    /// <summary>Writers that know the extensions lock the writer PID's bytes and keep a writer session.</summary>
+    public const uint FeatureWriterSessions = 2;
+
+    /// <summary>Writers that know the extensions keep the commit record (only when P &lt; <see cref="CommitRecordRingLimit"/>).</summary>
+    public const uint FeatureCommitRecord = 4;
+
+    /// <summary>First byte of the writer's liveness lock (the bytes of <c>writer_pid</c>).</summary>
+    public const int WriterLockOffset = WriterPidOffset;
+
+    /// <summary>First byte of the reader's liveness lock (the bytes of <c>reader_pid</c>).</summary>
+    public const int ReaderLockOffset = ReaderPidOffset;
+
+    /// <summary>Bytes covered by each liveness lock.</summary>
+    public const int LivenessLockLength = 8;
+
+    /// <summary>Where the generation starts in <c>writer_session</c> (bits 0-31 are the PID tag).</summary>
+    public const int SessionGenerationShift = 32;
+
+    /// <summary>Width of the generation in <c>writer_session</c>.</summary>
+    public const int SessionGenerationBits = 24;
+
+    /// <summary>Where the state starts in <c>writer_session</c>.</summary>
+    public const int SessionStateShift = 56;
+
+    /// <summary>Session state: no session yet.</summary>
+    public const byte SessionStateNone = 0;
+
+    /// <summary>Session state: the writer is connected (or died connected).</summary>
+    public const byte SessionStateConnected = 1;
+
+    /// <summary>Session state: the writer closed on purpose; everything it committed is final.</summary>
+    public const byte SessionStateClosed = 2;
+
+    /// <summary>Width of the count part of <c>commit_record</c> (its low bits).</summary>
+    public const int CommitRecordCountBits = 24;
+
+    /// <summary>Where the position starts in <c>commit_record</c>.</summary>
+    public const int CommitRecordPositionShift = 24;
+
+    /// <summary>Rings of this size or more keep no commit record (a position must fit in 40 bits).</summary>
+    public const long CommitRecordRingLimit = 1L << 40;
 
     /// <summary>Offset of the metadata block in the segment.</summary>
     public const int MetadataBlockOffset = OiebSize;

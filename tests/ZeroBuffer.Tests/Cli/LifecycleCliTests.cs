@@ -22,7 +22,10 @@ public sealed class LifecycleCliTests
             Assert.Equal(Environment.ProcessId, buffer.GetProperty("writerPid").GetInt32());
             Assert.Equal(256, buffer.GetProperty("metadataSize").GetInt64());
             Assert.Equal(8192, buffer.GetProperty("payloadSize").GetInt64());
-            Assert.Equal(["segment", "sem-w", "sem-r", "lock"], buffer.GetProperty("resources").EnumerateArray().Select(r => r.GetString()));
+            Assert.Equal(["segment", "sem-w", "sem-r", "lock", "upstream-lock"], buffer.GetProperty("resources").EnumerateArray().Select(r => r.GetString()));
+            Assert.True(buffer.GetProperty("writerAlive").GetBoolean());
+            Assert.True(buffer.GetProperty("lockHeld").GetBoolean()); // told truthfully even though the PIDs already make it live
+            Assert.Equal(1, buffer.GetProperty("writerGeneration").GetInt32());
             Assert.Single(list.Events("done"));
         }
 

@@ -106,7 +106,10 @@ public sealed class ReadWriteIoCliTests : IDisposable
             cli.Input.Close();
             Assert.Equal(2, await cli.WaitForExitAsync());
             Assert.Equal("error: stdin ended inside frame 1 (3 of 100 bytes).", cli.ErrorOutput);
-            Assert.False(reader.TryReadFrame(TimeSpan.Zero, out _)); // nothing half-written became visible
+            // Nothing half-written became visible: the writer closed (it aborted the frame), and the
+            // reader finds the end of the stream without a frame.
+            Assert.Throws<WriterClosedException>(() => reader.TryReadFrame(TimeSpan.Zero, out _));
+            Assert.Equal(0UL, reader.GetStatus().WrittenCount);
         }
 
         OsResources.AssertNone(name);

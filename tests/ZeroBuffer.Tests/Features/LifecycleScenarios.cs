@@ -108,7 +108,8 @@ public sealed class LifecycleScenarios
             Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(payload)), frame.GetProperty("sha256").GetString());
 
             writer.Dispose();
-            Assert.Equal(16, await second.WaitForExitAsync()); // WriterDead once the writer left: the CLI reader ends
+            Assert.Equal(0, await second.WaitForExitAsync()); // the writer closed: the end of the stream, the CLI reader ends
+            Assert.Equal(1, second.Events("end").Single().GetProperty("frames").GetInt64());
         }
         finally
         {

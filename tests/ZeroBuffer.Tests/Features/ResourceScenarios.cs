@@ -96,7 +96,7 @@ public sealed class ResourceScenarios
                 var segment = new FileInfo("/dev/shm/" + name);
                 Assert.True(segment.Exists);
                 Assert.Equal(128 + 1024 + 10240, segment.Length);
-                Assert.True(segment.UnixFileMode.HasFlag(UnixFileMode.OtherRead | UnixFileMode.OtherWrite));
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, segment.UnixFileMode); // owner-only unless shared on purpose
                 Assert.True(File.Exists("/dev/shm/sem.sem-w-" + name));
                 Assert.True(File.Exists("/dev/shm/sem.sem-r-" + name));
                 Assert.True(File.Exists(ResourceNames.LockFile(name)));

@@ -49,8 +49,8 @@ internal static class Abandon
     /// <summary>Creates both semaphores of NAME, as a reader killed before it created its segment leaves them.</summary>
     internal static void OrphanSemaphores(string name)
     {
-        NamedSemaphore.CreateExclusive(ResourceNames.DataAvailableSemaphore(name), name)!.Dispose();
-        NamedSemaphore.CreateExclusive(ResourceNames.SpaceAvailableSemaphore(name), name)!.Dispose();
+        NamedSemaphore.CreateExclusive(ResourceNames.DataAvailableSemaphore(name), name, FileModes.OwnerOnly)!.Dispose();
+        NamedSemaphore.CreateExclusive(ResourceNames.SpaceAvailableSemaphore(name), name, FileModes.OwnerOnly)!.Dispose();
     }
 
     /// <summary>Creates a lock file nobody holds, as a reader killed right after taking its lock leaves it.</summary>

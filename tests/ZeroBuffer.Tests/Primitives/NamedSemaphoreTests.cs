@@ -10,7 +10,7 @@ public sealed class NamedSemaphoreTests
     public void PostOnAFullSemaphoreKeepsItFullInsteadOfFailing()
     {
         string osName = ResourceNames.SpaceAvailableSemaphore(TestNames.Unique("semmax"));
-        using NamedSemaphore semaphore = NamedSemaphore.CreateExclusive(osName, "test", NamedSemaphore.MaxValue)!;
+        using NamedSemaphore semaphore = NamedSemaphore.CreateExclusive(osName, "test", FileModes.OwnerOnly, NamedSemaphore.MaxValue)!;
         try
         {
             semaphore.Post(); // EOVERFLOW underneath: must not throw
@@ -28,10 +28,10 @@ public sealed class NamedSemaphoreTests
     public void CreateExclusiveReturnsNullWhenTheNameExists()
     {
         string osName = ResourceNames.DataAvailableSemaphore(TestNames.Unique("semex"));
-        using NamedSemaphore first = NamedSemaphore.CreateExclusive(osName, "test")!;
+        using NamedSemaphore first = NamedSemaphore.CreateExclusive(osName, "test", FileModes.OwnerOnly)!;
         try
         {
-            Assert.Null(NamedSemaphore.CreateExclusive(osName, "test"));
+            Assert.Null(NamedSemaphore.CreateExclusive(osName, "test", FileModes.OwnerOnly));
             using NamedSemaphore opened = NamedSemaphore.OpenExisting(osName, "test")!;
             opened.Post();
             Assert.True(first.Wait(1000));

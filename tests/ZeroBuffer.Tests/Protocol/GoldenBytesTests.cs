@@ -29,6 +29,13 @@ public sealed class GoldenBytesTests
     private const int WriterPidAt = 80;
     private const int ReaderPidAt = 88;
 
+    // The extension words of docs/protocol.md §2.4, in the reserved area.
+    private const int ExtMagicAt = 96; // u32 0x3158425A: the bytes "ZBX1"
+    private const int ExtFeaturesAt = 100; // u32: 1 reader lock | 2 writer sessions | 4 commit record
+    private const int WriterSessionAt = 104; // u64: tag (bits 0-31) | generation (32-55) | state (56-63)
+    private const int SessionStartAt = 112; // u64: written count when the session began
+    private const int CommitRecordAt = 120; // u64: write_pos << 24 | written count & 0xFFFFFF
+
     // The buffer both golden tests use: BufferConfig(64, 256) → M = 64, P = 256.
     private const int M = 64;
     private const int P = 256;
@@ -211,6 +218,8 @@ public sealed class GoldenBytesTests
             image.U64(PayloadSizeAt, P);
             image.U64(PayloadFreeAt, P);
             image.U64(ReaderPidAt, Pid);
+            image.Put(ExtMagicAt, "ZBX1"u8);
+            image.U32(ExtFeaturesAt, 1 | 2 | 4);
             image.AssertMatches(raw, "fresh segment");
 
             // Fill the metadata block and the ring with garbage, so every byte the writer writes
@@ -222,6 +231,9 @@ public sealed class GoldenBytesTests
 
             using var writer = new Writer(name);
             image.U64(WriterPidAt, Pid);
+            image.U64(WriterSessionAt, Pid | (1UL << 32) | (1UL << 56)); // generation 1, connected
+            image.U64(SessionStartAt, 0);
+            image.U64(CommitRecordAt, 0); // nothing in flight at position 0, count 0
             image.AssertMatches(raw, "writer connected");
 
             writer.SetMetadata(Metadata);
@@ -334,6 +346,7 @@ public sealed class GoldenBytesTests
 
             writer.Dispose();
             image.U64(WriterPidAt, 0);
+            image.U64(WriterSessionAt, Pid | (1UL << 32) | (2UL << 56)); // closed: a clean end of stream
             image.AssertMatches(raw, "writer disposed");
         }
 
@@ -387,12 +400,13 @@ public sealed class GoldenBytesTests
         /// <summary>A frame at <paramref name="ringOffset"/> in the payload ring.</summary>
         internal void Frame(int ringOffset, int length, ulong sequence) => Put(RingAt + ringOffset, FrameBytes(length, sequence));
 
-        /// <summary>The writer's fields after a commit.</summary>
+        /// <summary>The writer's fields after a commit, its commit record included.</summary>
         internal void Oieb(long free, long writePos, ulong writtenCount)
         {
             U64(PayloadFreeAt, (ulong)free);
             U64(WritePosAt, (ulong)writePos);
             U64(WrittenCountAt, writtenCount);
+            U64(CommitRecordAt, ((ulong)writePos << 24) | (writtenCount & 0xFFFFFF));
         }
 
         /// <summary>The reader's fields (and free bytes) after a read or release.</summary>
