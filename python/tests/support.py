@@ -312,7 +312,8 @@ def assert_within_bound(elapsed: float, what: str) -> None:
 # containers of one pod see each other. Root is required; when ``unshare`` is refused the tests fail
 # with its reason (they are never skipped).
 
-NAMESPACE_SHELL = 'mount -t tmpfs tmpfs /tmp && exec env -u TMPDIR /usr/bin/python3 -m zerobuffer._tools.peer "$@"'
+NAMESPACE_SHELL = 'mount -t tmpfs tmpfs /tmp && exec env -u TMPDIR %s "$@"'
+NAMESPACE_PYTHON_PEER = "/usr/bin/python3 -m zerobuffer._tools.peer"
 NOBODY = 65534
 
 
@@ -325,14 +326,21 @@ def require_unshare() -> None:
 
 
 class NamespacedPeer(PeerProcess):
-    """The Python peer tool as PID 1 of its own PID and mount namespace, with a private tmpfs on
-    /tmp and no TMPDIR: it shares only /dev/shm with this process. :meth:`kill` SIGKILLs the
-    namespace's init (the peer itself), not ``unshare``."""
+    """The Python peer tool (or, with :meth:`csharp`, the C# CLI) as PID 1 of its own PID and mount
+    namespace, with a private tmpfs on /tmp and no TMPDIR: it shares only /dev/shm with this
+    process. :meth:`kill` SIGKILLs the namespace's init (the peer itself), not ``unshare``."""
 
-    def __init__(self, *args: str) -> None:
+    def __init__(self, *args: str, program: str = NAMESPACE_PYTHON_PEER) -> None:
         super().__init__(["unshare", "--pid", "--mount", "--fork", "--mount-proc", "--kill-child",
-                          "sh", "-c", NAMESPACE_SHELL, "sh", *args])
+                          "sh", "-c", NAMESPACE_SHELL % program, "sh", *args])
         self.init_pid = self._find_init()
+
+    @classmethod
+    def csharp(cls, *args: str) -> "NamespacedPeer":  # type: ignore[override]
+        """The C# CLI (``dotnet ZeroBuffer.Cli.dll``) in its own namespaces."""
+        if not os.path.isfile(CLI_DLL):
+            raise AssertionError("the C# CLI is not built: %s is missing" % CLI_DLL)
+        return cls(*args, program="dotnet %s" % CLI_DLL)
 
     def _find_init(self) -> int:
         children = "/proc/%d/task/%d/children" % (self.pid, self.pid)
@@ -375,6 +383,14 @@ def nobody_peer(*args: str) -> PeerProcess:
     """The Python peer tool run as uid/gid 65534 (nobody), with no supplementary groups."""
     return PeerProcess(["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups",
                         "env", "PYTHONDONTWRITEBYTECODE=1", "/usr/bin/python3", "-m", "zerobuffer._tools.peer", *args])
+
+
+def nobody_csharp(*args: str) -> PeerProcess:
+    """The C# CLI run as uid/gid 65534 (nobody), with no supplementary groups (HOME in /tmp)."""
+    if not os.path.isfile(CLI_DLL):
+        raise AssertionError("the C# CLI is not built: %s is missing" % CLI_DLL)
+    return PeerProcess(["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups",
+                        "env", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp", "dotnet", CLI_DLL, *args])
 
 
 def take_pid(pid: int, attempts: int = 50) -> "subprocess.Popen[bytes]":

@@ -21,7 +21,7 @@ from zerobuffer._primitives.lock_file import LockFile, Outcome
 from zerobuffer._primitives.segment import SharedMemorySegment
 from zerobuffer._primitives.semaphore import NamedSemaphore
 from zerobuffer._protocol import layout as L
-from zerobuffer._protocol import name_locks, names
+from zerobuffer._protocol import names
 from zerobuffer._protocol.name_locks import TRANSIENT_LOCK_WAIT, NameLocks
 from zerobuffer.lifecycle import CleanupOutcome
 

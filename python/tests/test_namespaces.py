@@ -17,13 +17,12 @@ import pytest
 
 from zerobuffer import (BufferAccess, BufferConfig, Reader, ReaderDeadError, Writer, WriterClosedError, WriterDeadError,
                         lifecycle)
-from zerobuffer._protocol import layout as L
 from zerobuffer._protocol import names
 from zerobuffer.lifecycle import BufferState, CleanupOutcome
 
 from .support import (DEAD_PEER_BOUND, GOLDEN_UPSTREAM_OIEB, NamespacedPeer, PeerProcess, assert_none, assert_within_bound,
                       dead_pid, nobody_peer, remove_abandoned_buffer, remove_by_hand, require_unshare, sequence_pattern,
-                      take_pid, unique, upstream_buffer, write_until_reader_dead)
+                      take_pid, unique, upstream_buffer)
 
 PROCESS_EXIT_SLACK = 1.0
 """A peer that notices a death within DEAD_PEER_BOUND then needs a moment to report it and exit."""

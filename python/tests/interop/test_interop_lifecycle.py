@@ -12,7 +12,7 @@ import os
 from typing import Any, Optional
 
 from zerobuffer import BufferConfig, Reader, Writer, lifecycle
-from zerobuffer.lifecycle import BufferResources, BufferState, CleanupOutcome
+from zerobuffer.lifecycle import BufferState, CleanupOutcome
 
 from ..support import (OUR_BUFFER_RESOURCE_LIST, OUR_BUFFER_RESOURCES, PeerProcess, abandon_by_killed_reader, age, assert_all,
                        assert_none, orphan_semaphores,
