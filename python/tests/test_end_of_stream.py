@@ -160,3 +160,17 @@ def test_upstream_reader_leaving_is_reader_dead_not_reader_closed():
         sleeper.wait()
         remove_by_hand(name)
     assert_none(name)
+
+
+def test_a_closing_reader_is_closed_for_the_writer_at_once():
+    # reader_pid 0 with the reader lock still held: the reader is disposing (§5.4) and reads nothing more.
+    name = unique("eos-closing")
+    with Reader(name, BufferConfig(0, 4096)) as reader, Writer(name) as writer:
+        writer.write_frame(b"x")
+        segment_u64(name, L.READER_PID_OFFSET, 0)
+        assert not writer.is_reader_connected()
+        with pytest.raises(ReaderClosedError):
+            writer.write_frame(b"y")
+        segment_u64(name, L.READER_PID_OFFSET, os.getpid())  # so that the reader's own close runs as usual
+        assert reader.read_frame(5).to_bytes() == b"x"
+    assert_none(name)

@@ -202,9 +202,6 @@ class Reader:
         deadline = Deadline(timeout)  # validates the timeout; the wait, if any, starts now
         self._enter()
         try:
-            if self._release_overflow:
-                raise self._corrupted("a release would have raised payload_free_bytes above payload_size %d: "
-                                      "the counts are damaged" % self._ring_size)
             # Hot path: a committed frame is taken without a semaphore wait.
             frame = self._try_take_frame(token_held=False)
             if frame is not None:
@@ -337,6 +334,9 @@ class Reader:
             if written <= self._read_count:
                 return None
             self._known_written = written
+        if self._release_overflow:
+            raise self._fail_read(token_held, "a release would have taken payload_free_bytes above the %d-byte ring, "
+                                              "so the counts of the buffer are damaged" % self._ring_size)
         ring = self._ring_offset
         ring_size = self._ring_size
         view = self._map
@@ -381,10 +381,6 @@ class Reader:
             # Numbers start at 1; 0 belongs to the marker. For every reader, continuity check or not.
             raise self._fail_read(token_held, "frame header at ring offset %d has length %d and sequence 0 "
                                               "(frame numbers start at 1; 0 is the wrap marker's)" % (position, length))
-        total = L.FRAME_HEADER_SIZE + length
-        if not self._fits(total, token_held):
-            return None
-
         if self._check_sequence_continuity and sequence != self._expected_sequence and not self._is_new_writer_connection(sequence):
             # Keep the frame for the next read, and expect its successors from now on.
             expected = self._expected_sequence
@@ -394,6 +390,10 @@ class Reader:
                 self._resources.data_available.post()
             _log.warning("Buffer '%s': sequence error: expected %d, got %d", self.name, expected, sequence)
             raise SequenceError(self.name, expected, sequence)
+
+        total = L.FRAME_HEADER_SIZE + length
+        if not self._fits(total, token_held):
+            return None
 
         self._committed_budget -= total
         ticket = self._releases.enqueue_frame(total)

@@ -72,9 +72,13 @@ class Writer:
 
             self._liveness = PeerLiveness(segment.fd)
             reader_pid = block.reader_pid
-            if self._liveness.reader(block) is not ReaderState.ALIVE:
-                raise ReaderDeadError(name, "Buffer '%s' has no reader (reader PID 0)." % name if reader_pid == 0 else
-                                      "The reader of buffer '%s' (PID %d) is not alive." % (name, reader_pid))
+            reader_state = self._liveness.reader(block)
+            if reader_state is not ReaderState.ALIVE:
+                raise ReaderDeadError(name, {
+                    ReaderState.ABSENT: "Buffer '%s' has no reader (reader PID 0)." % name,
+                    ReaderState.CLOSING: "The reader of buffer '%s' has closed it." % name,
+                    ReaderState.CLOSED: "The reader of buffer '%s' has closed it." % name,
+                }.get(reader_state, "The reader of buffer '%s' (PID %d) is not alive." % (name, reader_pid)))
             session = WriterSession.connect(name, oieb, block, segment.fd, data_available)
 
             # Take over where the previous writer (if any) stopped (after a repaired commit, if one was finished).
@@ -467,10 +471,10 @@ class Writer:
         # reader gone and no live writer, the name is stale and a new reader can recreate it (§5.3).
         self._session.give_up()
         _log.info("Reader of buffer '%s' is gone (PID %d, %s)", self.name, pid, state.value.lower())
-        if state is ReaderState.CLOSED:
+        if state is ReaderState.CLOSING or state is ReaderState.CLOSED:
             raise ReaderClosedError(self.name, "The reader of buffer '%s' has closed the buffer." % self.name)
-        raise ReaderDeadError(self.name, "The reader of buffer '%s' has closed the buffer." % self.name if pid == 0 else
-                              "The reader of buffer '%s' (PID %d) died." % (self.name, pid))
+        raise ReaderDeadError(self.name, "The reader of buffer '%s' has closed the buffer." % self.name if state is ReaderState.ABSENT
+                              else "The reader of buffer '%s' (PID %d) died." % (self.name, pid))
 
     def _full(self, size: int) -> BufferFullError:
         timeout = self._write_timeout

@@ -32,7 +32,7 @@ from ..errors import ZeroBufferError
 from . import names
 from .control_block import ControlBlock
 from .name_locks import NameLocks
-from .peer_liveness import ReaderState, SegmentLook, WriterState, look
+from .peer_liveness import ReaderState, SegmentLook, WriterState, is_present, look
 from .reader_resources import remove_names
 
 _log = logging.getLogger("zerobuffer")
@@ -174,7 +174,7 @@ def examine(name: str, ours: Optional[NameLocks] = None) -> Optional[BufferInfo]
     seen = look(segment_path) if resources & BufferResources.SEGMENT else SegmentLook(exists=False)
     block = seen.block if seen.block is not None else ControlBlock(segment_length=0)
     initialised = block.is_protocol1_segment
-    reader_alive = seen.reader is ReaderState.ALIVE
+    reader_alive = is_present(seen.reader)
     writer_alive = seen.writer.state is WriterState.ALIVE
     held_lock = next((path for path, resource in zip(lock_paths, _LOCK_RESOURCES)
                       if (ours is None or not ours.holds(path)) and resources & resource and _is_lock_held(path)), None)

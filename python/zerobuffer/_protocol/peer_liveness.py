@@ -28,7 +28,10 @@ LIVENESS_INTERVAL = 0.1
 
 class ReaderState(enum.Enum):
     ALIVE = "Alive"
-    """Its reader lock is held (closing included: reader_pid already 0), or, without the lock, its PID is alive."""
+    """Its reader lock is held and reader_pid set, or, without the lock, its PID is alive."""
+    CLOSING = "Closing"
+    """Its reader lock is held but reader_pid is already 0: it is disposing (§5.4). Present (the name
+    is in use), but it reads nothing more: a writer reports it as closed."""
     CLOSED = "Closed"
     """It disposed the buffer on purpose: reader_pid 0 and its lock free."""
     DEAD = "Dead"
@@ -83,7 +86,7 @@ class PeerLiveness:
         """Protocol §6.1, "Is the reader alive?"."""
         if block.advertises_reader_lock:
             if self.reader_lock_held():
-                return ReaderState.ALIVE
+                return ReaderState.CLOSING if block.reader_pid == 0 else ReaderState.ALIVE
             return ReaderState.CLOSED if block.reader_pid == 0 else ReaderState.DEAD
         return pid_state(block.reader_pid)
 
@@ -105,10 +108,11 @@ class PeerLiveness:
             return WriterStatus(WriterState.CLOSED, True)  # it died after finishing its close
         return WriterStatus(_WRITER_BY_PID[pid_state(pid)], False)
 
-    @staticmethod
-    def reader_is_closing(block: ControlBlock, state: ReaderState) -> bool:
-        """A reader that holds its lock but already cleared reader_pid: it is disposing (§5.4)."""
-        return state is ReaderState.ALIVE and block.advertises_reader_lock and block.reader_pid == 0
+
+
+def is_present(state: ReaderState) -> bool:
+    """Whether a reader still holds the name: alive, or closing."""
+    return state is ReaderState.ALIVE or state is ReaderState.CLOSING
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,7 +131,7 @@ class SegmentLook:
 
     @property
     def reader_closing(self) -> bool:
-        return self.block is not None and PeerLiveness.reader_is_closing(self.block, self.reader)
+        return self.reader is ReaderState.CLOSING
 
 
 

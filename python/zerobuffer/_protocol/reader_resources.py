@@ -95,8 +95,8 @@ class ReaderResources:
 def _live_reader(name: str) -> Optional[str]:
     """A lock of ``name`` is held: the message of a live reader that owns it, or None (a transient holder)."""
     seen = look(names.segment_file(name))
-    if seen.block is None or seen.reader is not ReaderState.ALIVE or seen.reader_closing:
-        return None
+    if seen.block is None or seen.reader is not ReaderState.ALIVE:
+        return None  # a closing reader, like any other holder, lets go in a moment
     return "Buffer '%s' already has a live reader (PID %d; its locks are held)." % (name, seen.block.reader_pid)
 
 
