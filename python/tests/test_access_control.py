@@ -101,3 +101,35 @@ def test_upstream_created_buffer_with_mode_0666_still_works():
         sleeper.wait()
         remove_by_hand(name)
     assert_none(name)
+
+
+def test_duplex_buffers_take_their_access_from_the_options_or_the_request_buffer():
+    from zerobuffer.duplex import (DuplexChannelFactory, DuplexClientOptions, DuplexServerOptions, request_buffer_name,
+                                   response_buffer_name)
+    channel = unique("acc-duplex")
+    factory = DuplexChannelFactory()
+    server = factory.create_immutable_server(channel, BufferConfig(0, 4096), DuplexServerOptions(access=BufferAccess.GROUP))
+    server.start(lambda request, response: response.write(bytes(request.data)))
+    try:
+        assert _mode(names.segment_file(request_buffer_name(channel))) == 0o660
+        with factory.create_client(channel) as client:  # shared as widely as the request buffer
+            assert _mode(names.segment_file(response_buffer_name(channel))) == 0o660
+            assert client.send_async(b"ping").result(10).payload == b"ping"
+        assert server.wait(10)
+    finally:
+        server.close()
+    assert_none(request_buffer_name(channel))
+    assert_none(response_buffer_name(channel))
+
+    channel = unique("acc-duplex-own")
+    server = factory.create_immutable_server(channel, BufferConfig(0, 4096, BufferAccess.EVERYONE))
+    server.start(lambda request, response: response.write(bytes(request.data)))
+    try:
+        assert _mode(names.segment_file(request_buffer_name(channel))) == 0o666
+        with factory.create_client(channel, DuplexClientOptions(access=BufferAccess.OWNER)):
+            assert _mode(names.segment_file(response_buffer_name(channel))) == 0o600
+        assert server.wait(10)
+    finally:
+        server.close()
+    assert_none(request_buffer_name(channel))
+    assert_none(response_buffer_name(channel))

@@ -30,6 +30,12 @@ class BufferAccess(enum.IntEnum):
         except KeyError:
             raise ValueError("Unknown access %r: use owner, group or everyone." % (text,)) from None
 
+    @staticmethod
+    def of_mode(mode: int) -> "BufferAccess":
+        """The access a file's permission bits amount to: any bit for others → EVERYONE, any for the
+        group → GROUP, else OWNER (C#'s ``FileModes.AccessOf``)."""
+        return BufferAccess.EVERYONE if mode & 0o007 else BufferAccess.GROUP if mode & 0o070 else BufferAccess.OWNER
+
     def __str__(self) -> str:
         return self.name.lower()
 

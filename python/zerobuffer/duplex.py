@@ -108,8 +108,9 @@ class DuplexClientOptions:
     The receive thread of ``send_async`` polls while the strategy says so, so ``BUSY_SPIN`` keeps
     a core busy for as long as the client lives."""
     access: Optional[BufferAccess] = None
-    """Who may open the response buffer the client creates; None: the access of ``response_config``
-    (owner-only by default). The server needs it to connect its response writer."""
+    """Who may open the response buffer the client creates (the server needs it to connect its
+    response writer). None: the access of ``response_config`` when one is given, else the same
+    sharing as the server's request buffer (from its file mode), as C# does."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -564,7 +565,8 @@ class DuplexClient:
         self._requests = Writer(request_buffer_name(channel), wait_strategy=options.wait_strategy)
         self._requests.write_timeout = options.request_write_timeout
         try:
-            config = options.response_config or BufferConfig(0, self._requests.ring_size)
+            # By default the response buffer is shared exactly as widely as the server shared its request buffer.
+            config = options.response_config or BufferConfig(0, self._requests.ring_size, _access_of(request_buffer_name(channel)))
             if options.access is not None:
                 config = dataclasses.replace(config, access=options.access)
             self._responses = Reader(response_buffer_name(channel), config, wait_strategy=options.wait_strategy)
@@ -741,6 +743,14 @@ class DuplexClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _access_of(name: str) -> BufferAccess:
+    """The sharing of an existing buffer, from its segment's mode (owner-only when it cannot be read)."""
+    try:
+        return BufferAccess.of_mode(os.stat(names.segment_file(name)).st_mode)
+    except OSError:
+        return BufferAccess.OWNER
 
 
 def _complete(future: "concurrent.futures.Future[DuplexResponse]", result: Optional[DuplexResponse] = None,
