@@ -282,3 +282,53 @@ def test_buffer_without_the_advertisement_is_judged_by_pids():
         remove_by_hand(stale)
     assert_none(live)
     assert_none(stale)
+
+
+def test_readers_racing_for_one_name_from_different_namespaces_one_wins():
+    name = unique("ns-race")
+    racers = [NamespacedPeer("read", name, "--json") for _ in range(4)]
+    try:
+        deadline = time.monotonic() + 60
+        winners: list[NamespacedPeer] = []
+        losers: list[NamespacedPeer] = []
+        while len(winners) + len(losers) < len(racers) and time.monotonic() < deadline:
+            for racer in racers:
+                if racer in winners or racer in losers:
+                    continue
+                if racer.events("ready"):
+                    winners.append(racer)
+                elif racer._process.poll() is not None:
+                    losers.append(racer)
+            time.sleep(0.005)  # polling several processes' state, bounded by the deadline
+        assert len(winners) == 1, [r.lines for r in racers]
+        assert len(losers) == 3
+        for loser in losers:
+            assert loser.wait_for_exit() == 13
+            assert [e["kind"] for e in loser.events("error")] == ["ReaderAlreadyConnected"]
+        with Writer(name) as writer:
+            writer.write_frame(b"\x05")
+            assert winners[0].wait_for_event("frame")["sequence"] == 1
+    finally:
+        for racer in racers:
+            racer.close()
+    assert_none(name)
+
+
+def test_a_sweep_in_one_namespace_and_a_create_in_another_never_interleave():
+    for round_ in range(8):
+        name = unique("ns-sweep-create")
+        with PeerProcess.python("read", name, "--json") as doomed:  # a stale buffer of that very name
+            doomed.wait_for_event("ready")
+            doomed.kill()
+        with NamespacedPeer("clean", "--stale", "--grace-ms", "0", "--json") as cleaner:
+            # Whoever gets the name lock first acts alone: the creator either finds the stale
+            # buffer gone or removes it itself; it never fails, and the sweep never touches its new buffer.
+            with Reader(name, BufferConfig(0, 4096)) as reader:
+                assert cleaner.wait_for_exit(30) == 0
+                outcome = {e["name"]: e["outcome"] for e in cleaner.events("cleaned")}.get(name)
+                assert outcome in (None, "Removed", "RefusedLive"), outcome
+                with Writer(name) as writer:
+                    writer.write_frame(bytes([round_]))
+                    with reader.read_frame(5) as frame:
+                        assert frame.to_bytes() == bytes([round_])
+        assert_none(name)
