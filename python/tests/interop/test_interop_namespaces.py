@@ -155,3 +155,27 @@ def test_access_denied_across_languages():
                     assert frame.is_valid and frame.sequence == sequence, stranger.error_output
             assert stranger.wait_for_exit(60) == 0, stranger.error_output
     assert_none(name)
+
+
+def test_a_sweep_in_a_namespace_never_removes_a_live_buffer_of_the_other_language():
+    # The second scenario, both ways: a reader of another name created in a namespace
+    # sweeps stale buffers first; the live buffer of the other language on the host survives.
+    python_victim = unique("io-ns-victim-py")
+    with Reader(python_victim, BufferConfig(0, 4096)) as owner:
+        with NamespacedPeer.csharp("read", unique("io-ns-other-cs"), "--timeout-ms", "1000", "--json") as other:
+            assert other.wait_for_exit(60) == 3, other.error_output
+        with Writer(python_victim) as writer:
+            writer.write_frame(b"alive")
+            with owner.read_frame(5) as frame:
+                assert frame.to_bytes() == b"alive"
+    assert_none(python_victim)
+
+    csharp_victim = unique("io-ns-victim-cs")
+    with PeerProcess.csharp("read", csharp_victim, "--json") as owner:
+        owner.wait_for_event("ready", timeout=60)
+        with NamespacedPeer("read", unique("io-ns-other-py"), "--timeout-ms", "1000", "--json") as other:
+            assert other.wait_for_exit(30) == 3, other.error_output
+        with Writer(csharp_victim) as writer:
+            writer.write_frame(b"alive")
+            assert owner.wait_for_event("frame")["sequence"] == 1
+    assert_none(csharp_victim)
