@@ -14,7 +14,14 @@ fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 lockdir="${TMPDIR:-/tmp}/zerobuffer"
-snapshot() { { ls -1 /dev/shm 2>/dev/null || true; { ls -1 "$lockdir" 2>/dev/null || true; } | sed 's/^/lock:/'; } | sort; }
+# Files in /dev/shm and in the lock directories (ours, and upstream C#'s locks/ beside it); the
+# directories themselves are shared infrastructure (mode 01777, like /tmp) and stay.
+snapshot() {
+  {
+    ls -1 /dev/shm 2>/dev/null || true
+    find "$lockdir" -type f 2>/dev/null | sed "s|^$lockdir/|lock:|" || true
+  } | sort
+}
 before=$(snapshot)
 
 dotnet restore ZeroBuffer.slnx

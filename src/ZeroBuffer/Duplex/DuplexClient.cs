@@ -12,8 +12,8 @@ namespace ZeroBuffer.Duplex;
 /// </summary>
 internal sealed class DuplexClient : IDuplexClient
 {
-    /// <summary>How often the receive thread, while requests are pending, checks that the server is still there.</summary>
-    private static readonly TimeSpan ServerCheckInterval = TimeSpan.FromMilliseconds(200);
+    /// <summary>How often the receive thread, while requests are pending, checks that the server is still there: the liveness cadence.</summary>
+    private static readonly TimeSpan ServerCheckInterval = PeerLiveness.CheckInterval;
 
     private readonly Writer _requests;
     private readonly Reader _responses;

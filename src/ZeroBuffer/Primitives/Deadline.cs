@@ -9,7 +9,10 @@ namespace ZeroBuffer.Primitives;
 /// </summary>
 internal readonly struct Deadline
 {
-    /// <summary>Longest uninterrupted sleep: bounds how late a dead peer is noticed.</summary>
+    /// <summary>
+    /// Longest uninterrupted sleep: bounds how late a dead peer is noticed. The library's one
+    /// liveness cadence (Protocol.PeerLiveness.CheckInterval is this value).
+    /// </summary>
     internal static readonly TimeSpan LivenessSlice = TimeSpan.FromMilliseconds(100);
 
     private readonly long _expiresAt; // Stopwatch ticks; long.MaxValue = never

@@ -32,7 +32,7 @@ internal static class PeerLiveness
     /// How often a side looks at its peer while it waits or polls, and the longest wait slice: the
     /// bound on how late a death is noticed. The one liveness cadence of the library.
     /// </summary>
-    internal static readonly TimeSpan CheckInterval = TimeSpan.FromMilliseconds(100);
+    internal static readonly TimeSpan CheckInterval = Deadline.LivenessSlice; // the same 100 ms: a slice ends, the peer is looked at
 
     /// <summary>The reader's state. <paramref name="segmentFd"/>: any descriptor of the segment other than the reader's own.</summary>
     internal static PeerState Reader(in ControlBlock block, int segmentFd, string? bufferName)

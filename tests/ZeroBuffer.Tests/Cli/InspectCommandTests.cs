@@ -25,6 +25,13 @@ public sealed class InspectCommandTests
             Assert.Equal(name, e.GetProperty("name").GetString());
             Assert.Equal(128 + 256 + 4096, e.GetProperty("segmentBytes").GetInt64());
             Assert.Equal("Live", e.GetProperty("state").GetString());
+            Assert.True(e.GetProperty("lockHeld").GetBoolean()); // told truthfully although the PIDs already make it live
+            JsonElement extensions = e.GetProperty("extensions");
+            Assert.True(extensions.GetProperty("advertised").GetBoolean());
+            Assert.Equal(7, extensions.GetProperty("features").GetInt32());
+            Assert.Equal("connected", extensions.GetProperty("writerSession").GetString());
+            Assert.Equal(1, extensions.GetProperty("writerGeneration").GetInt32());
+            Assert.Equal(Environment.ProcessId, extensions.GetProperty("sessionTag").GetInt32());
             JsonElement oieb = e.GetProperty("oieb");
             Assert.Equal(128, oieb.GetProperty("oiebSize").GetInt32());
             Assert.Equal("1.0.0", oieb.GetProperty("version").GetString());
@@ -51,7 +58,8 @@ public sealed class InspectCommandTests
             Assert.Equal("consistent", e.GetProperty("verdict").GetString());
             Assert.Equal(0, e.GetProperty("violations").GetInt32());
             Assert.All(e.GetProperty("checks").EnumerateArray(), c => Assert.True(c.GetProperty("ok").GetBoolean(), c.GetProperty("detail").GetString()));
-            Assert.Contains(e.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "free-within-size");
+            Assert.Contains(e.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "free-within-size" && c.GetProperty("fatal").GetBoolean());
+            Assert.Contains(e.GetProperty("checks").EnumerateArray(), c => c.GetProperty("name").GetString() == "writer-session");
         }
 
         OsResources.AssertNone(name);

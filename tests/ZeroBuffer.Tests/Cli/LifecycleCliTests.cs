@@ -83,7 +83,8 @@ public sealed class LifecycleCliTests
 
             Assert.True(OsResources.DataSemaphoreExists(name));
             Assert.True(OsResources.SpaceSemaphoreExists(name));
-            Assert.False(OsResources.LockFileExists(name)); // the lock file taken to check was removed again
+            Assert.False(OsResources.LockFileExists(name)); // the lock files taken to check were removed again
+            Assert.False(OsResources.NameLockFileExists(name));
 
             await using (CliProcess clean = CliProcess.Start("clean", name))
             {
@@ -97,6 +98,38 @@ public sealed class LifecycleCliTests
         {
             Abandon.CleanUp(name);
         }
+    }
+
+    /// <summary>A dry run of the sweep says what it would remove and that it removed nothing.</summary>
+    [Fact]
+    public async Task Clean_StaleDryRun_ReportsWhatItWouldRemove_NotARemovedCount()
+    {
+        // A young orphan: readers' sweeps leave it alone for 5 s; --grace-ms 0 makes this sweep consider it.
+        string name = TestNames.Unique("cli-stale-dry");
+        Abandon.OrphanSemaphores(name);
+        try
+        {
+            await using CliProcess dry = CliProcess.Start("clean", "--stale", "--dry-run", "--grace-ms", "0", "--json");
+            Assert.Equal(0, await dry.WaitForExitAsync());
+            Assert.Equal("WouldRemove", dry.Events("cleaned").Single(e => e.GetProperty("name").GetString() == name).GetProperty("outcome").GetString());
+            Assert.DoesNotContain(dry.Events("cleaned"), e => e.GetProperty("outcome").GetString() == "Removed");
+            JsonElement done = dry.Events("done").Single();
+            Assert.False(done.TryGetProperty("removed", out _));
+            Assert.True(done.GetProperty("wouldRemove").GetInt32() >= 1);
+            Assert.True(done.GetProperty("dryRun").GetBoolean());
+            Assert.True(OsResources.DataSemaphoreExists(name)); // nothing was removed
+            Assert.True(OsResources.SpaceSemaphoreExists(name));
+
+            await using CliProcess text = CliProcess.Start("clean", "--stale", "--dry-run", "--grace-ms", "0");
+            Assert.Equal(0, await text.WaitForExitAsync());
+            Assert.Contains("would be removed, nothing was", string.Join('\n', text.Output), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Abandon.CleanUp(name);
+        }
+
+        OsResources.AssertNone(name);
     }
 
     [Fact]

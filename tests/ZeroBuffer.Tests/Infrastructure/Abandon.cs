@@ -68,6 +68,7 @@ internal static class Abandon
                  {
                      ResourceNames.SegmentFile(name), ResourceNames.SemaphoreFile(ResourceNames.DataAvailableSemaphore(name)),
                      ResourceNames.SemaphoreFile(ResourceNames.SpaceAvailableSemaphore(name)), ResourceNames.LockFile(name),
+                     ResourceNames.UpstreamLockFile(name), ResourceNames.NameLockFile(name),
                  })
         {
             if (File.Exists(path))

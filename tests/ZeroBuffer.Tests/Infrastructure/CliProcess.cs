@@ -23,17 +23,37 @@ internal sealed class CliProcess : IAsyncDisposable
     internal static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Starts <c>zerobuffer &lt;args&gt;</c> from the test output folder.</summary>
-    internal static CliProcess Start(params string[] args)
+    internal static CliProcess Start(params string[] args) => StartProgram("dotnet", [CliPath, .. args]);
+
+    /// <summary>
+    /// Starts <c>zerobuffer &lt;args&gt;</c> as a container would run it: in its own PID and mount
+    /// namespaces (<c>unshare --pid --mount --fork --mount-proc</c>, as root), with a private tmpfs
+    /// on <c>/tmp</c> and no <c>TMPDIR</c>, sharing only <c>/dev/shm</c> with this process. The
+    /// command is PID 1 of its namespace. If <c>unshare</c> is refused, the process exits at once
+    /// and a test waiting for its output fails with unshare's message.
+    /// </summary>
+    internal static CliProcess StartInNamespace(params string[] args)
     {
-        string cli = Path.Combine(AppContext.BaseDirectory, "ZeroBuffer.Cli.dll");
-        var info = new ProcessStartInfo("dotnet")
+        var process = StartProgram("unshare",
+        [
+            "--pid", "--mount", "--fork", "--mount-proc", "--kill-child=SIGKILL",
+            "sh", "-c", "mount -t tmpfs tmpfs /tmp && exec env -u TMPDIR \"$@\"", "sh",
+            "dotnet", CliPath, .. args,
+        ]);
+        process.InNamespace = true;
+        return process;
+    }
+
+    /// <summary>Starts <paramref name="program"/> with stdin, stdout and stderr redirected.</summary>
+    internal static CliProcess StartProgram(string program, IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(cli);
         foreach (string a in args)
         {
             info.ArgumentList.Add(a);
@@ -47,6 +67,43 @@ internal sealed class CliProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return cliProcess;
+    }
+
+    private static string CliPath => Path.Combine(AppContext.BaseDirectory, "ZeroBuffer.Cli.dll");
+
+    /// <summary>Whether the CLI runs in namespaces of its own (<see cref="StartInNamespace"/>).</summary>
+    internal bool InNamespace { get; private set; }
+
+    /// <summary>
+    /// The CLI's PID as this process sees it: for a namespaced CLI, the child of <c>unshare</c>
+    /// (PID 1 of its namespace), otherwise <see cref="Pid"/>.
+    /// </summary>
+    internal async Task<int> HostPidAsync()
+    {
+        if (!InNamespace)
+        {
+            return Pid;
+        }
+
+        string children = $"/proc/{Pid}/task/{Pid}/children";
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < DefaultTimeout)
+        {
+            string text = File.Exists(children) ? (await File.ReadAllTextAsync(children)).Trim() : "";
+            if (int.TryParse(text.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault(), out int child))
+            {
+                return child;
+            }
+
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"unshare exited ({_process.ExitCode}) before its child started. Stderr:\n{ErrorOutput}");
+            }
+
+            await Task.Yield();
+        }
+
+        throw new TimeoutException($"unshare (PID {Pid}) started no child within {DefaultTimeout}.");
     }
 
     /// <summary>The OS process id.</summary>
@@ -183,12 +240,23 @@ internal sealed class CliProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    /// <summary>SIGKILL (no cleanup runs in the process), then waits until it is gone.</summary>
+    /// <summary>
+    /// SIGKILL (no cleanup runs in the process), then waits until it is gone. A namespaced CLI is
+    /// killed itself (the namespace's PID 1, so the whole namespace goes), not its <c>unshare</c>.
+    /// </summary>
     internal async Task KillAsync()
     {
         if (!_process.HasExited)
         {
-            _process.Kill(entireProcessTree: false); // SIGKILL on Unix
+            if (InNamespace)
+            {
+                const int SIGKILL = 9;
+                _ = ZeroBuffer.Interop.LibC.Kill(await HostPidAsync(), SIGKILL);
+            }
+            else
+            {
+                _process.Kill(entireProcessTree: false); // SIGKILL on Unix
+            }
         }
 
         await _process.WaitForExitAsync();
@@ -221,7 +289,7 @@ internal sealed class CliProcess : IAsyncDisposable
         }
 
         const int SIGTERM = 15;
-        _ = ZeroBuffer.Interop.LibC.Kill(_process.Id, SIGTERM);
+        _ = ZeroBuffer.Interop.LibC.Kill(InNamespace ? await HostPidAsync() : _process.Id, SIGTERM); // unshare does not forward it
         using var cts = new CancellationTokenSource(grace);
         try
         {

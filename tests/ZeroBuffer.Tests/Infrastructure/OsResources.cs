@@ -15,6 +15,10 @@ internal static class OsResources
 
     internal static bool LockFileExists(string name) => File.Exists(ResourceNames.LockFile(name));
 
+    internal static bool UpstreamLockFileExists(string name) => File.Exists(ResourceNames.UpstreamLockFile(name));
+
+    internal static bool NameLockFileExists(string name) => File.Exists(ResourceNames.NameLockFile(name));
+
     /// <summary>Every resource of the name, as "kind: path" for readable assertion failures.</summary>
     internal static IReadOnlyList<string> Existing(string name)
     {
@@ -23,12 +27,18 @@ internal static class OsResources
         if (DataSemaphoreExists(name)) found.Add("sem-w: " + ResourceNames.SemaphoreFile(ResourceNames.DataAvailableSemaphore(name)));
         if (SpaceSemaphoreExists(name)) found.Add("sem-r: " + ResourceNames.SemaphoreFile(ResourceNames.SpaceAvailableSemaphore(name)));
         if (LockFileExists(name)) found.Add("lock: " + ResourceNames.LockFile(name));
+        if (UpstreamLockFileExists(name)) found.Add("upstream lock: " + ResourceNames.UpstreamLockFile(name));
+        if (NameLockFileExists(name)) found.Add("name lock: " + ResourceNames.NameLockFile(name));
         return found;
     }
 
     /// <summary>Asserts that nothing of the name is left.</summary>
     internal static void AssertNone(string name) => Assert.Empty(Existing(name));
 
-    /// <summary>Asserts that every resource of the name exists.</summary>
-    internal static void AssertAll(string name) => Assert.Equal(4, Existing(name).Count);
+    /// <summary>Asserts that every resource of a created buffer exists: segment, semaphores, both /tmp locks (not the name lock, held only while creating or cleaning).</summary>
+    internal static void AssertAll(string name)
+    {
+        Assert.Equal(5, Existing(name).Count);
+        Assert.False(NameLockFileExists(name));
+    }
 }

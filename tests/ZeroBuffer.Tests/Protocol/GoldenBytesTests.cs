@@ -67,6 +67,11 @@ public sealed class GoldenBytesTests
         Assert.Equal(72, Offset(nameof(Oieb.PayloadReadCount)));
         Assert.Equal(80, Offset(nameof(Oieb.WriterPid)));
         Assert.Equal(88, Offset(nameof(Oieb.ReaderPid)));
+        Assert.Equal(96, Offset(nameof(Oieb.ExtensionMagic)));
+        Assert.Equal(100, Offset(nameof(Oieb.ExtensionFeatures)));
+        Assert.Equal(104, Offset(nameof(Oieb.WriterSession)));
+        Assert.Equal(112, Offset(nameof(Oieb.SessionStart)));
+        Assert.Equal(120, Offset(nameof(Oieb.CommitRecord)));
 
         static int Offset(string field) => (int)Marshal.OffsetOf<Oieb>(field);
     }
@@ -98,6 +103,64 @@ public sealed class GoldenBytesTests
         Assert.Equal(8, ZeroBufferLayout.FrameSequenceOffset);
         Assert.Equal(0UL, ZeroBufferLayout.WrapMarkerLength);
         Assert.Equal(1UL, ZeroBufferLayout.FirstSequence);
+
+        // The extension words (docs/protocol.md §2.4).
+        Assert.Equal(96, ZeroBufferLayout.ExtensionMagicOffset);
+        Assert.Equal(100, ZeroBufferLayout.ExtensionFeaturesOffset);
+        Assert.Equal(104, ZeroBufferLayout.WriterSessionOffset);
+        Assert.Equal(112, ZeroBufferLayout.SessionStartOffset);
+        Assert.Equal(120, ZeroBufferLayout.CommitRecordOffset);
+        Assert.Equal(0x3158425Au, ZeroBufferLayout.ExtensionMagic);
+        Assert.Equal(0x3158425Au, BinaryPrimitives.ReadUInt32LittleEndian("ZBX1"u8)); // the bytes Z B X 1
+        Assert.Equal(1u, ZeroBufferLayout.FeatureReaderLock);
+        Assert.Equal(2u, ZeroBufferLayout.FeatureWriterSessions);
+        Assert.Equal(4u, ZeroBufferLayout.FeatureCommitRecord);
+        Assert.Equal(80, ZeroBufferLayout.WriterLockOffset);
+        Assert.Equal(88, ZeroBufferLayout.ReaderLockOffset);
+        Assert.Equal(8, ZeroBufferLayout.LivenessLockLength);
+        Assert.Equal(32, ZeroBufferLayout.SessionGenerationShift);
+        Assert.Equal(24, ZeroBufferLayout.SessionGenerationBits);
+        Assert.Equal(56, ZeroBufferLayout.SessionStateShift);
+        Assert.Equal(24, ZeroBufferLayout.CommitRecordCountBits);
+        Assert.Equal(24, ZeroBufferLayout.CommitRecordPositionShift);
+        Assert.Equal(1L << 40, ZeroBufferLayout.CommitRecordRingLimit);
+    }
+
+    /// <summary>
+    /// A control block as every upstream reader writes it (pinned bytes: reserved words zero, so
+    /// no extension advertised) is judged by the PID rules of protocol 1.0: a live reader PID makes
+    /// the buffer Live and lets a writer connect, a dead one makes it Stale and refuses the writer.
+    /// </summary>
+    [Fact]
+    public void AnUpstreamControlBlock_WithoutTheAdvertisement_IsJudgedByThePidRules()
+    {
+        Assert.Equal(
+            "80000000010000004000000000000000" + "40000000000000000000000000000000" +
+            "00040000000000000004000000000000" + "00000000000000000000000000000000" +
+            "00000000000000000000000000000000" + "00000000000000000700000000000000" +
+            "00000000000000000000000000000000" + "00000000000000000000000000000000",
+            Convert.ToHexString(UpstreamBuffer.ControlBlockBytes(readerPid: 7)));
+
+        string live = TestNames.Unique("golden-upstream-live");
+        using (UpstreamBuffer.Create(live, readerPid: (ulong)Environment.ProcessId))
+        {
+            BufferInfo info = Lifecycle.BufferCatalog.Inspect(live)!;
+            Assert.Equal(BufferState.Live, info.State);
+            Assert.True(info.ReaderAlive);
+            using var writer = new Writer(live);
+            Assert.True(writer.IsReaderConnected());
+        }
+
+        string dead = TestNames.Unique("golden-upstream-dead");
+        using (UpstreamBuffer.Create(dead, readerPid: (ulong)Abandon.DeadPid()))
+        {
+            Assert.Throws<ReaderDeadException>(() => new Writer(dead));
+            BufferInfo? info = Lifecycle.BufferCatalog.Inspect(dead); // null: a parallel sweep removed it (only stale ones are)
+            Assert.Contains(info?.State, new BufferState?[] { BufferState.Stale, null });
+        }
+
+        OsResources.AssertNone(live);
+        OsResources.AssertNone(dead);
     }
 
     /// <summary>
