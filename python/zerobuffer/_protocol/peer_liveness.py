@@ -17,13 +17,15 @@ from typing import NamedTuple, Optional
 
 from .._interop import errno_codes
 from .._primitives import liveness, range_lock
+from .._primitives.deadline import LIVENESS_SLICE_MS
 from ..errors import ZeroBufferError
 from . import layout as L
 from .control_block import ControlBlock
 
-LIVENESS_INTERVAL = 0.1
+LIVENESS_INTERVAL = LIVENESS_SLICE_MS / 1000.0
 """Seconds between two looks at a peer while waiting or polling, for every check of every side
-(protocol §6.1, the liveness interval)."""
+(protocol §6.1, the liveness interval): the one cadence, equal to the longest wait slice (as C#'s
+``PeerLiveness.CheckInterval`` is ``Deadline.LivenessSlice``)."""
 
 
 class ReaderState(enum.Enum):
