@@ -94,37 +94,39 @@ class NameLocks:
         self.release(delete_all=True)
 
 
-def acquire_for_create(name: str, mode: int, live_reader: Callable[[], Optional[str]],
+def acquire_for_create(name: str, mode: int, live_reader: Callable[[str], Optional[str]],
                        settle: Callable[["NameLocks"], bool]) -> NameLocks:
     """Takes the three locks for creating ``name`` (§5.1 steps 3 and 4).
 
-    ``live_reader()`` is asked when a lock is held: a message when the segment names a live reader
-    (not one that is closing), which is reported at once as :class:`ReaderAlreadyConnectedError`.
-    ``settle(locks)`` runs with the locks held (the stale check): True when the name is free to
-    create, False when its holder is only closing (then, as for any other transient holder, the
-    locks are released and taken again after a back-off). Gives up after :data:`TRANSIENT_LOCK_WAIT`."""
-    held_by: list[str] = []
+    ``live_reader(held_path)`` is asked when a lock is held: a message when the segment names a
+    live reader (not one that is closing), which is reported at once as
+    :class:`ReaderAlreadyConnectedError`. ``settle(locks)`` runs with the locks held (the stale
+    check): True when the name is free to create, False when its reader is only closing (then, as
+    for any other transient holder, the locks are released and taken again after a back-off).
+    Gives up after :data:`TRANSIENT_LOCK_WAIT`."""
+    last: list[str] = []
 
     def attempt() -> Optional[NameLocks]:
         locks, held = NameLocks.try_take(name, mode, upstream_when_missing=True)
         if locks is None:
-            message = live_reader()
+            assert held is not None
+            message = live_reader(held)
             if message is not None:
                 raise ReaderAlreadyConnectedError(name, message)
-            held_by[:] = ["its lock file '%s' is held" % held]
+            last[:] = ["Buffer '%s' already has a reader: its lock file '%s' is held." % (name, held)]
             return None
         try:
             if settle(locks):
                 return locks
         except BaseException:
-            locks.release(delete_all=False)
+            locks.release(delete_all=True)  # we hold every one of them: no one else can be using these files
             raise
+        # Its reader is removing it right now (from a container whose /tmp we do not share).
         locks.release(delete_all=False)
-        held_by[:] = ["its reader is closing"]
+        last[:] = ["Buffer '%s' is still being closed by its previous reader." % name]
         return None
 
     locks = backoff.poll(attempt, Deadline(TRANSIENT_LOCK_WAIT))
     if locks is None:
-        raise ReaderAlreadyConnectedError(name, "Buffer '%s' already has a reader: %s (waited %.0f ms)."
-                                          % (name, held_by[0] if held_by else "its locks are held", TRANSIENT_LOCK_WAIT * 1000))
+        raise ReaderAlreadyConnectedError(name, last[0] if last else "Buffer '%s' already has a reader: its locks are held." % name)
     return locks

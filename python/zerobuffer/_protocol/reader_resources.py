@@ -44,7 +44,7 @@ class ReaderResources:
     def create(cls, name: str, metadata_block_size: int, payload_block_size: int, mode: int) -> "ReaderResources":
         """Creates the buffer with permission bits ``mode``; :class:`ReaderAlreadyConnectedError`
         when a live reader (or a live writer of a crashed reader) owns the name."""
-        locks = acquire_for_create(name, mode, lambda: _live_reader(name), lambda held: _remove_if_stale(name))
+        locks = acquire_for_create(name, mode, lambda held_path: _live_reader(name, held_path), lambda held: _remove_if_stale(name))
 
         data_available: Optional[NamedSemaphore] = None
         space_available: Optional[NamedSemaphore] = None
@@ -92,12 +92,12 @@ class ReaderResources:
         self._locks.release_tmp_locks()
 
 
-def _live_reader(name: str) -> Optional[str]:
+def _live_reader(name: str, held_path: str) -> Optional[str]:
     """A lock of ``name`` is held: the message of a live reader that owns it, or None (a transient holder)."""
     seen = look(names.segment_file(name))
     if seen.block is None or seen.reader is not ReaderState.ALIVE:
         return None  # a closing reader, like any other holder, lets go in a moment
-    return "Buffer '%s' already has a live reader (PID %d; its locks are held)." % (name, seen.block.reader_pid)
+    return "Buffer '%s' already has a live reader (PID %d; its lock file '%s' is held)." % (name, seen.block.reader_pid, held_path)
 
 
 def _initialize(oieb: Oieb, metadata_block_size: int, payload_block_size: int) -> None:
