@@ -273,8 +273,8 @@ class Reader:
         pid = self._oieb.writer_pid()
         if gone.state is WriterState.CLOSED:
             _log.info("Writer of buffer '%s' closed the stream", self.name)
-            raise WriterClosedError(self.name, "The writer of buffer '%s' closed the stream and every frame it wrote has been read."
-                                    % self.name)
+            raise WriterClosedError(self.name, "The writer of buffer '%s' closed the stream and every frame it committed has been "
+                                               "read (end of stream)." % self.name)
         _log.info("Writer of buffer '%s' is gone (PID %d)", self.name, pid)
         raise WriterDeadError(self.name, (
             "The writer of buffer '%s' disconnected and every frame it wrote has been read." % self.name

@@ -60,8 +60,8 @@ class WriterSession:
         sessions = block.advertises_writer_sessions
         record = sessions and block.advertises_commit_record
         if sessions and not range_lock.try_lock(fd, L.WRITER_LOCK_OFFSET, L.LIVENESS_LOCK_LENGTH):
-            raise WriterAlreadyConnectedError(name, "Buffer '%s' already has a live writer (it holds the writer lock; "
-                                                    "writer PID %d in its own namespace)." % (name, oieb.writer_pid()))
+            raise WriterAlreadyConnectedError(name, "Buffer '%s' already has a live writer (PID %d in its own PID namespace; "
+                                                    "it holds the writer lock)." % (name, oieb.writer_pid()))
         try:
             while True:
                 found = oieb.writer_pid()
@@ -142,8 +142,8 @@ def _finish_commit(name: str, oieb: Oieb, ring_size: int, data_available: NamedS
     oieb.store(L.PAYLOAD_WRITE_POS_OFFSET, _normal(record.write_pos, ring_size))
     oieb.store(L.PAYLOAD_WRITTEN_COUNT_OFFSET, count + ahead)  # release: the predecessor's header and data first
     data_available.post()
-    _log.warning("Buffer '%s': finished the commit of a writer that died in the middle of it (%d item(s), write position %d)",
-                 name, ahead, record.write_pos)
+    _log.warning("Buffer '%s': finished the commit of a previous writer that died in the middle of it (written count now %d)",
+                 name, count + ahead)
 
 
 def _normal(position: int, ring_size: int) -> int:
