@@ -92,6 +92,8 @@ class Reader:
         self._tokens_left_behind = 0  # frames taken without their sem-w token since the last drain
         self._writer_seen = False
         self._committed_budget = 0  # bytes published and charged but not consumed yet, as far as known (§4.3)
+        self._consumed_bytes = 0  # every byte consumed so far (frames and tails); reader thread only
+        self._published_bytes = 0  # every byte added back to payload_free_bytes so far; under _memory_lock
         self._release_overflow = False  # a release would have taken payload_free_bytes above P: the counts are damaged
         self._last_place = -1  # read_count at which the last accepted frame was taken (-1: none yet)
         self._closed = False
@@ -346,7 +348,7 @@ class Reader:
             tail = ring_size - position
             if not self._fits(tail, token_held):
                 return None
-            self._committed_budget -= tail
+            self._consume(tail)
             position = 0
             self._publish_position(position)
             self._return_tail(tail)  # after the published read count, which tells whether frames are still waiting
@@ -363,7 +365,7 @@ class Reader:
             if not self._fits(tail, token_held):
                 return None
             # Explicit wrap marker: skip the tail, count the marker, read the frame at 0 under the same token.
-            self._committed_budget -= tail
+            self._consume(tail)
             self._read_count += 1
             position = 0
             self._publish_position(position)
@@ -395,7 +397,8 @@ class Reader:
         if not self._fits(total, token_held):
             return None
 
-        self._committed_budget -= total
+        self._committed_budget -= total  # (self._consume, inlined on the hot path)
+        self._consumed_bytes += total
         ticket = self._releases.enqueue_frame(total)
         following = position + total
         self._read_position = 0 if following == ring_size else following
@@ -428,9 +431,10 @@ class Reader:
         damaged (:class:`BufferCorruptedError`), never old frames delivered again."""
         if size <= self._committed_budget:
             return True
-        with self._memory_lock:  # no release may move bytes between the two terms meanwhile
-            outstanding = self._releases.outstanding_bytes + self._held_back_bytes
-            self._committed_budget = self._ring_size - self._oieb.free_bytes() - outstanding
+        # Free bytes first, then what was published: a release in between can only make the budget
+        # look smaller than it is (lenient), never larger.
+        free = self._oieb.free_bytes()
+        self._committed_budget = self._ring_size - free - (self._consumed_bytes - self._published_bytes)
         if size <= self._committed_budget:
             return True
         status = self._liveness.writer(self._control_block())
@@ -441,6 +445,10 @@ class Reader:
             "the item at ring offset %d (%d bytes) is counted as written but was never charged to payload_free_bytes "
             "(%d bytes charged and unread): payload_written_count %d is damaged"
             % (self._read_position, size, max(0, self._committed_budget), self._known_written)))
+
+    def _consume(self, size: int) -> None:
+        self._committed_budget -= size
+        self._consumed_bytes += size
 
     def _is_new_writer_connection(self, sequence: int) -> bool:
         """A sequence-1 frame where another number was expected starts a new writer connection
@@ -528,10 +536,12 @@ class Reader:
             _log.error("Buffer '%s': releasing %d bytes would raise payload_free_bytes above payload_size %d; nothing added",
                        self.name, self._held_back_bytes, self._ring_size)
             self._release_overflow = True
+            self._published_bytes += self._held_back_bytes  # given up: no longer this reader's
             self._held_back_bytes = 0
             self._held_back_frames = 0
             return
         self._oieb.add_free_bytes(self._held_back_bytes)
+        self._published_bytes += self._held_back_bytes  # after the add: a budget read in between stays lenient
         if self._held_back_frames > 0:
             self._resources.space_available.post()
         self._held_back_bytes = 0
