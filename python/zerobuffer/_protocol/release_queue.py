@@ -23,20 +23,13 @@ _NOTHING = Returned(0, 0)
 
 
 class ReleaseQueue:
-    __slots__ = ("_lock", "_entries", "_head", "_bytes")
+    __slots__ = ("_lock", "_entries", "_head")
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         # [bytes, released, is_frame] per entry; ticket of entries[0] is _head.
         self._entries: deque[list] = deque()
         self._head = 0
-        self._bytes = 0  # sum of the entries' bytes
-
-    @property
-    def outstanding_bytes(self) -> int:
-        """Bytes of every entry not yet returned: consumed ring space the writer cannot have back yet."""
-        with self._lock:
-            return self._bytes
 
     @property
     def outstanding(self) -> int:
@@ -48,14 +41,12 @@ class ReleaseQueue:
         """Records a frame of ``size`` bytes (header included); returns its ticket."""
         with self._lock:
             self._entries.append([size, False, True])
-            self._bytes += size
             return self._head + len(self._entries) - 1
 
     def enqueue_tail(self, size: int) -> Returned:
         """Records a skipped tail, already released; returns what became returnable."""
         with self._lock:
             self._entries.append([size, True, False])
-            self._bytes += size
             return self._pop_released()
 
     def release(self, ticket: int) -> Returned:
@@ -83,5 +74,4 @@ class ReleaseQueue:
             total += size
             frames += 1 if is_frame else 0
             self._head += 1
-        self._bytes -= total
         return Returned(total, frames) if total else _NOTHING
