@@ -139,3 +139,29 @@ def test_a_dead_writer_of_ours_is_dead_whatever_its_pid_names():
             with reader.read_frame(5) as frame:
                 assert frame.sequence == 1
     assert_none(name)
+
+
+def test_a_segment_still_being_created_is_live_for_the_census():
+    # A reader takes its lock before it stores oieb_size: a half-created segment whose lock is held
+    # belongs to a creator at work, never an orphan to remove.
+    from zerobuffer._primitives import range_lock
+    name = unique("lk-creating")
+    fd = os.open(names.segment_file(name), os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+    try:
+        os.ftruncate(fd, 128 + 4096)
+        assert range_lock.try_lock(fd, L.READER_LOCK_OFFSET, L.LIVENESS_LOCK_LENGTH)
+        info = lifecycle.inspect(name)
+        assert info is not None and info.state is BufferState.LIVE and info.reader_alive, info
+        assert not [r for r in lifecycle.clean_stale(orphan_grace=0) if r.name == name]
+        assert lifecycle.clean(name).outcome is lifecycle.CleanupOutcome.REFUSED_LIVE
+        os.close(fd)  # the creator died half-way: now an orphan
+        fd = -1
+        info = lifecycle.inspect(name)
+        assert info is not None and info.state is BufferState.ORPHANED, info
+        assert lifecycle.clean(name).outcome is lifecycle.CleanupOutcome.REMOVED
+    finally:
+        if fd >= 0:
+            os.close(fd)
+        if os.path.exists(names.segment_file(name)):
+            os.unlink(names.segment_file(name))
+    assert_none(name)

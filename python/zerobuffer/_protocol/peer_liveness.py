@@ -152,9 +152,12 @@ def look(path: str) -> SegmentLook:
         info = os.fstat(fd)
         data = os.pread(fd, L.OIEB_SIZE, 0) if info.st_size >= L.OIEB_SIZE else b""
         block = ControlBlock.from_bytes(data, info.st_size)
-        if not block.is_protocol1_segment:
-            return SegmentLook(True, False, block, owner_uid=info.st_uid, mode=info.st_mode & 0o7777)
         peers = PeerLiveness(fd)
+        if not block.is_initialised:
+            # Not initialised: its creator may still be at work (a reader takes its lock before oieb_size).
+            creating = peers.reader_lock_held()
+            return SegmentLook(True, False, block, ReaderState.ALIVE if creating else ReaderState.ABSENT,
+                               owner_uid=info.st_uid, mode=info.st_mode & 0o7777)
         return SegmentLook(True, False, block, peers.reader(block), peers.writer(block), info.st_uid, info.st_mode & 0o7777)
     except (OSError, ZeroBufferError):
         owner, mode = _owner(path)

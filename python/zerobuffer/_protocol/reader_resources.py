@@ -18,7 +18,7 @@ from . import layout as L
 from . import names
 from .name_locks import TRANSIENT_LOCK_WAIT, NameLocks, acquire_for_create  # noqa: F401  (TRANSIENT_LOCK_WAIT re-exported)
 from .oieb import Oieb
-from .peer_liveness import ReaderState, WriterState, look, pid_state
+from .peer_liveness import ReaderState, WriterState, look
 
 _log = logging.getLogger("zerobuffer")
 
@@ -126,31 +126,23 @@ def _initialize(oieb: Oieb, metadata_block_size: int, payload_block_size: int) -
 def _remove_if_stale(name: str) -> bool:
     """With the locks held (§5.1 step 4): True when the name is free to create (an existing segment
     was stale and is gone), False when its reader is closing (a transient holder). Raises
-    :class:`ReaderAlreadyConnectedError` when a live reader or writer owns it."""
+    :class:`ReaderAlreadyConnectedError` when a live reader or writer owns it, and
+    :class:`BufferAccessDeniedError` when its segment cannot even be read."""
     seen = look(names.segment_file(name))
-    if not seen.exists:
-        return True
     if seen.unreadable:
         raise BufferAccessDeniedError(name, names.segment_file(name), seen.owner_uid, seen.mode)
     block = seen.block
-    if block is not None and block.is_protocol1_segment:
-        if seen.reader_closing:
-            return False
-        if seen.reader is ReaderState.ALIVE:
-            raise ReaderAlreadyConnectedError(name, "Buffer '%s' already has a live reader (PID %d)." % (name, block.reader_pid))
-        if seen.writer.state is WriterState.ALIVE:
-            raise ReaderAlreadyConnectedError(
-                name, "Buffer '%s' is still in use by writer PID %d although its reader (PID %d) is gone; "
-                      "it can be recreated once that writer disconnects." % (name, block.writer_pid, block.reader_pid))
-        _log.info("Removed stale buffer '%s' (reader PID %d, writer PID %d)", name, block.reader_pid, block.writer_pid)
-    elif block is not None and block.is_initialised:
-        # Initialised, but not a segment this SDK can judge by its locks: only the PIDs tell.
-        if pid_state(block.reader_pid) is ReaderState.ALIVE or pid_state(block.writer_pid) is ReaderState.ALIVE:
-            raise ReaderAlreadyConnectedError(name, "Buffer '%s' has a control block of another protocol (OIEB size %d, "
-                                                    "version %d) whose reader or writer PID is alive." % (name, block.oieb_size, block.version[0]))
-        _log.info("Removed the unrecognised segment of buffer '%s'", name)
-    else:
-        _log.info("Removed the never initialised segment of buffer '%s'", name)
+    if block is None:
+        return True
+    if seen.reader is ReaderState.CLOSING:
+        return False
+    if seen.reader is ReaderState.ALIVE:
+        raise ReaderAlreadyConnectedError(name, "Buffer '%s' already has a live reader (PID %d)." % (name, block.reader_pid))
+    if seen.writer.state is WriterState.ALIVE:
+        raise ReaderAlreadyConnectedError(
+            name, "Buffer '%s' is still in use by writer PID %d although its reader (PID %d) is gone; "
+                  "it can be recreated once that writer disconnects." % (name, block.writer_pid, block.reader_pid))
+    _log.info("Removed stale buffer '%s' (reader PID %d, writer PID %d)", name, block.reader_pid, block.writer_pid)
     remove_names(name)
     return True
 
