@@ -195,26 +195,28 @@ def error_detection(spawn: Spawn, prefix: str) -> None:
             assert elapsed < DEAD_PEER_BOUND, "writer death reported after %.0f ms" % (elapsed * 1000)
     assert_none(name)
 
-    # The other way round: the peer reports this process's writer leaving (WriterDead, exit 16)...
+    # The other way round: the peer reports this process's writer closing as the end of the stream
+    # (exit 0, an "end" event; not WriterDead, exit 16)...
     name2 = unique(prefix + "-writer-gone")
     with spawn("read", name2, "--json") as reader:
         reader.wait_for_event("ready")
         with Writer(name2) as writer:
             writer.write_frame(b"\x2a")
             reader.wait_for_event("frame")
-        assert reader.wait_for_exit() == 16
-        _assert_error(reader, "WriterDead")
+        assert reader.wait_for_exit() == 0
+        assert reader.wait_for_event("end")["frames"] == 1
+        assert reader.events("error") == []
     assert_none(name2)
 
-    # ...and this process's reader leaving (ReaderDead, exit 15).
+    # ...and this process's reader closing (ReaderClosed, exit 25: a ReaderDead that was on purpose).
     name3 = unique(prefix + "-reader-gone")
     with Reader(name3, BufferConfig(0, 4096)) as reader:
         writer = spawn("write", name3, "--count", "1000000", "--size", "1000", "--json")
         try:
             writer.wait_for_event("written")
             reader.close()
-            assert writer.wait_for_exit() == 15
-            _assert_error(writer, "ReaderDead")
+            assert writer.wait_for_exit() == 25
+            _assert_error(writer, "ReaderClosed")
         finally:
             writer.close()
     assert_none(name3)

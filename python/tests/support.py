@@ -31,16 +31,27 @@ def unique(prefix: str) -> str:
     return "zbt-py-%s-%s" % (prefix, uuid.uuid4().hex)
 
 
+def resource_paths(name: str) -> list[tuple[str, str]]:
+    """(kind, path) of every OS resource a buffer name can have (protocol §1)."""
+    return [("segment", names.segment_file(name)),
+            ("sem-w", names.semaphore_file(names.data_available_semaphore(name))),
+            ("sem-r", names.semaphore_file(names.space_available_semaphore(name))),
+            ("lock", names.lock_file(name)),
+            ("upstream lock", names.upstream_lock_file(name)),
+            ("name lock", names.name_lock_file(name))]
+
+
 def existing(name: str) -> list[str]:
     """Every OS resource of the buffer name, as "kind: path"."""
-    found = []
-    for kind, path in (("segment", names.segment_file(name)),
-                       ("sem-w", names.semaphore_file(names.data_available_semaphore(name))),
-                       ("sem-r", names.semaphore_file(names.space_available_semaphore(name))),
-                       ("lock", names.lock_file(name))):
-        if os.path.exists(path):
-            found.append("%s: %s" % (kind, path))
-    return found
+    return ["%s: %s" % (kind, path) for kind, path in resource_paths(name) if os.path.lexists(path)]
+
+
+OUR_BUFFER_RESOURCES = (lifecycle.BufferResources.SEGMENT | lifecycle.BufferResources.DATA_SEMAPHORE
+                        | lifecycle.BufferResources.SPACE_SEMAPHORE | lifecycle.BufferResources.LOCK_FILE
+                        | lifecycle.BufferResources.UPSTREAM_LOCK_FILE)
+"""What a reader of ours (Python or C#) owns while it lives, and leaves when it is SIGKILLed (the name lock is gone once created)."""
+OUR_BUFFER_RESOURCE_LIST = ["segment", "sem-w", "sem-r", "lock", "upstream-lock"]
+"""The same, as the CLIs' JSON reports list it."""
 
 
 def assert_none(name: str) -> None:
@@ -48,7 +59,8 @@ def assert_none(name: str) -> None:
 
 
 def assert_all(name: str) -> None:
-    assert len(existing(name)) == 4, existing(name)
+    """A live buffer of ours: segment, both semaphores and both /tmp lock files (the name lock is gone once created)."""
+    assert [entry.split(":")[0] for entry in existing(name)] == ["segment", "sem-w", "sem-r", "lock", "upstream lock"], existing(name)
 
 
 def remove_abandoned_buffer(name: str) -> None:
@@ -255,8 +267,7 @@ def orphan_lock_file(name: str) -> None:
 def age(name: str, seconds: float) -> None:
     """Ages every file of NAME by ``seconds`` (past the sweep's orphan grace period)."""
     past = time.time() - seconds
-    for path in (names.segment_file(name), names.semaphore_file(names.data_available_semaphore(name)),
-                 names.semaphore_file(names.space_available_semaphore(name)), names.lock_file(name)):
+    for _, path in resource_paths(name):
         if os.path.exists(path):
             os.utime(path, (past, past))
 
@@ -294,3 +305,206 @@ def read_until_writer_dead(reader: Any) -> float:
 
 def assert_within_bound(elapsed: float, what: str) -> None:
     assert elapsed < DEAD_PEER_BOUND, "%s after %.0f ms (bound %.0f ms)" % (what, elapsed * 1000, DEAD_PEER_BOUND * 1000)
+
+
+# ----------------------------------------------------------------------------- namespaces, users, PIDs
+# Real processes in their own PID and mount namespaces (a private /tmp, the host's /dev/shm), as two
+# containers of one pod see each other. Root is required; when ``unshare`` is refused the tests fail
+# with its reason (they are never skipped).
+
+NAMESPACE_SHELL = 'mount -t tmpfs tmpfs /tmp && exec env -u TMPDIR %s "$@"'
+NAMESPACE_PYTHON_PEER = "/usr/bin/python3 -m zerobuffer._tools.peer"
+NOBODY = 65534
+
+
+def require_unshare() -> None:
+    """Fails (never skips) with the reason when a PID + mount namespace with a private /tmp cannot be made here."""
+    result = subprocess.run(["unshare", "--pid", "--mount", "--fork", "--mount-proc", "sh", "-c", "mount -t tmpfs tmpfs /tmp"],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, "cannot run a namespaced peer (unshare --pid --mount, tmpfs on /tmp): exit %d: %s" % (
+        result.returncode, result.stderr.strip() or result.stdout.strip())
+
+
+class NamespacedPeer(PeerProcess):
+    """The Python peer tool (or, with :meth:`csharp`, the C# CLI) as PID 1 of its own PID and mount
+    namespace, with a private tmpfs on /tmp and no TMPDIR: it shares only /dev/shm with this
+    process. :meth:`kill` SIGKILLs the namespace's init (the peer itself), not ``unshare``."""
+
+    def __init__(self, *args: str, program: str = NAMESPACE_PYTHON_PEER) -> None:
+        super().__init__(["unshare", "--pid", "--mount", "--fork", "--mount-proc", "--kill-child",
+                          "sh", "-c", NAMESPACE_SHELL % program, "sh", *args])
+        self.init_pid = self._find_init()
+
+    @classmethod
+    def csharp(cls, *args: str) -> "NamespacedPeer":  # type: ignore[override]
+        """The C# CLI (``dotnet ZeroBuffer.Cli.dll``) in its own namespaces."""
+        if not os.path.isfile(CLI_DLL):
+            raise AssertionError("the C# CLI is not built: %s is missing" % CLI_DLL)
+        return cls(*args, program="dotnet %s" % CLI_DLL)
+
+    def _find_init(self) -> int:
+        children = "/proc/%d/task/%d/children" % (self.pid, self.pid)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with open(children) as f:
+                    listed = f.read().split()
+            except OSError:
+                listed = []
+            if listed:
+                return int(listed[0])
+            if self._process.poll() is not None:
+                break
+            time.sleep(0.001)  # polling for the fork to show up in /proc, bounded by the deadline
+        raise AssertionError("unshare (PID %d) started no namespace init; exit %s; stderr: %s"
+                             % (self.pid, self._process.poll(), self.error_output))
+
+    def kill(self) -> None:
+        """SIGKILL of the peer inside the namespace (its PID 1); unshare then exits too."""
+        os.kill(self.init_pid, signal.SIGKILL)
+        self._process.wait(10)
+
+    def close(self) -> None:
+        """SIGTERM to the peer (it has a handler, so its namespace's init receives it) so a reader
+        removes its buffer; SIGKILL if it does not end."""
+        if self._process.poll() is None:
+            try:
+                os.kill(self.init_pid, signal.SIGTERM)
+                self._process.wait(10)
+            except ProcessLookupError:
+                pass
+            except subprocess.TimeoutExpired:
+                os.kill(self.init_pid, signal.SIGKILL)
+                self._process.wait(10)
+        self.close_stdin()
+
+
+def nobody_peer(*args: str) -> PeerProcess:
+    """The Python peer tool run as uid/gid 65534 (nobody), with no supplementary groups."""
+    return PeerProcess(["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups",
+                        "env", "PYTHONDONTWRITEBYTECODE=1", "/usr/bin/python3", "-m", "zerobuffer._tools.peer", *args])
+
+
+def nobody_csharp(*args: str) -> PeerProcess:
+    """The C# CLI run as uid/gid 65534 (nobody), with no supplementary groups (HOME in /tmp)."""
+    if not os.path.isfile(CLI_DLL):
+        raise AssertionError("the C# CLI is not built: %s is missing" % CLI_DLL)
+    return PeerProcess(["setpriv", "--reuid=%d" % NOBODY, "--regid=%d" % NOBODY, "--clear-groups",
+                        "env", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp", "dotnet", CLI_DLL, *args])
+
+
+def take_pid(pid: int, attempts: int = 50) -> "subprocess.Popen[bytes]":
+    """Starts an unrelated ``sleep`` whose PID is ``pid`` (free again: its process was reaped), by
+    setting /proc/sys/kernel/ns_last_pid to pid - 1 right before the fork. Another process may
+    take the PID first: then the attempt is undone and repeated, a bounded number of times."""
+    for _ in range(attempts):
+        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+            f.write(str(pid - 1))
+        sleeper = subprocess.Popen(["sleep", "600"])
+        if sleeper.pid == pid:
+            return sleeper
+        sleeper.kill()
+        sleeper.wait()
+    raise AssertionError("PID %d could not be given to an unrelated process in %d attempts" % (pid, attempts))
+
+
+GOLDEN_UPSTREAM_OIEB = bytes.fromhex(
+    "80000000" "01000000"            # oieb_size 128, version 1.0.0, reserved 0
+    "0000000000000000"               # metadata_size 0
+    "0000000000000000"               # metadata_free_bytes 0
+    "0000000000000000"               # metadata_written_bytes 0
+    "0004000000000000"               # payload_size 1024
+    "0004000000000000"               # payload_free_bytes 1024
+    "0000000000000000"               # payload_write_pos 0
+    "0000000000000000"               # payload_read_pos 0
+    "0000000000000000"               # payload_written_count 0
+    "0000000000000000"               # payload_read_count 0
+    "0000000000000000"               # writer_pid 0
+    "0000000000000000"               # reader_pid (patched in)
+    + "00" * 32                      # reserved: zero, no advertisement (an upstream reader created it)
+)
+"""The control block an upstream (protocol 1.0) reader creates for M = 0, P = 1024, byte for byte.
+Pinned: the tests patch in the PIDs and must never change these bytes otherwise."""
+
+
+def upstream_buffer(name: str, reader_pid: int, writer_pid: int = 0) -> None:
+    """A buffer as an upstream reader leaves it: the golden control block with these PIDs, a 1024-byte
+    ring, both semaphores, mode 0666, no lock files of ours and no advertisement."""
+    oieb = bytearray(GOLDEN_UPSTREAM_OIEB)
+    oieb[80:88] = writer_pid.to_bytes(8, "little")
+    oieb[88:96] = reader_pid.to_bytes(8, "little")
+    from zerobuffer._primitives.semaphore import NamedSemaphore
+    for os_name in (names.data_available_semaphore(name), names.space_available_semaphore(name)):
+        semaphore = NamedSemaphore.create_exclusive(os_name, name, mode=0o666)
+        assert semaphore is not None
+        semaphore.close()
+    fd = os.open(names.segment_file(name), os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o666)
+    try:
+        os.fchmod(fd, 0o666)
+        os.write(fd, bytes(oieb) + bytes(1024))
+    finally:
+        os.close(fd)
+
+
+def remove_by_hand(name: str) -> None:
+    """Unlinks whatever exists of NAME (for buffers a test built by hand)."""
+    for _, path in resource_paths(name):
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+
+
+class HandWriter:
+    """A writer written by hand in the test, as a peer that ignores the extension words (upstream)
+    would act: it stores its PID in writer_pid, publishes the count **before** it charges free bytes
+    (protocol-v1's order), and never touches the reserved words. Frames never wrap (tests keep them small)."""
+
+    def __init__(self, name: str, pid: int) -> None:
+        from zerobuffer._primitives.segment import SharedMemorySegment
+        from zerobuffer._primitives.semaphore import NamedSemaphore
+        from zerobuffer._protocol import layout
+        from zerobuffer._protocol.oieb import Oieb
+        self._L = layout
+        segment = SharedMemorySegment.open_existing(names.segment(name), name)
+        assert segment is not None
+        self.segment = segment
+        self.oieb = Oieb(segment.address)
+        data = NamedSemaphore.open_existing(names.data_available_semaphore(name), name)
+        assert data is not None
+        self.data_available = data
+        self.ring = layout.payload_offset(self.oieb.metadata_size())
+        self.oieb.store(layout.WRITER_PID_OFFSET, pid)
+        self.sequence = 1
+
+    def publish(self, payload: bytes) -> int:
+        """Writes header and data and publishes the count (and posts), without charging free bytes; returns the bytes to charge."""
+        L = self._L
+        position = self.oieb.load(L.PAYLOAD_WRITE_POS_OFFSET)
+        total = 16 + len(payload)
+        view = self.segment.view
+        assert view is not None
+        start = self.ring + position
+        view[start:start + 8] = len(payload).to_bytes(8, "little")
+        view[start + 8:start + 16] = self.sequence.to_bytes(8, "little")
+        view[start + 16:start + total] = payload
+        self.sequence += 1
+        self.oieb.store(L.PAYLOAD_WRITE_POS_OFFSET, position + total)
+        self.oieb.store(L.PAYLOAD_WRITTEN_COUNT_OFFSET, self.oieb.written_count() + 1)
+        self.data_available.post()
+        return total
+
+    def charge(self, total: int) -> None:
+        self.oieb.add_free_bytes(-total)
+
+    def write(self, payload: bytes) -> None:
+        self.charge(self.publish(payload))
+
+    def leave(self) -> None:
+        """An upstream writer's dispose: writer_pid = 0, nothing else."""
+        self.oieb.store(self._L.WRITER_PID_OFFSET, 0)
+        self.close()
+
+    def close(self) -> None:
+        self.data_available.close()
+        self.segment.close()

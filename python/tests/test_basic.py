@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from zerobuffer import BufferConfig, ErrorKind, ObjectDisposedError, Reader, ReaderDeadError, Writer
+from zerobuffer import BufferConfig, ErrorKind, ObjectDisposedError, Reader, ReaderClosedError, ReaderDeadError, Writer
 
 from .support import assert_all, assert_none, unique
 
@@ -109,10 +109,12 @@ def test_writer_detects_reader_death():
         assert writer.is_reader_connected()
         reader.close()  # a clean close: reader_pid = 0, every name unlinked
         assert not writer.is_reader_connected()
-        # The very next write fails: reader_pid is 0, so there is no waiting for write_timeout.
+        # The very next write fails: reader_pid is 0, so there is no waiting for write_timeout. The
+        # reader closed on purpose: ReaderClosedError, which is still a ReaderDeadError.
         with pytest.raises(ReaderDeadError) as error:
             writer.write_frame(bytes(512))
-        assert error.value.kind == ErrorKind.READER_DEAD
+        assert isinstance(error.value, ReaderClosedError)
+        assert error.value.kind == ErrorKind.READER_CLOSED
         assert writer.frames_written == 1
         # The writer still has the segment mapped, but every name is already gone.
         assert_none(name)

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from zerobuffer import BufferConfig, ErrorKind, Frame, Reader, SequenceError, Writer, WriterDeadError
+from zerobuffer import BufferConfig, ErrorKind, Frame, Reader, SequenceError, Writer, WriterClosedError
 from zerobuffer._protocol import layout as L
 
 from .support import assert_none, pattern, segment_u64, unique
@@ -134,9 +134,9 @@ def test_reader_timeout_returns_invalid_frame():
             # A writer connected but silent: still "no frame", no exception.
             assert not reader.read_frame(timeout).is_valid
             assert reader.try_read_frame(timeout) is None
-        # The boundary of "no frame": a writer the reader saw connected is gone, even though it
-        # never wrote anything. That is reported, not timed out.
-        with pytest.raises(WriterDeadError):
+        # The boundary of "no frame": a writer the reader saw connected has closed, even though it
+        # never wrote anything. That is the end of the stream, reported, not timed out.
+        with pytest.raises(WriterClosedError):
             reader.read_frame(READ_TIMEOUT)
         # The timeouts left the reader usable for the next writer.
         with Writer(name) as writer:
@@ -229,8 +229,8 @@ def test_1_6_slow_reader_fast_writer():
                     assert frame.is_valid, "no frame %d" % i
                     assert frame.sequence == i
                     assert frame.to_bytes() == pattern(i, size)
-            # Exactly 20: the writer left after its last frame, so the next read reports it gone.
-            with pytest.raises(WriterDeadError):
+            # Exactly 20: the writer closed after its last frame, so the next read reports the end of the stream.
+            with pytest.raises(WriterClosedError):
                 reader.read_frame(READ_TIMEOUT)
         finally:
             thread.join(10)
@@ -269,7 +269,7 @@ def test_1_7_slow_reader_fast_writer_high_volume():
                     size = high_volume_size(i)
                     if frame.sequence != i or frame.size != size or frame.data != high_volume_content(i, size):
                         pytest.fail("frame %d: sequence %d, size %d (expected %d)" % (i, frame.sequence, frame.size, size))
-            with pytest.raises(WriterDeadError):
+            with pytest.raises(WriterClosedError):
                 reader.read_frame(READ_TIMEOUT)
         finally:
             thread.join(30)

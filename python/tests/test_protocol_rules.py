@@ -40,7 +40,8 @@ def test_error_kinds_have_the_csharp_values():
     assert [(k.csharp_name, int(k)) for k in ErrorKind] == [
         ("SystemError", 1), ("BufferNotFound", 2), ("ReaderAlreadyConnected", 3), ("WriterAlreadyConnected", 4),
         ("ReaderDead", 5), ("WriterDead", 6), ("BufferFull", 7), ("FrameTooLarge", 8), ("InvalidFrameSize", 9),
-        ("SequenceError", 10), ("MetadataAlreadyWritten", 11), ("ProtocolMismatch", 12), ("BufferCorrupted", 13)]
+        ("SequenceError", 10), ("MetadataAlreadyWritten", 11), ("ProtocolMismatch", 12), ("BufferCorrupted", 13),
+        ("WriterClosed", 14), ("ReaderClosed", 15), ("AccessDenied", 16)]
 
 
 @pytest.mark.parametrize("bad", ["", ".", "..", "a/b", "a b", "x" * 201, "é"])

@@ -14,7 +14,8 @@ from zerobuffer._protocol import names
 from zerobuffer._protocol.layout import WRITER_PID_OFFSET
 from zerobuffer.lifecycle import BufferResources, BufferState, CleanupOutcome
 
-from .support import (PeerProcess, abandon_by_killed_reader, assert_all, assert_gone, assert_none, assert_within_bound,
+from .support import (OUR_BUFFER_RESOURCES, PeerProcess, abandon_by_killed_reader, assert_all, assert_gone, assert_none,
+                      assert_within_bound,
                       dead_pid, orphan_lock_file, orphan_segment, orphan_semaphores, read_until_writer_dead,
                       remove_abandoned_buffer, segment_u64, sequence_pattern, unique, write_until_reader_dead)
 
@@ -349,7 +350,7 @@ def test_stale_resource_detection():
         assert info.reader_alive
         assert info.reader_pid == os.getpid()
         assert info.payload_size == 4096
-        assert info.resources == BufferResources.ALL
+        assert info.resources == OUR_BUFFER_RESOURCES
         assert any(b.name == live and b.state is BufferState.LIVE for b in lifecycle.list_buffers())
 
     # Live: a lock held by someone with nothing else yet (a reader still creating its buffer).
@@ -375,7 +376,7 @@ def test_stale_resource_detection():
         info = lifecycle.inspect(stale)
         if info is not None and info.state is BufferState.LIVE:
             assert info.lock_held, info.reason  # only a sweep checking it right now (it holds the lock for a moment)
-        elif info is not None and info.resources == BufferResources.ALL:
+        elif info is not None and info.resources == OUR_BUFFER_RESOURCES:
             assert info.state is BufferState.STALE
             assert info.reader_pid == pid
             assert not info.reader_alive

@@ -16,7 +16,8 @@ import weakref
 
 import pytest
 
-from zerobuffer import BufferConfig, ErrorKind, ObjectDisposedError, Reader, SystemCallError, Writer, ZeroBufferError
+from zerobuffer import (BufferConfig, ErrorKind, ObjectDisposedError, Reader, SystemCallError, Writer, WriterClosedError,
+                        ZeroBufferError)
 from zerobuffer._interop import libc
 from zerobuffer._primitives.semaphore import NamedSemaphore
 from zerobuffer._protocol import names
@@ -71,7 +72,9 @@ def test_closing_writer_while_another_thread_fills_a_frame_does_not_crash():
         assert not filling.is_alive()
 
         assert len(outcome) == 1 and isinstance(outcome[0], ObjectDisposedError), outcome
-        assert not reader.read_frame(0).is_valid  # nothing was published
+        with pytest.raises(WriterClosedError):  # nothing was published: the stream ended empty
+            reader.read_frame(0)
+        assert reader.get_status().written_count == 0
     assert_none(name)
 
 

@@ -21,7 +21,7 @@ import pytest
 import zerobuffer
 from zerobuffer import (BlockingWaitStrategy, BufferConfig, BufferFullError, BusySpinWaitStrategy, ObjectDisposedError, Reader,
                         ReaderDeadError, SpinThenBlockWaitStrategy, SystemCallError, WaitStrategy, Writer,
-                        WriterDeadError, wait)
+                        WriterClosedError, wait)
 from zerobuffer import reader as reader_module
 from zerobuffer._interop import libc
 from zerobuffer.duplex import DuplexClientOptions, DuplexServerOptions
@@ -152,7 +152,7 @@ def test_writer_disconnecting_after_three_frames_is_reported_after_them(strategy
             with reader.read_frame(PEER_TIMEOUT) as frame:
                 assert frame.is_valid, "frame %d" % i
                 assert frame.sequence == i and frame.to_bytes() == pattern(i, 50)
-        with pytest.raises(WriterDeadError):
+        with pytest.raises(WriterClosedError):
             reader.read_frame(30)
         assert_within_bound(time.monotonic() - left.result(PEER_TIMEOUT), "the writer's disconnect was reported")
     assert_none(name)
@@ -169,7 +169,7 @@ def test_frames_committed_before_writer_left_are_read_before_writer_dead(strateg
             with reader.read_frame(PEER_TIMEOUT) as frame:
                 assert frame.is_valid and frame.sequence == i
         start = time.monotonic()
-        with pytest.raises(WriterDeadError):
+        with pytest.raises(WriterClosedError):
             reader.read_frame(30)
         assert_within_bound(time.monotonic() - start, "the writer's disconnect was reported")
     assert_none(name)
@@ -195,7 +195,7 @@ def test_frame_committed_just_before_the_writer_leaves_is_not_lost(strategy):
             assert last.is_valid
             assert last.sequence == 2 and last.to_bytes() == b"\x02"
         assert writer.closed, "the staged commit-then-leave ran"
-        with pytest.raises(WriterDeadError):
+        with pytest.raises(WriterClosedError):
             reader.read_frame(PEER_TIMEOUT)
         assert reader.outstanding_frames == 0
     assert_none(name)
@@ -211,7 +211,7 @@ def test_departed_writer_is_reported_to_zero_timeout_polls(strategy):
             reader.read_frame(PEER_TIMEOUT).release()
             assert not reader.read_frame(0).is_valid  # a look at the live writer: the next is due in 100 ms
         start = time.monotonic()
-        with pytest.raises(WriterDeadError):
+        with pytest.raises(WriterClosedError):
             while time.monotonic() - start < PEER_TIMEOUT:
                 assert not reader.read_frame(0).is_valid
         assert_within_bound(time.monotonic() - start, "the writer's departure was reported to zero-timeout polls")
@@ -635,7 +635,7 @@ def test_csharp_writer_to_python_busy_spin_reader():
             assert writer.wait_for_exit() == 0
         assert reader.get_status().payload_free_bytes == 16 * 1024
         start = time.monotonic()
-        with pytest.raises(WriterDeadError):
+        with pytest.raises(WriterClosedError):  # the C# writer closed its session: the end of the stream
             reader.read_frame(30)
         assert_within_bound(time.monotonic() - start, "the exited C# writer was reported")
     assert_none(name)

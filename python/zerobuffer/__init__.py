@@ -12,13 +12,21 @@ Process B (writer)::
 
     with Writer("cam0") as writer:
         writer.write_frame(pixels)
+
+When the writer closes, the reader's next read after the last frame raises
+:class:`WriterClosedError` (the end of the stream); a crashed writer gives :class:`WriterDeadError`.
+Buffers are owner-only unless created with ``BufferConfig(..., access=BufferAccess.GROUP)`` or
+``EVERYONE``.
 """
 
+import logging as _logging
+
+from .access import BufferAccess
 from .config import BufferConfig
-from .errors import (BufferCorruptedError, BufferFullError, BufferNotFoundError, ErrorKind, FrameTooLargeError,
-                     InvalidFrameSizeError, MetadataAlreadyWrittenError, ObjectDisposedError, ProtocolMismatchError,
-                     ReaderAlreadyConnectedError, ReaderDeadError, SequenceError, SystemCallError,
-                     WriterAlreadyConnectedError, WriterDeadError, ZeroBufferError)
+from .errors import (BufferAccessDeniedError, BufferCorruptedError, BufferFullError, BufferNotFoundError, ErrorKind,
+                     FrameTooLargeError, InvalidFrameSizeError, MetadataAlreadyWrittenError, ObjectDisposedError,
+                     ProtocolMismatchError, ReaderAlreadyConnectedError, ReaderClosedError, ReaderDeadError, SequenceError,
+                     SystemCallError, WriterAlreadyConnectedError, WriterClosedError, WriterDeadError, ZeroBufferError)
 from .frame import Frame
 from .reader import Reader
 from .status import BufferStatus
@@ -28,7 +36,12 @@ from . import lifecycle  # noqa: E402  (operator API: list_buffers, inspect, cle
 
 __version__ = "1.0.0"
 
+# A library logs, the application decides where it goes: without a handler of the application's,
+# nothing is printed (not even "No handlers could be found").
+_logging.getLogger("zerobuffer").addHandler(_logging.NullHandler())
+
 __all__ = [
+    "BufferAccess", "BufferAccessDeniedError", "ReaderClosedError", "WriterClosedError",
     "BufferConfig", "BufferCorruptedError", "BufferFullError", "BufferNotFoundError", "BufferStatus", "ErrorKind", "Frame",
     "FrameTooLargeError", "InvalidFrameSizeError", "MetadataAlreadyWrittenError", "ObjectDisposedError",
     "ProtocolMismatchError", "Reader", "ReaderAlreadyConnectedError", "ReaderDeadError", "SequenceError",

@@ -5,13 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ._protocol import layout
+from .access import BufferAccess
 
 _LIMIT = (2**63 - 1) // 4
 
 
 @dataclass(frozen=True)
 class BufferConfig:
-    """Metadata and ring sizes in bytes; both are rounded up to a multiple of 64 in the segment.
+    """Metadata and ring sizes in bytes (both rounded up to a multiple of 64 in the segment), and
+    who may open the buffer.
 
     Size the ring at least twice the largest frame plus 16: frames with ``16 + length <= P / 2``
     always fit, larger ones only where they do not have to wrap.
@@ -21,12 +23,16 @@ class BufferConfig:
     """Bytes reserved for metadata, its 8-byte length prefix included; 0 allowed."""
     payload_size: int = 1024 * 1024
     """Bytes of the frame ring; must be positive."""
+    access: BufferAccess = BufferAccess.OWNER
+    """Who may open the buffer (default owner-only, mode 0600); see :class:`BufferAccess`."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.metadata_size, int) or self.metadata_size < 0:
             raise ValueError("Metadata size must be an int >= 0 (got %r)." % (self.metadata_size,))
         if not isinstance(self.payload_size, int) or self.payload_size <= 0:
             raise ValueError("Payload size must be an int > 0 (got %r)." % (self.payload_size,))
+        if not isinstance(self.access, BufferAccess):
+            raise ValueError("access must be a BufferAccess (got %r)." % (self.access,))
         if self.metadata_size > _LIMIT:
             raise ValueError("Metadata size %d is too large." % self.metadata_size)
         if self.payload_size > _LIMIT:

@@ -28,10 +28,14 @@ import threading
 import time
 from typing import Callable, Optional
 
-from ._protocol import layout as L
+from ._primitives import backoff
+from ._primitives.deadline import Deadline
 from ._protocol import names
+from ._protocol.control_block import BlockStatus, ControlBlock
+from ._protocol.peer_liveness import LIVENESS_INTERVAL
+from .access import BufferAccess
 from .config import BufferConfig
-from .errors import BufferNotFoundError, ObjectDisposedError, ReaderDeadError, WriterDeadError
+from .errors import BufferNotFoundError, ObjectDisposedError, ReaderDeadError, WriterClosedError, WriterDeadError
 from .frame import Frame
 from .reader import Reader
 from .wait import WaitStrategy
@@ -44,7 +48,7 @@ __all__ = [
 ]
 
 _log = logging.getLogger("zerobuffer")
-_SLICE = 0.1  # seconds: how often blocked loops look at the stop flag
+_SLICE = LIVENESS_INTERVAL  # seconds: how often blocked loops look at the stop flag (and so at the peer)
 
 
 class ProcessingMode(enum.Enum):
@@ -73,8 +77,13 @@ class DuplexServerOptions:
     """Called once with the request buffer's metadata, before the first request is handled."""
     wait_strategy: WaitStrategy = WaitStrategy.DEFAULT
     """How the server waits for requests and for response-ring space (default spin then block)."""
+    access: Optional[BufferAccess] = None
+    """Who may open the request buffer the server creates; None: the access of the server's
+    ``BufferConfig`` (owner-only by default). The client needs it to connect."""
 
     def validate(self) -> None:
+        if self.access is not None and not isinstance(self.access, BufferAccess):
+            raise TypeError("access must be a BufferAccess or None, got %r." % (self.access,))
         if not isinstance(self.wait_strategy, WaitStrategy):
             raise TypeError("wait_strategy must be a WaitStrategy, got %r." % (self.wait_strategy,))
         if not isinstance(self.mode, ProcessingMode):
@@ -98,6 +107,10 @@ class DuplexClientOptions:
     """How the client waits for responses and for request-ring space (default spin then block).
     The receive thread of ``send_async`` polls while the strategy says so, so ``BUSY_SPIN`` keeps
     a core busy for as long as the client lives."""
+    access: Optional[BufferAccess] = None
+    """Who may open the response buffer the client creates (the server needs it to connect its
+    response writer). None: the access of ``response_config`` when one is given, else the same
+    sharing as the server's request buffer (from its file mode), as C# does."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,18 +140,12 @@ def wait_exists(channel: str, timeout: Optional[float]) -> bool:
     """Waits until the channel's server has created its request buffer; False after ``timeout`` seconds."""
     _validate_channel(channel)
     name = request_buffer_name(channel)
-    give_up = None if timeout is None else time.monotonic() + timeout
-    pause = 0.001
-    while not _is_ready(name):
-        if give_up is not None and time.monotonic() >= give_up:
-            return False
-        time.sleep(pause if give_up is None else max(0.0, min(pause, give_up - time.monotonic())))
-        pause = min(pause * 2, 0.05)
-    return True
+    return backoff.poll(lambda: True if _is_ready(name) else None, Deadline(timeout)) is not None
 
 
 def _is_ready(name: str) -> bool:
-    """Both semaphores exist and the control block is initialised (its size field, written last, is set)."""
+    """Both semaphores exist and the control block passes the one validator (initialised: its size
+    field, written last, is set; protocol 1; sizes and positions possible)."""
     if not (os.path.exists(names.semaphore_file(names.data_available_semaphore(name)))
             and os.path.exists(names.semaphore_file(names.space_available_semaphore(name)))):
         return False
@@ -147,12 +154,12 @@ def _is_ready(name: str) -> bool:
     except OSError:
         return False
     try:
-        head = os.pread(fd, 4, 0)
+        block = ControlBlock.from_bytes(os.pread(fd, 128, 0), os.fstat(fd).st_size)
     except OSError:
         return False
     finally:
         os.close(fd)
-    return len(head) == 4 and int.from_bytes(head, "little") == L.OIEB_SIZE
+    return block.validate().status is BlockStatus.OK
 
 
 class _Stopped(Exception):
@@ -240,7 +247,7 @@ class _DuplexServer:
         options.validate()
         self.channel_name = channel
         self.options = options
-        self._config = config
+        self._config = config if options.access is None else dataclasses.replace(config, access=options.access)
         self.on_error: list[ErrorHandler] = []
         """Subscribers: handler failures, response-write failures, and what ends a session badly."""
         self._state_lock = threading.Lock()
@@ -322,8 +329,10 @@ class _DuplexServer:
             self._serve(requests)
         except _Stopped:
             pass  # stop(), or a handler that found the client gone (already reported)
-        except WriterDeadError:
+        except WriterClosedError:
             _log.info("Duplex channel '%s': the client left", self.channel_name)
+        except WriterDeadError:
+            _log.info("Duplex channel '%s': the client died", self.channel_name)
         except BaseException as ex:  # the session's end: reported, never raised on this thread
             self._report(ex, 0)
         finally:
@@ -389,22 +398,25 @@ class _DuplexServer:
         """Connects to the client's response buffer, which a client creates right after connecting to the request buffer."""
         name = response_buffer_name(self.channel_name)
         timeout = self.options.connect_timeout
-        give_up = None if timeout is None else time.monotonic() + timeout
-        backoff = 0.001
-        while True:
+        missing: list[BaseException] = []
+
+        def attempt() -> Optional[Writer]:
             try:
                 writer = Writer(name, wait_strategy=self.options.wait_strategy)
-                writer.write_timeout = self.options.response_write_timeout
-                return writer
             except (BufferNotFoundError, ReaderDeadError) as ex:
-                missing: BaseException = ex  # not created yet, or a previous client's leftover about to be replaced
-            if give_up is not None and time.monotonic() >= give_up:
-                raise TimeoutError("The client of channel '%s' sent a request but its response buffer '%s' was not ready within %s s."
-                                   % (self.channel_name, name, timeout)) from missing
-            wait = backoff if give_up is None else max(0.0, min(backoff, give_up - time.monotonic()))
-            if self._stop.wait(wait):
-                raise _Stopped()
-            backoff = min(backoff * 2, 0.05)
+                missing[:] = [ex]  # not created yet, or a previous client's leftover about to be replaced
+                return None
+            writer.write_timeout = self.options.response_write_timeout
+            return writer
+
+        try:
+            writer = backoff.poll(attempt, Deadline(timeout), self._stop)
+        except backoff.Cancelled:
+            raise _Stopped() from None
+        if writer is None:
+            raise TimeoutError("The client of channel '%s' sent a request but its response buffer '%s' was not ready within %s s."
+                               % (self.channel_name, name, timeout)) from (missing[0] if missing else None)
+        return writer
 
     def _dispatch(self, request: Frame) -> None:
         assert self._running is not None and self._slots is not None and self._executor is not None
@@ -546,8 +558,6 @@ class DuplexClient:
     ``sequence`` names its request. Correlated style: :meth:`send_async` returns a future of the
     :class:`DuplexResponse` to *that* request. The two styles do not mix."""
 
-    _SERVER_CHECK_INTERVAL = 0.2
-
     def __init__(self, channel: str, options: Optional[DuplexClientOptions] = None) -> None:
         _validate_channel(channel)
         options = options if options is not None else DuplexClientOptions()
@@ -555,7 +565,10 @@ class DuplexClient:
         self._requests = Writer(request_buffer_name(channel), wait_strategy=options.wait_strategy)
         self._requests.write_timeout = options.request_write_timeout
         try:
-            config = options.response_config or BufferConfig(0, self._requests.ring_size)
+            # By default the response buffer is shared exactly as widely as the server shared its request buffer.
+            config = options.response_config or BufferConfig(0, self._requests.ring_size, _access_of(request_buffer_name(channel)))
+            if options.access is not None:
+                config = dataclasses.replace(config, access=options.access)
             self._responses = Reader(response_buffer_name(channel), config, wait_strategy=options.wait_strategy)
             self._responses._check_sequence_continuity = False
         except BaseException:
@@ -686,7 +699,7 @@ class DuplexClient:
                 fault = ObjectDisposedError("The client of channel '%s' was closed." % self.channel_name)
                 break
             try:
-                frame = self._responses.try_read_frame(self._SERVER_CHECK_INTERVAL)
+                frame = self._responses.try_read_frame(LIVENESS_INTERVAL)
                 if frame is None:
                     with self._pending_lock:
                         waiting = bool(self._pending)
@@ -730,6 +743,14 @@ class DuplexClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _access_of(name: str) -> BufferAccess:
+    """The sharing of an existing buffer, from its segment's mode (owner-only when it cannot be read)."""
+    try:
+        return BufferAccess.of_mode(os.stat(names.segment_file(name)).st_mode)
+    except OSError:
+        return BufferAccess.OWNER
 
 
 def _complete(future: "concurrent.futures.Future[DuplexResponse]", result: Optional[DuplexResponse] = None,

@@ -12,6 +12,8 @@ after ``close()`` raises :class:`ObjectDisposedError` (``ObjectDisposedException
 from __future__ import annotations
 
 import enum
+import os
+import stat
 from typing import Optional
 
 from ._interop import errno_codes
@@ -33,6 +35,9 @@ class ErrorKind(enum.IntEnum):
     METADATA_ALREADY_WRITTEN = 11
     PROTOCOL_MISMATCH = 12
     BUFFER_CORRUPTED = 13
+    WRITER_CLOSED = 14
+    READER_CLOSED = 15
+    ACCESS_DENIED = 16
 
     @property
     def csharp_name(self) -> str:
@@ -82,15 +87,31 @@ class WriterAlreadyConnectedError(ZeroBufferError):
 
 
 class ReaderDeadError(ZeroBufferError):
-    """The reader exited or crashed."""
+    """The reader is gone: it crashed, or (the subclass :class:`ReaderClosedError`) it closed the
+    buffer. Either way nothing more can be delivered."""
 
     kind = ErrorKind.READER_DEAD
 
 
+class ReaderClosedError(ReaderDeadError):
+    """The writer's view of a reader that closed the buffer on purpose (protocol §6.2). Still a
+    :class:`ReaderDeadError`: code that stops on one stops on both."""
+
+    kind = ErrorKind.READER_CLOSED
+
+
 class WriterDeadError(ZeroBufferError):
-    """The writer exited or crashed, and every frame it committed has been read."""
+    """The writer crashed (or left without saying it ended the stream), and every frame it
+    committed has been read."""
 
     kind = ErrorKind.WRITER_DEAD
+
+
+class WriterClosedError(ZeroBufferError):
+    """The end of the stream: the writer closed on purpose and every frame it committed has been
+    read (protocol §6.2). Not a :class:`WriterDeadError`: nothing was lost."""
+
+    kind = ErrorKind.WRITER_CLOSED
 
 
 class BufferFullError(ZeroBufferError):
@@ -139,6 +160,38 @@ class BufferCorruptedError(ZeroBufferError):
     """The control block or a frame header holds values that cannot be right."""
 
     kind = ErrorKind.BUFFER_CORRUPTED
+
+
+class BufferAccessDeniedError(ZeroBufferError):
+    """This process may not open the buffer: another user created it with a mode that leaves this
+    one out (protocol §1, §5.2). :attr:`owner_uid` and :attr:`mode` (permission bits) are those of
+    the file that refused."""
+
+    kind = ErrorKind.ACCESS_DENIED
+
+    def __init__(self, buffer_name: Optional[str], path: str, owner_uid: int, mode: int) -> None:
+        owner = "uid %d" % owner_uid if owner_uid >= 0 else "another user"
+        permissions = "mode %04o" % mode if owner_uid >= 0 else "a mode that excludes it"
+        super().__init__(buffer_name, (
+            "Buffer '%s' cannot be opened by this process (uid %d): '%s' belongs to %s with %s. Its creator can share it: "
+            "BufferConfig(access=BufferAccess.GROUP) or BufferAccess.EVERYONE (CLI: --access group|everyone); "
+            "or run this process as %s." % (buffer_name, os.geteuid(), path, owner, permissions, owner)))
+        self.path = path
+        """The file that could not be opened, e.g. ``/dev/shm/cam0``."""
+        self.owner_uid = owner_uid
+        """Its owner's user id (-1 when even that could not be read)."""
+        self.mode = mode
+        """Its permission bits, e.g. 0o600 (0 when they could not be read)."""
+
+    @classmethod
+    def for_path(cls, buffer_name: Optional[str], path: str) -> "BufferAccessDeniedError":
+        """The error for a file that refused to open (EACCES/EPERM), with its owner and mode from ``stat``
+        (-1 and 0 when even ``stat`` fails)."""
+        try:
+            info = os.stat(path)
+            return cls(buffer_name, path, info.st_uid, stat.S_IMODE(info.st_mode))
+        except OSError:
+            return cls(buffer_name, path, -1, 0)
 
 
 class ObjectDisposedError(RuntimeError):

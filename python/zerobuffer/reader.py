@@ -8,15 +8,17 @@ import threading
 import time
 from typing import Callable, Optional
 
-from ._primitives import liveness
 from ._primitives.deadline import Deadline
 from ._primitives.usage_gate import UsageGate
+from ._protocol import buffer_census, names
+from ._protocol import extension_words as X
 from ._protocol import layout as L
-from ._protocol import names, stale_sweep
+from ._protocol.control_block import ControlBlock
+from ._protocol.peer_liveness import LIVENESS_INTERVAL, PeerLiveness, WriterState, WriterStatus
 from ._protocol.reader_resources import ReaderResources
 from ._protocol.release_queue import ReleaseQueue, Returned
 from .config import BufferConfig
-from .errors import BufferCorruptedError, ObjectDisposedError, SequenceError, WriterDeadError
+from .errors import BufferCorruptedError, ObjectDisposedError, SequenceError, WriterClosedError, WriterDeadError
 from .frame import Frame
 from .status import BufferStatus
 from .wait import WaitStrategy, _require as _require_strategy
@@ -25,20 +27,20 @@ _log = logging.getLogger("zerobuffer")
 _HEADER = struct.Struct("<QQ")
 _U64 = struct.Struct("<Q")
 _INT_MAX = 2**31 - 1
-_LIVENESS_CHECK_INTERVAL = 0.1  # seconds between writer checks while polling
 _STALE_TOKEN_DRAIN_INTERVAL = 1 << 16  # most sem-w tokens left behind between drains
 
 
 class Reader:
-    """Creates the buffer ``name`` (segment, semaphores, lock file), receives frames zero-copy,
+    """Creates the buffer ``name`` (segment, semaphores, lock files), receives frames zero-copy,
     and removes the buffer when closed. One reader per name.
 
     Not thread-safe for reading: call :meth:`read_frame` from one thread at a time. Frames may
     be released on any thread, and :meth:`close` may be called from another thread (a blocked
     read then ends with :class:`ObjectDisposedError`).
 
-    A writer that crashes or disconnects is reported by :class:`WriterDeadError` within about
-    0.1 s, once every frame it committed has been read, whatever the timeout.
+    Once every frame the writer committed has been read, a writer that closed is reported as the
+    end of the stream (:class:`WriterClosedError`), one that crashed as :class:`WriterDeadError`,
+    within about 0.1 s whatever the timeout, also when the writer runs in another PID namespace.
 
     A committed frame is taken at once; while none is, the reader waits as its
     :attr:`wait_strategy` says (poll, then sleep on sem-w in 100 ms liveness slices).
@@ -58,11 +60,13 @@ class Reader:
         strategy = WaitStrategy.DEFAULT if wait_strategy is None else _require_strategy(wait_strategy)
         self.name = name
         self.config = config
-        stale_sweep.sweep(except_name=name)
-        self._resources = ReaderResources.create(name, config.metadata_block_size, config.payload_block_size)
+        buffer_census.sweep(except_name=name)
+        self._resources = ReaderResources.create(name, config.metadata_block_size, config.payload_block_size, config.access.mode)
         segment = self._resources.segment
         self._oieb = self._resources.oieb
         self._map = segment.view
+        self._segment_length = segment.length
+        self._liveness = PeerLiveness(segment.fd)
         self._metadata_offset = L.METADATA_BLOCK_OFFSET
         self._metadata_block_size = config.metadata_block_size
         self._ring_offset = L.payload_offset(config.metadata_block_size)
@@ -87,6 +91,11 @@ class Reader:
         self._next_liveness_check = 0.0  # monotonic time of the next writer check while polling (kept across waits)
         self._tokens_left_behind = 0  # frames taken without their sem-w token since the last drain
         self._writer_seen = False
+        self._committed_budget = 0  # bytes published and charged but not consumed yet, as far as known (§4.3)
+        self._consumed_bytes = 0  # every byte consumed so far (frames and tails); reader thread only
+        self._published_bytes = 0  # every byte added back to payload_free_bytes so far; under _memory_lock
+        self._release_overflow = False  # a release would have taken payload_free_bytes above P: the counts are damaged
+        self._last_place = -1  # read_count at which the last accepted frame was taken (-1: none yet)
         self._closed = False
         self._before_writer_check: Optional[Callable[[], None]] = None
         """Test hook: runs just before the reader looks at the writer's PID (to stage a writer that commits and leaves right then)."""
@@ -148,10 +157,10 @@ class Reader:
             self._gate.exit()
 
     def is_writer_connected(self) -> bool:
-        """Whether a writer is connected and its process alive."""
+        """Whether a writer is connected and alive (by its writer lock, or its PID for a writer that does not take it)."""
         self._enter()
         try:
-            return liveness.is_alive(self._oieb.writer_pid())
+            return self._liveness.writer(self._control_block()).state is WriterState.ALIVE
         finally:
             self._gate.exit()
 
@@ -187,9 +196,10 @@ class Reader:
         """Waits for the next frame; returns an invalid frame (``Frame.INVALID``, falsy) when none
         arrives within ``timeout`` seconds (``None`` waits forever).
 
-        Raises :class:`WriterDeadError` (the writer is gone and every frame it committed was read),
-        :class:`SequenceError` (unexpected sequence number; the frame is kept for the next read),
-        :class:`BufferCorruptedError` (an impossible frame header).
+        Raises :class:`WriterClosedError` (the end of the stream: the writer closed and every frame
+        it committed was read), :class:`WriterDeadError` (the writer crashed and every frame it
+        committed was read), :class:`SequenceError` (unexpected sequence number; the frame is kept
+        for the next read), :class:`BufferCorruptedError` (an impossible frame header or count).
         """
         deadline = Deadline(timeout)  # validates the timeout; the wait, if any, starts now
         self._enter()
@@ -221,9 +231,10 @@ class Reader:
                 now = monotonic()  # one clock read per poll serves the strategy, liveness and deadline
                 if now >= self._next_liveness_check:
                     # Per reader, not per wait: a caller polling with short timeouts still learns of a dead writer.
-                    self._next_liveness_check = now + _LIVENESS_CHECK_INTERVAL
-                    if self._writer_is_gone():
-                        return self._last_frame_or_writer_dead()
+                    self._next_liveness_check = now + LIVENESS_INTERVAL
+                    gone = self._writer_gone()
+                    if gone is not None:
+                        return self._last_frame_or_writer_gone(gone)
                 if deadline.has_expired_at(now):
                     self._drain_stale_tokens()  # giving up counts as going idle, like a sleep
                     return Frame.INVALID
@@ -245,20 +256,27 @@ class Reader:
                 frame = self._try_take_frame(token_held=token)
                 if frame is not None:
                     return frame
-                if not token and self._writer_is_gone():
-                    return self._last_frame_or_writer_dead()
+                if not token:
+                    gone = self._writer_gone()
+                    if gone is not None:
+                        return self._last_frame_or_writer_gone(gone)
                 if deadline.has_expired:
                     return Frame.INVALID
         finally:
             self._set_waiting(False)
 
-    def _last_frame_or_writer_dead(self) -> Frame:
-        """The writer is gone: a frame it committed just before dying is taken first (so none is
-        ever lost to the death report); otherwise :class:`WriterDeadError`."""
+    def _last_frame_or_writer_gone(self, gone: WriterStatus) -> Frame:
+        """The writer is gone: a frame it committed just before leaving is taken first (so none is
+        ever lost to the report); otherwise :class:`WriterClosedError` when it closed the stream,
+        :class:`WriterDeadError` when it died (or left without saying it ended the stream)."""
         frame = self._try_take_frame(token_held=False)
         if frame is not None:
             return frame
         pid = self._oieb.writer_pid()
+        if gone.state is WriterState.CLOSED:
+            _log.info("Writer of buffer '%s' closed the stream", self.name)
+            raise WriterClosedError(self.name, "The writer of buffer '%s' closed the stream and every frame it committed has been "
+                                               "read (end of stream)." % self.name)
         _log.info("Writer of buffer '%s' is gone (PID %d)", self.name, pid)
         raise WriterDeadError(self.name, (
             "The writer of buffer '%s' disconnected and every frame it wrote has been read." % self.name
@@ -284,17 +302,24 @@ class Reader:
         frame = self.read_frame(timeout)
         return frame if frame.is_valid else None
 
-    def _writer_is_gone(self) -> bool:
-        """Whether a writer that was connected is no longer: PID 0 or dead, after a writer was seen
-        (a live PID observed here, a PID left behind, or frames written)."""
+    def _control_block(self) -> ControlBlock:
+        return ControlBlock.from_mapping(self._oieb, self._map, self._segment_length)  # type: ignore[arg-type]
+
+    def _writer_gone(self) -> Optional[WriterStatus]:
+        """The writer's status when a writer was seen and is no longer alive (protocol §6.2): a live
+        writer observed here, frames written, a writer PID left behind, or a session of ours.
+        None while a writer is alive or none was ever seen."""
         hook = self._before_writer_check
         if hook is not None:
             hook()
-        pid = self._oieb.writer_pid()
-        if liveness.is_alive(pid):
+        block = self._control_block()
+        status = self._liveness.writer(block)
+        if status.state is WriterState.ALIVE:
             self._writer_seen = True
-            return False
-        return self._writer_seen or pid != 0 or self._oieb.written_count() != 0
+            return None
+        seen = (self._writer_seen or block.written_count != 0 or status.state in (WriterState.DEAD, WriterState.CLOSED)
+                or (block.advertises_writer_sessions and block.session.generation != 0))
+        return status if seen else None
 
     def _try_take_frame(self, token_held: bool) -> Optional[Frame]:
         """Consumes the next frame if one is committed (written count ahead of read count): the
@@ -311,6 +336,9 @@ class Reader:
             if written <= self._read_count:
                 return None
             self._known_written = written
+        if self._release_overflow:
+            raise self._fail_read(token_held, "a release would have taken payload_free_bytes above the %d-byte ring, "
+                                              "so the counts of the buffer are damaged" % self._ring_size)
         ring = self._ring_offset
         ring_size = self._ring_size
         view = self._map
@@ -318,6 +346,9 @@ class Reader:
         if ring_size - position < L.FRAME_HEADER_SIZE:
             # Implicit wrap: a tail too short for a header (or read_pos == P) holds nothing.
             tail = ring_size - position
+            if not self._fits(tail, token_held):
+                return None
+            self._consume(tail)
             position = 0
             self._publish_position(position)
             self._return_tail(tail)  # after the published read count, which tells whether frames are still waiting
@@ -330,9 +361,12 @@ class Reader:
                 raise self._fail_read(token_held, (
                     "frame header at ring offset %d has length 0 and sequence %d: neither a frame (length > 0) "
                     "nor a wrap marker (sequence 0, not at offset 0)" % (position, sequence)))
-            # Explicit wrap marker: skip the tail, count the marker, read the frame at 0 under the same token.
-            self._read_count += 1
             tail = ring_size - position
+            if not self._fits(tail, token_held):
+                return None
+            # Explicit wrap marker: skip the tail, count the marker, read the frame at 0 under the same token.
+            self._consume(tail)
+            self._read_count += 1
             position = 0
             self._publish_position(position)
             self._return_tail(tail)
@@ -345,7 +379,10 @@ class Reader:
         if length == 0 or length > _INT_MAX or position + L.FRAME_HEADER_SIZE + length > ring_size:
             raise self._fail_read(token_held, "frame header at ring offset %d has length %d, which does not fit the %d-byte ring"
                                   % (position, length, ring_size))
-
+        if sequence == 0:
+            # Numbers start at 1; 0 belongs to the marker. For every reader, continuity check or not.
+            raise self._fail_read(token_held, "frame header at ring offset %d has length %d and sequence 0 "
+                                              "(frame numbers start at 1; 0 is the wrap marker's)" % (position, length))
         if self._check_sequence_continuity and sequence != self._expected_sequence and not self._is_new_writer_connection(sequence):
             # Keep the frame for the next read, and expect its successors from now on.
             expected = self._expected_sequence
@@ -357,9 +394,15 @@ class Reader:
             raise SequenceError(self.name, expected, sequence)
 
         total = L.FRAME_HEADER_SIZE + length
+        if not self._fits(total, token_held):
+            return None
+
+        self._committed_budget -= total  # (self._consume, inlined on the hot path)
+        self._consumed_bytes += total
         ticket = self._releases.enqueue_frame(total)
         following = position + total
         self._read_position = 0 if following == ring_size else following
+        self._last_place = self._read_count
         self._read_count += 1
         oieb.store(L.PAYLOAD_READ_POS_OFFSET, self._read_position)
         oieb.store(L.PAYLOAD_READ_COUNT_OFFSET, self._read_count)
@@ -378,12 +421,61 @@ class Reader:
                     self._drain_stale_tokens()
         return Frame(self, ticket, ring + position + L.FRAME_HEADER_SIZE, length, sequence)
 
+    def _fits(self, size: int, token_held: bool) -> bool:
+        """The committed-bytes budget (protocol §4.3): an item the writer published was charged to
+        free bytes before it was counted, so the unconsumed items plus what the reader consumed and
+        has not given back never exceed ``P - payload_free_bytes``. The budget is kept from the last
+        look at free bytes and looked at again only when ``size`` does not fit. Still no fit: with a
+        live writer that does not know the extensions (it charges after publishing) the item is not
+        committed yet (False: looked at again at the next poll or slice); otherwise the counts are
+        damaged (:class:`BufferCorruptedError`), never old frames delivered again."""
+        if size <= self._committed_budget:
+            return True
+        # Free bytes first, then what was published: a release in between can only make the budget
+        # look smaller than it is (lenient), never larger.
+        free = self._oieb.free_bytes()
+        self._committed_budget = self._ring_size - free - (self._consumed_bytes - self._published_bytes)
+        if size <= self._committed_budget:
+            return True
+        status = self._liveness.writer(self._control_block())
+        if status.state is WriterState.ALIVE and not status.ours:
+            self._known_written = self._read_count  # look at the counts afresh next time
+            return False
+        raise self._fail_read(token_held, (
+            "the item at ring offset %d (%d bytes) is counted as written but was never charged to payload_free_bytes "
+            "(%d bytes charged and unread): payload_written_count %d is damaged"
+            % (self._read_position, size, max(0, self._committed_budget), self._known_written)))
+
+    def _consume(self, size: int) -> None:
+        self._committed_budget -= size
+        self._consumed_bytes += size
+
     def _is_new_writer_connection(self, sequence: int) -> bool:
         """A sequence-1 frame where another number was expected starts a new writer connection
-        (protocol §4.4): a writer numbers from 1 and never repeats a number."""
+        (protocol §4.4): a writer numbers from 1 and never repeats a number. With writer sessions
+        the generation decides: a 1 from the same session as the last accepted frame is a
+        duplicated or damaged frame, not a new connection."""
         if sequence != L.FIRST_SEQUENCE:
             return False
+        if self._last_place >= 0 and self._same_session(self._last_place, self._read_count):
+            return False
         _log.info("Buffer '%s': a new writer connection started (sequence 1)", self.name)
+        return True
+
+    def _same_session(self, previous: int, current: int) -> bool:
+        """Whether the items at count places ``previous`` and ``current`` were committed by one
+        session: the session still describes the writer (connected with its tag in writer_pid, or
+        closed) and both lie in its range."""
+        block = self._control_block()
+        if not block.advertises_writer_sessions:
+            return False
+        session = block.session
+        if session.generation == 0 or not (session.is_closed or (session.is_connected and block.session_describes_writer)):
+            return False
+        if previous < block.session_start:
+            return False
+        if session.is_closed and block.advertises_commit_record:
+            return current < X.record_end(block.commit_record, block.written_count)
         return True
 
     def _publish_position(self, position: int) -> None:
@@ -439,7 +531,17 @@ class Reader:
         frame (not only a tail) is among it (protocol §4). The caller holds ``_memory_lock``."""
         if self._held_back_bytes == 0 or self._closed:
             return
+        # Never above P (§4.3): only the reader adds, so free bytes can only go down before this add.
+        if self._oieb.free_bytes() + self._held_back_bytes > self._ring_size:
+            _log.error("Buffer '%s': releasing %d bytes would raise payload_free_bytes above payload_size %d; nothing added",
+                       self.name, self._held_back_bytes, self._ring_size)
+            self._release_overflow = True
+            self._published_bytes += self._held_back_bytes  # given up: no longer this reader's
+            self._held_back_bytes = 0
+            self._held_back_frames = 0
+            return
         self._oieb.add_free_bytes(self._held_back_bytes)
+        self._published_bytes += self._held_back_bytes  # after the add: a budget read in between stays lenient
         if self._held_back_frames > 0:
             self._resources.space_available.post()
         self._held_back_bytes = 0

@@ -8,25 +8,26 @@ import struct
 import time
 from typing import Optional
 
-from ._primitives import liveness
 from ._primitives.deadline import Deadline
 from ._primitives.segment import SharedMemorySegment
 from ._primitives.semaphore import NamedSemaphore
 from ._primitives.usage_gate import UsageGate
 from ._protocol import layout as L
 from ._protocol import names
+from ._protocol.control_block import BlockStatus, ControlBlock
 from ._protocol.oieb import Oieb
+from ._protocol.peer_liveness import LIVENESS_INTERVAL, PeerLiveness, ReaderState
 from ._protocol.write_plan import WritePlan
+from ._protocol.writer_session import WriterSession
 from .errors import (BufferCorruptedError, BufferFullError, BufferNotFoundError, FrameTooLargeError,
                      InvalidFrameSizeError, MetadataAlreadyWrittenError, ObjectDisposedError, ProtocolMismatchError,
-                     ReaderDeadError, WriterAlreadyConnectedError)
+                     ReaderClosedError, ReaderDeadError)
 from .status import BufferStatus
 from .wait import WaitStrategy, _require as _require_strategy
 
 _log = logging.getLogger("zerobuffer")
 _HEADER = struct.Struct("<QQ")
 _U64 = struct.Struct("<Q")
-_LIVENESS_CHECK_INTERVAL = 0.1  # seconds
 _STALE_TOKEN_DRAIN_MASK = (1 << 16) - 1  # drain sem-r every 65 536 frames
 
 
@@ -36,8 +37,10 @@ class Writer:
     One writer per buffer at a time.
 
     Not thread-safe: use from one thread at a time (:meth:`close` may come from another thread).
-    Nothing becomes visible to the reader before a commit. A dead reader is reported by
-    :class:`ReaderDeadError` about 0.1 s after its death, whatever the write timeout.
+    Nothing becomes visible to the reader before a commit. A reader that died is reported by
+    :class:`ReaderDeadError`, one that closed the buffer by its subclass :class:`ReaderClosedError`,
+    about 0.1 s after it left, whatever the write timeout. :meth:`close` ends the stream: the reader
+    reports :class:`~zerobuffer.WriterClosedError` once it has read everything.
     """
 
     def __init__(self, name: str, *, wait_strategy: Optional[WaitStrategy] = None) -> None:
@@ -49,15 +52,14 @@ class Writer:
         segment: Optional[SharedMemorySegment] = None
         data_available: Optional[NamedSemaphore] = None
         space_available: Optional[NamedSemaphore] = None
-        claimed = False
-        self._self_pid = liveness.self_pid()
+        session: Optional[WriterSession] = None
         try:
             segment = SharedMemorySegment.open_existing(names.segment(name), name)
             if segment is None:
                 raise BufferNotFoundError(name, "Buffer '%s' not found: no reader has created it." % name)
-            oieb = Oieb(segment.address) if segment.length else None
-            self._metadata_block_size, self._ring_size = _validate_control_block(segment, oieb, name)
-            assert oieb is not None
+            oieb = Oieb(segment.address)
+            block = _validated_control_block(segment, oieb, name)
+            self._metadata_block_size, self._ring_size = block.metadata_size, block.payload_size
             self._oieb = oieb
             data_sem = names.data_available_semaphore(name)
             space_sem = names.space_available_semaphore(name)
@@ -68,27 +70,32 @@ class Writer:
             if space_available is None:
                 raise BufferNotFoundError(name, "Buffer '%s' not found: its semaphore '%s' is missing." % (name, space_sem))
 
-            reader_pid = oieb.reader_pid()
-            if not liveness.is_alive(reader_pid):
-                raise ReaderDeadError(name, "Buffer '%s' has no reader (reader PID 0)." % name if reader_pid == 0 else
-                                      "The reader of buffer '%s' (PID %d) is not alive." % (name, reader_pid))
-            self._claim_writer_pid(name)
-            claimed = True
+            self._liveness = PeerLiveness(segment.fd)
+            reader_pid = block.reader_pid
+            reader_state = self._liveness.reader(block)
+            if reader_state is not ReaderState.ALIVE:
+                raise ReaderDeadError(name, {
+                    ReaderState.ABSENT: "Buffer '%s' has no reader (reader PID 0)." % name,
+                    ReaderState.CLOSING: "The reader of buffer '%s' has closed it." % name,
+                    ReaderState.CLOSED: "The reader of buffer '%s' has closed it." % name,
+                }.get(reader_state, "The reader of buffer '%s' (PID %d) is not alive." % (name, reader_pid)))
+            session = WriterSession.connect(name, oieb, block, segment.fd, data_available)
 
-            # Take over where the previous writer (if any) stopped.
+            # Take over where the previous writer (if any) stopped (after a repaired commit, if one was finished).
             self._write_position = oieb.load(L.PAYLOAD_WRITE_POS_OFFSET)
             self._written_count = oieb.written_count()
             self._metadata_written = oieb.metadata_written_bytes() != 0
         except BaseException:
-            if claimed:
+            if session is not None:
                 # Only ever clear our own claim: a failed connect never touches another writer's PID.
-                self._oieb.compare_exchange_writer_pid(self._self_pid, 0)
+                session.abandon_claim()
             for semaphore in (space_available, data_available):
                 if semaphore is not None:
                     semaphore.close()
             if segment is not None:
                 segment.close()
             raise
+        self._session = session
         self._segment = segment
         self._map = segment.view
         self._data_available = data_available
@@ -100,12 +107,14 @@ class Writer:
         self._pending_length = -1
         self._pending_sequence = 0  # 0: the frame gets the writer's next number; else a duplex response's request sequence
         self._pending_metadata_length = -1
+        self._records_commits = session.keeps_commit_record
         self._gate = UsageGate()
         self._next_liveness_check = 0.0
         self._write_timeout: Optional[float] = 5.0
         self._wait_strategy = strategy
         self._closed = False
-        _log.info("Writer connected to buffer '%s' (ring %d bytes, reader PID %d)", name, self._ring_size, reader_pid)
+        _log.info("Writer connected to buffer '%s' (ring %d bytes, reader PID %d%s)", name, self._ring_size, reader_pid,
+                  ", session generation %d" % session.session.generation if session.session is not None else "")
 
     # ----------------------------------------------------------------------------- properties
 
@@ -171,10 +180,10 @@ class Writer:
             self._gate.exit()
 
     def is_reader_connected(self) -> bool:
-        """Whether the reader is alive."""
+        """Whether the reader is alive (by its reader lock, or its PID for a reader that does not take it)."""
         self._enter()
         try:
-            return liveness.is_alive(self._oieb.reader_pid())
+            return self._reader_state() is ReaderState.ALIVE
         finally:
             self._gate.exit()
 
@@ -359,6 +368,9 @@ class Writer:
         # Space first: a writer killed mid-commit can only leak capacity, never over-credit it.
         oieb = self._oieb
         oieb.add_free_bytes(-plan.required)
+        if self._records_commits:
+            # What this commit will publish, so a successor can finish it should we die before the count (§3.5, §5.2).
+            self._session.record_commit(self._write_position, written)
         oieb.store(L.PAYLOAD_WRITE_POS_OFFSET, self._write_position)
         oieb.store(L.PAYLOAD_WRITTEN_COUNT_OFFSET, written)  # release: header and data first; pairs with the reader's acquire
         self._data_available.post()
@@ -440,23 +452,29 @@ class Writer:
             elif oieb.free_bytes() >= required:
                 return True
 
+    def _reader_state(self) -> ReaderState:
+        return self._liveness.reader(ControlBlock.from_mapping(self._oieb, self._map, self._segment.length))  # type: ignore[arg-type]
+
     def _ensure_reader_alive(self, force: bool) -> None:
-        """Raises :class:`ReaderDeadError` when the reader is gone. Reads the PID every call, probes
-        liveness at most every 100 ms unless forced."""
+        """Raises :class:`ReaderClosedError` when the reader closed the buffer, :class:`ReaderDeadError`
+        when it died. Reads reader_pid every call; looks at the reader (its lock, or its PID) at most
+        every 100 ms unless forced or reader_pid is 0."""
         pid = self._oieb.reader_pid()
-        if pid != 0:
-            now = time.monotonic()
-            if not force and now < self._next_liveness_check:
-                return
-            self._next_liveness_check = now + _LIVENESS_CHECK_INTERVAL
-            if liveness.is_alive(pid):
-                return
-        # Give up our claim (only our own PID, never another writer's): with the reader dead and
-        # no live writer PID, the name is stale and a new reader can recreate it (protocol §5.3).
-        self._oieb.compare_exchange_writer_pid(self._self_pid, 0)
-        _log.info("Reader of buffer '%s' is gone (PID %d)", self.name, pid)
-        raise ReaderDeadError(self.name, "The reader of buffer '%s' has closed the buffer." % self.name if pid == 0 else
-                              "The reader of buffer '%s' (PID %d) died." % (self.name, pid))
+        now = time.monotonic()
+        if pid != 0 and not force and now < self._next_liveness_check:
+            return
+        self._next_liveness_check = now + LIVENESS_INTERVAL
+        state = self._reader_state()
+        if state is ReaderState.ALIVE:
+            return
+        # Give up our claim (only our own PID, never another writer's) and our writer lock: with the
+        # reader gone and no live writer, the name is stale and a new reader can recreate it (§5.3).
+        self._session.give_up()
+        _log.info("Reader of buffer '%s' is gone (PID %d, %s)", self.name, pid, state.value.lower())
+        if state is ReaderState.CLOSING or state is ReaderState.CLOSED:
+            raise ReaderClosedError(self.name, "The reader of buffer '%s' has closed the buffer." % self.name)
+        raise ReaderDeadError(self.name, "The reader of buffer '%s' has closed the buffer." % self.name if state is ReaderState.ABSENT
+                              else "The reader of buffer '%s' (PID %d) died." % (self.name, pid))
 
     def _full(self, size: int) -> BufferFullError:
         timeout = self._write_timeout
@@ -465,16 +483,6 @@ class Writer:
             self.name, waited, size, 16 + size, self._oieb.free_bytes(), self._ring_size)
         _log.warning(message)
         return BufferFullError(self.name, message)
-
-    def _claim_writer_pid(self, name: str) -> None:
-        expected = 0
-        while True:
-            found = self._oieb.compare_exchange_writer_pid(expected, self._self_pid)
-            if found == expected:
-                return
-            if liveness.is_alive(found):
-                raise WriterAlreadyConnectedError(name, "Buffer '%s' already has a live writer (PID %d)." % (name, found))
-            expected = found  # a dead writer's PID may be replaced, atomically
 
     # ----------------------------------------------------------------------------- lifecycle
 
@@ -487,8 +495,10 @@ class Writer:
             raise ObjectDisposedError("The writer of buffer '%s' was closed." % self.name)
 
     def close(self) -> None:
-        """Disconnects: clears the writer PID (the reader notices within its next slice) and closes
-        handles. Never removes the buffer. Idempotent; safe from another thread."""
+        """Ends the stream and disconnects (protocol §5.3): marks the session closed, clears the
+        writer PID and drops the writer lock; the reader reports the end of the stream
+        (:class:`~zerobuffer.WriterClosedError`) once it has read everything. Never removes the
+        buffer. Idempotent; safe from another thread."""
         if not self._gate.close(self._space_available.post):
             return
         self._closed = True
@@ -497,11 +507,11 @@ class Writer:
         # A zero-copy frame or metadata view handed out earlier (perhaps still being filled on
         # another thread) keeps the mapping alive: the segment's close then leaves the unmap to
         # the last view (see SharedMemorySegment.close), so a late fill never touches unmapped memory.
-        self._oieb.compare_exchange_writer_pid(self._self_pid, 0)
+        self._session.close()
+        self._map = None
+        self._segment.close()  # closes the descriptor: the writer lock goes
         self._data_available.close()
         self._space_available.close()
-        self._map = None
-        self._segment.close()
         _log.info("Writer disconnected from buffer '%s' after %d frames", self.name, self._frames_written)
 
     def __enter__(self) -> "Writer":
@@ -518,25 +528,17 @@ class Writer:
             pass
 
 
-def _validate_control_block(segment: SharedMemorySegment, oieb: Optional[Oieb], name: str) -> tuple[int, int]:
-    if segment.length < L.OIEB_SIZE or oieb is None or oieb.oieb_size == 0:
-        raise BufferNotFoundError(name, "Buffer '%s' is not initialised yet (its reader is still creating it, or died doing so)." % name)
-    oieb_size = oieb.oieb_size
+def _validated_control_block(segment: SharedMemorySegment, oieb: Oieb, name: str) -> ControlBlock:
+    """Protocol §5.2 step 2, by the one validator."""
     view = segment.view
-    assert view is not None
-    major, minor, patch = view[L.VERSION_OFFSET], view[L.VERSION_OFFSET + 1], view[L.VERSION_OFFSET + 2]
-    if oieb_size != L.OIEB_SIZE or major != L.VERSION_MAJOR:
+    block = ControlBlock.from_mapping(oieb, view, segment.length) if view is not None else ControlBlock(segment_length=0)
+    validation = block.validate()
+    if validation.status is BlockStatus.NOT_INITIALISED:
+        raise BufferNotFoundError(name, "Buffer '%s' is not initialised yet (its reader is still creating it, or died doing so)." % name)
+    if validation.status is BlockStatus.PROTOCOL_MISMATCH:
+        major, minor, patch, _ = block.version
         raise ProtocolMismatchError(name, "Buffer '%s' speaks an incompatible protocol: OIEB size %d (expected %d), version %d.%d.%d "
-                                          "(expected major %d)." % (name, oieb_size, L.OIEB_SIZE, major, minor, patch, L.VERSION_MAJOR))
-    metadata_size = oieb.metadata_size()
-    ring_size = oieb.payload_size()
-    available = segment.length - L.OIEB_SIZE
-    write_pos = oieb.load(L.PAYLOAD_WRITE_POS_OFFSET)
-    read_pos = oieb.load(L.PAYLOAD_READ_POS_OFFSET)
-    free = oieb.free_bytes()
-    if (ring_size <= L.FRAME_HEADER_SIZE or metadata_size > available or ring_size > available - metadata_size
-            or write_pos > ring_size or read_pos > ring_size or free > ring_size):
-        raise BufferCorruptedError(name, "Buffer '%s' has an impossible control block: metadata size %d, payload size %d, segment length %d, "
-                                         "write position %d, read position %d, free bytes %d."
-                                   % (name, metadata_size, ring_size, segment.length, write_pos, read_pos, free))
-    return metadata_size, ring_size
+                                          "(expected major %d)." % (name, block.oieb_size, L.OIEB_SIZE, major, minor, patch, L.VERSION_MAJOR))
+    if validation.status is BlockStatus.CORRUPTED:
+        raise BufferCorruptedError(name, "Buffer '%s' has an impossible control block: %s." % (name, validation.describe()))
+    return block

@@ -12,9 +12,10 @@ import os
 from typing import Any, Optional
 
 from zerobuffer import BufferConfig, Reader, Writer, lifecycle
-from zerobuffer.lifecycle import BufferResources, BufferState, CleanupOutcome
+from zerobuffer.lifecycle import BufferState, CleanupOutcome
 
-from ..support import (PeerProcess, abandon_by_killed_reader, age, assert_all, assert_none, orphan_semaphores,
+from ..support import (OUR_BUFFER_RESOURCE_LIST, OUR_BUFFER_RESOURCES, PeerProcess, abandon_by_killed_reader, age, assert_all,
+                       assert_none, orphan_semaphores,
                        remove_abandoned_buffer, unique)
 
 ATTEMPTS = 5
@@ -50,7 +51,7 @@ def test_python_stale_buffer_listed_and_cleaned_by_csharp_cli():
         assert listed["readerPid"] == dead and not listed["readerAlive"]
         assert listed["writerPid"] == 0 and not listed["lockHeld"]
         assert listed["payloadSize"] == 8192 and listed["metadataSize"] == 256
-        assert listed["resources"] == ["segment", "sem-w", "sem-r", "lock"]
+        assert listed["resources"] == OUR_BUFFER_RESOURCE_LIST
         mine = lifecycle.inspect(name)  # both implementations say the same, in the same words
         assert mine is not None and mine.state.value == listed["state"] and mine.reason == listed["reason"]
         assert lifecycle.clean(name, dry_run=True).outcome is CleanupOutcome.WOULD_REMOVE
@@ -61,7 +62,7 @@ def test_python_stale_buffer_listed_and_cleaned_by_csharp_cli():
         assert_none(name)
         if cleaned is not None:
             assert cleaned["outcome"] == "Removed" and cleaned["state"] == "Stale"
-            assert cleaned["resources"] == ["segment", "sem-w", "sem-r", "lock"]
+            assert cleaned["resources"] == OUR_BUFFER_RESOURCE_LIST
             observed = True
             break
     assert observed, "the C# CLI never listed and cleaned a SIGKILLed Python reader's buffer"
@@ -80,12 +81,12 @@ def test_csharp_stale_buffer_listed_and_cleaned_by_python_api():
             assert_none(name)
             continue
         assert info.reader_pid == dead and not info.reader_alive and not info.lock_held
-        assert info.resources == BufferResources.ALL
+        assert info.resources == OUR_BUFFER_RESOURCES
         assert (info.metadata_size, info.payload_size) == (256, 8192)
         result = lifecycle.clean(name)
         assert_none(name)
         if result.outcome is CleanupOutcome.REMOVED:
-            assert result.state_before is BufferState.STALE and result.removed == BufferResources.ALL
+            assert result.state_before is BufferState.STALE and result.removed == OUR_BUFFER_RESOURCES
             observed = True
             break
     assert observed, "the Python API never listed and cleaned a SIGKILLed C# reader's buffer"

@@ -6,6 +6,7 @@ import errno as _errno
 import os
 
 EPERM = _errno.EPERM
+EACCES = _errno.EACCES
 ENOENT = _errno.ENOENT
 ESRCH = _errno.ESRCH
 EINTR = _errno.EINTR

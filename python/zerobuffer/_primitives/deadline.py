@@ -35,6 +35,12 @@ class Deadline:
         """Whether the deadline has passed at ``now`` (a ``time.monotonic()`` value the caller already has)."""
         return self._expires_at is not None and now >= self._expires_at
 
+    def remaining(self) -> Optional[float]:
+        """Seconds left (0 once passed); None when infinite."""
+        if self._expires_at is None:
+            return None
+        return max(0.0, self._expires_at - time.monotonic())
+
     def next_slice_ms(self) -> int:
         """Milliseconds to wait next: the remaining time (0 once passed), at most one slice."""
         if self._expires_at is None:

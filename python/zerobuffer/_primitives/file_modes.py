@@ -1,7 +1,10 @@
-"""Permission bits of the buffer's OS objects (protocol §1)."""
+"""Permission bits of the buffer's OS objects (protocol §1, "Modes")."""
+
+OWNER_ONLY = 0o600
+"""The default mode of a segment, semaphore or lock file (``BufferAccess.OWNER``)."""
 
 SHARED = 0o666
-"""Any local user may connect; applied again with fchmod/chmod so the umask has no effect."""
+"""Any local user may connect (``BufferAccess.EVERYONE``, every upstream implementation's mode)."""
 
 SHARED_DIRECTORY = 0o1777
-"""The lock directory, like /tmp: anyone may create a lock, only its owner may delete it."""
+"""The lock directories, like /tmp: anyone may create a lock, only its owner may delete it."""

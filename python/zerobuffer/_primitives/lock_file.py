@@ -1,5 +1,6 @@
-"""An exclusive ``flock`` the kernel releases when its holder dies: the reader's liveness signal
-that PID reuse cannot fool (protocol §1, §5.6).
+"""An exclusive ``flock`` on a lock file, which the kernel releases when its holder dies
+(protocol §1, §5.6): a reader holds its ``/tmp`` lock files for its lifetime (excluding the other
+implementations), and creators and cleaners hold a name's locks while the name changes hands.
 
 Lock files are deleted only by a holder of the lock. After taking a lock, the taker checks that
 the path still names the file it locked (device and inode); if the file was deleted (and maybe
@@ -14,7 +15,8 @@ import os
 from typing import Optional
 
 from .._interop import libc
-from ..errors import SystemCallError, ZeroBufferError
+from .._interop import errno_codes
+from ..errors import BufferAccessDeniedError, SystemCallError, ZeroBufferError
 from . import file_modes
 
 
@@ -36,10 +38,12 @@ class LockFile:
         """Whether the call that took this lock created the file (``O_CREAT | O_EXCL`` succeeded)."""
 
     @staticmethod
-    def try_acquire(path: str, create: bool, buffer_name: Optional[str]) -> tuple[Outcome, Optional["LockFile"]]:
-        """Takes the lock on ``path``, creating the file (mode 0666) when ``create``. The returned
-        lock's :attr:`created` tells whether this call created the file it locked (``O_EXCL``): a
-        cleaner deletes a lock file it created only to check a name."""
+    def try_acquire(path: str, create: bool, buffer_name: Optional[str],
+                    mode: int = file_modes.OWNER_ONLY) -> tuple[Outcome, Optional["LockFile"]]:
+        """Takes the lock on ``path``, creating the file (and its directory, mode 01777) with
+        ``mode`` when ``create``. The returned lock's :attr:`created` tells whether this call
+        created the file it locked (``O_EXCL``): a cleaner deletes a lock file it created only to
+        check a name. A file this process may not open: :class:`BufferAccessDeniedError`."""
         if create:
             _ensure_directory(os.path.dirname(path), buffer_name)
         # O_NOFOLLOW: a symlink planted at the lock path is refused (ELOOP), never followed.
@@ -48,17 +52,17 @@ class LockFile:
             fd = -1
             if create:
                 try:
-                    fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, file_modes.SHARED)
+                    fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, mode)
                 except FileExistsError:
                     fd = -1
                 except InterruptedError:
                     continue
                 except OSError as ex:
-                    raise SystemCallError(buffer_name, 'open("%s")' % path, ex.errno or 0) from None
+                    raise _open_error(buffer_name, path, ex) from None
             created = fd >= 0
             if not created:
                 try:
-                    fd = os.open(path, flags, file_modes.SHARED)
+                    fd = os.open(path, flags)
                 except FileNotFoundError:
                     if create:
                         continue  # deleted between the exclusive create and the open: create it
@@ -66,11 +70,11 @@ class LockFile:
                 except InterruptedError:
                     continue
                 except OSError as ex:
-                    raise SystemCallError(buffer_name, 'open("%s")' % path, ex.errno or 0) from None
+                    raise _open_error(buffer_name, path, ex) from None
             if created:
                 # Only a file this call created: never change the mode of someone else's file.
                 try:
-                    os.fchmod(fd, file_modes.SHARED)
+                    os.fchmod(fd, mode)  # whatever the umask
                 except OSError:
                     pass
             try:
@@ -93,7 +97,8 @@ class LockFile:
 
     @staticmethod
     def is_held(path: str) -> bool:
-        """Whether a live process holds the lock on ``path`` (False when the file is missing)."""
+        """Whether a live process holds the lock on ``path`` (False when the file is missing).
+        :class:`BufferAccessDeniedError` when the file cannot be opened."""
         outcome, probe = LockFile.try_acquire(path, False, None)
         if probe is not None:
             probe.release(delete_file=False)
@@ -121,14 +126,27 @@ def _still_names(path: str, fd: int) -> bool:
     return opened.st_dev == named.st_dev and opened.st_ino == named.st_ino
 
 
+def _open_error(buffer_name: Optional[str], path: str, ex: OSError) -> ZeroBufferError:
+    if ex.errno in (errno_codes.EACCES, errno_codes.EPERM):
+        return BufferAccessDeniedError.for_path(buffer_name, path)
+    return SystemCallError(buffer_name, 'open("%s")' % path, ex.errno or 0)
+
+
 def _ensure_directory(directory: str, buffer_name: Optional[str]) -> None:
+    """Creates the lock directory (and its parent) when missing, mode 01777 like /tmp: every user's
+    readers put their locks there, only a file's owner may delete it."""
     if os.path.isdir(directory):
         return
+    parent = os.path.dirname(directory)
+    if parent and parent != directory and not os.path.isdir(parent):
+        _ensure_directory(parent, buffer_name)
     try:
-        os.makedirs(directory, exist_ok=True)
+        os.mkdir(directory, file_modes.SHARED_DIRECTORY)
+    except FileExistsError:
+        return  # created by someone else meanwhile: theirs to set up
     except OSError as ex:
         raise ZeroBufferError(buffer_name, "Cannot create the lock directory '%s': %s" % (directory, ex)) from ex
     try:
-        os.chmod(directory, file_modes.SHARED_DIRECTORY)  # every user's readers put their locks here
+        os.chmod(directory, file_modes.SHARED_DIRECTORY)  # whatever the umask
     except OSError:
         pass

@@ -1,9 +1,14 @@
 """A POSIX shared-memory object (``/dev/shm/N``) mapped read-write into this process.
 
-The descriptor is closed right after mapping. The mapping stays alive while anything still
-references it: :meth:`close` unmaps at once unless user code still holds a memoryview into it
-(a frame's view kept past its release), in which case the unmap happens when the last such view
-goes away; the memory is never unmapped under a live view.
+The segment keeps a descriptor of its own open file description (:attr:`fd`) for its lifetime:
+the liveness locks of protocol §2.4 live on it, and closing it (in :meth:`close`) drops them. The
+mapping is made from a second description of the same file, because a mapping keeps its
+description alive: a lock taken on it would outlive :meth:`close` for as long as a user view of
+the memory survives.
+
+The mapping stays alive while anything still references it: :meth:`close` unmaps at once unless
+user code still holds a memoryview into it (a frame's view kept past its release), in which case
+the unmap happens when the last such view goes away; the memory is never unmapped under a live view.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import os
 from typing import Optional
 
 from .._interop import errno_codes, libc
-from ..errors import SystemCallError
+from ..errors import BufferAccessDeniedError, SystemCallError
 from . import file_modes
 
 SHM_DIRECTORY = "/dev/shm"
@@ -28,13 +33,15 @@ def segment_file(os_name: str) -> str:
 
 class SharedMemorySegment:
     """A mapped segment: :attr:`view` is a memoryview of the whole mapping, :attr:`address` its
-    start for the atomics. Both are invalid after :meth:`close`."""
+    start for the atomics, :attr:`fd` the descriptor that carries this process's liveness locks.
+    All are invalid after :meth:`close`."""
 
-    __slots__ = ("os_name", "length", "_map", "view", "_anchor", "address")
+    __slots__ = ("os_name", "length", "fd", "_map", "view", "_anchor", "address")
 
-    def __init__(self, os_name: str, mapping: Optional[mmap.mmap], length: int) -> None:
+    def __init__(self, os_name: str, fd: int, mapping: Optional[mmap.mmap], length: int) -> None:
         self.os_name = os_name
         self.length = length
+        self.fd = fd
         self._map = mapping
         if mapping is not None:
             self.view: Optional[memoryview] = memoryview(mapping)
@@ -46,20 +53,23 @@ class SharedMemorySegment:
             self.address = 0
 
     @classmethod
-    def create_exclusive(cls, os_name: str, length: int, buffer_name: str) -> Optional["SharedMemorySegment"]:
-        """Creates the object exclusively (EEXIST → None), reserves its memory with
-        ``posix_fallocate`` (on tmpfs ``ftruncate`` alone reserves nothing, and a later first touch
-        of an unbacked page would kill a process with SIGBUS) and maps it."""
+    def create_exclusive(cls, os_name: str, length: int, buffer_name: str,
+                         mode: int = file_modes.OWNER_ONLY) -> Optional["SharedMemorySegment"]:
+        """Creates the object exclusively (EEXIST → None) with ``mode`` (applied again with
+        ``fchmod``, whatever the umask), reserves its memory with ``posix_fallocate`` (on tmpfs
+        ``ftruncate`` alone reserves nothing, and a later first touch of an unbacked page would
+        kill a process with SIGBUS) and maps it. None as well when the name was replaced under us
+        between the create and the mapping (a creator that ignores the lock files)."""
         path = segment_file(os_name)
         try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW, file_modes.SHARED)
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW, mode)
         except FileExistsError:
             return None
         except OSError as ex:
             raise SystemCallError(buffer_name, 'shm_open("%s", O_CREAT|O_EXCL)' % os_name, ex.errno or 0) from None
         try:
             try:
-                os.fchmod(fd, file_modes.SHARED)
+                os.fchmod(fd, mode)
             except OSError:
                 pass
             try:
@@ -71,50 +81,50 @@ class SharedMemorySegment:
             except OSError as ex:
                 if ex.errno != errno_codes.EINVAL:
                     raise SystemCallError(buffer_name, 'posix_fallocate("%s", %d)' % (os_name, length), ex.errno or 0) from None
-            return cls(os_name, cls._map_fd(fd, length, os_name, buffer_name), length)
+            mapping = _map_same_file(path, fd, length, os_name, buffer_name)
+            if mapping is None:
+                os.close(fd)  # not unlinked: the name is someone else's now
+                return None
+            return cls(os_name, fd, mapping, length)
         except BaseException:
+            if _same_file(path, fd):
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
             try:
-                os.unlink(path)
+                os.close(fd)
             except OSError:
                 pass
             raise
-        finally:
-            os.close(fd)
 
     @classmethod
     def open_existing(cls, os_name: str, buffer_name: str) -> Optional["SharedMemorySegment"]:
-        """Opens and maps an existing object; None when there is none. An object of length 0
-        (its creator has not sized it yet) is returned unmapped."""
-        try:
-            fd = os.open(segment_file(os_name), os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW)
-        except FileNotFoundError:
-            return None
-        except OSError as ex:
-            raise SystemCallError(buffer_name, 'shm_open("%s")' % os_name, ex.errno or 0) from None
-        try:
-            length = os.lseek(fd, 0, os.SEEK_END)
-            if length == 0:
-                return cls(os_name, None, 0)
-            return cls(os_name, cls._map_fd(fd, length, os_name, buffer_name), length)
-        finally:
+        """Opens and maps an existing object; None when there is none. An object of length 0 (its
+        creator has not sized it yet) is returned unmapped. :class:`BufferAccessDeniedError` when
+        this process may not open it."""
+        path = segment_file(os_name)
+        for _ in range(8):  # the name may be replaced between the two opens: open again
+            try:
+                fd = os.open(path, os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW)
+            except FileNotFoundError:
+                return None
+            except OSError as ex:
+                if ex.errno in (errno_codes.EACCES, errno_codes.EPERM):
+                    raise BufferAccessDeniedError.for_path(buffer_name, path) from None
+                raise SystemCallError(buffer_name, 'shm_open("%s")' % os_name, ex.errno or 0) from None
+            try:
+                length = os.lseek(fd, 0, os.SEEK_END)
+                if length == 0:
+                    return cls(os_name, fd, None, 0)
+                mapping = _map_same_file(path, fd, length, os_name, buffer_name)
+            except BaseException:
+                os.close(fd)
+                raise
+            if mapping is not None:
+                return cls(os_name, fd, mapping, length)
             os.close(fd)
-
-    @staticmethod
-    def read_pids(os_name: str, reader_pid_offset: int, writer_pid_offset: int, minimum_length: int) -> tuple[int, int]:
-        """(reader_pid, writer_pid) of an existing segment without mapping it; (0, 0) when it is
-        missing or shorter than ``minimum_length``."""
-        try:
-            fd = os.open(segment_file(os_name), os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
-        except OSError:
-            return (0, 0)
-        try:
-            if os.fstat(fd).st_size < minimum_length:
-                return (0, 0)
-            reader = int.from_bytes(os.pread(fd, 8, reader_pid_offset), "little")
-            writer = int.from_bytes(os.pread(fd, 8, writer_pid_offset), "little")
-            return (reader, writer)
-        finally:
-            os.close(fd)
+        return None
 
     @staticmethod
     def unlink(os_name: str) -> bool:
@@ -147,15 +157,15 @@ class SharedMemorySegment:
             touched ^= view[offset]
         del touched
 
-    @staticmethod
-    def _map_fd(fd: int, length: int, os_name: str, buffer_name: str) -> mmap.mmap:
-        try:
-            return mmap.mmap(fd, length, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
-        except OSError as ex:
-            raise SystemCallError(buffer_name, 'mmap("%s", %d)' % (os_name, length), ex.errno or 0) from None
-
     def close(self) -> None:
-        """Drops this object's references to the mapping and unmaps it when no user view remains."""
+        """Drops this object's references to the mapping (unmapped when no user view remains), then
+        closes :attr:`fd`, which drops this process's liveness locks. Idempotent."""
+        self._unmap()
+        fd, self.fd = self.fd, -1
+        if fd >= 0:
+            os.close(fd)
+
+    def _unmap(self) -> None:
         mapping, self._map = self._map, None
         if mapping is None:
             return
@@ -172,3 +182,36 @@ class SharedMemorySegment:
         except BufferError:
             # A caller still holds a view (e.g. a frame's memoryview): the mapping goes with it.
             pass
+
+
+def _same_file(path: str, fd: int) -> bool:
+    """Whether ``path`` still names the file open as ``fd`` (device and inode)."""
+    try:
+        opened = os.fstat(fd)
+        named = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return False
+    return opened.st_dev == named.st_dev and opened.st_ino == named.st_ino
+
+
+def _map_same_file(path: str, fd: int, length: int, os_name: str, buffer_name: str) -> Optional[mmap.mmap]:
+    """Maps the file open as ``fd`` through a second open file description of it (so the mapping
+    never keeps ``fd``'s locks alive); None when ``path`` no longer names that file."""
+    try:
+        second = os.open(path, os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return None
+    except OSError as ex:
+        if ex.errno in (errno_codes.EACCES, errno_codes.EPERM):
+            raise BufferAccessDeniedError.for_path(buffer_name, path) from None
+        raise SystemCallError(buffer_name, 'shm_open("%s")' % os_name, ex.errno or 0) from None
+    try:
+        first, other = os.fstat(fd), os.fstat(second)
+        if (first.st_dev, first.st_ino) != (other.st_dev, other.st_ino):
+            return None
+        try:
+            return mmap.mmap(second, length, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
+        except OSError as ex:
+            raise SystemCallError(buffer_name, 'mmap("%s", %d)' % (os_name, length), ex.errno or 0) from None
+    finally:
+        os.close(second)

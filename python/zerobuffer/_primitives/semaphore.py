@@ -9,7 +9,7 @@ import time
 from typing import Optional
 
 from .._interop import errno_codes, libc
-from ..errors import SystemCallError
+from ..errors import BufferAccessDeniedError, SystemCallError
 from . import file_modes
 
 MAX_VALUE = 2**31 - 1
@@ -33,28 +33,33 @@ class NamedSemaphore:
         self._lock = threading.Lock()
 
     @classmethod
-    def create_exclusive(cls, os_name: str, buffer_name: str, initial_value: int = 0) -> Optional["NamedSemaphore"]:
-        """Creates the semaphore (``O_CREAT | O_EXCL``, mode 0666); None when it already exists."""
-        handle = libc.sem_open_create(os_name.encode(), libc.O_CREAT | libc.O_EXCL, file_modes.SHARED, initial_value)
+    def create_exclusive(cls, os_name: str, buffer_name: str, initial_value: int = 0,
+                         mode: int = file_modes.OWNER_ONLY) -> Optional["NamedSemaphore"]:
+        """Creates the semaphore (``O_CREAT | O_EXCL``, ``mode`` applied again whatever the umask);
+        None when it already exists."""
+        handle = libc.sem_open_create(os_name.encode(), libc.O_CREAT | libc.O_EXCL, mode, initial_value)
         if libc.is_sem_failed(handle):
             errno = libc.last_errno()
             if errno == errno_codes.EEXIST:
                 return None
             raise SystemCallError(buffer_name, 'sem_open("%s", O_CREAT|O_EXCL)' % os_name, errno)
         try:
-            os.chmod(resource_file(os_name), file_modes.SHARED)  # whatever the umask
+            os.chmod(resource_file(os_name), mode)  # whatever the umask
         except OSError:
             pass
         return cls(os_name, handle)
 
     @classmethod
     def open_existing(cls, os_name: str, buffer_name: str) -> Optional["NamedSemaphore"]:
-        """Opens an existing semaphore; None when there is none."""
+        """Opens an existing semaphore; None when there is none; :class:`BufferAccessDeniedError`
+        when this process may not open it."""
         handle = libc.sem_open_existing(os_name.encode(), 0)
         if libc.is_sem_failed(handle):
             errno = libc.last_errno()
             if errno == errno_codes.ENOENT:
                 return None
+            if errno in (errno_codes.EACCES, errno_codes.EPERM):
+                raise BufferAccessDeniedError.for_path(buffer_name, resource_file(os_name))
             raise SystemCallError(buffer_name, 'sem_open("%s")' % os_name, errno)
         return cls(os_name, handle)
 

@@ -44,7 +44,44 @@ WRITER_PID_OFFSET = 80
 READER_PID_OFFSET = 88
 """u64 reader_pid, 0 = none. Reader."""
 RESERVED_OFFSET = 96
-"""4 × u64 reserved, always 0."""
+"""4 × u64 reserved in protocol 1.0: 0 in a buffer an upstream reader created, the extension words
+(below) in one ours created (protocol §2.4)."""
+
+# The extension words (protocol §2.4): a compatible extension of 1.0 in the reserved area.
+EXTENSION_MAGIC_OFFSET = 96
+"""u32 ext_magic = :data:`EXTENSION_MAGIC` ("ZBX1"). Reader, at create, before oieb_size."""
+EXTENSION_FEATURES_OFFSET = 100
+"""u32 ext_features: the FEATURE_* bits in use. Reader, at create, before oieb_size."""
+WRITER_SESSION_OFFSET = 104
+"""u64 writer_session: bits 0-31 PID tag, 32-55 generation, 56-63 state. A writer of ours, under its writer lock."""
+SESSION_START_OFFSET = 112
+"""u64 session_start: payload_written_count when that session began. Same writer."""
+COMMIT_RECORD_OFFSET = 120
+"""u64 commit_record: bits 0-23 the low 24 bits of the count the commit in flight publishes, 24-63 its write_pos. Same writer."""
+EXTENSION_MAGIC = 0x3158425A
+"""The bytes 5A 42 58 31 ("ZBX1") as a little-endian u32."""
+FEATURE_READER_LOCK = 1
+"""The reader holds an OFD write lock on segment bytes [READER_LOCK_OFFSET, +8) while it lives."""
+FEATURE_WRITER_SESSIONS = 2
+"""A writer of ours holds an OFD write lock on [WRITER_LOCK_OFFSET, +8) with its claim, and keeps writer_session and session_start."""
+FEATURE_COMMIT_RECORD = 4
+"""Such a writer keeps commit_record (only when P < COMMIT_RECORD_RING_LIMIT)."""
+WRITER_LOCK_OFFSET = 80
+"""Start of the writer's liveness lock: the bytes of writer_pid."""
+READER_LOCK_OFFSET = 88
+"""Start of the reader's liveness lock: the bytes of reader_pid."""
+LIVENESS_LOCK_LENGTH = 8
+"""Length of either liveness lock."""
+SESSION_GENERATION_SHIFT = 32
+SESSION_GENERATION_BITS = 24
+SESSION_STATE_SHIFT = 56
+SESSION_STATE_NONE = 0
+SESSION_STATE_CONNECTED = 1
+SESSION_STATE_CLOSED = 2
+COMMIT_RECORD_COUNT_BITS = 24
+COMMIT_RECORD_POSITION_SHIFT = 24
+COMMIT_RECORD_RING_LIMIT = 1 << 40
+"""P must be below this for FEATURE_COMMIT_RECORD: a position then fits in 40 bits."""
 
 METADATA_BLOCK_OFFSET = OIEB_SIZE
 """Offset of the metadata block in the segment."""
@@ -95,6 +132,27 @@ CONSTANTS = {
     "WriterPidOffset": WRITER_PID_OFFSET,
     "ReaderPidOffset": READER_PID_OFFSET,
     "ReservedOffset": RESERVED_OFFSET,
+    "ExtensionMagicOffset": EXTENSION_MAGIC_OFFSET,
+    "ExtensionFeaturesOffset": EXTENSION_FEATURES_OFFSET,
+    "WriterSessionOffset": WRITER_SESSION_OFFSET,
+    "SessionStartOffset": SESSION_START_OFFSET,
+    "CommitRecordOffset": COMMIT_RECORD_OFFSET,
+    "ExtensionMagic": EXTENSION_MAGIC,
+    "FeatureReaderLock": FEATURE_READER_LOCK,
+    "FeatureWriterSessions": FEATURE_WRITER_SESSIONS,
+    "FeatureCommitRecord": FEATURE_COMMIT_RECORD,
+    "WriterLockOffset": WRITER_LOCK_OFFSET,
+    "ReaderLockOffset": READER_LOCK_OFFSET,
+    "LivenessLockLength": LIVENESS_LOCK_LENGTH,
+    "SessionGenerationShift": SESSION_GENERATION_SHIFT,
+    "SessionGenerationBits": SESSION_GENERATION_BITS,
+    "SessionStateShift": SESSION_STATE_SHIFT,
+    "SessionStateNone": SESSION_STATE_NONE,
+    "SessionStateConnected": SESSION_STATE_CONNECTED,
+    "SessionStateClosed": SESSION_STATE_CLOSED,
+    "CommitRecordCountBits": COMMIT_RECORD_COUNT_BITS,
+    "CommitRecordPositionShift": COMMIT_RECORD_POSITION_SHIFT,
+    "CommitRecordRingLimit": COMMIT_RECORD_RING_LIMIT,
     "MetadataBlockOffset": METADATA_BLOCK_OFFSET,
     "MetadataPrefixSize": METADATA_PREFIX_SIZE,
     "FrameHeaderSize": FRAME_HEADER_SIZE,

@@ -10,6 +10,9 @@ MAX_NAME_LENGTH = 200
 NAME_RULE = '1-200 characters from [A-Za-z0-9._-], not "." or ".."'
 LOCK_FILE_EXTENSION = ".lock"
 SHM_DIRECTORY = "/dev/shm"
+NAME_LOCK_PREFIX = "zerobuffer-lock@"
+"""The name lock ``/dev/shm/zerobuffer-lock@N``: ``@`` never occurs in a buffer name, so it is never taken for a segment."""
+UPSTREAM_LOCK_SUBDIRECTORY = "locks"
 
 _VALID = re.compile(r"[A-Za-z0-9._-]{1,200}\Z")
 
@@ -56,8 +59,23 @@ def lock_directory() -> str:
 
 
 def lock_file(name: str) -> str:
-    """The reader's lock file: ``<lock directory>/N.lock``."""
+    """The reader's lock file (protocol 1.0, C++ and Python): ``<lock directory>/N.lock``."""
     return os.path.join(lock_directory(), name + LOCK_FILE_EXTENSION)
+
+
+def upstream_lock_directory() -> str:
+    """Upstream C#'s lock directory: ``<lock directory>/locks``."""
+    return os.path.join(lock_directory(), UPSTREAM_LOCK_SUBDIRECTORY)
+
+
+def upstream_lock_file(name: str) -> str:
+    """Upstream C#'s reader lock file: ``<lock directory>/locks/N.lock``."""
+    return os.path.join(upstream_lock_directory(), name + LOCK_FILE_EXTENSION)
+
+
+def name_lock_file(name: str) -> str:
+    """The name lock, held only while the name is created or cleaned: ``/dev/shm/zerobuffer-lock@N``."""
+    return os.path.join(SHM_DIRECTORY, NAME_LOCK_PREFIX + name)
 
 
 FORMATS = {
@@ -67,4 +85,6 @@ FORMATS = {
     "spaceAvailableSemaphore": "/sem-r-{name}",
     "semaphoreFile": "/dev/shm/sem.{semaphore}",
     "lockFile": "{lockDirectory}/{name}.lock",
+    "upstreamLockFile": "{lockDirectory}/locks/{name}.lock",
+    "nameLockFile": "/dev/shm/zerobuffer-lock@{name}",
 }

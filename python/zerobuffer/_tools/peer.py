@@ -5,6 +5,11 @@ second process in the cross-process and crash tests. Fault points like the CLI's
 holding-frame --pause-frame K`` report ``{"event":"paused",...}`` and wait to be killed. Same options (a subset), same ``--json`` events, same exit codes
 (0 ok, 3 timeout, 10 + ErrorKind for SDK errors, 130 after SIGTERM/SIGINT).
 
+``read`` ends with exit 0 and ``{"event":"end","frames":N,"bytes":B}`` when the writer closed the
+stream (every frame read); a crashed writer is exit 16 (WriterDead). ``write`` exits 25
+(ReaderClosed) when the reader closed the buffer, 15 (ReaderDead) when it died. ``read`` and
+``serve`` take ``--access owner|group|everyone`` (default owner: mode 0600).
+
 Frame pattern: byte i of the frame with sequence s is (i + s) & 0xFF. A frame whose payload is
 exactly ``EXIT`` ends ``read``.
 """
@@ -20,7 +25,7 @@ import sys
 import time
 from typing import Any, Callable, Optional
 
-from .. import BufferConfig, Reader, Writer, ZeroBufferError, lifecycle
+from .. import BufferAccess, BufferConfig, Reader, Writer, WriterClosedError, ZeroBufferError, lifecycle
 
 EXIT_FRAME = b"EXIT"
 _RAMP = bytes((i & 0xFF) for i in range(512))
@@ -102,7 +107,7 @@ def _pause(out: _Output, point: str, sequence: Optional[int]) -> None:
 
 
 def _read(args: argparse.Namespace, out: _Output) -> int:
-    with Reader(args.name, BufferConfig(args.metadata_size, args.payload_size)) as reader:
+    with Reader(args.name, BufferConfig(args.metadata_size, args.payload_size, BufferAccess.parse(args.access))) as reader:
         out.event("ready", name=args.name, pid=os.getpid(), metadataSize=reader.config.metadata_block_size,
                   payloadSize=reader.config.payload_block_size)
         out.line("Ready: buffer %s" % args.name)
@@ -127,7 +132,13 @@ def _read(args: argparse.Namespace, out: _Output) -> int:
             # is still awaited, this also looks for it every 100 ms (like the C# command).
             wait = 0.1 if remaining is None else min(0.1, remaining)
             _check_stop()
-            frame = reader.read_frame(wait)
+            try:
+                frame = reader.read_frame(wait)
+            except WriterClosedError:
+                # The end of the stream: the writer closed and every frame it wrote was read.
+                out.event("end", frames=frames, bytes=total)
+                out.line("End of stream: the writer closed after %d frames, %d bytes." % (frames, total))
+                return 0
             if not frame:
                 if timeout is not None and time.monotonic() - waiting_since >= timeout:
                     out.event("timeout")
@@ -237,7 +248,15 @@ def _clean(args: argparse.Namespace, out: _Output) -> int:
                   state=None if result.state_before is None else result.state_before.value,
                   resources=lifecycle.resource_list(result.removed), message=result.message)
         out.line(result.message)
-    out.event("done", removed=removed, refused=refused)
+    if args.dry_run:
+        # A dry run removed nothing: its count says what it would remove, under another name.
+        out.event("done", wouldRemove=removed, refused=refused, dryRun=True)
+    else:
+        out.event("done", removed=removed, refused=refused)
+    if not results:
+        out.line("Nothing to clean.")
+    elif args.dry_run:
+        out.line("Dry run: %d buffer(s) would be removed, nothing was." % removed)
     return 5 if not args.stale and refused > 0 else 0
 
 
@@ -253,7 +272,8 @@ def _serve(args: argparse.Namespace, out: _Output) -> int:
     else:
         transform = bytes
     mode = duplex.ProcessingMode.THREAD_POOL if args.mode == "pool" else duplex.ProcessingMode.SINGLE_THREAD
-    options = duplex.DuplexServerOptions(mode=mode, connect_timeout=args.connect_timeout_ms / 1000.0)
+    options = duplex.DuplexServerOptions(mode=mode, connect_timeout=args.connect_timeout_ms / 1000.0,
+                                         access=BufferAccess.parse(args.access))
     if args.max_concurrency:
         options.max_concurrency = args.max_concurrency
     server = duplex.DuplexChannelFactory().create_immutable_server(args.channel, BufferConfig(args.metadata_size, args.payload_size), options)
@@ -299,6 +319,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     read.add_argument("--delay-ms", type=int, default=0)
     read.add_argument("--pause-at", choices=["holding-frame"])
     read.add_argument("--pause-frame", type=int, default=1)
+    read.add_argument("--access", choices=["owner", "group", "everyone"], default="owner")
     read.add_argument("--json", action="store_true", dest="json_sub")
     write = sub.add_parser("write")
     write.add_argument("name")
@@ -326,6 +347,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     serve.add_argument("--payload-size", type=int, default=1024 * 1024)
     serve.add_argument("--connect-timeout-ms", type=int, default=5000)
     serve.add_argument("--log-requests", action="store_true")
+    serve.add_argument("--access", choices=["owner", "group", "everyone"], default="owner")
     serve.add_argument("--json", action="store_true", dest="json_sub")
     listing = sub.add_parser("list")
     listing.add_argument("--json", action="store_true", dest="json_sub")
