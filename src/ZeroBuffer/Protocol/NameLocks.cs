@@ -84,8 +84,10 @@ internal sealed class NameLocks
     internal void ReleaseNameLock() => _held[0].Lock.Release(deleteFile: true); // taken first, always created when missing
 
     /// <summary>
-    /// Releases every lock still held (a released one is skipped). <paramref name="deleteAll"/>: delete every file first (the
-    /// name was removed, or a reader is closing it); otherwise only the files this instance created.
+    /// Releases every lock still held (a released one is skipped), in reverse order. The name lock
+    /// is always deleted: it exists only while held, so one left by a crash is removed by whoever
+    /// takes it next. The <c>/tmp</c> lock files are deleted when <paramref name="deleteAll"/> (the
+    /// name's resources are gone, or a reader is closing it), otherwise only those this instance created.
     /// </summary>
     internal void Release(bool deleteAll) => Release(_held, deleteAll);
 
@@ -93,7 +95,8 @@ internal sealed class NameLocks
     {
         foreach (Held h in held.Reverse())
         {
-            h.Lock.Release(deleteFile: deleteAll || h.Created);
+            bool nameLock = Path.GetFileName(h.Lock.Path).StartsWith(ResourceNames.NameLockFilePrefix, StringComparison.Ordinal);
+            h.Lock.Release(deleteFile: deleteAll || h.Created || nameLock);
         }
     }
 }
