@@ -70,8 +70,8 @@ public sealed unsafe class Reader : IDisposable
 
     // Committed bytes (docs/protocol.md §4.3): every item consumed must fit in P - free - what the
     // reader has consumed and not yet published. _budget is a lower bound of that, refreshed only
-    // when an item does not fit; _consumedBytes is reader-thread state, _publishedBytes is
-    // advanced under _releaseGate after the atomic add it counts.
+    // when an item does not fit (RefreshBudget); _consumedBytes is reader-thread state,
+    // _publishedBytes is advanced under _releaseGate after the atomic add it counts.
     private long _budget;
     private long _consumedBytes;
     private long _publishedBytes;
@@ -177,6 +177,9 @@ public sealed unsafe class Reader : IDisposable
     /// <summary>Test hook: runs just before the reader looks at the writer's PID (to stage a writer that commits and leaves right then).</summary>
     internal Action? BeforeWriterCheck { get; set; }
 
+    /// <summary>Test hook: runs inside a release, between its add to free bytes and its published total (to stage a budget refresh right then).</summary>
+    internal Action? BetweenReleaseStores { get; set; }
+
     /// <summary>Frames read and not yet given back (held, or released early and queued behind an older one).</summary>
     public int OutstandingFrames
     {
@@ -219,7 +222,7 @@ public sealed unsafe class Reader : IDisposable
         EnterGate();
         try
         {
-            return PeerLiveness.Writer(ReadControlBlock(), _resources.Segment.Descriptor, Name) == PeerState.Alive;
+            return PeerLiveness.Writer(Source, _resources.Segment.Descriptor, Name, out _) == PeerState.Alive;
         }
         finally
         {
@@ -457,8 +460,7 @@ public sealed unsafe class Reader : IDisposable
     private bool WriterIsGone()
     {
         BeforeWriterCheck?.Invoke();
-        ControlBlock block = ReadControlBlock();
-        PeerState writer = PeerLiveness.Writer(block, _resources.Segment.Descriptor, Name);
+        PeerState writer = PeerLiveness.Writer(Source, _resources.Segment.Descriptor, Name, out ControlBlock block);
         if (writer == PeerState.Alive)
         {
             _writerSeen = true;
@@ -470,6 +472,8 @@ public sealed unsafe class Reader : IDisposable
     }
 
     private ControlBlock ReadControlBlock() => ControlBlock.Read(_oieb, _resources.Segment.Length);
+
+    private ControlBlockSource Source => ControlBlockSource.Mapped(_oieb, _resources.Segment.Length);
 
     /// <summary>
     /// Consumes the next frame if one is committed (written count ahead of read count): the counts
@@ -628,25 +632,18 @@ public sealed unsafe class Reader : IDisposable
     /// </summary>
     private bool Consume(long bytes)
     {
-        if (bytes > _budget)
+        if (bytes > _budget && !RefreshBudget(bytes, exact: false) && !RefreshBudget(bytes, exact: true))
         {
-            // Free bytes first, then what was published: a release in between can only make the
-            // budget look smaller than it is (lenient), never larger.
-            long free = (long)Volatile.Read(ref _oieb->PayloadFreeBytes);
-            long published = Volatile.Read(ref _publishedBytes);
-            _budget = _ringSize - free - (_consumedBytes - published);
-            if (bytes > _budget)
+            if (ChargeMayBeInFlight())
             {
-                if (ChargeMayBeInFlight())
-                {
-                    _knownWritten = _readCount; // look at the counts afresh next time
-                    return false;
-                }
-
-                throw Corrupted($"the counts announce an item of {bytes} bytes at ring offset {_readPosition}, but only {Math.Max(_budget, 0)} committed bytes " +
-                    $"are unread (payload_free_bytes {(ulong)free} of {_ringSize}, {_consumedBytes - published} held by this reader): " +
-                    "payload_written_count is ahead of what the writer charged");
+                _knownWritten = _readCount; // look at the counts afresh next time
+                return false;
             }
+
+            long free = (long)Volatile.Read(ref _oieb->PayloadFreeBytes);
+            throw Corrupted($"the counts announce an item of {bytes} bytes at ring offset {_readPosition}, but only {Math.Max(_budget, 0)} committed bytes " +
+                $"are unread (payload_free_bytes {(ulong)free} of {_ringSize}, {_consumedBytes - Volatile.Read(ref _publishedBytes)} held by this reader): " +
+                "payload_written_count is ahead of what the writer charged");
         }
 
         _budget -= bytes;
@@ -654,12 +651,47 @@ public sealed unsafe class Reader : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Recomputes the budget; true when <paramref name="bytes"/> fit. Lock-free (<paramref name="exact"/>
+    /// false), it may come out smaller than the truth, never larger: releases (other threads, under
+    /// the release gate) add to free bytes first and to <see cref="_publishedBytes"/> second, and it
+    /// reads them the other way round, so whatever it sees of a release in between only lowers the
+    /// figure. Exact, it reads both under the gate, where no release can interleave: the last word
+    /// before the reader reports corruption.
+    /// </summary>
+    private bool RefreshBudget(long bytes, bool exact)
+    {
+        long published;
+        long free;
+        if (exact)
+        {
+            _releaseGate.Enter();
+            try
+            {
+                published = _publishedBytes;
+                free = (long)Volatile.Read(ref _oieb->PayloadFreeBytes);
+            }
+            finally
+            {
+                _releaseGate.Exit();
+            }
+        }
+        else
+        {
+            published = Volatile.Read(ref _publishedBytes);
+            free = (long)Volatile.Read(ref _oieb->PayloadFreeBytes);
+        }
+
+        _budget = _ringSize - free - (_consumedBytes - published);
+        return bytes <= _budget;
+    }
+
     /// <summary>Whether a live writer that does not know the extensions may still be between publishing a count and charging its bytes.</summary>
     private bool ChargeMayBeInFlight()
     {
-        ControlBlock block = ReadControlBlock();
+        PeerState writer = PeerLiveness.Writer(Source, _resources.Segment.Descriptor, Name, out ControlBlock block);
         bool ours = block.Advertises(ZeroBufferLayout.FeatureWriterSessions) && block.Session.Describes(block.WriterPid);
-        return !ours && PeerLiveness.Writer(block, _resources.Segment.Descriptor, Name) == PeerState.Alive;
+        return !ours && writer == PeerState.Alive;
     }
 
     /// <summary>
@@ -817,7 +849,10 @@ public sealed unsafe class Reader : IDisposable
             return;
         }
 
+        // Free bytes first, then the published total: the reader's lock-free budget refresh reads
+        // them the other way round (RefreshBudget), so it can see too little, never too much.
         Interlocked.Add(ref *(long*)&_oieb->PayloadFreeBytes, _heldBackBytes);
+        BetweenReleaseStores?.Invoke();
         Volatile.Write(ref _publishedBytes, _publishedBytes + _heldBackBytes);
         if (_heldBackFrames > 0)
         {

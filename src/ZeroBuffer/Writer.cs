@@ -98,7 +98,7 @@ public sealed unsafe class Writer : IDisposable
             spaceAvailable = NamedSemaphore.OpenExisting(ResourceNames.SpaceAvailableSemaphore(name), name)
                              ?? throw new BufferNotFoundException(name, $"Buffer '{name}' not found: its semaphore '{ResourceNames.SpaceAvailableSemaphore(name)}' is missing.");
 
-            PeerState reader = PeerLiveness.Reader(block, segment.Descriptor, name);
+            PeerState reader = PeerLiveness.Reader(ControlBlockSource.Mapped(_oieb, segment.Length), segment.Descriptor, name, out block);
             if (reader != PeerState.Alive)
             {
                 throw new ReaderDeadException(name, reader switch
@@ -124,9 +124,10 @@ public sealed unsafe class Writer : IDisposable
         }
         catch
         {
+            _claim?.Abandon(); // a failed connect undoes its own claim (PID and lock), never another's
             spaceAvailable?.Dispose();
             dataAvailable?.Dispose();
-            segment?.Dispose(); // closing the descriptor drops a writer lock taken by a failed claim
+            segment?.Dispose(); // unmapping and closing also drop a writer lock a failed claim took
             throw;
         }
     }
@@ -202,7 +203,7 @@ public sealed unsafe class Writer : IDisposable
         EnterGate();
         try
         {
-            return PeerLiveness.Reader(ControlBlock.Read(_oieb, _segment.Length), _segment.Descriptor, Name) == PeerState.Alive;
+            return PeerLiveness.Reader(ControlBlockSource.Mapped(_oieb, _segment.Length), _segment.Descriptor, Name, out _) == PeerState.Alive;
         }
         finally
         {
@@ -674,8 +675,7 @@ public sealed unsafe class Writer : IDisposable
             _nextLivenessCheck = now + LivenessCheckIntervalMs;
         }
 
-        ControlBlock block = ControlBlock.Read(_oieb, _segment.Length);
-        PeerState reader = PeerLiveness.Reader(block, _segment.Descriptor, Name);
+        PeerState reader = PeerLiveness.Reader(ControlBlockSource.Mapped(_oieb, _segment.Length), _segment.Descriptor, Name, out ControlBlock block);
         if (reader == PeerState.Alive)
         {
             return;
@@ -755,7 +755,7 @@ public sealed unsafe class Writer : IDisposable
         _spaceAvailable.Dispose();
         if (filledElsewhere)
         {
-            _segment.CloseDescriptorKeepMapping(); // the lock goes, the mapping stays with the process
+            _segment.CloseDescriptorKeepMapping(); // the mapping stays with the process (the lock went with Close)
         }
         else
         {

@@ -16,10 +16,25 @@ internal sealed record SegmentSnapshot(string Name, ControlBlock Block, byte[] M
     /// <summary>How many metadata content bytes are kept for the preview.</summary>
     internal const int PreviewBytes = 64;
 
-    /// <summary>Reads the segment of <paramref name="name"/>; null when it does not exist.</summary>
+    /// <summary>
+    /// Reads the segment of <paramref name="name"/>; null when it does not exist. Something at its
+    /// path that is not a segment file we can read (another user's, a FIFO someone planted) is a
+    /// <see cref="ZeroBufferException"/> that says so, never a hang in <c>open</c>.
+    /// </summary>
     internal static SegmentSnapshot? Read(string name)
     {
         string path = ResourceNames.SegmentFile(name);
+        BufferInfo? info = Lifecycle.BufferCatalog.Inspect(name); // looks without blocking (O_NONBLOCK, regular files only)
+        if (info is null || !info.Resources.HasFlag(BufferResources.Segment))
+        {
+            return null;
+        }
+
+        if (info.ControlBlock is null)
+        {
+            throw new ZeroBufferException(ZeroBufferErrorKind.SystemError, name, $"Buffer '{name}' cannot be inspected: {info.Reason}.");
+        }
+
         SafeFileHandle file;
         try
         {

@@ -20,6 +20,7 @@ internal static unsafe partial class LibC
     internal const int O_CREAT = 0x40;
     internal const int O_EXCL = 0x80;
     internal const int O_CLOEXEC = 0x80000;
+    internal const int O_NONBLOCK = 0x800;
 
     /// <summary>Differs by architecture: 0x20000 on x86-64, 0x8000 on arm64 (the generic value).</summary>
     internal static readonly int O_NOFOLLOW =
@@ -131,6 +132,7 @@ internal static unsafe partial class LibC
 
     internal const int AT_FDCWD = -100;
     internal const int AT_SYMLINK_NOFOLLOW = 0x100;
+    internal const int AT_EMPTY_PATH = 0x1000;
     internal const uint STATX_BASIC_STATS = 0x7FF;
 
     /// <summary>Offsets in <c>struct statx</c>, whose layout is the same on every architecture (unlike <c>struct stat</c>).</summary>

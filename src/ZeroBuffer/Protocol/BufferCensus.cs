@@ -121,7 +121,9 @@ internal static unsafe class BufferCensus
         string reason;
         if (segment.Unreadable)
         {
-            (state, reason) = (BufferState.Live, "its segment cannot be read, so its owner cannot be checked");
+            (state, reason) = (BufferState.Live, segment.NotAFile
+                ? $"'{segmentPath}' is not a regular file (not a segment of ours), so it is left alone"
+                : "its segment cannot be read, so its owner cannot be checked");
         }
         else if (readerAlive)
         {
@@ -286,8 +288,15 @@ internal static unsafe class BufferCensus
         return parts.Count == 0 ? "nothing" : string.Join(", ", parts);
     }
 
-    /// <summary>What a look at a segment found: its control block and its peers' states.</summary>
-    internal readonly record struct SegmentLook(bool Unreadable, ControlBlock? Block, PeerState Reader, PeerState Writer);
+    /// <summary>
+    /// What a look at a segment found: its control block and its peers' states. <paramref name="Unreadable"/>:
+    /// it exists but could not be read (another user's, or not a regular file), so nothing can be said of its owners.
+    /// </summary>
+    internal readonly record struct SegmentLook(bool Unreadable, ControlBlock? Block, PeerState Reader, PeerState Writer)
+    {
+        /// <summary>It exists but is not a regular file (a FIFO, a directory...): no segment at all.</summary>
+        internal bool NotAFile { get; init; }
+    }
 
     /// <summary>
     /// Reads the control block of <paramref name="name"/> through its file, read-only (no mapping,
@@ -296,7 +305,9 @@ internal static unsafe class BufferCensus
     internal static SegmentLook LookAtSegment(string name)
     {
         string path = ResourceNames.SegmentFile(name);
-        int fd = LibC.Open(path, LibC.O_RDONLY | LibC.O_CLOEXEC | LibC.O_NOFOLLOW, 0);
+
+        // O_NONBLOCK: anyone can plant a FIFO in /dev/shm, and opening one for reading would wait for a writer.
+        int fd = LibC.Open(path, LibC.O_RDONLY | LibC.O_CLOEXEC | LibC.O_NOFOLLOW | LibC.O_NONBLOCK, 0);
         if (fd < 0)
         {
             return Errno.Last == Errno.ENOENT
@@ -306,6 +317,11 @@ internal static unsafe class BufferCensus
 
         try
         {
+            if (!FileStatus.IsRegularFile(fd))
+            {
+                return new SegmentLook(true, null, PeerState.Absent, PeerState.Absent) { NotAFile = true };
+            }
+
             long length = LibC.LSeek(fd, 0, LibC.SEEK_END);
             byte* oieb = stackalloc byte[ZeroBufferLayout.OiebSize];
             nint got = length < 0 ? -1 : LibC.PRead(fd, oieb, ZeroBufferLayout.OiebSize, 0);
@@ -322,7 +338,10 @@ internal static unsafe class BufferCensus
                 return new SegmentLook(false, block, creating ? PeerState.Alive : PeerState.Absent, PeerState.Absent);
             }
 
-            return new SegmentLook(false, block, PeerLiveness.Reader(block, fd, name), PeerLiveness.Writer(block, fd, name));
+            var source = ControlBlockSource.File(fd, length);
+            PeerState reader = PeerLiveness.Reader(source, fd, name, out _);
+            PeerState writer = PeerLiveness.Writer(source, fd, name, out block);
+            return new SegmentLook(false, block, reader, writer);
         }
         finally
         {

@@ -297,6 +297,44 @@ public readonly record struct ControlBlock
     }
 }
 
+/// <summary>
+/// Where a control block is read from, again and again: a mapping of the segment, or a descriptor
+/// of its file (read with <c>pread</c>). Lets a liveness check read the block after it asked for a
+/// lock (<see cref="PeerLiveness"/>).
+/// </summary>
+internal readonly unsafe struct ControlBlockSource
+{
+    private readonly Oieb* _mapped;
+    private readonly int _fd;
+    private readonly long _length;
+
+    private ControlBlockSource(Oieb* mapped, int fd, long length)
+    {
+        _mapped = mapped;
+        _fd = fd;
+        _length = length;
+    }
+
+    /// <summary>A mapped segment of <paramref name="length"/> bytes.</summary>
+    internal static ControlBlockSource Mapped(Oieb* oieb, long length) => new(oieb, -1, length);
+
+    /// <summary>A segment file open for reading, <paramref name="length"/> bytes long.</summary>
+    internal static ControlBlockSource File(int fd, long length) => new(null, fd, length);
+
+    /// <summary>A fresh snapshot.</summary>
+    internal ControlBlock Read()
+    {
+        if (_mapped is not null)
+        {
+            return ControlBlock.Read(_mapped, _length);
+        }
+
+        byte* oieb = stackalloc byte[ZeroBufferLayout.OiebSize];
+        nint got = Interop.LibC.PRead(_fd, oieb, ZeroBufferLayout.OiebSize, 0);
+        return ControlBlock.Parse(new ReadOnlySpan<byte>(oieb, (int)Math.Max(got, 0)), _length);
+    }
+}
+
 /// <summary>What a control block amounts to (<see cref="ControlBlock.Validate"/>).</summary>
 public enum ControlBlockStatus
 {

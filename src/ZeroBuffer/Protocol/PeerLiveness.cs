@@ -34,15 +34,21 @@ internal static class PeerLiveness
     /// </summary>
     internal static readonly TimeSpan CheckInterval = Deadline.LivenessSlice; // the same 100 ms: a slice ends, the peer is looked at
 
-    /// <summary>The reader's state. <paramref name="segmentFd"/>: any descriptor of the segment other than the reader's own.</summary>
-    internal static PeerState Reader(in ControlBlock block, int segmentFd, string? bufferName)
+    /// <summary>
+    /// The reader's state. <paramref name="segmentFd"/>: any descriptor of the segment other than
+    /// the reader's own. <paramref name="block"/>: the snapshot the verdict rests on, read after
+    /// the lock was asked about, so everything the reader stored before its lock went is in it.
+    /// </summary>
+    internal static PeerState Reader(ControlBlockSource source, int segmentFd, string? bufferName, out ControlBlock block)
     {
+        block = source.Read();
         if (!block.Advertises(ZeroBufferLayout.FeatureReaderLock))
         {
             return block.ReaderPid == 0 ? PeerState.Absent : ByPid(block.ReaderPid);
         }
 
         bool held = RangeLock.IsHeldByOther(segmentFd, ZeroBufferLayout.ReaderLockOffset, ZeroBufferLayout.LivenessLockLength, bufferName);
+        block = source.Read();
         return (held, block.ReaderPid) switch
         {
             (true, 0) => PeerState.Closing,
@@ -52,26 +58,46 @@ internal static class PeerLiveness
         };
     }
 
-    /// <summary>The writer's state. <paramref name="segmentFd"/>: any descriptor of the segment other than the writer's own.</summary>
-    internal static PeerState Writer(in ControlBlock block, int segmentFd, string? bufferName)
+    /// <summary>
+    /// The writer's state. <paramref name="segmentFd"/>: any descriptor of the segment other than
+    /// the writer's own. The lock is asked first and the block read after it, so a writer that
+    /// closed in between is seen closed, not dead; and asked once more before a verdict of "gone",
+    /// so a writer that connected in between is seen alive.
+    /// </summary>
+    internal static PeerState Writer(ControlBlockSource source, int segmentFd, string? bufferName, out ControlBlock block)
     {
-        ulong pid = block.WriterPid;
+        block = source.Read();
         if (!block.Advertises(ZeroBufferLayout.FeatureWriterSessions))
         {
-            return pid == 0 ? PeerState.Absent : ByPid(pid);
+            return block.WriterPid == 0 ? PeerState.Absent : ByPid(block.WriterPid);
         }
 
-        if (RangeLock.IsHeldByOther(segmentFd, ZeroBufferLayout.WriterLockOffset, ZeroBufferLayout.LivenessLockLength, bufferName))
+        if (WriterLockHeld(segmentFd, bufferName))
         {
             return PeerState.Alive;
         }
 
-        WriterSessionWord session = block.Session;
+        block = source.Read();
+        PeerState verdict = WriterWithoutItsLock(block);
+        if (verdict != PeerState.Alive && WriterLockHeld(segmentFd, bufferName))
+        {
+            block = source.Read();
+            return PeerState.Alive;
+        }
+
+        return verdict;
+    }
+
+    /// <summary>The writer's state when its lock was free when asked, from a block read after that.</summary>
+    private static PeerState WriterWithoutItsLock(in ControlBlock block)
+    {
+        ulong pid = block.WriterPid;
         if (pid == 0)
         {
             return block.SessionClosedAtCurrentCounts ? PeerState.Closed : PeerState.Absent;
         }
 
+        WriterSessionWord session = block.Session;
         if (session.Describes(pid))
         {
             // One of ours, and its lock is free: gone, whatever that PID names in this namespace now.
@@ -80,6 +106,9 @@ internal static class PeerLiveness
 
         return ByPid(pid); // a writer that does not take the lock (upstream)
     }
+
+    private static bool WriterLockHeld(int segmentFd, string? bufferName) =>
+        RangeLock.IsHeldByOther(segmentFd, ZeroBufferLayout.WriterLockOffset, ZeroBufferLayout.LivenessLockLength, bufferName);
 
     /// <summary>Alive or not by the PID rule alone (a peer that takes no lock).</summary>
     private static PeerState ByPid(ulong pid) => ProcessLiveness.IsAlive(pid) ? PeerState.Alive : PeerState.Died;

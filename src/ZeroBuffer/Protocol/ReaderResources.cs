@@ -174,6 +174,12 @@ internal sealed unsafe class ReaderResources : IDisposable
     /// </summary>
     private static void RemoveIfStale(string name, BufferCensus.SegmentLook existing, ILogger logger)
     {
+        if (existing.NotAFile)
+        {
+            throw new ReaderAlreadyConnectedException(name,
+                $"Buffer '{name}' cannot be created: '{ResourceNames.SegmentFile(name)}' exists and is not a regular file (not a shared-memory segment).");
+        }
+
         if (existing.Unreadable)
         {
             throw AccessDenied.For(name, ResourceNames.SegmentFile(name));

@@ -149,8 +149,9 @@ internal sealed unsafe class WriterSession
     }
 
     /// <summary>
-    /// A clean close (§5.3): the session says "closed" first, then <c>writer_pid</c> goes back to 0.
-    /// The lock goes with the segment's descriptor, which the caller closes next. Idempotent.
+    /// A clean close (§5.3): the session says "closed" first, then <c>writer_pid</c> goes back to 0,
+    /// then the writer lock is dropped, explicitly: a mapping of the segment keeps its open file
+    /// description, and with it the lock, alive after the descriptor is closed. Idempotent.
     /// </summary>
     internal void Close()
     {
@@ -165,5 +166,9 @@ internal sealed unsafe class WriterSession
         }
 
         Interlocked.CompareExchange(ref _oieb->WriterPid, 0UL, ProcessLiveness.Self);
+        if (UsesSessions)
+        {
+            RangeLock.Unlock(_segment.Descriptor, ZeroBufferLayout.WriterLockOffset, ZeroBufferLayout.LivenessLockLength);
+        }
     }
 }
