@@ -31,8 +31,8 @@ from typing import Callable, Optional
 from ._primitives import backoff
 from ._primitives.deadline import Deadline
 from ._protocol import names
-from ._protocol.control_block import BlockStatus, ControlBlock
-from ._protocol.peer_liveness import LIVENESS_INTERVAL
+from ._protocol.control_block import BlockStatus
+from ._protocol.peer_liveness import LIVENESS_INTERVAL, ReaderState, look
 from .access import BufferAccess
 from .config import BufferConfig
 from .errors import BufferNotFoundError, ObjectDisposedError, ReaderDeadError, WriterClosedError, WriterDeadError
@@ -144,22 +144,15 @@ def wait_exists(channel: str, timeout: Optional[float]) -> bool:
 
 
 def _is_ready(name: str) -> bool:
-    """Both semaphores exist and the control block passes the one validator (initialised: its size
-    field, written last, is set; protocol 1; sizes and positions possible)."""
+    """Both semaphores exist, the control block passes the one validator (initialised: its size
+    field, written last, is set; protocol 1; sizes and positions possible) and its reader is
+    running. The segment is looked at as the census does (``O_NONBLOCK``, regular files only), so
+    a FIFO planted under the name hangs nothing."""
     if not (os.path.exists(names.semaphore_file(names.data_available_semaphore(name)))
             and os.path.exists(names.semaphore_file(names.space_available_semaphore(name)))):
         return False
-    try:
-        fd = os.open(names.segment_file(name), os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return False
-    try:
-        block = ControlBlock.from_bytes(os.pread(fd, 128, 0), os.fstat(fd).st_size)
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
-    return block.validate().status is BlockStatus.OK
+    seen = look(names.segment_file(name))
+    return seen.block is not None and seen.block.validate().status is BlockStatus.OK and seen.reader is ReaderState.ALIVE
 
 
 class _Stopped(Exception):

@@ -52,7 +52,9 @@ public sealed class RobustnessTests
             disposed.Set();
 
             await Assert.ThrowsAsync<ObjectDisposedException>(() => filling.WaitAsync(TimeSpan.FromSeconds(10)));
-            Assert.False(reader.ReadFrame(TimeSpan.Zero).IsValid); // nothing was published
+            // Nothing was published, and the writer closed: the reader finds the end of the stream, no frame.
+            Assert.Throws<WriterClosedException>(() => reader.ReadFrame(TimeSpan.Zero));
+            Assert.Equal(0UL, reader.GetStatus().WrittenCount);
         }
 
         OsResources.AssertNone(name);

@@ -24,6 +24,7 @@ import datetime
 import enum
 import logging
 import os
+import stat
 from typing import Optional
 
 from .._primitives import file_modes
@@ -51,7 +52,8 @@ class BufferState(enum.Enum):
     """What a buffer name's resources amount to."""
 
     LIVE = "Live"
-    """In use: a lock file is held, its reader or writer is alive, or the segment cannot be read. Never cleaned."""
+    """In use: a lock file is held, its reader or writer is alive, or the segment cannot be read
+    (another user's, or not a regular file at all). Never cleaned."""
     STALE = "Stale"
     """A complete buffer (initialised segment, both semaphores) whose locks are free and whose reader and writer are gone."""
     ORPHANED = "Orphaned"
@@ -179,7 +181,8 @@ def examine(name: str, ours: Optional[NameLocks] = None) -> Optional[BufferInfo]
     held_lock = next((path for path, resource in zip(lock_paths, _LOCK_RESOURCES)
                       if (ours is None or not ours.holds(path)) and resources & resource and _is_lock_held(path)), None)
     if seen.unreadable:
-        state, reason = BufferState.LIVE, "its segment cannot be read, so its owner cannot be checked"
+        state, reason = BufferState.LIVE, ("'%s' is not a regular file (not a segment of ours), so it is left alone" % segment_path
+                                           if seen.not_a_file else "its segment cannot be read, so its owner cannot be checked")
     elif reader_alive:
         state, reason = BufferState.LIVE, ("its reader is closing it" if seen.reader_closing
                                            else "reader PID %d is alive" % block.reader_pid)
@@ -268,12 +271,16 @@ def discover() -> list[str]:
 
 
 def _is_segment(path: str) -> bool:
+    # O_NONBLOCK and regular files only: a FIFO put in place of the file listed would hang the open.
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
         return False
     try:
-        return ControlBlock.from_bytes(os.pread(fd, 128, 0), os.fstat(fd).st_size).is_protocol1_segment
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return False
+        return ControlBlock.from_bytes(os.pread(fd, 128, 0), info.st_size).is_protocol1_segment
     except OSError:
         return False
     finally:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import os
 from typing import NamedTuple, Optional
 
 from . import extension_words as X
@@ -299,3 +300,35 @@ class ControlBlock:
         else:
             status = BlockStatus.OK
         return Validation(status, tuple(checks))
+
+
+class ControlBlockSource:
+    """Where a control block is read from, again and again: a mapping of the segment, or a
+    descriptor of its file (read with ``pread``). Lets a liveness check read the block after it
+    asked for a lock (:class:`~zerobuffer._protocol.peer_liveness.PeerLiveness`), as C#'s
+    ``ControlBlockSource`` does."""
+
+    __slots__ = ("_oieb", "_view", "_fd", "_length")
+
+    def __init__(self, oieb: Optional[Oieb], view: Optional[memoryview], fd: int, length: int) -> None:
+        self._oieb = oieb
+        self._view = view
+        self._fd = fd
+        self._length = length
+
+    @classmethod
+    def mapped(cls, oieb: Oieb, view: memoryview, length: int) -> "ControlBlockSource":
+        """A mapped segment of ``length`` bytes."""
+        return cls(oieb, view, -1, length)
+
+    @classmethod
+    def file(cls, fd: int, length: int) -> "ControlBlockSource":
+        """A segment file open for reading, ``length`` bytes long."""
+        return cls(None, None, fd, length)
+
+    def read(self) -> ControlBlock:
+        """A fresh snapshot."""
+        if self._oieb is not None:
+            return ControlBlock.from_mapping(self._oieb, self._view, self._length)  # type: ignore[arg-type]
+        data = os.pread(self._fd, L.OIEB_SIZE, 0) if self._length >= L.OIEB_SIZE else b""
+        return ControlBlock.from_bytes(data, self._length)

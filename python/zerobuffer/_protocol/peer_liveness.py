@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import os
+import stat
 from typing import NamedTuple, Optional
 
 from .._interop import errno_codes
@@ -20,7 +21,7 @@ from .._primitives import liveness, range_lock
 from .._primitives.deadline import LIVENESS_SLICE_MS
 from ..errors import ZeroBufferError
 from . import layout as L
-from .control_block import ControlBlock
+from .control_block import ControlBlock, ControlBlockSource
 
 LIVENESS_INTERVAL = LIVENESS_SLICE_MS / 1000.0
 """Seconds between two looks at a peer while waiting or polling, for every check of every side
@@ -84,32 +85,50 @@ class PeerLiveness:
     def writer_lock_held(self) -> bool:
         return range_lock.is_locked_by_other(self._fd, L.WRITER_LOCK_OFFSET, L.LIVENESS_LOCK_LENGTH)
 
-    def reader(self, block: ControlBlock) -> ReaderState:
-        """Protocol §6.1, "Is the reader alive?"."""
-        if block.advertises_reader_lock:
-            if self.reader_lock_held():
-                return ReaderState.CLOSING if block.reader_pid == 0 else ReaderState.ALIVE
-            return ReaderState.CLOSED if block.reader_pid == 0 else ReaderState.DEAD
-        return pid_state(block.reader_pid)
+    def reader(self, source: ControlBlockSource) -> tuple[ReaderState, ControlBlock]:
+        """Protocol §6.1, "Is the reader alive?", with the snapshot the verdict rests on: read
+        after the lock was asked about, so everything the reader stored before its lock went (its
+        PID back to 0 when it closed) is in it, and a reader that closes meanwhile is seen closed,
+        never dead."""
+        block = source.read()
+        if not block.advertises_reader_lock:
+            return pid_state(block.reader_pid), block
+        held = self.reader_lock_held()
+        block = source.read()
+        if held:
+            return (ReaderState.CLOSING if block.reader_pid == 0 else ReaderState.ALIVE), block
+        return (ReaderState.CLOSED if block.reader_pid == 0 else ReaderState.DEAD), block
 
-    def writer(self, block: ControlBlock) -> WriterStatus:
-        """Protocol §6.1, "Is the writer alive?"."""
-        pid = block.writer_pid
+    def writer(self, source: ControlBlockSource) -> tuple[WriterStatus, ControlBlock]:
+        """Protocol §6.1, "Is the writer alive?", with the snapshot the verdict rests on. The lock
+        is asked first and the block read after it, so a writer that closed in between is seen
+        closed, not dead; and asked once more before a verdict of "gone", so a writer that
+        connected in between is seen alive."""
+        block = source.read()
         if not block.advertises_writer_sessions:
-            return WriterStatus(_WRITER_BY_PID[pid_state(pid)], False)
+            return WriterStatus(_WRITER_BY_PID[pid_state(block.writer_pid)], False), block
         if self.writer_lock_held():
-            return WriterStatus(WriterState.ALIVE, True)
-        session = block.session
-        if pid == 0:
-            if session.is_closed and block.commit_record_matches:
-                return WriterStatus(WriterState.CLOSED, True)
-            return WriterStatus(WriterState.ABSENT, False)
-        if session.tag == pid and session.is_connected:
-            return WriterStatus(WriterState.DEAD, True)  # one of ours, whatever its PID names now
-        if session.tag == pid and session.is_closed:
-            return WriterStatus(WriterState.CLOSED, True)  # it died after finishing its close
-        return WriterStatus(_WRITER_BY_PID[pid_state(pid)], False)
+            return WriterStatus(WriterState.ALIVE, True), block
+        block = source.read()
+        status = _writer_without_its_lock(block)
+        if status.state is not WriterState.ALIVE and self.writer_lock_held():
+            return WriterStatus(WriterState.ALIVE, True), source.read()
+        return status, block
 
+
+def _writer_without_its_lock(block: ControlBlock) -> WriterStatus:
+    """The writer's state when its lock was free when asked, from a block read after that."""
+    pid = block.writer_pid
+    session = block.session
+    if pid == 0:
+        if session.is_closed and block.commit_record_matches:
+            return WriterStatus(WriterState.CLOSED, True)
+        return WriterStatus(WriterState.ABSENT, False)
+    if session.tag == pid and session.is_connected:
+        return WriterStatus(WriterState.DEAD, True)  # one of ours, whatever its PID names now
+    if session.tag == pid and session.is_closed:
+        return WriterStatus(WriterState.CLOSED, True)  # it died after finishing its close
+    return WriterStatus(_WRITER_BY_PID[pid_state(pid)], False)  # a writer that does not take the lock (upstream)
 
 
 def is_present(state: ReaderState) -> bool:
@@ -123,13 +142,15 @@ class SegmentLook:
 
     exists: bool
     unreadable: bool = False
-    """It exists but this process may not read it: its owners cannot be checked."""
+    """It exists but could not be read (another user's, or not a regular file): its owners cannot be checked."""
     block: Optional[ControlBlock] = None
     """None when missing or unreadable; a short or uninitialised one otherwise tells by its status."""
     reader: ReaderState = ReaderState.ABSENT
     writer: WriterStatus = WriterStatus(WriterState.ABSENT, False)
     owner_uid: int = -1
     mode: int = 0
+    not_a_file: bool = False
+    """It exists but is not a regular file (a FIFO, a directory...): no segment at all."""
 
     @property
     def reader_closing(self) -> bool:
@@ -140,9 +161,11 @@ class SegmentLook:
 
 def look(path: str) -> SegmentLook:
     """Reads the control block of the segment at ``path`` and judges its peers, through a
-    read-only descriptor (the locks are asked with ``F_OFD_GETLK``, which takes nothing)."""
+    read-only descriptor (the locks are asked with ``F_OFD_GETLK``, which takes nothing). Opened
+    ``O_NONBLOCK``, and only a regular file is read: anyone can plant a FIFO in ``/dev/shm``, and
+    opening one for reading would wait for a writer for ever."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK)
     except FileNotFoundError:
         return SegmentLook(exists=False)
     except OSError as ex:
@@ -150,15 +173,19 @@ def look(path: str) -> SegmentLook:
         return SegmentLook(exists=ex.errno != errno_codes.ENOENT, unreadable=True, owner_uid=owner, mode=mode)
     try:
         info = os.fstat(fd)
-        data = os.pread(fd, L.OIEB_SIZE, 0) if info.st_size >= L.OIEB_SIZE else b""
-        block = ControlBlock.from_bytes(data, info.st_size)
+        if not stat.S_ISREG(info.st_mode):
+            return SegmentLook(exists=True, unreadable=True, owner_uid=info.st_uid, mode=info.st_mode & 0o7777, not_a_file=True)
+        source = ControlBlockSource.file(fd, info.st_size)
+        block = source.read()
         peers = PeerLiveness(fd)
         if not block.is_initialised:
             # Not initialised: its creator may still be at work (a reader takes its lock before oieb_size).
             creating = peers.reader_lock_held()
             return SegmentLook(True, False, block, ReaderState.ALIVE if creating else ReaderState.ABSENT,
                                owner_uid=info.st_uid, mode=info.st_mode & 0o7777)
-        return SegmentLook(True, False, block, peers.reader(block), peers.writer(block), info.st_uid, info.st_mode & 0o7777)
+        reader, _ = peers.reader(source)
+        writer, block = peers.writer(source)
+        return SegmentLook(True, False, block, reader, writer, info.st_uid, info.st_mode & 0o7777)
     except (OSError, ZeroBufferError):
         owner, mode = _owner(path)
         return SegmentLook(exists=True, unreadable=True, owner_uid=owner, mode=mode)

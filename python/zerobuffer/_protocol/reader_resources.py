@@ -126,9 +126,13 @@ def _initialize(oieb: Oieb, metadata_block_size: int, payload_block_size: int) -
 def _remove_if_stale(name: str) -> bool:
     """With the locks held (§5.1 step 4): True when the name is free to create (an existing segment
     was stale and is gone), False when its reader is closing (a transient holder). Raises
-    :class:`ReaderAlreadyConnectedError` when a live reader or writer owns it, and
-    :class:`BufferAccessDeniedError` when its segment cannot even be read."""
+    :class:`ReaderAlreadyConnectedError` when a live reader or writer owns it (or its path holds
+    something that is not a regular file), and :class:`BufferAccessDeniedError` when its segment
+    cannot even be read."""
     seen = look(names.segment_file(name))
+    if seen.not_a_file:
+        raise ReaderAlreadyConnectedError(name, "Buffer '%s' cannot be created: '%s' exists and is not a regular file "
+                                                "(not a shared-memory segment)." % (name, names.segment_file(name)))
     if seen.unreadable:
         raise BufferAccessDeniedError(name, names.segment_file(name), seen.owner_uid, seen.mode)
     block = seen.block
