@@ -349,8 +349,16 @@ internal static unsafe class BufferCensus
         }
     }
 
+    /// <summary>
+    /// An orphan the sweep leaves alone for now: one with a segment or semaphores that changed within
+    /// the grace period (a creator that ignores our locks may be half-way). Lock files alone get no
+    /// grace: whoever creates a buffer holds its lock file, so one nobody holds is garbage, left by a
+    /// crash or by a sweep in another container that removed the name but cannot see this /tmp.
+    /// </summary>
     private static bool IsRecentOrphan(BufferInfo info, TimeSpan orphanGracePeriod) =>
-        info.State == BufferState.Orphaned && DateTime.UtcNow - info.LastChangeUtc < orphanGracePeriod;
+        info.State == BufferState.Orphaned
+        && (info.Resources & ~(BufferResources.LockFile | BufferResources.UpstreamLockFile | BufferResources.NameLockFile)) != BufferResources.None
+        && DateTime.UtcNow - info.LastChangeUtc < orphanGracePeriod;
 
     private static CleanupResult NotFound(string name) =>
         new(name, CleanupOutcome.NotFound, null, BufferResources.None, $"No buffer '{name}' exists.");

@@ -93,6 +93,27 @@ internal static class Abandon
         OsResources.AssertNone(name);
     }
 
+    /// <summary>
+    /// Creates (and disposes) readers of a fresh name, whose creation sweeps stale buffers, until
+    /// nothing of any of <paramref name="names"/> is left; fails with what is left after the deadline.
+    /// </summary>
+    internal static void SweepUntilGone(IReadOnlyCollection<string> names, TimeSpan? timeout = null)
+    {
+        var clock = Stopwatch.StartNew();
+        do
+        {
+            using (new Reader(TestNames.Unique("sweeper"), new BufferConfig(0, 64)))
+            {
+            }
+        }
+        while (names.Any(n => OsResources.Existing(n).Count > 0) && clock.Elapsed < (timeout ?? TimeSpan.FromSeconds(10)));
+
+        foreach (string name in names)
+        {
+            OsResources.AssertNone(name);
+        }
+    }
+
     /// <summary>Test teardown: removes whatever is left of NAME if nobody owns it (never a live buffer).</summary>
     internal static void CleanUp(string name)
     {
