@@ -13,7 +13,7 @@ from zerobuffer import (BufferConfig, Reader, ReaderDeadError, Writer, WriterAlr
                         lifecycle)
 from zerobuffer._protocol import layout as L
 from zerobuffer._protocol import names
-from zerobuffer._protocol.control_block import ControlBlock
+from zerobuffer._protocol.control_block import ControlBlockSource
 from zerobuffer._protocol.oieb import Oieb
 from zerobuffer._protocol.peer_liveness import PeerLiveness, ReaderState, WriterState, look
 from zerobuffer.lifecycle import BufferState
@@ -129,7 +129,7 @@ def test_a_dead_writer_of_ours_is_dead_whatever_its_pid_names():
             reader.read_frame(5)
         fd, probe = _probe(name)
         try:
-            status = probe.writer(ControlBlock.from_bytes(os.pread(fd, 128, 0), 128 + 4096))
+            status, _ = probe.writer(ControlBlockSource.file(fd, 128 + 4096))
         finally:
             os.close(fd)
         assert status.state is WriterState.DEAD and status.ours

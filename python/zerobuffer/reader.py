@@ -13,7 +13,7 @@ from ._primitives.usage_gate import UsageGate
 from ._protocol import buffer_census, names
 from ._protocol import extension_words as X
 from ._protocol import layout as L
-from ._protocol.control_block import ControlBlock
+from ._protocol.control_block import ControlBlock, ControlBlockSource
 from ._protocol.peer_liveness import LIVENESS_INTERVAL, PeerLiveness, WriterState, WriterStatus
 from ._protocol.reader_resources import ReaderResources
 from ._protocol.release_queue import ReleaseQueue, Returned
@@ -67,6 +67,7 @@ class Reader:
         self._map = segment.view
         self._segment_length = segment.length
         self._liveness = PeerLiveness(segment.fd)
+        self._source = ControlBlockSource.mapped(self._oieb, segment.view, segment.length)  # type: ignore[arg-type]
         self._metadata_offset = L.METADATA_BLOCK_OFFSET
         self._metadata_block_size = config.metadata_block_size
         self._ring_offset = L.payload_offset(config.metadata_block_size)
@@ -93,12 +94,14 @@ class Reader:
         self._writer_seen = False
         self._committed_budget = 0  # bytes published and charged but not consumed yet, as far as known (§4.3)
         self._consumed_bytes = 0  # every byte consumed so far (frames and tails); reader thread only
-        self._published_bytes = 0  # every byte added back to payload_free_bytes so far; under _memory_lock
+        self._published_bytes = 0  # every byte added back to payload_free_bytes so far; advanced under _memory_lock after the add
         self._release_overflow = False  # a release would have taken payload_free_bytes above P: the counts are damaged
         self._last_place = -1  # read_count at which the last accepted frame was taken (-1: none yet)
         self._closed = False
         self._before_writer_check: Optional[Callable[[], None]] = None
         """Test hook: runs just before the reader looks at the writer's PID (to stage a writer that commits and leaves right then)."""
+        self._between_release_stores: Optional[Callable[[], None]] = None
+        """Test hook: runs inside a release, between its add to free bytes and its published total (to stage a budget refresh right then)."""
         self._check_sequence_continuity = True
         """Off for a duplex client's response reader: responses carry the sequence of the request
         they answer and may arrive in any order; the client checks correlation instead."""
@@ -160,7 +163,8 @@ class Reader:
         """Whether a writer is connected and alive (by its writer lock, or its PID for a writer that does not take it)."""
         self._enter()
         try:
-            return self._liveness.writer(self._control_block()).state is WriterState.ALIVE
+            status, _ = self._liveness.writer(self._source)
+            return status.state is WriterState.ALIVE
         finally:
             self._gate.exit()
 
@@ -312,8 +316,7 @@ class Reader:
         hook = self._before_writer_check
         if hook is not None:
             hook()
-        block = self._control_block()
-        status = self._liveness.writer(block)
+        status, block = self._liveness.writer(self._source)
         if status.state is WriterState.ALIVE:
             self._writer_seen = True
             return None
@@ -425,19 +428,16 @@ class Reader:
         """The committed-bytes budget (protocol §4.3): an item the writer published was charged to
         free bytes before it was counted, so the unconsumed items plus what the reader consumed and
         has not given back never exceed ``P - payload_free_bytes``. The budget is kept from the last
-        look at free bytes and looked at again only when ``size`` does not fit. Still no fit: with a
-        live writer that does not know the extensions (it charges after publishing) the item is not
-        committed yet (False: looked at again at the next poll or slice); otherwise the counts are
-        damaged (:class:`BufferCorruptedError`), never old frames delivered again."""
+        look at free bytes and looked at again only when ``size`` does not fit, lock-free first,
+        then exactly (:meth:`_refresh_budget`). Still no fit: with a live writer that does not know
+        the extensions (it charges after publishing) the item is not committed yet (False: looked
+        at again at the next poll or slice); otherwise the counts are damaged
+        (:class:`BufferCorruptedError`), never old frames delivered again."""
         if size <= self._committed_budget:
             return True
-        # Free bytes first, then what was published: a release in between can only make the budget
-        # look smaller than it is (lenient), never larger.
-        free = self._oieb.free_bytes()
-        self._committed_budget = self._ring_size - free - (self._consumed_bytes - self._published_bytes)
-        if size <= self._committed_budget:
+        if self._refresh_budget(size, exact=False) or self._refresh_budget(size, exact=True):
             return True
-        status = self._liveness.writer(self._control_block())
+        status, _ = self._liveness.writer(self._source)
         if status.state is WriterState.ALIVE and not status.ours:
             self._known_written = self._read_count  # look at the counts afresh next time
             return False
@@ -445,6 +445,23 @@ class Reader:
             "the item at ring offset %d (%d bytes) is counted as written but was never charged to payload_free_bytes "
             "(%d bytes charged and unread): payload_written_count %d is damaged"
             % (self._read_position, size, max(0, self._committed_budget), self._known_written)))
+
+    def _refresh_budget(self, size: int, exact: bool) -> bool:
+        """Recomputes the budget; True when ``size`` fits. Lock-free (``exact`` False), it may come
+        out smaller than the truth, never larger: releases (other threads, under ``_memory_lock``)
+        add to free bytes first and to ``_published_bytes`` second, and it reads them the other way
+        round, so whatever it sees of a release in between only lowers the figure. Exact, it reads
+        both under ``_memory_lock``, where no release can interleave: the last word before the
+        reader reports corruption."""
+        if exact:
+            with self._memory_lock:
+                published = self._published_bytes
+                free = self._oieb.free_bytes()
+        else:
+            published = self._published_bytes
+            free = self._oieb.free_bytes()
+        self._committed_budget = self._ring_size - free - (self._consumed_bytes - published)
+        return size <= self._committed_budget
 
     def _consume(self, size: int) -> None:
         self._committed_budget -= size
@@ -540,8 +557,13 @@ class Reader:
             self._held_back_bytes = 0
             self._held_back_frames = 0
             return
+        # Free bytes first, then the published total: the reader's lock-free budget refresh reads
+        # them the other way round (_refresh_budget), so it can see too little, never too much.
         self._oieb.add_free_bytes(self._held_back_bytes)
-        self._published_bytes += self._held_back_bytes  # after the add: a budget read in between stays lenient
+        hook = self._between_release_stores
+        if hook is not None:
+            hook()
+        self._published_bytes += self._held_back_bytes
         if self._held_back_frames > 0:
             self._resources.space_available.post()
         self._held_back_bytes = 0

@@ -14,7 +14,7 @@ from ._primitives.semaphore import NamedSemaphore
 from ._primitives.usage_gate import UsageGate
 from ._protocol import layout as L
 from ._protocol import names
-from ._protocol.control_block import BlockStatus, ControlBlock
+from ._protocol.control_block import BlockStatus, ControlBlock, ControlBlockSource
 from ._protocol.oieb import Oieb
 from ._protocol.peer_liveness import LIVENESS_INTERVAL, PeerLiveness, ReaderState
 from ._protocol.write_plan import WritePlan
@@ -71,8 +71,9 @@ class Writer:
                 raise BufferNotFoundError(name, "Buffer '%s' not found: its semaphore '%s' is missing." % (name, space_sem))
 
             self._liveness = PeerLiveness(segment.fd)
+            self._source = ControlBlockSource.mapped(oieb, segment.view, segment.length)  # type: ignore[arg-type]
+            reader_state, block = self._liveness.reader(self._source)
             reader_pid = block.reader_pid
-            reader_state = self._liveness.reader(block)
             if reader_state is not ReaderState.ALIVE:
                 raise ReaderDeadError(name, {
                     ReaderState.ABSENT: "Buffer '%s' has no reader (reader PID 0)." % name,
@@ -85,36 +86,38 @@ class Writer:
             self._write_position = oieb.load(L.PAYLOAD_WRITE_POS_OFFSET)
             self._written_count = oieb.written_count()
             self._metadata_written = oieb.metadata_written_bytes() != 0
+            self._session = session
+            self._segment = segment
+            self._map = segment.view
+            self._data_available = data_available
+            self._space_available = space_available
+            self._ring_offset = L.payload_offset(self._metadata_block_size)
+            self._next_sequence = L.FIRST_SEQUENCE
+            self._frames_written = 0
+            self._pending_plan: Optional[WritePlan] = None
+            self._pending_length = -1
+            self._pending_sequence = 0  # 0: the frame gets the writer's next number; else a duplex response's request sequence
+            self._pending_metadata_length = -1
+            self._records_commits = session.keeps_commit_record
+            self._gate = UsageGate()
+            self._next_liveness_check = 0.0
+            self._write_timeout: Optional[float] = 5.0
+            self._wait_strategy = strategy
+            self._closed = False
+            _log.info("Writer connected to buffer '%s' (ring %d bytes, reader PID %d%s)", name, self._ring_size, reader_pid,
+                      ", session generation %d" % session.session.generation if session.session is not None else "")
         except BaseException:
+            # Everything after the claim is inside this block: a failed connect gives its claim back
+            # (its PID and its writer lock), and only ever its own, never another writer's.
+            self._closed = True  # nothing for __del__ to close
             if session is not None:
-                # Only ever clear our own claim: a failed connect never touches another writer's PID.
                 session.abandon_claim()
             for semaphore in (space_available, data_available):
                 if semaphore is not None:
                     semaphore.close()
             if segment is not None:
-                segment.close()
+                segment.close()  # unmapping and closing also drop a writer lock a failed claim took
             raise
-        self._session = session
-        self._segment = segment
-        self._map = segment.view
-        self._data_available = data_available
-        self._space_available = space_available
-        self._ring_offset = L.payload_offset(self._metadata_block_size)
-        self._next_sequence = L.FIRST_SEQUENCE
-        self._frames_written = 0
-        self._pending_plan: Optional[WritePlan] = None
-        self._pending_length = -1
-        self._pending_sequence = 0  # 0: the frame gets the writer's next number; else a duplex response's request sequence
-        self._pending_metadata_length = -1
-        self._records_commits = session.keeps_commit_record
-        self._gate = UsageGate()
-        self._next_liveness_check = 0.0
-        self._write_timeout: Optional[float] = 5.0
-        self._wait_strategy = strategy
-        self._closed = False
-        _log.info("Writer connected to buffer '%s' (ring %d bytes, reader PID %d%s)", name, self._ring_size, reader_pid,
-                  ", session generation %d" % session.session.generation if session.session is not None else "")
 
     # ----------------------------------------------------------------------------- properties
 
@@ -453,7 +456,8 @@ class Writer:
                 return True
 
     def _reader_state(self) -> ReaderState:
-        return self._liveness.reader(ControlBlock.from_mapping(self._oieb, self._map, self._segment.length))  # type: ignore[arg-type]
+        state, _ = self._liveness.reader(self._source)
+        return state
 
     def _ensure_reader_alive(self, force: bool) -> None:
         """Raises :class:`ReaderClosedError` when the reader closed the buffer, :class:`ReaderDeadError`
@@ -509,7 +513,7 @@ class Writer:
         # the last view (see SharedMemorySegment.close), so a late fill never touches unmapped memory.
         self._session.close()
         self._map = None
-        self._segment.close()  # closes the descriptor: the writer lock goes
+        self._segment.close()  # the writer lock went with the session's close, before the descriptor
         self._data_available.close()
         self._space_available.close()
         _log.info("Writer disconnected from buffer '%s' after %d frames", self.name, self._frames_written)

@@ -114,7 +114,10 @@ class SharedMemorySegment:
                     raise BufferAccessDeniedError.for_path(buffer_name, path) from None
                 raise SystemCallError(buffer_name, 'shm_open("%s")' % os_name, ex.errno or 0) from None
             try:
-                length = os.lseek(fd, 0, os.SEEK_END)
+                try:
+                    length = os.lseek(fd, 0, os.SEEK_END)
+                except OSError as ex:  # not a file of ours at all (a FIFO someone put there: ESPIPE)
+                    raise SystemCallError(buffer_name, 'lseek("%s")' % os_name, ex.errno or 0) from None
                 if length == 0:
                     return cls(os_name, fd, None, 0)
                 mapping = _map_same_file(path, fd, length, os_name, buffer_name)

@@ -99,8 +99,11 @@ class WriterSession:
         self._oieb.store(L.COMMIT_RECORD_OFFSET, X.pack_commit_record(write_pos, written_count))
 
     def close(self) -> None:
-        """Dispose (§5.3): state "closed" first, then ``writer_pid`` from our PID to 0; the lock goes
-        when the caller closes the descriptor. Only while the claim is ours. Idempotent."""
+        """Dispose (§5.3): state "closed" first, then ``writer_pid`` from our PID to 0 (only while
+        the claim is ours), then the writer lock is dropped, explicitly: a mapping of the segment
+        keeps its open file description, and with it any lock taken on it, alive after the
+        descriptor is closed (ours is taken on a description that is not mapped, and released here
+        all the same). Idempotent."""
         if self._claimed:
             self._claimed = False
             session = self._session
