@@ -280,6 +280,21 @@ def assert_gone(name: str, timeout: float = 3.0) -> None:
     assert_none(name)
 
 
+def sweep_until_gone(buffer_names: list, timeout: float = 10.0) -> None:
+    """Creates (and closes) readers of a fresh name, whose creation sweeps stale buffers, until nothing of any of
+    ``buffer_names`` is left; fails with what is left after the deadline. A sweep in another container may take a
+    name and leave its /tmp lock files here (it cannot see them); the next sweep here removes those."""
+    from zerobuffer import BufferConfig, Reader
+    deadline = time.monotonic() + timeout
+    while True:
+        with Reader(unique("sweeper"), BufferConfig(0, 64)):
+            pass
+        if not any(existing(n) for n in buffer_names) or time.monotonic() >= deadline:
+            break
+    for name in buffer_names:
+        assert_none(name)
+
+
 def write_until_reader_dead(writer: Any, size: int = 64) -> float:
     """Writes small frames until :class:`ReaderDeadError`; returns how long that took."""
     from zerobuffer import ReaderDeadError

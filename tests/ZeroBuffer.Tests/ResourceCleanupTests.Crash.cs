@@ -539,6 +539,34 @@ public sealed partial class ResourceCleanupTests
         OsResources.AssertNone(name);
     }
 
+    /// <summary>
+    /// Lock files nobody holds, without a segment, are garbage however young (a creator holds its
+    /// own): the next sweep removes them, while young semaphores without a segment keep their grace.
+    /// </summary>
+    [Fact]
+    public void YoungLockFilesNobodyHolds_AreSweptAtOnce_YoungSemaphoresAreNot()
+    {
+        string locksOnly = TestNames.Unique("rc-young-locks");
+        string semaphoresOnly = TestNames.Unique("rc-young-sems");
+        Abandon.OrphanLockFile(locksOnly);
+        Directory.CreateDirectory(ResourceNames.UpstreamLockDirectory);
+        File.WriteAllBytes(ResourceNames.UpstreamLockFile(locksOnly), []);
+        Abandon.OrphanSemaphores(semaphoresOnly);
+        try
+        {
+            Abandon.SweepUntilGone([locksOnly]); // (a parallel sweep may be first: either way, no grace)
+            Assert.True(OsResources.DataSemaphoreExists(semaphoresOnly)); // young: a foreign creator may be half-way
+            Assert.Equal(CleanupOutcome.SkippedRecent, BufferCatalog.CleanStale().Single(r => r.Name == semaphoresOnly).Outcome);
+        }
+        finally
+        {
+            Abandon.CleanUp(semaphoresOnly);
+            Abandon.CleanUp(locksOnly);
+        }
+
+        OsResources.AssertNone(semaphoresOnly);
+    }
+
     [Fact]
     public async Task RandomNameCleanup()
     {

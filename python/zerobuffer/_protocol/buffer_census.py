@@ -345,8 +345,16 @@ def clean(name: str, dry_run: bool, orphan_grace: float) -> CleanupResult:
         locks.release(delete_all=removed)
 
 
+_LOCK_FILES = BufferResources.LOCK_FILE | BufferResources.UPSTREAM_LOCK_FILE | BufferResources.NAME_LOCK_FILE
+
+
 def _is_recent_orphan(info: BufferInfo, orphan_grace: float) -> bool:
-    return info.state is BufferState.ORPHANED and (_utc_now() - info.last_change_utc).total_seconds() < orphan_grace
+    """An orphan the sweep leaves alone for now: one with a segment or semaphores that changed within the grace
+    period (a creator that ignores our locks may be half-way). Lock files alone get no grace: whoever creates a
+    buffer holds its lock file, so one nobody holds is garbage, left by a crash or by a sweep in another container
+    that removed the name but cannot see this /tmp."""
+    return (info.state is BufferState.ORPHANED and (info.resources & ~_LOCK_FILES) != BufferResources.NONE
+            and (_utc_now() - info.last_change_utc).total_seconds() < orphan_grace)
 
 
 def _skipped_recent(info: BufferInfo, orphan_grace: float) -> CleanupResult:

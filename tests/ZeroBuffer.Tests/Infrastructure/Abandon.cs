@@ -150,6 +150,30 @@ internal static class Survivor
         throw new Xunit.Sdk.XunitException($"writer of '{writer.Name}' never reported the reader's death");
     }
 
+    /// <summary>
+    /// Writes frames (with the writer's own timeout) until a write throws, and returns what it threw:
+    /// a writer learns of its reader's departure at its next liveness check, at most one interval
+    /// after it, or while it waits for space the gone reader never frees.
+    /// </summary>
+    internal static Exception WriteUntilFailure(Writer writer, int size = 64)
+    {
+        byte[] data = new byte[size];
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            try
+            {
+                writer.WriteFrame(data);
+            }
+            catch (Exception ex)
+            {
+                return ex;
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException($"writer of '{writer.Name}' kept writing for 10 s without an error");
+    }
+
     /// <summary>Reads with a long timeout and expects <see cref="WriterDeadException"/>; returns how long that took.</summary>
     internal static TimeSpan ReadUntilWriterDead(Reader reader)
     {

@@ -85,7 +85,7 @@ public sealed class CrossNamespaceTests
 
             await reader.KillAsync();
             var clock = Stopwatch.StartNew();
-            ReaderDeadException error = Assert.Throws<ReaderDeadException>(WriteUntilItFails(writer));
+            ReaderDeadException error = Assert.IsType<ReaderDeadException>(Survivor.WriteUntilFailure(writer, size: 100));
             Assert.True(clock.Elapsed < CrashBound, $"reader death seen after {clock.Elapsed.TotalMilliseconds:0} ms");
             Assert.Equal(ZeroBufferErrorKind.ReaderDead, error.Kind); // a crash, not a clean close
 
@@ -326,14 +326,6 @@ public sealed class CrossNamespaceTests
         await reader.KillAsync();
         Assert.Equal(1UL, BufferCatalog.Inspect(name)?.ReaderPid ?? 1UL); // (a parallel sweep may already have removed it)
     }
-
-    private static Action WriteUntilItFails(Writer writer) => () =>
-    {
-        while (true)
-        {
-            writer.WriteFrame(new byte[100]);
-        }
-    };
 
     private static async Task<List<string>> WrittenHashesAsync(CliProcess writer, int count)
     {
