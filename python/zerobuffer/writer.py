@@ -80,7 +80,7 @@ class Writer:
                     ReaderState.CLOSING: "The reader of buffer '%s' has closed it." % name,
                     ReaderState.CLOSED: "The reader of buffer '%s' has closed it." % name,
                 }.get(reader_state, "The reader of buffer '%s' (PID %d) is not alive." % (name, reader_pid)))
-            session = WriterSession.connect(name, oieb, block, segment.fd, data_available)
+            session = WriterSession.connect(name, oieb, block, segment.fd, data_available, segment.view)
 
             # Take over where the previous writer (if any) stopped (after a repaired commit, if one was finished).
             self._write_position = oieb.load(L.PAYLOAD_WRITE_POS_OFFSET)
@@ -368,13 +368,14 @@ class Writer:
         self._write_position = 0 if following == self._ring_size else following
         self._written_count = written
 
-        # Space first: a writer killed mid-commit can only leak capacity, never over-credit it.
+        # Space first: a writer killed mid-commit can only leak capacity, never over-credit it. Then the position, the
+        # record and the count: a successor finishes a commit interrupted after the position (§3.5, §5.2). The record
+        # shares the count's cache line and is stored right before it, so the line moves once per commit.
         oieb = self._oieb
         oieb.add_free_bytes(-plan.required)
-        if self._records_commits:
-            # What this commit will publish, so a successor can finish it should we die before the count (§3.5, §5.2).
-            self._session.record_commit(self._write_position, written)
         oieb.store(L.PAYLOAD_WRITE_POS_OFFSET, self._write_position)
+        if self._records_commits:
+            self._session.record_commit(self._write_position, written)
         oieb.store(L.PAYLOAD_WRITTEN_COUNT_OFFSET, written)  # release: header and data first; pairs with the reader's acquire
         self._data_available.post()
 

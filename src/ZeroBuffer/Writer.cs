@@ -484,15 +484,17 @@ public sealed unsafe class Writer : IDisposable
         _writePosition = next == _ringSize ? 0 : next;
         _writtenCount = written;
 
-        // Space first: a writer killed mid-commit can only leak capacity, never over-credit it;
-        // then the record, which lets a successor finish this commit if we die before the count.
+        // Space first: a writer killed mid-commit can only leak capacity, never over-credit it. Then
+        // the position, the record and the count: a successor finishes a commit interrupted after
+        // the position (§5.2). The record sits on the count's cache line, stored right before it, so
+        // the line travels to the writer once per commit, as without a record.
         Interlocked.Add(ref *(long*)&_oieb->PayloadFreeBytes, -plan.Required);
+        Volatile.Write(ref _oieb->PayloadWritePos, (ulong)_writePosition);
         if (_recordsCommits)
         {
             _claim.RecordCommit(_writePosition, written);
         }
 
-        Volatile.Write(ref _oieb->PayloadWritePos, (ulong)_writePosition);
         Volatile.Write(ref _oieb->PayloadWrittenCount, written); // release: header and data first; pairs with the reader's acquire
         _dataAvailable.Post();
 

@@ -10,6 +10,7 @@ new session and claims ``writer_pid`` by compare-and-swap. :meth:`close` ends th
 from __future__ import annotations
 
 import logging
+import struct
 from typing import Optional
 
 from .._primitives import liveness, range_lock
@@ -21,6 +22,7 @@ from .control_block import ControlBlock
 from .oieb import Oieb
 
 _log = logging.getLogger("zerobuffer")
+_HEADER = struct.Struct("<QQ")  # a frame header: length, sequence (unaligned, in the ring)
 
 
 class WriterSession:
@@ -53,9 +55,11 @@ class WriterSession:
         return self._claimed
 
     @classmethod
-    def connect(cls, name: str, oieb: Oieb, block: ControlBlock, fd: int, data_available: NamedSemaphore) -> "WriterSession":
+    def connect(cls, name: str, oieb: Oieb, block: ControlBlock, fd: int, data_available: NamedSemaphore,
+                view: memoryview) -> "WriterSession":
         """Steps 5 to 9 of §5.2 on a validated control block whose reader is alive. ``fd`` is the
-        segment descriptor that will carry the writer lock (one not used for the mapping)."""
+        segment descriptor that will carry the writer lock (one not used for the mapping); ``view``
+        the mapped segment (to find a predecessor's interrupted frame in the ring)."""
         pid = liveness.self_pid()
         sessions = block.advertises_writer_sessions
         record = sessions and block.advertises_commit_record
@@ -77,7 +81,7 @@ class WriterSession:
                 new_session: Optional[X.Session] = None
                 if sessions:
                     if record and ours_died:
-                        _finish_commit(name, oieb, block.payload_size, data_available)
+                        _finish_commit(name, oieb, view, block.payload_size, block.metadata_size, data_available)
                     write_pos = oieb.load(L.PAYLOAD_WRITE_POS_OFFSET)
                     count = oieb.written_count()
                     new_session = X.Session(pid, X.next_generation(session.generation), L.SESSION_STATE_CONNECTED)
@@ -94,8 +98,8 @@ class WriterSession:
             raise
 
     def record_commit(self, write_pos: int, written_count: int) -> None:
-        """§3.5 step 3: the position and count the commit in flight will publish (``write_pos``
-        already 0 after an exact fit)."""
+        """§3.5 step 4: the position and count the commit in flight publishes (``write_pos``
+        already 0 after an exact fit), stored right before the count."""
         self._oieb.store(L.COMMIT_RECORD_OFFSET, X.pack_commit_record(write_pos, written_count))
 
     def close(self) -> None:
@@ -133,20 +137,49 @@ class WriterSession:
                 pass
 
 
-def _finish_commit(name: str, oieb: Oieb, ring_size: int, data_available: NamedSemaphore) -> None:
-    """§5.2 step 7: a predecessor of ours died after charging free bytes and storing its commit
-    record, before publishing its count. Its frame is complete (header and data come before the
-    charge): publish it, once."""
+def _finish_commit(name: str, oieb: Oieb, view: memoryview, ring_size: int, metadata_size: int, data_available: NamedSemaphore) -> None:
+    """§5.2 step 7: a predecessor of ours died in the middle of a commit, after it charged free bytes and stored its
+    position, before it published its count. Its frame is complete (header and data come before the charge): publish
+    it, once. Either the record already names the commit (it died between record and count), or the record still
+    names the previous commit while the position moved on (it died between position and record): then the frame is
+    found in the ring at the record's position and must end exactly at the stored one."""
     count = oieb.written_count()
+    write_pos = oieb.load(L.PAYLOAD_WRITE_POS_OFFSET)
     record = X.unpack_commit_record(oieb.load(L.COMMIT_RECORD_OFFSET))
-    ahead = X.count_ahead(record, count)
-    if ahead not in (1, 2) or record.write_pos > ring_size:
+    items = X.count_ahead(record, count)
+    if items not in (1, 2):
+        items = 0
+        if X.count_ahead(record, count) == 0 and record.write_pos != write_pos:
+            items = _items_of_the_frame_at(view, ring_size, metadata_size, record.write_pos, write_pos)
+    if items == 0 or record.write_pos > ring_size:
         return
-    oieb.store(L.PAYLOAD_WRITE_POS_OFFSET, _normal(record.write_pos, ring_size))
-    oieb.store(L.PAYLOAD_WRITTEN_COUNT_OFFSET, count + ahead)  # release: the predecessor's header and data first
+    published = count + items
+    oieb.store(L.COMMIT_RECORD_OFFSET, X.pack_commit_record(write_pos, published))
+    oieb.store(L.PAYLOAD_WRITTEN_COUNT_OFFSET, published)  # release: the predecessor's header and data first
     data_available.post()
     _log.warning("Buffer '%s': finished the commit of a previous writer that died in the middle of it (written count now %d)",
-                 name, count + ahead)
+                 name, published)
+
+
+def _items_of_the_frame_at(view: memoryview, ring_size: int, metadata_size: int, start: int, write_pos: int) -> int:
+    """How many items (1, or 2 with a wrap marker) a commit placed at ``start`` wrote, when the frame the ring holds
+    there ends exactly at ``write_pos``; 0 otherwise. The placement rules of §3.1: an implicit wrap over a tail under
+    16 bytes, or a marker {0, 0} (never at 0) with the frame at 0 behind it."""
+    ring = L.payload_offset(metadata_size)
+    position = 0 if start >= ring_size else start
+    items = 1
+    if ring_size - position < L.FRAME_HEADER_SIZE:
+        position = 0
+    elif _HEADER.unpack_from(view, ring + position)[0] == L.WRAP_MARKER_LENGTH:
+        if _HEADER.unpack_from(view, ring + position)[1] != 0 or position == 0:
+            return 0
+        items = 2
+        position = 0
+    length, sequence = _HEADER.unpack_from(view, ring + position)
+    if length == 0 or sequence == 0 or position + L.FRAME_HEADER_SIZE + length > ring_size:
+        return 0
+    end = position + L.FRAME_HEADER_SIZE + length
+    return items if _normal(end, ring_size) == write_pos else 0
 
 
 def _normal(position: int, ring_size: int) -> int:

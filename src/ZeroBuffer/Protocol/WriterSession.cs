@@ -73,7 +73,7 @@ internal sealed unsafe class WriterSession
                 {
                     if (record && oursAndGone && previous.State == ZeroBufferLayout.SessionStateConnected)
                     {
-                        FinishInterruptedCommit(oieb, block, dataAvailable, name, logger);
+                        FinishInterruptedCommit(segment, block, dataAvailable, name, logger);
                     }
 
                     // Record, start, then the session with one release store; writer_pid last, so an
@@ -106,27 +106,81 @@ internal sealed unsafe class WriterSession
     }
 
     /// <summary>
-    /// A predecessor of ours died after charging a frame's free bytes and storing the commit record,
-    /// before publishing its count (§5.2 step 7): the frame is complete, so publish it as that
-    /// writer would have, and post its one token.
+    /// A predecessor of ours died in the middle of a commit, after it charged the frame's free bytes
+    /// and stored its position, before it published its count (§5.2 step 7). The frame is complete
+    /// (header and data come before the charge): publish it as that writer would have, and post its
+    /// one token. Two cases: the record already names the commit (it died between record and count);
+    /// or the record still names the previous commit while the position moved on (it died between
+    /// position and record), and the frame is found in the ring at the record's position and must
+    /// end exactly at the stored one.
     /// </summary>
-    private static void FinishInterruptedCommit(Oieb* oieb, in ControlBlock block, NamedSemaphore dataAvailable, string name, ILogger logger)
+    private static void FinishInterruptedCommit(SharedMemorySegment segment, in ControlBlock block, NamedSemaphore dataAvailable, string name, ILogger logger)
     {
         CommitRecordWord record = block.Record;
-        int items = record.ItemsAheadOf(block.WrittenCount);
-        if (items == 0 || record.Position > block.PayloadSize)
+        ulong count = block.WrittenCount;
+        ulong ring = block.PayloadSize;
+        int items = record.ItemsAheadOf(count);
+        if (items == 0 && record.Matches(record.Position, count) && record.Position != block.WritePosition)
+        {
+            items = ItemsOfTheFrameAt(segment, block, record.Position);
+        }
+
+        if (items == 0 || record.Position > ring)
         {
             return;
         }
 
-        ulong count = block.WrittenCount + (ulong)items;
-        Volatile.Write(ref oieb->PayloadWritePos, record.Position == block.PayloadSize ? 0 : record.Position);
-        Volatile.Write(ref oieb->PayloadWrittenCount, count);
+        Oieb* oieb = (Oieb*)segment.Pointer;
+        ulong published = count + (ulong)items;
+        ulong position = Volatile.Read(ref oieb->PayloadWritePos);
+        Volatile.Write(ref oieb->CommitRecord, CommitRecordWord.Pack(position, published));
+        Volatile.Write(ref oieb->PayloadWrittenCount, published);
         dataAvailable.Post();
-        Log.FinishedInterruptedCommit(logger, name, count);
+        Log.FinishedInterruptedCommit(logger, name, published);
     }
 
-    /// <summary>Stores the commit record of a commit that will publish <paramref name="position"/> and <paramref name="count"/> (§3.5 step 3).</summary>
+    /// <summary>
+    /// How many items (1, or 2 with a wrap marker) a commit placed at <paramref name="from"/> wrote,
+    /// when the frame the ring holds there ends exactly at the stored write position; 0 otherwise.
+    /// Follows the placement rules of §3.1: an implicit wrap over a short tail, or a marker.
+    /// </summary>
+    private static int ItemsOfTheFrameAt(SharedMemorySegment segment, in ControlBlock block, ulong from)
+    {
+        ulong ring = block.PayloadSize;
+        if (from >= ring)
+        {
+            from = 0;
+        }
+
+        byte* start = segment.Pointer + ZeroBufferLayout.PayloadOffset((long)block.MetadataSize);
+        int items = 1;
+        ulong position = from;
+        if (ring - position < ZeroBufferLayout.FrameHeaderSize)
+        {
+            position = 0; // implicit wrap
+        }
+        else if (FrameHeader.ReadLength(start + position) == ZeroBufferLayout.WrapMarkerLength)
+        {
+            if (FrameHeader.ReadSequence(start + position) != 0 || position == 0)
+            {
+                return 0;
+            }
+
+            items = 2; // a marker, then the frame at 0
+            position = 0;
+        }
+
+        ulong length = FrameHeader.ReadLength(start + position);
+        if (length == 0 || FrameHeader.ReadSequence(start + position) == 0 || position + ZeroBufferLayout.FrameHeaderSize + length > ring)
+        {
+            return 0;
+        }
+
+        ulong end = position + ZeroBufferLayout.FrameHeaderSize + length;
+        return (end == ring ? 0 : end) == block.WritePosition ? items : 0;
+    }
+
+    /// <summary>Stores the commit record of a commit that publishes <paramref name="position"/> and <paramref name="count"/> (§3.5 step 4).</summary>
     internal void RecordCommit(long position, ulong count) =>
         Volatile.Write(ref _oieb->CommitRecord, CommitRecordWord.Pack((ulong)position, count));
 

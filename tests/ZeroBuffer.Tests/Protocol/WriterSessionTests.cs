@@ -97,14 +97,17 @@ public sealed class WriterSessionTests
     }
 
     /// <summary>
-    /// A writer of ours killed after charging frame 3 and storing its commit record, before it
-    /// published the count (and, in one variant, after it stored the position): its successor
-    /// finishes the commit, so frame 3 is delivered once and the successor's frames are not one behind.
+    /// A writer of ours killed in the middle of committing frame 3, at each point of §3.5 after the
+    /// charge: after the record (the record names the commit), after the position (the record still
+    /// names frame 2; the successor finds frame 3 in the ring), or before the position (nothing was
+    /// published: the frame is lost, its bytes too, and nothing else). The successor finishes what
+    /// can be finished, and its own frames are never one behind.
     /// </summary>
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public async Task AWriterKilledMidCommit_ItsSuccessorFinishesTheCommit(bool positionStored)
+    [InlineData("after-record")]
+    [InlineData("after-position")]
+    [InlineData("after-charge")]
+    public async Task AWriterKilledMidCommit_ItsSuccessorFinishesTheCommit(string killedAt)
     {
         string name = TestNames.Unique("ws-midcommit");
         using (var reader = new Reader(name, new BufferConfig(0, P)))
@@ -117,28 +120,76 @@ public sealed class WriterSessionTests
             }
 
             // The state its death left, built from the rules of §3.5: frame 3 written and charged,
-            // its record stored, and nothing published.
+            // then the position and the record stored or not, and the count never.
             ulong position = raw.ReadUInt64(WritePosAt); // 232: after two frames of 116
             ulong count = raw.ReadUInt64(WrittenCountAt);
             Assert.Equal(2UL, count);
+            Assert.Equal((position << 24) | count, raw.ReadUInt64(CommitRecordAt)); // frame 2's commit
             raw.Write(RingAt + (long)position, Frame(100, 3));
             raw.WriteUInt64(PayloadFreeAt, raw.ReadUInt64(PayloadFreeAt) - 116);
-            raw.WriteUInt64(CommitRecordAt, ((position + 116) << 24) | (count + 1));
-            if (positionStored)
+            if (killedAt != "after-charge")
             {
                 raw.WriteUInt64(WritePosAt, position + 116);
             }
 
+            if (killedAt == "after-record")
+            {
+                raw.WriteUInt64(CommitRecordAt, ((position + 116) << 24) | (count + 1));
+            }
+
             using (var successor = new Writer(name))
             {
-                Assert.Equal(3UL, raw.ReadUInt64(WrittenCountAt)); // finished at connect
-                Assert.Equal(position + 116, raw.ReadUInt64(WritePosAt));
+                bool finished = killedAt != "after-charge";
+                Assert.Equal(finished ? 3UL : 2UL, raw.ReadUInt64(WrittenCountAt)); // finished at connect, or nothing to finish
+                Assert.Equal(((position + (finished ? 116UL : 0)) << 24) | (finished ? 3UL : 2UL), raw.ReadUInt64(CommitRecordAt));
                 successor.WriteFrame(new byte[10]);
                 successor.WriteFrame(new byte[10]);
 
                 // Every frame at once, none late: 1, 2, the finished 3, then the successor's 1 and 2.
-                Assert.Equal([1UL, 2UL, 3UL, 1UL, 2UL], Enumerable.Range(0, 5).Select(_ => ReadSequence(reader, TimeSpan.Zero)));
+                ulong[] expected = finished ? [1, 2, 3, 1, 2] : [1, 2, 1, 2];
+                Assert.Equal(expected, Enumerable.Range(0, expected.Length).Select(_ => ReadSequence(reader, TimeSpan.Zero)));
                 Assert.False(reader.TryReadFrame(TimeSpan.Zero, out _));
+            }
+
+            // A lost frame's charge is lost capacity (never over-credited): 116 bytes short when nothing was finished.
+            Assert.Equal(killedAt == "after-charge" ? (ulong)(P - 116) : (ulong)P, raw.ReadUInt64(PayloadFreeAt));
+        }
+
+        OsResources.AssertNone(name);
+    }
+
+    /// <summary>
+    /// Killed between the position and the record of a frame that wrapped with a marker: the
+    /// successor finds the marker at the recorded position and the frame at 0 behind it, ending
+    /// exactly at the stored position, and publishes both (two items).
+    /// </summary>
+    [Fact]
+    public async Task AWriterKilledBetweenPositionAndRecord_AtAWrap_ItsSuccessorFindsTheFrameBehindTheMarker()
+    {
+        string name = TestNames.Unique("ws-midwrap");
+        using (var reader = new Reader(name, new BufferConfig(0, P)))
+        using (RawSegment raw = RawSegment.Open(name))
+        {
+            await using (CliProcess dying = CliProcess.Start("write", name, "--count", "2", "--size", "1900", "--hold", "--json"))
+            {
+                await dying.WaitForEventAsync("holding");
+                reader.ReadFrame(Generous).Dispose();
+                reader.ReadFrame(Generous).Dispose();
+                await dying.KillAsync();
+            }
+
+            // Frame 3 (300 bytes) does not fit in the 264 bytes left: a marker at 3832 and the frame at 0.
+            Assert.Equal(3832UL, raw.ReadUInt64(WritePosAt));
+            raw.Write(RingAt + 3832, new byte[16]);
+            raw.Write(RingAt, Frame(300, 3));
+            raw.WriteUInt64(PayloadFreeAt, raw.ReadUInt64(PayloadFreeAt) - 264 - 316);
+            raw.WriteUInt64(WritePosAt, 316);
+
+            using (var successor = new Writer(name))
+            {
+                Assert.Equal(4UL, raw.ReadUInt64(WrittenCountAt)); // the marker and frame 3
+                successor.WriteFrame(new byte[10]);
+                Assert.Equal([3UL, 1UL], Enumerable.Range(0, 2).Select(_ => ReadSequence(reader, TimeSpan.Zero)));
             }
         }
 
