@@ -408,18 +408,44 @@ def nobody_csharp(*args: str) -> PeerProcess:
                         "env", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp", "dotnet", CLI_DLL, *args])
 
 
-def take_pid(pid: int, attempts: int = 50) -> "subprocess.Popen[bytes]":
-    """Starts an unrelated ``sleep`` whose PID is ``pid`` (free again: its process was reaped), by
-    setting /proc/sys/kernel/ns_last_pid to pid - 1 right before the fork. Another process may
-    take the PID first: then the attempt is undone and repeated, a bounded number of times."""
+class _PidTaker:
+    """A shell that set ns_last_pid and forked a ``sleep`` at once; kill() ends both."""
+
+    def __init__(self, shell: "subprocess.Popen[bytes]", pid: int) -> None:
+        self._shell = shell
+        self.pid = pid
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self._shell.kill()
+
+    def wait(self) -> None:
+        self._shell.wait()
+
+
+def take_pid(pid: int, attempts: int = 200) -> _PidTaker:
+    """Starts an unrelated ``sleep`` whose PID is ``pid`` (free again: its process was reaped). A shell
+    sets /proc/sys/kernel/ns_last_pid to pid - 1 and forks at once, so only a process created in those
+    few microseconds can take the PID first; then the attempt is undone and repeated, a bounded number
+    of times. Kill (and wait for) the result when done."""
+    script = 'echo "$1" > /proc/sys/kernel/ns_last_pid; sleep 600 & echo $!; wait'
     for _ in range(attempts):
-        with open("/proc/sys/kernel/ns_last_pid", "w") as f:
-            f.write(str(pid - 1))
-        sleeper = subprocess.Popen(["sleep", "600"])
-        if sleeper.pid == pid:
-            return sleeper
-        sleeper.kill()
-        sleeper.wait()
+        shell = subprocess.Popen(["sh", "-c", script, "sh", str(pid - 1)], stdout=subprocess.PIPE)
+        assert shell.stdout is not None
+        line = shell.stdout.readline().strip()
+        child = int(line) if line.isdigit() else -1
+        if child == pid:
+            return _PidTaker(shell, child)
+        if child > 0:
+            try:
+                os.kill(child, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        shell.kill()
+        shell.wait()
     raise AssertionError("PID %d could not be given to an unrelated process in %d attempts" % (pid, attempts))
 
 

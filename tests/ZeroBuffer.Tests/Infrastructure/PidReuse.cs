@@ -4,33 +4,55 @@ using System.Globalization;
 namespace ZeroBuffer.Tests.Infrastructure;
 
 /// <summary>
-/// Real PID reuse, on demand: an unrelated process (<c>sleep</c>) started so that it gets a PID
-/// that a dead process had, by setting <c>/proc/sys/kernel/ns_last_pid</c> (root only) to the PID
-/// before it just before the fork. Another process may take the PID in between; the helper checks
-/// the PID it got and tries again, a bounded number of times.
+/// Real PID reuse, on demand: an unrelated process (<c>sleep</c>) that gets the PID a dead process
+/// had. A shell sets <c>/proc/sys/kernel/ns_last_pid</c> (root only) to the PID before it and forks
+/// at once, so only a process created in those few microseconds can take the PID first; the helper
+/// checks the PID the child got and tries again, a bounded number of times.
 /// </summary>
 internal static class PidReuse
 {
-    private const string LastPidFile = "/proc/sys/kernel/ns_last_pid";
-    private const int Attempts = 50;
+    private const int Attempts = 200;
 
-    /// <summary>A running <c>sleep</c> whose PID is <paramref name="pid"/> (which must be free, i.e. its process reaped). Kill it when done.</summary>
-    internal static Process StartProcessWithPid(int pid)
+    /// <summary>
+    /// A running <c>sleep</c> whose PID is <paramref name="pid"/> (which must be free: its process
+    /// reaped), under a shell that waits for it. Dispose the result to end both.
+    /// </summary>
+    internal static Impostor StartProcessWithPid(int pid)
     {
         for (int attempt = 0; attempt < Attempts; attempt++)
         {
-            File.WriteAllText(LastPidFile, (pid - 1).ToString(CultureInfo.InvariantCulture));
-            Process process = Process.Start(new ProcessStartInfo("sleep", "600") { UseShellExecute = false })!;
-            if (process.Id == pid)
+            var info = new ProcessStartInfo("sh") { UseShellExecute = false, RedirectStandardOutput = true };
+            foreach (string arg in new[] { "-c", "echo \"$1\" > /proc/sys/kernel/ns_last_pid; sleep 600 & echo $!; wait", "sh", (pid - 1).ToString(CultureInfo.InvariantCulture) })
             {
-                return process;
+                info.ArgumentList.Add(arg);
             }
 
-            process.Kill();
-            process.WaitForExit();
-            process.Dispose();
+            Process shell = Process.Start(info)!;
+            string? line = shell.StandardOutput.ReadLine();
+            if (int.TryParse(line, NumberStyles.Integer, CultureInfo.InvariantCulture, out int child) && child == pid)
+            {
+                return new Impostor(shell, child);
+            }
+
+            shell.Kill(entireProcessTree: true);
+            shell.WaitForExit();
+            shell.Dispose();
         }
 
-        throw new InvalidOperationException($"Could not start a process with PID {pid} in {Attempts} attempts through {LastPidFile}: other processes kept taking it.");
+        throw new InvalidOperationException($"Could not start a process with PID {pid} in {Attempts} attempts through ns_last_pid: other processes kept taking it.");
+    }
+
+    /// <summary>The process that took the PID, and the shell waiting for it.</summary>
+    internal sealed class Impostor(Process shell, int pid) : IDisposable
+    {
+        /// <summary>The reused PID.</summary>
+        internal int Pid { get; } = pid;
+
+        public void Dispose()
+        {
+            shell.Kill(entireProcessTree: true);
+            shell.WaitForExit();
+            shell.Dispose();
+        }
     }
 }

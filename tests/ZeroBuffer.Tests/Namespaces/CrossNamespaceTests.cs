@@ -291,9 +291,9 @@ public sealed class CrossNamespaceTests
         }
 
         await reader.WaitForEventAsync("writer-gone");
-        using Process impostor = PidReuse.StartProcessWithPid(writerPid);
-        try
+        using (PidReuse.Impostor impostor = PidReuse.StartProcessWithPid(writerPid))
         {
+            Assert.Equal(writerPid, impostor.Pid);
             BufferInfo info = BufferCatalog.Inspect(name)!;
             Assert.Equal((ulong)writerPid, info.WriterPid); // the dead writer's PID, now a live process's
             Assert.False(info.WriterAlive, info.Reason);
@@ -308,11 +308,6 @@ public sealed class CrossNamespaceTests
             {
                 Assert.Equal(0UL, replacement.GetStatus().WriterPid);
             }
-        }
-        finally
-        {
-            impostor.Kill();
-            impostor.WaitForExit();
         }
 
         OsResources.AssertNone(name);

@@ -91,7 +91,7 @@ public sealed class LivenessReviewTests
     public async Task AWriterClosingWhileTheReaderChecksOnIt_IsAlwaysTheEndOfTheStream()
     {
         string name = TestNames.Unique("rv-closing");
-        using (var reader = new Reader(name, new BufferConfig(0, 4096)) { WaitStrategy = WaitStrategy.BusySpin })
+        using (var reader = new Reader(name, new BufferConfig(0, 4096)))
         {
             for (int round = 0; round < 50; round++)
             {
@@ -99,7 +99,7 @@ public sealed class LivenessReviewTests
                 writer.WriteFrame([1]);
                 reader.ReadFrame(Generous).Dispose();
                 Task<Exception?> reading = Task.Run<Exception?>(() => Record.Exception(() => reader.ReadFrame(Generous)));
-                writer.Dispose(); // while the reader polls, looking at the writer every 100 ms
+                writer.Dispose(); // while the reader waits, looking at the writer every 100 ms
                 Assert.IsType<WriterClosedException>(await reading);
             }
         }
