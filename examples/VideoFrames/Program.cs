@@ -79,9 +79,14 @@ static int Consume(string name)
         {
             frame = reader.ReadFrame(TimeSpan.FromSeconds(30));
         }
+        catch (WriterClosedException)
+        {
+            break; // the producer finished: the end of the stream, every frame read
+        }
         catch (WriterDeadException)
         {
-            break; // the producer finished (or crashed) and every frame was read
+            Console.WriteLine("the producer crashed; every frame it committed was read");
+            break;
         }
 
         if (!frame.IsValid)

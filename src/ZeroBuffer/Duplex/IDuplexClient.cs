@@ -30,7 +30,7 @@ public interface IDuplexClient : IDisposable
     bool IsServerConnected { get; }
 
     /// <summary>Copies <paramref name="request"/> into the request ring; returns its sequence number.</summary>
-    /// <exception cref="ReaderDeadException">The server is gone (stopped or dead).</exception>
+    /// <exception cref="ReaderDeadException">The server is gone: <see cref="ReaderClosedException"/> when it stopped, a plain <see cref="ReaderDeadException"/> when it died.</exception>
     /// <exception cref="BufferFullException">No room within <see cref="DuplexClientOptions.RequestWriteTimeout"/>.</exception>
     /// <exception cref="FrameTooLargeException">The request can never fit the request ring.</exception>
     ulong SendRequest(ReadOnlySpan<byte> request);
@@ -55,7 +55,8 @@ public interface IDuplexClient : IDisposable
     /// Waits for the next response (in arrival order); <see cref="Frame.Invalid"/> after
     /// <paramref name="timeout"/>. Dispose the frame to free its space.
     /// </summary>
-    /// <exception cref="WriterDeadException">The server died or stopped and every response was read.</exception>
+    /// <exception cref="WriterClosedException">The server stopped (closed its response writer) and every response was read.</exception>
+    /// <exception cref="WriterDeadException">The server died and every response it wrote was read.</exception>
     /// <exception cref="InvalidOperationException"><see cref="SendAsync"/> is in use.</exception>
     Frame ReceiveResponse(TimeSpan timeout);
 
@@ -63,7 +64,8 @@ public interface IDuplexClient : IDisposable
     /// Sends <paramref name="request"/> and completes with the response to it. The request is written
     /// before this returns (waiting for ring space like <see cref="SendRequest"/>); the task then
     /// completes when its response arrives, faults when the server is gone
-    /// (<see cref="WriterDeadException"/>, <see cref="ReaderDeadException"/>) or the client is disposed
+    /// (<see cref="WriterClosedException"/> or <see cref="ReaderClosedException"/> when it stopped,
+    /// <see cref="WriterDeadException"/> or <see cref="ReaderDeadException"/> when it died) or the client is disposed
     /// (<see cref="ObjectDisposedException"/>), and is cancelled by <paramref name="cancellationToken"/>
     /// (a late response is then dropped). A server that never answers a request (its handler threw)
     /// leaves the task pending until cancelled: pass a token with a timeout.
