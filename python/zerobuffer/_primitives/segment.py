@@ -105,14 +105,9 @@ class SharedMemorySegment:
         this process may not open it."""
         path = segment_file(os_name)
         for _ in range(8):  # the name may be replaced between the two opens: open again
-            try:
-                fd = os.open(path, os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW)
-            except FileNotFoundError:
+            fd = _open_read_write(path, os_name, buffer_name)
+            if fd is None:
                 return None
-            except OSError as ex:
-                if ex.errno in (errno_codes.EACCES, errno_codes.EPERM):
-                    raise BufferAccessDeniedError.for_path(buffer_name, path) from None
-                raise SystemCallError(buffer_name, 'shm_open("%s")' % os_name, ex.errno or 0) from None
             try:
                 try:
                     length = os.lseek(fd, 0, os.SEEK_END)
@@ -197,17 +192,25 @@ def _same_file(path: str, fd: int) -> bool:
     return opened.st_dev == named.st_dev and opened.st_ino == named.st_ino
 
 
-def _map_same_file(path: str, fd: int, length: int, os_name: str, buffer_name: str) -> Optional[mmap.mmap]:
-    """Maps the file open as ``fd`` through a second open file description of it (so the mapping
-    never keeps ``fd``'s locks alive); None when ``path`` no longer names that file."""
+def _open_read_write(path: str, os_name: str, buffer_name: str) -> Optional[int]:
+    """Opens an existing segment file read-write; None when it does not exist; the typed error when
+    this process may not open it (another user's buffer) or the OS refuses."""
     try:
-        second = os.open(path, os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW)
+        return os.open(path, os.O_RDWR | os.O_CLOEXEC | os.O_NOFOLLOW)
     except FileNotFoundError:
         return None
     except OSError as ex:
         if ex.errno in (errno_codes.EACCES, errno_codes.EPERM):
             raise BufferAccessDeniedError.for_path(buffer_name, path) from None
         raise SystemCallError(buffer_name, 'shm_open("%s")' % os_name, ex.errno or 0) from None
+
+
+def _map_same_file(path: str, fd: int, length: int, os_name: str, buffer_name: str) -> Optional[mmap.mmap]:
+    """Maps the file open as ``fd`` through a second open file description of it (so the mapping
+    never keeps ``fd``'s locks alive); None when ``path`` no longer names that file."""
+    second = _open_read_write(path, os_name, buffer_name)
+    if second is None:
+        return None
     try:
         first, other = os.fstat(fd), os.fstat(second)
         if (first.st_dev, first.st_ino) != (other.st_dev, other.st_ino):
