@@ -29,8 +29,7 @@ return args[0] == "produce" ? Produce(name, frames) : Consume(name);
 
 static int Produce(string name, int frames)
 {
-    Writer writer = ConnectWithRetry(name, TimeSpan.FromSeconds(10));
-    using (writer)
+    using (Writer writer = Writer.Connect(name, TimeSpan.FromSeconds(10))) // the consumer may start later
     {
         writer.SetMetadata(Encoding.UTF8.GetBytes($"width={Width};height={Height};format=gray8;fps={Fps}"));
         long start = Stopwatch.GetTimestamp();
@@ -124,18 +123,3 @@ static int Consume(string name)
     return received > 0 ? 0 : 1;
 }
 
-static Writer ConnectWithRetry(string name, TimeSpan timeout)
-{
-    var clock = Stopwatch.StartNew();
-    while (true)
-    {
-        try
-        {
-            return new Writer(name);
-        }
-        catch (BufferNotFoundException) when (clock.Elapsed < timeout)
-        {
-            Thread.Sleep(100); // the consumer has not created the buffer yet
-        }
-    }
-}

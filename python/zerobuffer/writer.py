@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import math
 import struct
+import threading
 import time
 from typing import Optional
 
+from ._primitives import backoff
 from ._primitives.deadline import Deadline
 from ._primitives.segment import SharedMemorySegment
 from ._primitives.semaphore import NamedSemaphore
@@ -42,6 +44,40 @@ class Writer:
     about 0.1 s after it left, whatever the write timeout. :meth:`close` ends the stream: the reader
     reports :class:`~zerobuffer.WriterClosedError` once it has read everything.
     """
+
+    _CONNECT_MAX_PAUSE = 0.050
+    """Seconds of the longest pause between two attempts of :meth:`connect` (as C#'s Writer.Connect)."""
+
+    @classmethod
+    def connect(cls, name: str, timeout: Optional[float] = None, *, wait_strategy: Optional[WaitStrategy] = None,
+                stop: Optional[threading.Event] = None) -> "Writer":
+        """Connects to the buffer ``name``, waiting up to ``timeout`` seconds (None: until ``stop`` is set) for its
+        reader to create it, or to replace a reader that crashed: the writer may start first. Nothing signals the
+        creation of a buffer, so it looks again after a pause that grows from 1 ms to 50 ms. Gives up with
+        :class:`BufferNotFoundError` (no buffer) or :class:`ReaderDeadError` (a buffer whose reader stayed gone);
+        any other error comes at once. ``stop`` set: :class:`InterruptedError`."""
+        names.validate(name)
+        deadline = Deadline(timeout)
+        last: list = [None]
+
+        def attempt() -> Optional["Writer"]:
+            try:
+                return cls(name, wait_strategy=wait_strategy)
+            except (BufferNotFoundError, ReaderDeadError) as ex:
+                last[0] = ex
+                return None
+
+        try:
+            writer = backoff.poll(attempt, deadline, stop, max_pause=cls._CONNECT_MAX_PAUSE)
+        except backoff.Cancelled:
+            raise InterruptedError("Writer.connect('%s') was stopped while waiting for the reader." % name) from None
+        if writer is not None:
+            return writer
+        waited = "within %d ms" % round((timeout or 0) * 1000)
+        error = last[0]
+        if isinstance(error, ReaderDeadError):
+            raise ReaderDeadError(name, "Buffer '%s' had no live reader %s: %s" % (name, waited, error)) from error
+        raise BufferNotFoundError(name, "No reader created buffer '%s' %s: %s" % (name, waited, error)) from error
 
     def __init__(self, name: str, *, wait_strategy: Optional[WaitStrategy] = None) -> None:
         """Connects to the buffer ``name``. ``wait_strategy``: how to wait for ring space (default

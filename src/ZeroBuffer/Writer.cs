@@ -132,6 +132,39 @@ public sealed unsafe class Writer : IDisposable
         }
     }
 
+    /// <summary>
+    /// Connects to the buffer <paramref name="name"/>, waiting up to <paramref name="timeout"/> for
+    /// its reader to create it, or to replace a reader that crashed: the writer may start first.
+    /// Nothing signals the creation of a buffer, so it looks again after a pause that grows from
+    /// 1 ms to 50 ms.
+    /// </summary>
+    /// <param name="name">Buffer name: 1-200 characters from [A-Za-z0-9._-].</param>
+    /// <param name="timeout">How long to wait; <see cref="Timeout.InfiniteTimeSpan"/> waits until cancelled.</param>
+    /// <param name="logger">Lifecycle and error logging of the writer.</param>
+    /// <param name="cancellationToken">Ends the wait with <see cref="OperationCanceledException"/>.</param>
+    /// <exception cref="ArgumentException">Invalid name.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is negative (other than infinite).</exception>
+    /// <exception cref="BufferNotFoundException">No reader created the buffer in time.</exception>
+    /// <exception cref="ReaderDeadException">The buffer existed, but its reader was gone until the timeout.</exception>
+    /// <exception cref="WriterAlreadyConnectedException">A live writer is connected (reported at once, not waited for).</exception>
+    /// <exception cref="BufferAccessDeniedException">The buffer belongs to another user and is not shared with this one (at once).</exception>
+    public static Writer Connect(string name, TimeSpan timeout, ILogger? logger = null, CancellationToken cancellationToken = default) =>
+        WriterConnector.Connect(name, timeout, logger, cancellationToken);
+
+    /// <summary>Waits for the buffer's reader without a timeout (until <paramref name="cancellationToken"/> fires), then connects.</summary>
+    /// <inheritdoc cref="Connect" path="/exception"/>
+    public static ValueTask<Writer> ConnectAsync(string name, CancellationToken cancellationToken = default) =>
+        WriterConnector.ConnectAsync(name, Timeout.InfiniteTimeSpan, null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="Connect"/> without blocking a thread while it waits: the pauses between attempts
+    /// are timers. Each attempt is a few system calls, made on the calling thread.
+    /// </summary>
+    /// <inheritdoc cref="Connect" path="/param"/>
+    /// <inheritdoc cref="Connect" path="/exception"/>
+    public static ValueTask<Writer> ConnectAsync(string name, TimeSpan timeout, ILogger? logger = null, CancellationToken cancellationToken = default) =>
+        WriterConnector.ConnectAsync(name, timeout, logger, cancellationToken);
+
     /// <summary>The buffer name.</summary>
     public string Name { get; }
 

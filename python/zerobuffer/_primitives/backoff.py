@@ -26,10 +26,12 @@ class Cancelled(Exception):
     """The stop event was set while :func:`poll` waited."""
 
 
-def poll(attempt: Callable[[], Optional[T]], deadline: Deadline, stop: Optional[threading.Event] = None) -> Optional[T]:
+def poll(attempt: Callable[[], Optional[T]], deadline: Deadline, stop: Optional[threading.Event] = None,
+         max_pause: float = MAX_PAUSE) -> Optional[T]:
     """Calls ``attempt`` until it returns something other than None, and returns that; returns None
     once ``deadline`` has passed (``attempt`` runs at least once, and once more after the last
-    pause). Exceptions from ``attempt`` propagate. ``stop``: set → :class:`Cancelled`."""
+    pause). Exceptions from ``attempt`` propagate. ``stop``: set → :class:`Cancelled`.
+    ``max_pause``: the longest pause, in seconds."""
     pause = FIRST_PAUSE
     while True:
         if stop is not None and stop.is_set():
@@ -46,4 +48,4 @@ def poll(attempt: Callable[[], Optional[T]], deadline: Deadline, stop: Optional[
                 raise Cancelled()
         else:
             time.sleep(wait)
-        pause = min(pause * 2, MAX_PAUSE)
+        pause = min(pause * 2, max_pause)

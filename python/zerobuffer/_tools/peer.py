@@ -25,7 +25,8 @@ import sys
 import time
 from typing import Any, Callable, Optional
 
-from .. import BufferAccess, BufferConfig, Reader, Writer, WriterClosedError, ZeroBufferError, lifecycle
+from .. import (BufferAccess, BufferConfig, BufferNotFoundError, Reader, ReaderDeadError, Writer, WriterClosedError,
+                 ZeroBufferError, lifecycle)
 
 EXIT_FRAME = b"EXIT"
 _RAMP = bytes((i & 0xFF) for i in range(512))
@@ -168,9 +169,22 @@ def _read(args: argparse.Namespace, out: _Output) -> int:
                 return 0
 
 
+def _connect(args: argparse.Namespace, out: _Output) -> Writer:
+    """Connects; with --wait-for-reader, says it is waiting (once) and waits for the reader (as the C# CLI)."""
+    if args.wait_for_reader is None:
+        return Writer(args.name)
+    try:
+        return Writer(args.name)
+    except (BufferNotFoundError, ReaderDeadError) as ex:
+        out.event("waiting", name=args.name, reason=str(ex))
+        out.line("Waiting for the reader of '%s': %s" % (args.name, ex))
+        timeout = None if args.wait_for_reader < 0 else args.wait_for_reader / 1000.0
+        return Writer.connect(args.name, timeout)
+
+
 def _write(args: argparse.Namespace, out: _Output) -> int:
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else [args.size]
-    with Writer(args.name) as writer:
+    with _connect(args, out) as writer:
         if args.write_timeout_ms is not None:
             writer.write_timeout = args.write_timeout_ms / 1000.0
         out.event("connected", name=args.name, pid=os.getpid(), metadataSize=writer.metadata_block_size,
@@ -333,6 +347,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     write.add_argument("--hash", action="store_true")
     write.add_argument("--hold", action="store_true")
     write.add_argument("--write-timeout-ms", type=int)
+    write.add_argument("--wait-for-reader", type=int, nargs="?", const=-1, default=None,
+                       help="wait for the reader, MS milliseconds at most (without MS: until stopped)")
     write.add_argument("--pause-at", choices=["after-acquire", "mid-metadata"])
     write.add_argument("--pause-frame", type=int, default=1)
     write.add_argument("--json", action="store_true", dest="json_sub")

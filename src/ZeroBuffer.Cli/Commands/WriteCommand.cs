@@ -16,6 +16,7 @@ internal static class WriteCommand
 {
     private const string Events = """
         Events (--json, one object per line):
+          {"event":"waiting","name":"N","reason":"..."}                      --wait-for-reader: no buffer (or no live reader) yet
           {"event":"connected","name":"N","pid":1234,"metadataSize":M,"payloadSize":P}
           {"event":"metadata","size":n,"sha256":"<hex>"}                     after --metadata/--metadata-file was written
           {"event":"written","sequence":s,"size":n[,"sha256":"<hex>"]}      per frame (sha256 with --hash)
@@ -34,8 +35,12 @@ internal static class WriteCommand
           applies to generated, stdin and file frames; not with --delay-ms.
         Text mode prints "Wrote frame <sequence>, size: <size>" per frame and, with --hash, "Hash: <sha256 hex>".
 
+        --wait-for-reader [MS]: start before the reader; connect once it has created the buffer (or replaced a
+          crashed one). Without it, a missing buffer is exit 12 at once; with it, exit 12 after MS milliseconds.
+
         Examples:
           zerobuffer write camera-1 --count 100 --size 65536 --rate 30 --metadata "width=1920 height=1080"
+          zerobuffer write camera-1 --wait-for-reader 10000 --count 100
           zerobuffer write camera-1 --file frame1.jpg frame2.jpg --metadata-file caps.json
           printf 'hello\nworld\n' | zerobuffer write camera-1 --stdin lines --exit
           zerobuffer read a --output length-prefixed | zerobuffer write b --stdin length-prefixed
@@ -90,11 +95,16 @@ internal static class WriteCommand
             }
         });
         var waitStrategy = WaitStrategyOption.Create("the writer (for ring space)");
+        var waitForReader = new Option<int?>("--wait-for-reader")
+        {
+            Description = "Wait for the reader to create the buffer (or to replace a crashed one), MS milliseconds at most; without MS, until Ctrl+C.",
+            Arity = ArgumentArity.ZeroOrOne,
+        }.AtLeast(0);
         var command = new Command("write", "Connect to a buffer and write frames to it.")
         {
             files, rate,
             name, count, size, sizes, pattern, seed, metadata, metadataFile, delayMs, exit, hash, hold, writeTimeoutMs, stdin, pauseAt, pauseFrame,
-            waitStrategy,
+            waitStrategy, waitForReader,
         };
         command.SetAction(parse => global.Run(parse, (output, stop) => Execute(output, stop, new Settings(
             parse.GetRequiredValue(name),
@@ -114,14 +124,45 @@ internal static class WriteCommand
             parse.GetValue(pauseFrame),
             parse.GetValue(files) ?? [],
             parse.GetValue(rate),
-            WaitStrategyOption.Get(parse, waitStrategy)))));
+            WaitStrategyOption.Get(parse, waitStrategy),
+            parse.GetResult(waitForReader) is null ? null
+                : parse.GetValue(waitForReader) is int ms ? TimeSpan.FromMilliseconds(ms) : Timeout.InfiniteTimeSpan))));
         return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
+    }
+
+    /// <summary>Connects; with --wait-for-reader, says it is waiting (once) and waits for the reader.</summary>
+    private static Writer Connect(Output output, Interruption stop, Settings settings)
+    {
+        if (settings.WaitForReader is not TimeSpan wait)
+        {
+            return new Writer(settings.Name);
+        }
+
+        try
+        {
+            return new Writer(settings.Name);
+        }
+        catch (Exception ex) when (ex is BufferNotFoundException or ReaderDeadException)
+        {
+            if (output.Json)
+            {
+                using Output.JsonEvent e = output.Event("waiting");
+                e.Writer.WriteString("name"u8, settings.Name);
+                e.Writer.WriteString("reason"u8, ex.Message);
+            }
+            else
+            {
+                output.Line($"Waiting for the reader of '{settings.Name}': {ex.Message}");
+            }
+
+            return Writer.Connect(settings.Name, wait, cancellationToken: stop.Token);
+        }
     }
 
     private sealed record Settings(
         string Name, long Count, int[] Sizes, FramePatternKind Pattern, int Seed, string? Metadata, FileInfo? MetadataFile,
         int DelayMs, bool Exit, bool Hash, bool Hold, int? WriteTimeoutMs, string? Stdin, string? PauseAt, long PauseFrame,
-        FileInfo[] Files, double? Rate, WaitStrategy WaitStrategy);
+        FileInfo[] Files, double? Rate, WaitStrategy WaitStrategy, TimeSpan? WaitForReader);
 
     private static int[]? ParseSizes(ArgumentResult result)
     {
@@ -175,7 +216,8 @@ internal static class WriteCommand
             : settings.MetadataFile is not null ? File.ReadAllBytes(settings.MetadataFile.FullName)
             : null;
 
-        using var writer = new Writer(settings.Name) { WaitStrategy = settings.WaitStrategy };
+        using Writer writer = Connect(output, stop, settings);
+        writer.WaitStrategy = settings.WaitStrategy;
         if (settings.WriteTimeoutMs is int timeout)
         {
             writer.WriteTimeout = TimeSpan.FromMilliseconds(timeout);

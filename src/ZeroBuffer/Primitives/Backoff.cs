@@ -53,4 +53,18 @@ internal struct Backoff
         _nextMilliseconds = Math.Min(_nextMilliseconds * 2, _capMilliseconds);
         return true;
     }
+
+    /// <summary><see cref="Pause"/> without blocking a thread: the pause is a timer.</summary>
+    internal async ValueTask<bool> PauseAsync(Deadline deadline, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (deadline.HasExpired)
+        {
+            return false;
+        }
+
+        await Task.Delay(deadline.RemainingMilliseconds(TimeSpan.FromMilliseconds(_nextMilliseconds)), cancellationToken).ConfigureAwait(false);
+        _nextMilliseconds = Math.Min(_nextMilliseconds * 2, _capMilliseconds);
+        return true;
+    }
 }
