@@ -7,8 +7,9 @@ namespace ZeroBuffer;
 /// segment (<see cref="MetadataBlockSize"/>, <see cref="PayloadBlockSize"/>).
 /// </summary>
 /// <remarks>
-/// Size the ring at least twice the largest frame plus 16: frames with <c>16 + length &lt;= ring / 2</c>
-/// always fit; larger ones fit only when they do not straddle the end of the ring.
+/// Size the ring at least <c>2 × (largest frame + 24)</c>: frames up to
+/// <see cref="Writer.MaxFrameSizeAnywhere"/> (<c>P / 2 − 24</c>) fit wherever the write position is
+/// and never leave a tail upstream readers cannot skip; larger ones fit only at some positions.
 /// </remarks>
 public sealed record BufferConfig
 {

@@ -63,6 +63,7 @@ public sealed unsafe class Reader : IDisposable
     private ulong _knownWritten; // written_count as last read: frames up to it are committed, no need to look again
     private long _nextLivenessCheck; // Stopwatch time of the next writer check while polling (kept across waits)
     private int _tokensLeftBehind; // frames taken without their sem-w token since the last drain
+    private ulong _uncountedWraps; // wrap points without a marker crossed with an upstream writer, which may have counted them (§4.2)
 
     private bool _writerSeen; // a live writer was observed once, even if that writer never wrote
     private PeerState _writerDeparture; // how the writer left, once WriterIsGone said it did (Closed: a clean end of stream)
@@ -495,6 +496,11 @@ public sealed unsafe class Reader : IDisposable
             written = Volatile.Read(ref _oieb->PayloadWrittenCount);
             if (written <= _readCount)
             {
+                if (_uncountedWraps != 0)
+                {
+                    ForgetSettledWraps();
+                }
+
                 return false;
             }
 
@@ -519,6 +525,12 @@ public sealed unsafe class Reader : IDisposable
             position = 0;
             PublishPosition(position);
             ReturnTail(tail); // after the published read count, which tells whether frames are still waiting
+            NoteMarkerlessWrap();
+        }
+
+        if (_uncountedWraps != 0 && OnlyWrapCountsAnnounced(position))
+        {
+            return false;
         }
 
         byte* header = _ring + position;
@@ -601,6 +613,10 @@ public sealed unsafe class Reader : IDisposable
         _readCount++;
         Volatile.Write(ref _oieb->PayloadReadPos, (ulong)_readPosition);
         Volatile.Write(ref _oieb->PayloadReadCount, _readCount);
+        if (next == _ringSize)
+        {
+            NoteMarkerlessWrap(); // an exact fit: some writers wrap from P, without a marker, at their next write
+        }
 
         _expectedSequence = sequence + 1;
         _lastFrameIndex = index;
@@ -620,6 +636,73 @@ public sealed unsafe class Reader : IDisposable
         }
 
         frame = new Frame(this, ticket, header + ZeroBufferLayout.FrameHeaderSize, (int)length, sequence);
+        return true;
+    }
+
+    /// <summary>
+    /// A wrap point without a marker was crossed (a tail of 0-15 bytes). Upstream Python's writer
+    /// counts such a wrap in <c>payload_written_count</c>; ours and upstream C++'s do not. With a
+    /// writer of ours it is certainly not counted; otherwise remember that it may be (§4.2).
+    /// </summary>
+    private void NoteMarkerlessWrap()
+    {
+        ulong pid = Volatile.Read(ref _oieb->WriterPid);
+        var session = WriterSessionWord.Unpack(Volatile.Read(ref _oieb->WriterSession));
+        bool ours = pid != 0 ? session.Describes(pid) : session.State == ZeroBufferLayout.SessionStateClosed;
+        if (!ours)
+        {
+            _uncountedWraps++;
+        }
+    }
+
+    /// <summary>
+    /// Caught up with the counts: every wrap count already published has been reconciled. Only a
+    /// writer whose position rests at P (after an exact fit) may still count a wrap, at its next write.
+    /// </summary>
+    private void ForgetSettledWraps() =>
+        _uncountedWraps = Volatile.Read(ref _oieb->PayloadWritePos) == (ulong)_ringSize ? 1UL : 0UL;
+
+    /// <summary>
+    /// With wrap points crossed that an upstream writer may have counted (§4.2): whether the items
+    /// the counts announce are nothing but such wrap counts. They are when nothing was written from
+    /// the read position on (the writer's position is ours) and no committed byte is unconsumed:
+    /// the read count takes them over, and true is returned (no item). True also when it cannot
+    /// tell yet (look again later). More announced items than wraps crossed is corruption.
+    /// </summary>
+    private bool OnlyWrapCountsAnnounced(long position)
+    {
+        ulong written = Volatile.Read(ref _oieb->PayloadWrittenCount); // afresh: the count known so far may be older
+        ulong writePosition = Volatile.Read(ref _oieb->PayloadWritePos); // after the count: at least as new
+        if ((writePosition == (ulong)_ringSize ? 0 : (long)writePosition) != position || RefreshBudget(1, exact: true))
+        {
+            return false; // something was written from here on (or a full ring is unconsumed)
+        }
+
+        // One item leaves the writer's position where it was: a frame that fills the whole ring.
+        // An upstream writer charges it after counting it, so until then it looks like nothing.
+        ulong announced = written - _readCount;
+        bool wholeRingFrame = position == 0 && _consumedBytes == Volatile.Read(ref _publishedBytes)
+                              && FrameHeader.ReadLength(_ring) == (ulong)(_ringSize - ZeroBufferLayout.FrameHeaderSize)
+                              && FrameHeader.ReadSequence(_ring) is not 0 and var sequence && sequence != _expectedSequence - 1;
+        if (announced > _uncountedWraps || wholeRingFrame)
+        {
+            if (ChargeMayBeInFlight())
+            {
+                _knownWritten = _readCount; // look again later
+                return true;
+            }
+
+            if (announced > _uncountedWraps)
+            {
+                throw Corrupted($"the counts announce {announced} items at ring offset {position}, but nothing was written there " +
+                    $"(payload_write_pos {writePosition}) and only {_uncountedWraps} wraps without a marker could have been counted");
+            }
+        }
+
+        _readCount = written;
+        Volatile.Write(ref _oieb->PayloadReadCount, _readCount);
+        _knownWritten = written;
+        ForgetSettledWraps(); // caught up with the counts now
         return true;
     }
 

@@ -44,6 +44,7 @@ public sealed unsafe class Writer : IDisposable
     private readonly long _ringSize;
     private readonly WriterSession _claim; // writer_pid, and with writer sessions the lock, the session and the commit record
     private readonly bool _recordsCommits;
+    private readonly bool _readerSkipsShortTails; // the reader advertises our extensions, so it skips tails of 1-15 bytes
 
     // Writer-owned state, mirrored into the OIEB at each commit.
     private long _writePosition;
@@ -111,6 +112,7 @@ public sealed unsafe class Writer : IDisposable
 
             _claim = WriterSession.Claim(segment, dataAvailable, name, _logger);
             _recordsCommits = _claim.KeepsCommitRecord;
+            _readerSkipsShortTails = block.ExtensionMagic == ZeroBufferLayout.ExtensionMagic;
 
             // Take over where the previous writer (if any) stopped (after a finished interrupted commit).
             _writePosition = (long)Volatile.Read(ref _oieb->PayloadWritePos);
@@ -209,8 +211,13 @@ public sealed unsafe class Writer : IDisposable
     /// <summary>The sequence number the next frame gets.</summary>
     public ulong NextSequence => _nextSequence;
 
-    /// <summary>Largest frame that always fits, wherever the write position is: <c>P / 2 − 16</c>.</summary>
-    public int MaxFrameSizeAnywhere => (int)Math.Min(int.MaxValue, _ringSize / 2 - ZeroBufferLayout.FrameHeaderSize);
+    /// <summary>
+    /// Largest frame that always fits, wherever the write position is, and never leaves a tail
+    /// of 1 to 15 bytes at the end of the ring, so it is safe with every reader, upstream ones
+    /// included: <c>⌊(P − 13) / 2⌋ − 17</c>, which is <c>P / 2 − 24</c> for an even ring
+    /// (docs/protocol.md §3.2). Size the ring at least <c>2 × (largest frame + 24)</c>.
+    /// </summary>
+    public int MaxFrameSizeAnywhere => (int)Math.Min(int.MaxValue, WritePlan.MaxFrameSizeAnywhere(_ringSize));
 
     /// <summary>
     /// Maps every page of the buffer into this process now, writable, so the first pass over a
@@ -580,7 +587,17 @@ public sealed unsafe class Writer : IDisposable
             throw new FrameTooLargeException(Name,
                 $"Frame of {size} bytes cannot be placed in buffer '{Name}' at write position {_writePosition}: it does not fit before the end of the " +
                 $"{_ringSize}-byte ring, and wrapping would need {_ringSize - _writePosition} + {total} bytes, more than the ring. " +
-                $"Frames of up to {MaxFrameSizeAnywhere} bytes (16 + length <= ring / 2) always fit; size the ring at least twice the largest frame.");
+                $"Frames of up to {MaxFrameSizeAnywhere} bytes always fit; size the ring at least 2 x (largest frame + 24) bytes.");
+        }
+
+        if (!_readerSkipsShortTails && plan.LeavesShortTail(_ringSize, total))
+        {
+            // An upstream reader reads a header across the end of the ring there, and fails.
+            long end = plan.FramePosition + total;
+            throw new FrameTooLargeException(Name,
+                $"Frame of {size} bytes cannot be placed in buffer '{Name}' at write position {_writePosition}: it would leave a " +
+                $"{_ringSize - end}-byte tail at the end of the {_ringSize}-byte ring, which the buffer's reader (an implementation without " +
+                $"the ZeroBuffer extensions) cannot skip. Frames of up to {MaxFrameSizeAnywhere} bytes never leave such a tail.");
         }
 
         EnsureReaderAlive(force: false);

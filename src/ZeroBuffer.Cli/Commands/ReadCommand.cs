@@ -54,7 +54,7 @@ internal static class ReadCommand
         }.AtLeast(0);
         var payloadSize = new Option<long>("--payload-size")
         {
-            Description = "Ring size in bytes (at least twice the largest frame plus 16).",
+            Description = "Ring size in bytes (at least 2 x (largest frame + 24)).",
             DefaultValueFactory = _ => 1024 * 1024,
         }.AtLeast(1);
         var count = new Option<long>("--count")

@@ -17,6 +17,23 @@ internal readonly record struct WritePlan(bool Wrap, long Tail, long FramePositi
     internal bool WritesMarker => Wrap && Tail >= MarkerMinimumTail;
 
     /// <summary>
+    /// Whether the frame, once placed, leaves 1 to 15 bytes before the end of the ring: a tail no
+    /// header fits in, which our readers skip and upstream readers cannot (docs/protocol.md §3.2).
+    /// </summary>
+    /// <param name="ringSize">P.</param>
+    /// <param name="total">16 + frame length, as planned.</param>
+    internal bool LeavesShortTail(long ringSize, long total) =>
+        ringSize - (FramePosition + total) is > 0 and < MarkerMinimumTail;
+
+    /// <summary>
+    /// The largest frame length that can be placed at any write position and never leaves a tail
+    /// of 1 to 15 bytes: <c>⌊(P − 13) / 2⌋ − 17</c> (P/2 − 24 for an even P), or 0 for a ring too
+    /// small to promise anything. Derived in docs/protocol.md §3.2.
+    /// </summary>
+    /// <param name="ringSize">P.</param>
+    internal static long MaxFrameSizeAnywhere(long ringSize) => Math.Max(0, (ringSize - 13) / 2 - 17);
+
+    /// <summary>
     /// Plans a write. Returns false when the frame can never be placed from this position
     /// (it would need more than the whole ring), which the caller reports as too large.
     /// </summary>

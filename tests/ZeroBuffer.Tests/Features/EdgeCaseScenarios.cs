@@ -112,7 +112,7 @@ public sealed class EdgeCaseScenarios
             // 48 bytes fill the whole ring, which only works from position 0; we are at 17.
             var notHere = Assert.Throws<FrameTooLargeException>(() => writer.WriteFrame(new byte[48]));
             Assert.Contains("always fit", notHere.Message, StringComparison.Ordinal);
-            Assert.Equal(16, writer.MaxFrameSizeAnywhere);
+            Assert.Equal(8, writer.MaxFrameSizeAnywhere); // P/2 − 24: placeable anywhere and never a 1-15 byte tail
 
             // 16-byte frames (total 32 = P/2) fit from every position: 17 → 49 → (implicit wrap) 32 → 0 → 32 → 0.
             for (int i = 0; i < 5; i++)
@@ -259,8 +259,8 @@ public sealed class EdgeCaseScenarios
             Frame first = ReadPattern(reader, 1, 6144, 1);
 
             var impossible = Assert.Throws<FrameTooLargeException>(() => writer.WriteFrame(new byte[7168]));
-            Assert.Contains("5104", impossible.Message, StringComparison.Ordinal); // 10240 / 2 − 16 always fit
-            Assert.Equal(5104, writer.MaxFrameSizeAnywhere);
+            Assert.Contains("5096", impossible.Message, StringComparison.Ordinal); // 10240 / 2 − 24 always fit
+            Assert.Equal(5096, writer.MaxFrameSizeAnywhere);
             Assert.Equal(1UL, reader.GetStatus().WrittenCount);
 
             // 4096 + 16 > 4080 to the end: wrap, needing 4080 + 4112 with 4080 free.

@@ -19,25 +19,25 @@ internal sealed class UpstreamBuffer : IDisposable
 
     internal string Name { get; }
 
-    /// <summary>The pinned control block of a fresh upstream buffer (M = 64, P = 1024) whose reader has PID <paramref name="readerPid"/>.</summary>
-    internal static byte[] ControlBlockBytes(ulong readerPid)
+    /// <summary>The pinned control block of a fresh upstream buffer (M = 64, P = <paramref name="payloadSize"/>) whose reader has PID <paramref name="readerPid"/>.</summary>
+    internal static byte[] ControlBlockBytes(ulong readerPid, int payloadSize = PayloadSize)
     {
         byte[] oieb = new byte[128];
         BinaryPrimitives.WriteUInt32LittleEndian(oieb.AsSpan(0), 128);   // oieb_size
         oieb[4] = 1; oieb[5] = 0; oieb[6] = 0; oieb[7] = 0;              // version 1.0.0, reserved 0
         BinaryPrimitives.WriteUInt64LittleEndian(oieb.AsSpan(8), MetadataSize);   // metadata_size
         BinaryPrimitives.WriteUInt64LittleEndian(oieb.AsSpan(16), MetadataSize);  // metadata_free_bytes
-        BinaryPrimitives.WriteUInt64LittleEndian(oieb.AsSpan(32), PayloadSize);   // payload_size
-        BinaryPrimitives.WriteUInt64LittleEndian(oieb.AsSpan(40), PayloadSize);   // payload_free_bytes
+        BinaryPrimitives.WriteUInt64LittleEndian(oieb.AsSpan(32), (ulong)payloadSize);   // payload_size
+        BinaryPrimitives.WriteUInt64LittleEndian(oieb.AsSpan(40), (ulong)payloadSize);   // payload_free_bytes
         BinaryPrimitives.WriteUInt64LittleEndian(oieb.AsSpan(88), readerPid);     // reader_pid
         return oieb;                                                              // 96..127: zero
     }
 
-    /// <summary>Creates the upstream-style buffer NAME.</summary>
-    internal static UpstreamBuffer Create(string name, ulong readerPid)
+    /// <summary>Creates the upstream-style buffer NAME with a ring of <paramref name="payloadSize"/> bytes.</summary>
+    internal static UpstreamBuffer Create(string name, ulong readerPid, int payloadSize = PayloadSize)
     {
-        byte[] segment = new byte[128 + MetadataSize + PayloadSize];
-        ControlBlockBytes(readerPid).CopyTo(segment, 0);
+        byte[] segment = new byte[128 + MetadataSize + payloadSize];
+        ControlBlockBytes(readerPid, payloadSize).CopyTo(segment, 0);
         File.WriteAllBytes("/dev/shm/" + name, segment);
         _ = ZeroBuffer.Interop.LibC.Chmod("/dev/shm/" + name, FileModes.Everyone); // as upstream creates it, whatever the umask
         NamedSemaphore.CreateExclusive(ResourceNames.DataAvailableSemaphore(name), name, FileModes.Everyone)!.Dispose();
