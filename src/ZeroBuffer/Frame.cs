@@ -1,3 +1,5 @@
+using ZeroBuffer.Protocol;
+
 namespace ZeroBuffer;
 
 /// <summary>
@@ -19,11 +21,11 @@ namespace ZeroBuffer;
 /// </example>
 public readonly unsafe struct Frame : IDisposable, IEquatable<Frame>
 {
-    private readonly Reader? _owner;
+    private readonly RingReader? _owner;
     private readonly long _ticket;
     private readonly byte* _data;
 
-    internal Frame(Reader owner, long ticket, byte* data, int size, ulong sequence)
+    internal Frame(RingReader owner, long ticket, byte* data, int size, ulong sequence)
     {
         _owner = owner;
         _ticket = ticket;
@@ -47,6 +49,28 @@ public readonly unsafe struct Frame : IDisposable, IEquatable<Frame>
     /// <summary>The payload, in shared memory. Empty for an invalid frame.</summary>
     /// <exception cref="ObjectDisposedException">The frame (or its reader) was disposed.</exception>
     public ReadOnlySpan<byte> Span => GetMutableSpan();
+
+    /// <summary>
+    /// The payload as memory in the ring (zero copy) that may be held across awaits until the
+    /// frame is disposed; after that, any access through it throws
+    /// <see cref="ObjectDisposedException"/>, so it never reads bytes the writer has reused.
+    /// Empty for an invalid frame. Each call allocates one small object (use <see cref="Span"/>
+    /// where no await intervenes).
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The frame (or its reader) was disposed.</exception>
+    public ReadOnlyMemory<byte> Memory
+    {
+        get
+        {
+            if (_owner is null)
+            {
+                return ReadOnlyMemory<byte>.Empty;
+            }
+
+            _owner.EnsureHeld(_ticket);
+            return new FrameMemory(_owner, _ticket, _data, Size).Memory;
+        }
+    }
 
     /// <summary>
     /// The payload as writable memory, for in-place processing (the mutable duplex server). The

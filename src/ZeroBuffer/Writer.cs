@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using ZeroBuffer.Interop;
 using ZeroBuffer.Primitives;
 using ZeroBuffer.Protocol;
+using ZeroBuffer.Waiting;
 
 namespace ZeroBuffer;
 
@@ -27,10 +28,9 @@ namespace ZeroBuffer;
 /// writer.CommitFrame();
 /// </code>
 /// </example>
-public sealed unsafe class Writer : IDisposable
+public sealed unsafe partial class Writer : IDisposable, IPeerWaiter
 {
     private static readonly long LivenessCheckIntervalMs = (long)PeerLiveness.CheckInterval.TotalMilliseconds; // on Environment.TickCount64: cheap enough per frame
-    private const ulong StaleTokenDrainInterval = (1 << 16) - 1; // drain sem-r every 65 536 frames
 
     private readonly ILogger _logger;
     private readonly SharedMemorySegment _segment;
@@ -38,30 +38,15 @@ public sealed unsafe class Writer : IDisposable
     private readonly NamedSemaphore _spaceAvailable;
     private readonly CancellationWakeup _cancelWakeup;
     private readonly Oieb* _oieb;
-    private readonly byte* _metadata;
-    private readonly long _metadataBlockSize;
-    private readonly byte* _ring;
-    private readonly long _ringSize;
+    private readonly MetadataBlock _metadata; // written once per buffer
     private readonly WriterSession _claim; // writer_pid, and with writer sessions the lock, the session and the commit record
-    private readonly bool _recordsCommits;
-    private readonly bool _readerSkipsShortTails; // the reader advertises our extensions, so it skips tails of 1-15 bytes
+    private readonly RingWriter _ring; // the ring algorithm: placement, space, the ordered commit stores
 
-    // Writer-owned state, mirrored into the OIEB at each commit.
-    private long _writePosition;
-    private ulong _writtenCount;
-    private ulong _nextSequence = ZeroBufferLayout.FirstSequence;
-    private ulong _framesWritten;
-
-    // The frame between GetFrameBuffer and CommitFrame (Length < 0: none).
-    private WritePlan _pendingPlan;
-    private int _pendingLength = -1;
-    private ulong _pendingSequence; // an explicit sequence for the acquired frame (duplex responses); 0 = the next of this writer
-    private int _pendingMetadataLength = -1;
     private int _pendingThreadId; // the thread that acquired the pending frame or metadata
-    private bool _metadataWritten;
 
     private readonly UsageGate _writeGate = new(); // a write in progress; Dispose waits for it to leave before unmapping
-    private long _nextLivenessCheck;
+    private long _nextLivenessCheck; // Environment.TickCount64 of the next look at the reader
+    private long _requiredSpace; // what the current wait for space waits for
     private TimeSpan _writeTimeout = TimeSpan.FromSeconds(5);
     private WaitStrategy _waitStrategy = WaitStrategy.Default;
     private bool _disposed;
@@ -90,9 +75,8 @@ public sealed unsafe class Writer : IDisposable
                       ?? throw new BufferNotFoundException(name, $"Buffer '{name}' not found: no reader has created it.");
             _oieb = (Oieb*)segment.Pointer;
             ControlBlock block = ControlBlock.Read(_oieb, segment.Length);
-            (_metadataBlockSize, _ringSize) = ValidateControlBlock(block, name);
-            _metadata = segment.Pointer + ZeroBufferLayout.MetadataBlockOffset;
-            _ring = segment.Pointer + ZeroBufferLayout.PayloadOffset(_metadataBlockSize);
+            (long metadataBlockSize, long ringSize) = ValidateControlBlock(block, name);
+            _metadata = new MetadataBlock(name, _oieb, segment.Pointer + ZeroBufferLayout.MetadataBlockOffset, metadataBlockSize);
 
             dataAvailable = NamedSemaphore.OpenExisting(ResourceNames.DataAvailableSemaphore(name), name)
                             ?? throw new BufferNotFoundException(name, $"Buffer '{name}' not found: its semaphore '{ResourceNames.DataAvailableSemaphore(name)}' is missing.");
@@ -111,18 +95,13 @@ public sealed unsafe class Writer : IDisposable
             }
 
             _claim = WriterSession.Claim(segment, dataAvailable, name, _logger);
-            _recordsCommits = _claim.KeepsCommitRecord;
-            _readerSkipsShortTails = block.ExtensionMagic == ZeroBufferLayout.ExtensionMagic;
-
-            // Take over where the previous writer (if any) stopped (after a finished interrupted commit).
-            _writePosition = (long)Volatile.Read(ref _oieb->PayloadWritePos);
-            _writtenCount = Volatile.Read(ref _oieb->PayloadWrittenCount);
-            _metadataWritten = Volatile.Read(ref _oieb->MetadataWrittenBytes) != 0;
+            _ring = new RingWriter(name, _oieb, segment.Pointer + ZeroBufferLayout.PayloadOffset(metadataBlockSize), ringSize, _claim,
+                readerSkipsShortTails: block.ExtensionMagic == ZeroBufferLayout.ExtensionMagic, dataAvailable, spaceAvailable);
             _segment = segment;
             _dataAvailable = dataAvailable;
             _spaceAvailable = spaceAvailable;
             _cancelWakeup = new CancellationWakeup(spaceAvailable);
-            Log.WriterConnected(_logger, name, (ulong)_ringSize, block.ReaderPid);
+            Log.WriterConnected(_logger, name, (ulong)ringSize, block.ReaderPid);
         }
         catch
         {
@@ -200,16 +179,16 @@ public sealed unsafe class Writer : IDisposable
     }
 
     /// <summary>Metadata block size M of the connected buffer.</summary>
-    public long MetadataBlockSize => _metadataBlockSize;
+    public long MetadataBlockSize => _metadata.BlockSize;
 
     /// <summary>Ring size P of the connected buffer.</summary>
-    public long RingSize => _ringSize;
+    public long RingSize => _ring.RingSize;
 
     /// <summary>Frames committed by this writer.</summary>
-    public ulong FramesWritten => _framesWritten;
+    public ulong FramesWritten => _ring.FramesWritten;
 
     /// <summary>The sequence number the next frame gets.</summary>
-    public ulong NextSequence => _nextSequence;
+    public ulong NextSequence => _ring.NextSequence;
 
     /// <summary>
     /// Largest frame that always fits, wherever the write position is, and never leaves a tail
@@ -217,7 +196,7 @@ public sealed unsafe class Writer : IDisposable
     /// included: <c>⌊(P − 13) / 2⌋ − 17</c>, which is <c>P / 2 − 24</c> for an even ring
     /// (docs/protocol.md §3.2). Size the ring at least <c>2 × (largest frame + 24)</c>.
     /// </summary>
-    public int MaxFrameSizeAnywhere => (int)Math.Min(int.MaxValue, WritePlan.MaxFrameSizeAnywhere(_ringSize));
+    public int MaxFrameSizeAnywhere => _ring.MaxFrameSizeAnywhere;
 
     /// <summary>
     /// Maps every page of the buffer into this process now, writable, so the first pass over a
@@ -282,43 +261,14 @@ public sealed unsafe class Writer : IDisposable
         EnterGate();
         try
         {
-            return GetMetadataBufferUnsynchronized(size);
+            Span<byte> target = _metadata.Claim(size);
+            _pendingThreadId = Environment.CurrentManagedThreadId;
+            return target;
         }
         finally
         {
             _writeGate.Exit();
         }
-    }
-
-    private Span<byte> GetMetadataBufferUnsynchronized(int size)
-    {
-        if (_pendingMetadataLength >= 0)
-        {
-            throw new InvalidOperationException($"Metadata of buffer '{Name}' is already acquired; call CommitMetadata first.");
-        }
-
-        if (_metadataWritten || Volatile.Read(ref _oieb->MetadataWrittenBytes) != 0)
-        {
-            _metadataWritten = true;
-            throw new MetadataAlreadyWrittenException(Name, $"Metadata of buffer '{Name}' was already written; it is written once per buffer.");
-        }
-
-        if (size <= 0)
-        {
-            // C++ and Python readers reject a stored length of 0 as invalid metadata.
-            throw new ArgumentOutOfRangeException(nameof(size), size,
-                $"Metadata of {size} bytes is invalid for buffer '{Name}': write at least 1 byte, or none at all.");
-        }
-
-        if (ZeroBufferLayout.MetadataPrefixSize + (long)size > _metadataBlockSize)
-        {
-            throw new ArgumentOutOfRangeException(nameof(size), size,
-                $"Metadata of {size} bytes does not fit buffer '{Name}': 8 + {size} > metadata block of {_metadataBlockSize} bytes (at most {Math.Max(0, _metadataBlockSize - ZeroBufferLayout.MetadataPrefixSize)}).");
-        }
-
-        _pendingMetadataLength = size;
-        _pendingThreadId = Environment.CurrentManagedThreadId;
-        return new Span<byte>(_metadata + ZeroBufferLayout.MetadataPrefixSize, size);
     }
 
     /// <summary>Publishes the metadata acquired with <see cref="GetMetadataBuffer"/>.</summary>
@@ -327,27 +277,12 @@ public sealed unsafe class Writer : IDisposable
         EnterGate();
         try
         {
-            CommitMetadataUnsynchronized();
+            _metadata.Commit();
         }
         finally
         {
             _writeGate.Exit();
         }
-    }
-
-    private void CommitMetadataUnsynchronized()
-    {
-        if (_pendingMetadataLength < 0)
-        {
-            throw new InvalidOperationException($"No metadata of buffer '{Name}' to commit; call GetMetadataBuffer first.");
-        }
-
-        ulong written = ZeroBufferLayout.MetadataPrefixSize + (ulong)_pendingMetadataLength;
-        *(ulong*)_metadata = (ulong)_pendingMetadataLength;
-        Volatile.Write(ref _oieb->MetadataFreeBytes, (ulong)_metadataBlockSize - written);
-        Volatile.Write(ref _oieb->MetadataWrittenBytes, written); // release: prefix and content first
-        _pendingMetadataLength = -1;
-        _metadataWritten = true;
     }
 
     /// <summary>Copies <paramref name="data"/> into the ring as one frame, waiting up to <see cref="WriteTimeout"/> for space.</summary>
@@ -363,13 +298,14 @@ public sealed unsafe class Writer : IDisposable
         EnterGate(); // held across wait, copy and commit: a Dispose on another thread waits for all three
         try
         {
-            if (!TryAcquire(data.Length, _writeTimeout, cancellationToken))
+            Span<byte> target = TryClaim(data.Length, 0, _writeTimeout, cancellationToken, out bool claimed);
+            if (!claimed)
             {
                 throw Full(data.Length);
             }
 
-            data.CopyTo(new Span<byte>(_ring + _pendingPlan.FramePosition + ZeroBufferLayout.FrameHeaderSize, data.Length));
-            CommitUnsynchronized();
+            data.CopyTo(target);
+            _ring.Commit();
         }
         finally
         {
@@ -394,13 +330,14 @@ public sealed unsafe class Writer : IDisposable
         EnterGate();
         try
         {
-            if (!TryAcquire(data.Length, timeout, cancellationToken))
+            Span<byte> target = TryClaim(data.Length, 0, timeout, cancellationToken, out bool claimed);
+            if (!claimed)
             {
                 return false;
             }
 
-            data.CopyTo(new Span<byte>(_ring + _pendingPlan.FramePosition + ZeroBufferLayout.FrameHeaderSize, data.Length));
-            CommitUnsynchronized();
+            data.CopyTo(target);
+            _ring.Commit();
             return true;
         }
         finally
@@ -420,21 +357,8 @@ public sealed unsafe class Writer : IDisposable
     /// <inheritdoc cref="WriteFrame(ReadOnlySpan{byte})" path="/exception"/>
     public Span<byte> GetFrameBuffer(int size, out ulong sequence)
     {
-        EnterGate();
-        try
-        {
-            if (!TryAcquire(size, _writeTimeout, CancellationToken.None))
-            {
-                throw Full(size);
-            }
-        }
-        finally
-        {
-            _writeGate.Exit();
-        }
-
-        sequence = _nextSequence;
-        return new Span<byte>(_ring + _pendingPlan.FramePosition + ZeroBufferLayout.FrameHeaderSize, size);
+        sequence = _ring.NextSequence;
+        return GetFrameBuffer(size, 0, CancellationToken.None);
     }
 
     /// <summary>
@@ -449,14 +373,14 @@ public sealed unsafe class Writer : IDisposable
         EnterGate(); // held across wait, copy and commit, as in WriteFrame(ReadOnlySpan<byte>, CancellationToken)
         try
         {
-            if (!TryAcquire(data.Length, _writeTimeout, cancellationToken))
+            Span<byte> target = TryClaim(data.Length, sequence, _writeTimeout, cancellationToken, out bool claimed);
+            if (!claimed)
             {
                 throw Full(data.Length);
             }
 
-            _pendingSequence = sequence;
-            data.CopyTo(new Span<byte>(_ring + _pendingPlan.FramePosition + ZeroBufferLayout.FrameHeaderSize, data.Length));
-            CommitUnsynchronized();
+            data.CopyTo(target);
+            _ring.Commit();
         }
         finally
         {
@@ -464,32 +388,29 @@ public sealed unsafe class Writer : IDisposable
         }
     }
 
-    /// <summary>Zero-copy counterpart of <see cref="WriteFrame(ReadOnlySpan{byte}, ulong, CancellationToken)"/>: commit with <see cref="CommitFrame"/>.</summary>
+    /// <summary>
+    /// Zero-copy counterpart of <see cref="WriteFrame(ReadOnlySpan{byte}, ulong, CancellationToken)"/>
+    /// (<paramref name="sequence"/> 0: the writer's next number): commit with <see cref="CommitFrame"/>.
+    /// </summary>
     internal Span<byte> GetFrameBuffer(int size, ulong sequence, CancellationToken cancellationToken)
     {
-        ArgumentOutOfRangeException.ThrowIfZero(sequence);
         EnterGate();
         try
         {
-            if (!TryAcquire(size, _writeTimeout, cancellationToken))
-            {
-                throw Full(size);
-            }
+            Span<byte> target = TryClaim(size, sequence, _writeTimeout, cancellationToken, out bool claimed);
+            return claimed ? target : throw Full(size);
         }
         finally
         {
             _writeGate.Exit();
         }
-
-        _pendingSequence = sequence;
-        return new Span<byte>(_ring + _pendingPlan.FramePosition + ZeroBufferLayout.FrameHeaderSize, size);
     }
 
     /// <summary>Publishes the frame acquired with <see cref="GetFrameBuffer(int)"/>: header, counters, then one wake-up.</summary>
     /// <exception cref="InvalidOperationException">No frame is acquired.</exception>
     public void CommitFrame()
     {
-        if (_pendingLength < 0)
+        if (!_ring.HasClaim)
         {
             ThrowIfDisposed();
             throw new InvalidOperationException($"No frame of buffer '{Name}' to commit; call GetFrameBuffer first.");
@@ -498,7 +419,7 @@ public sealed unsafe class Writer : IDisposable
         EnterGate();
         try
         {
-            CommitUnsynchronized();
+            _ring.Commit();
         }
         finally
         {
@@ -506,182 +427,60 @@ public sealed unsafe class Writer : IDisposable
         }
     }
 
-    private void CommitUnsynchronized()
-    {
-        WritePlan plan = _pendingPlan;
-        long total = ZeroBufferLayout.FrameHeaderSize + (long)_pendingLength;
-        ulong written = _writtenCount;
-        if (plan.WritesMarker)
-        {
-            FrameHeader.WriteWrapMarker(_ring + _writePosition);
-            written++;
-        }
-
-        ulong sequence = _pendingSequence != 0 ? _pendingSequence : _nextSequence;
-        FrameHeader.Write(_ring + plan.FramePosition, (ulong)_pendingLength, sequence);
-        written++;
-        long next = plan.FramePosition + total;
-        _writePosition = next == _ringSize ? 0 : next;
-        _writtenCount = written;
-
-        // Space first: a writer killed mid-commit can only leak capacity, never over-credit it. Then
-        // the position, the record and the count: a successor finishes a commit interrupted after
-        // the position (§5.2). The record sits on the count's cache line, stored right before it, so
-        // the line travels to the writer once per commit, as without a record.
-        Interlocked.Add(ref *(long*)&_oieb->PayloadFreeBytes, -plan.Required);
-        Volatile.Write(ref _oieb->PayloadWritePos, (ulong)_writePosition);
-        if (_recordsCommits)
-        {
-            _claim.RecordCommit(_writePosition, written);
-        }
-
-        Volatile.Write(ref _oieb->PayloadWrittenCount, written); // release: header and data first; pairs with the reader's acquire
-        _dataAvailable.Post();
-
-        if (_pendingSequence == 0)
-        {
-            _nextSequence++;
-        }
-
-        _framesWritten++;
-        _pendingLength = -1;
-        _pendingSequence = 0;
-        if ((_framesWritten & StaleTokenDrainInterval) == 0)
-        {
-            // The reader posts sem-r per release even when nobody waits; a writer that never has
-            // to wait would let the count climb towards SEM_VALUE_MAX. Keep it bounded.
-            _spaceAvailable.Drain();
-        }
-    }
-
     /// <summary>Drops the acquired frame: nothing was published, the next frame reuses the space and sequence number.</summary>
     public void AbortFrame()
     {
         ThrowIfDisposed();
-        _pendingLength = -1;
-        _pendingSequence = 0;
-    }
-
-    /// <summary>Validates the frame, plans its place, and waits for its space. False on timeout. The caller holds the gate.</summary>
-    private bool TryAcquire(int size, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        ThrowIfDisposed();
-        if (_pendingLength >= 0)
-        {
-            throw new InvalidOperationException($"A frame of buffer '{Name}' is already acquired; call CommitFrame or AbortFrame first.");
-        }
-
-        if (size <= 0)
-        {
-            throw new InvalidFrameSizeException(Name, $"Frame size {size} is invalid for buffer '{Name}': frames must have at least 1 byte (length 0 is the wrap marker).");
-        }
-
-        long total = ZeroBufferLayout.FrameHeaderSize + (long)size;
-        if (total > _ringSize)
-        {
-            throw new FrameTooLargeException(Name, $"Frame of {size} bytes can never fit buffer '{Name}': 16 + {size} > ring of {_ringSize} bytes.");
-        }
-
-        if (!WritePlan.TryCreate(_ringSize, _writePosition, total, out WritePlan plan))
-        {
-            throw new FrameTooLargeException(Name,
-                $"Frame of {size} bytes cannot be placed in buffer '{Name}' at write position {_writePosition}: it does not fit before the end of the " +
-                $"{_ringSize}-byte ring, and wrapping would need {_ringSize - _writePosition} + {total} bytes, more than the ring. " +
-                $"Frames of up to {MaxFrameSizeAnywhere} bytes always fit; size the ring at least 2 x (largest frame + 24) bytes.");
-        }
-
-        if (!_readerSkipsShortTails && plan.LeavesShortTail(_ringSize, total))
-        {
-            // An upstream reader reads a header across the end of the ring there, and fails.
-            long end = plan.FramePosition + total;
-            throw new FrameTooLargeException(Name,
-                $"Frame of {size} bytes cannot be placed in buffer '{Name}' at write position {_writePosition}: it would leave a " +
-                $"{_ringSize - end}-byte tail at the end of the {_ringSize}-byte ring, which the buffer's reader (an implementation without " +
-                $"the ZeroBuffer extensions) cannot skip. Frames of up to {MaxFrameSizeAnywhere} bytes never leave such a tail.");
-        }
-
-        EnsureReaderAlive(force: false);
-        if (!WaitForSpace(plan.Required, timeout, cancellationToken))
-        {
-            return false;
-        }
-
-        _pendingPlan = plan;
-        _pendingLength = size;
-        _pendingThreadId = Environment.CurrentManagedThreadId;
-        return true;
+        _ring.Abort();
     }
 
     /// <summary>
-    /// Waits until <c>payload_free_bytes &gt;= required</c>: polls while <see cref="WaitStrategy"/>
-    /// says so, then sleeps on sem-r in liveness slices. Stale sem-r tokens are drained before
-    /// each sleep so their count stays bounded (protocol-v1 §6).
+    /// Plans a frame of <paramref name="size"/> bytes, waits for its space, and claims it; returns
+    /// the bytes to fill (<paramref name="claimed"/> false on timeout). The caller holds the gate.
+    /// </summary>
+    private Span<byte> TryClaim(int size, ulong sequence, TimeSpan timeout, CancellationToken cancellationToken, out bool claimed)
+    {
+        ThrowIfDisposed();
+        if (_asyncWaiting != 0)
+        {
+            throw new InvalidOperationException($"An asynchronous write to buffer '{Name}' is waiting; await it before writing again.");
+        }
+
+        WritePlan plan = _ring.Plan(size);
+        EnsureReaderAlive(force: false);
+        if (!_ring.HasSpace(plan.Required) && !WaitForSpace(plan.Required, timeout, cancellationToken))
+        {
+            claimed = false;
+            return default;
+        }
+
+        _pendingThreadId = Environment.CurrentManagedThreadId;
+        claimed = true;
+        return _ring.Claim(plan, size, sequence);
+    }
+
+    /// <summary>
+    /// Waits until <c>payload_free_bytes &gt;= required</c>, as <see cref="WaitStrategy"/> says
+    /// (<see cref="PeerWait"/>); false on timeout. The caller holds the gate.
     /// </summary>
     private bool WaitForSpace(long required, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        ref long free = ref *(long*)&_oieb->PayloadFreeBytes;
-        long available = Volatile.Read(ref free);
-        if ((ulong)available > (ulong)_ringSize)
-        {
-            // More free bytes than the ring holds: trusting it would overwrite unread frames.
-            throw new BufferCorruptedException(Name,
-                $"Buffer '{Name}' is corrupted: payload_free_bytes is {(ulong)available}, more than the {_ringSize}-byte ring.");
-        }
-
-        if (available >= required)
-        {
-            return true; // the common case: no clock read, no registration
-        }
-
-        Deadline deadline = Deadline.After(timeout);
         _cancelWakeup.Arm(cancellationToken); // kept across waits: registers once per token, not per wait
-        WaitStrategy strategy = _waitStrategy;
-        long start = Stopwatch.GetTimestamp();
-        int attempt = 0;
-        while (strategy.Idle(attempt, Stopwatch.GetElapsedTime(start)))
-        {
-            attempt = attempt == int.MaxValue ? attempt : attempt + 1;
-            if (Volatile.Read(ref free) >= required)
-            {
-                return true;
-            }
-
-            ThrowIfClosedWhileWaiting();
-            cancellationToken.ThrowIfCancellationRequested();
-            EnsureReaderAlive(force: false); // looks at the reader at most every 100 ms
-            if (deadline.HasExpired)
-            {
-                return false;
-            }
-        }
-
-        while (true)
-        {
-            // No wake-up is lost: space returned after the drain posts after it.
-            _spaceAvailable.Drain();
-            if (Volatile.Read(ref free) >= required)
-            {
-                return true;
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            ThrowIfClosedWhileWaiting();
-            EnsureReaderAlive(force: false);
-            if (deadline.HasExpired)
-            {
-                return false;
-            }
-
-            if (!_spaceAvailable.Wait(deadline.NextSliceMilliseconds()))
-            {
-                EnsureReaderAlive(force: true); // a quiet slice: look at the reader now
-            }
-            else if (Volatile.Read(ref free) >= required)
-            {
-                return true;
-            }
-        }
+        _requiredSpace = required;
+        return PeerWait.Wait(this, _spaceAvailable, _waitStrategy, Deadline.After(timeout), cancellationToken);
     }
+
+    bool IPeerWaiter.TryComplete(bool tokenHeld) => _ring.FreeBytes >= _requiredSpace;
+
+    bool IPeerWaiter.CheckPeer(long now, bool force)
+    {
+        EnsureReaderAlive(force); // its own clock: Environment.TickCount64 is cheaper per frame
+        return false;
+    }
+
+    void IPeerWaiter.DrainTokens() => _spaceAvailable.Drain();
+
+    void IPeerWaiter.ThrowIfClosed() => ThrowIfClosedWhileWaiting();
 
     private void ThrowIfClosedWhileWaiting()
     {
@@ -748,7 +547,7 @@ public sealed unsafe class Writer : IDisposable
     private BufferFullException Full(int size)
     {
         ulong free = Volatile.Read(ref _oieb->PayloadFreeBytes);
-        string message = $"Buffer '{Name}' stayed full for {_writeTimeout.TotalMilliseconds:0} ms: a frame of {size} bytes needs {16 + (long)size}+ bytes, {free} of {_ringSize} are free.";
+        string message = $"Buffer '{Name}' stayed full for {_writeTimeout.TotalMilliseconds:0} ms: a frame of {size} bytes needs {16 + (long)size}+ bytes, {free} of {_ring.RingSize} are free.";
         Log.ReportedError(_logger, Name, message);
         return new BufferFullException(Name, message);
     }
@@ -795,11 +594,11 @@ public sealed unsafe class Writer : IDisposable
         // A zero-copy frame or metadata acquired on ANOTHER thread may still be being filled
         // through its span: unmapping now would crash that thread. Keep the mapping then (it
         // goes with the process); on the acquiring thread itself the span is no longer in use.
-        bool filledElsewhere = (_pendingLength >= 0 || _pendingMetadataLength >= 0)
+        bool filledElsewhere = (_ring.HasClaim || _metadata.HasClaim)
                                && _pendingThreadId != Environment.CurrentManagedThreadId;
         _disposed = true;
-        _pendingLength = -1;
-        _pendingMetadataLength = -1;
+        _ring.Abort();
+        _metadata.Abort();
         _claim.Close(); // "closed", then writer_pid 0: the reader reports a clean end of stream
         Log.WriterClosedStream(_logger, Name, _claim.Generation);
         _cancelWakeup.Dispose(); // the writing thread has left: no callback may post a closed semaphore
@@ -814,6 +613,6 @@ public sealed unsafe class Writer : IDisposable
             _segment.Dispose();
         }
 
-        Log.WriterDisconnected(_logger, Name, _framesWritten);
+        Log.WriterDisconnected(_logger, Name, _ring.FramesWritten);
     }
 }

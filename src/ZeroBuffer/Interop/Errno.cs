@@ -18,6 +18,7 @@ internal static class Errno
     internal const int EFBIG = 27;
     internal const int ENOSPC = 28;
     internal const int ENAMETOOLONG = 36;
+    internal const int ENOSYS = 38;
     internal const int ELOOP = 40;
     internal const int EOVERFLOW = 75;
     internal const int ETIMEDOUT = 110;

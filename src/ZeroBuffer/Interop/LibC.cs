@@ -169,6 +169,12 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "sem_getvalue")]
     internal static partial int SemGetValueRaw(nint semaphore, int* value);
 
+    [LibraryImport(Library, EntryPoint = "sem_init", SetLastError = true)]
+    internal static partial int SemInit(nint semaphore, int shared, uint value);
+
+    [LibraryImport(Library, EntryPoint = "sem_destroy")]
+    internal static partial int SemDestroy(nint semaphore);
+
     [LibraryImport(Library, EntryPoint = "sem_trywait", SetLastError = true)]
     internal static partial int SemTryWait(SemaphoreHandle semaphore);
 
@@ -193,4 +199,38 @@ internal static unsafe partial class LibC
 
     [LibraryImport(Library, EntryPoint = "clock_gettime", SetLastError = true)]
     internal static partial int ClockGetTime(int clock, Timespec* time);
+
+    /// <summary><c>syscall(2)</c> with up to five word-sized arguments (the futex calls glibc has no wrapper for).</summary>
+    [LibraryImport(Library, EntryPoint = "syscall", SetLastError = true)]
+    internal static partial long Syscall(long number, nint a1, nint a2, nint a3, nint a4, nint a5);
+
+    /// <summary><c>struct futex_waitv</c> (Linux 5.16+): the expected value, the word's address, <c>FUTEX2_*</c> flags.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct FutexWaitV
+    {
+        public ulong Value;
+        public ulong Address;
+        public uint Flags;
+        public uint Reserved;
+    }
+
+    /// <summary>A 32-bit futex word, shared between processes (the default: no <see cref="FUTEX2_PRIVATE"/>).</summary>
+    internal const uint FUTEX2_SIZE_U32 = 0x02;
+
+    /// <summary>A futex word private to this process (a cheaper kernel key).</summary>
+    internal const uint FUTEX2_PRIVATE = 128;
+
+    /// <summary><c>futex(FUTEX_WAKE | FUTEX_PRIVATE_FLAG)</c>.</summary>
+    internal const int FUTEX_WAKE_PRIVATE = 1 | 128;
+
+    /// <summary>The <c>futex_waitv</c> system call: the same number on every architecture (new calls are unified).</summary>
+    internal const long SYS_futex_waitv = 449;
+
+    /// <summary>The <c>futex</c> system call's number on this architecture; -1 where unknown.</summary>
+    internal static long SysFutex => RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => 202,
+        Architecture.Arm64 => 98,
+        _ => -1,
+    };
 }

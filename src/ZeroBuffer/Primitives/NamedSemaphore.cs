@@ -215,6 +215,22 @@ internal sealed unsafe class NamedSemaphore : IDisposable
         }
     }
 
+    /// <summary>
+    /// The 32-bit word glibc keeps the count in: on 64-bit glibc (2.21 and later) a <c>sem_t</c>
+    /// starts with one 64-bit word, the count in its low half and, in its high half, the number of
+    /// sleepers a post must wake with <c>FUTEX_WAKE</c>. <see cref="Waiting.SemaphoreWatcher"/>
+    /// sleeps on the count word with <c>futex_waitv</c> after adding itself as a sleeper
+    /// (<see cref="AddSleeper"/>), so any process's <c>sem_post</c> wakes it. Valid while the
+    /// semaphore is open.
+    /// </summary>
+    internal uint* CountWord => (uint*)_raw;
+
+    /// <summary>Counts one more sleeper: from now on every <c>sem_post</c> also wakes the count word's futex waiters.</summary>
+    internal void AddSleeper() => Interlocked.Add(ref *(long*)_raw, 1L << 32);
+
+    /// <summary>Undoes one <see cref="AddSleeper"/>.</summary>
+    internal void RemoveSleeper() => Interlocked.Add(ref *(long*)_raw, -(1L << 32));
+
     /// <summary>The file glibc keeps a named semaphore in.</summary>
     internal static string ResourceFile(string osName) => Protocol.ResourceNames.SemaphoreFile(osName);
 

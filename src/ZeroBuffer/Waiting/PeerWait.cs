@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using ZeroBuffer.Primitives;
+
+namespace ZeroBuffer.Waiting;
+
+/// <summary>What <see cref="PeerWait"/> asks of the waiting endpoint (a reader waiting for a frame, a writer for space).</summary>
+internal interface IPeerWaiter
+{
+    /// <summary>Looks for what the wait is for; true ends the wait.</summary>
+    /// <param name="tokenHeld">The wait has just taken a token of the endpoint's semaphore.</param>
+    bool TryComplete(bool tokenHeld);
+
+    /// <summary>
+    /// Looks at the peer when a look is due at <paramref name="now"/> (always when
+    /// <paramref name="force"/>). Throws when the peer is gone, unless a last look finds what
+    /// the wait is for: then true.
+    /// </summary>
+    /// <param name="now">A <see cref="Stopwatch.GetTimestamp"/> value.</param>
+    /// <param name="force">A sleep slice passed without a token: look now.</param>
+    bool CheckPeer(long now, bool force);
+
+    /// <summary>Drops tokens left on the semaphore by completions found by polling (before a sleep, and when giving up).</summary>
+    void DrainTokens();
+
+    /// <summary>Throws <see cref="ObjectDisposedException"/> when the endpoint was disposed during the wait.</summary>
+    void ThrowIfClosed();
+}
+
+/// <summary>
+/// The one wait loop of both endpoints (<see cref="AsyncPeerWait"/> runs it without a thread): poll while the
+/// <see cref="WaitStrategy"/> says so, then sleep on the semaphore in liveness slices, looking at
+/// the peer on every quiet slice, until the condition holds, the deadline passes, the token is
+/// cancelled (the caller arms a <see cref="CancellationWakeup"/> so a cancellation wakes the sleep)
+/// or the endpoint is disposed.
+/// </summary>
+internal static class PeerWait
+{
+    /// <summary>Waits on this thread; false when the deadline passed.</summary>
+    internal static bool Wait(IPeerWaiter side, NamedSemaphore semaphore, WaitStrategy strategy, Deadline deadline, CancellationToken cancellationToken)
+    {
+        if (Poll(side, strategy, deadline, cancellationToken) is bool polled)
+        {
+            return polled;
+        }
+
+        while (true)
+        {
+            if (BeforeSleep(side, deadline, cancellationToken) is bool decided)
+            {
+                return decided;
+            }
+
+            // No wake-up is lost: whatever completes after the drain posts after it.
+            bool token = semaphore.Wait(deadline.NextSliceMilliseconds());
+            side.ThrowIfClosed();
+            if (side.TryComplete(token) || (!token && side.CheckPeer(Stopwatch.GetTimestamp(), force: true)))
+            {
+                return true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The polling phase: true/false decide the wait (completed, timed out), null goes on to
+    /// sleep. One clock read per poll serves the strategy, the liveness check and the deadline.
+    /// </summary>
+    internal static bool? Poll(IPeerWaiter side, WaitStrategy strategy, Deadline deadline, CancellationToken cancellationToken)
+    {
+        long start = Stopwatch.GetTimestamp();
+        long now = start;
+        int attempt = 0;
+        while (strategy.Idle(attempt, Stopwatch.GetElapsedTime(start, now)))
+        {
+            if (side.TryComplete(tokenHeld: false))
+            {
+                return true;
+            }
+
+            side.ThrowIfClosed();
+            cancellationToken.ThrowIfCancellationRequested();
+            attempt = attempt == int.MaxValue ? attempt : attempt + 1;
+            now = Stopwatch.GetTimestamp();
+            if (side.CheckPeer(now, force: false))
+            {
+                return true;
+            }
+
+            if (deadline.HasExpiredAt(now))
+            {
+                side.DrainTokens(); // giving up counts as going idle, like a sleep
+                return false;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The checks before each sleep: true/false decide the wait, null sleeps.</summary>
+    internal static bool? BeforeSleep(IPeerWaiter side, Deadline deadline, CancellationToken cancellationToken)
+    {
+        // Tokens of completions found by polling are stale: drop them so the count stays bounded.
+        side.DrainTokens();
+        side.ThrowIfClosed();
+        cancellationToken.ThrowIfCancellationRequested();
+        if (side.TryComplete(tokenHeld: false) || side.CheckPeer(Stopwatch.GetTimestamp(), force: false))
+        {
+            return true;
+        }
+
+        return deadline.HasExpired ? false : null;
+    }
+}
