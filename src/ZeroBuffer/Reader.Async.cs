@@ -118,6 +118,8 @@ public sealed partial class Reader : IValueTaskSource<Frame>, IAsyncWaitEnd
         return new ValueTask<Frame>(this, version);
     }
 
+    bool IAsyncWaitEnd.EndsQuickly => true; // completing the read is bookkeeping; the caller's continuation is queued
+
     void IAsyncWaitEnd.WaitEnded(bool completed, Exception? error)
     {
         Frame frame = completed ? TakeWaitedFrame() : Frame.Invalid;

@@ -89,6 +89,8 @@ public sealed partial class Writer : IValueTaskSource, IAsyncWaitEnd
         return new ValueTask(this, version);
     }
 
+    bool IAsyncWaitEnd.EndsQuickly => false; // completing the write copies the frame
+
     void IAsyncWaitEnd.WaitEnded(bool completed, Exception? error)
     {
         ReadOnlyMemory<byte> data = _asyncData;

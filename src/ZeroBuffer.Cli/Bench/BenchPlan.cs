@@ -55,6 +55,12 @@ internal static class BenchPlan
     /// </summary>
     internal static double IdleWarmUpSeconds(BenchOptions options) => Math.Max(options.WarmUpSeconds, 4);
 
+    /// <summary>Readers of the idle async row: one process awaiting a frame on each.</summary>
+    internal const int IdleAsyncReaders = 100;
+
+    /// <summary>Frame size of the async rows.</summary>
+    internal const int AsyncFrameSize = 64;
+
     internal static List<BenchCase> Build(BenchOptions options, string runName)
     {
         var cases = new List<BenchCase>();
@@ -156,6 +162,11 @@ internal static class BenchPlan
             }
         }
 
+        if (Wants(Scenarios.Async))
+        {
+            AddAsyncCases(cases, options, Next, timing, syncBackToBackPlanned: Wants(Scenarios.Latency));
+        }
+
         if (Wants(Scenarios.Idle))
         {
             string[] zb = ZeroBufferArguments(options, options.Strategy);
@@ -171,6 +182,40 @@ internal static class BenchPlan
         }
 
         return cases;
+    }
+
+    /// <summary>
+    /// The async rows, each next to its blocking counterpart: back-to-back (default strategy), and at
+    /// a fixed rate with the blocking strategy (every reply is then a wake-up: the latency the
+    /// design costs an idle async reader) and the default one; then 100 idle async readers.
+    /// </summary>
+    private static void AddAsyncCases(List<BenchCase> cases, BenchOptions options, Func<string> next, string[] timing, bool syncBackToBackPlanned)
+    {
+        const int size = AsyncFrameSize;
+        string[] ring = ["--ring-size", Format.Invariant(options.RingSize ?? PingPongRingSize(size))];
+        double rate = options.Rate ?? DefaultRate(size);
+        BenchCase Pair(string mode, string pacing, string strategy, string passive, string active) =>
+            PingPong(WithStrategy($"latency/zerobuffer/{mode}/{pacing}/{size}", strategy), Transports.ZeroBuffer, mode, size,
+                pacing == "fixed-rate" ? rate : 0, passive, active, passiveStopsItself: true, next(),
+                [.. timing, .. ring, .. ZeroBufferArguments(options, strategy)]) with { Strategy = strategy };
+
+        if (!syncBackToBackPlanned || options.Strategy != StrategyNames.Default)
+        {
+            cases.Add(Pair("copy", "back-to-back", StrategyNames.Default, PeerRoles.ZeroBufferEcho, PeerRoles.ZeroBufferPing));
+        }
+
+        cases.Add(Pair("async", "back-to-back", StrategyNames.Default, PeerRoles.AsyncEcho, PeerRoles.AsyncPing));
+        cases.Add(Pair("copy", "fixed-rate", StrategyNames.Blocking, PeerRoles.ZeroBufferEcho, PeerRoles.ZeroBufferPing));
+        cases.Add(Pair("async", "fixed-rate", StrategyNames.Blocking, PeerRoles.AsyncEcho, PeerRoles.AsyncPing));
+        cases.Add(Pair("async", "fixed-rate", StrategyNames.Default, PeerRoles.AsyncEcho, PeerRoles.AsyncPing));
+
+        string[] idleTiming = ["--seconds", Format.Invariant(options.Seconds), "--warmup", Format.Invariant(IdleWarmUpSeconds(options))];
+        string[] idle = ["--readers", Format.Invariant(IdleAsyncReaders), "--ring-size", "4096", .. ZeroBufferArguments(options, StrategyNames.Default)];
+        cases.Add(new BenchCase($"idle/zerobuffer/async/{IdleAsyncReaders}-readers", CaseKind.Idle, Transports.ZeroBuffer, "async", null, 0, 0,
+            new PeerSpec(PeerRoles.IdleAsyncReaders, idle), new PeerSpec(PeerRoles.IdleAsyncWriter, [.. idleTiming, .. idle]), true, next())
+        {
+            Strategy = StrategyNames.Default,
+        });
     }
 
     internal static BenchCase PingPong(string id, string transport, string? mode, int size, double rate, string passiveRole, string activeRole,

@@ -75,6 +75,9 @@ internal sealed class BenchResult(BenchCase benchCase)
 
     internal IReadOnlyList<SideFigures> Sides { get; init; } = [];
 
+    /// <summary>Idle rows with many readers: the readers' process threads at the end of the window.</summary>
+    internal int? Threads { get; init; }
+
     /// <summary>How many runs the figures are the median of (<c>--runs</c>).</summary>
     internal int Runs { get; init; } = 1;
 
@@ -114,6 +117,11 @@ internal sealed class BenchResult(BenchCase benchCase)
         w.WriteNumber("runs"u8, Runs);
         w.WriteNumber("frames"u8, Frames);
         w.WriteNumber("seconds"u8, Math.Round(Seconds, 6));
+        if (Threads is int threads)
+        {
+            w.WriteNumber("threads"u8, threads);
+        }
+
         WriteOptional(w, "framesPerSecond", FramesPerSecond);
         WriteOptional(w, "gigabytesPerSecond", GigabytesPerSecond);
         if (Latency is not null)

@@ -141,6 +141,7 @@ internal static class BenchRunner
                     new BenchResult(c)
                     {
                         Seconds = passive?.GetProperty("seconds").GetDouble() ?? 0,
+                        Threads = passive is JsonElement readers && readers.TryGetProperty("threads", out JsonElement threads) ? threads.GetInt32() : null,
                         Sides = [SideFigures.From("writer", active), SideFigures.From("reader", passive)],
                     },
                 ];

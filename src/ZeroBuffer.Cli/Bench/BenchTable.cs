@@ -109,10 +109,10 @@ internal static class BenchTable
         }
 
         var table = new Table { Title = new TableTitle("no traffic: a connected pair waiting") };
-        table.AddColumns("transport", "seconds", "CPU % writer / reader");
+        table.AddColumns("row", "seconds", "CPU % writer / reader", "reader threads");
         foreach (BenchResult r in rows)
         {
-            table.AddRow(r.Case.Transport, Format.Number(r.Seconds), Sides(r, s => s.CpuPercent));
+            table.AddRow(r.Id, Format.Number(r.Seconds), Sides(r, s => s.CpuPercent), r.Threads is int threads ? Format.Number(threads) : "-");
         }
 
         console.Write(table);

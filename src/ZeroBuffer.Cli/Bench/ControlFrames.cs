@@ -21,4 +21,9 @@ internal static class ControlFrames
 
     /// <summary>A buffer to send a control message of <paramref name="length"/> bytes from.</summary>
     internal static ReadOnlySpan<byte> Payload(int length) => "\u00EE\u00EE\u00EE"u8[..length];
+
+    /// <summary>The same message as memory, for the asynchronous writes.</summary>
+    internal static ReadOnlyMemory<byte> PayloadMemory(int length) => Messages.AsMemory(0, length);
+
+    private static readonly byte[] Messages = [0xEE, 0xEE, 0xEE];
 }

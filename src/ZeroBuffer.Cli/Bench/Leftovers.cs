@@ -17,6 +17,11 @@ internal static class Leftovers
             DemoCommand.RemoveLeftovers(buffer);
         }
 
+        for (int i = 0; i < BenchPlan.IdleAsyncReaders; i++)
+        {
+            DemoCommand.RemoveLeftovers(ZeroBufferAsyncPeers.IdleBuffer(name, i));
+        }
+
         File.Delete(UnixSocketPeers.SocketPath(name));
         File.Delete(BusyPollPingPongPeers.FilePath(name));
         PosixSemaphore.Unlink(SemaphorePingPongPeers.PingName(name));

@@ -5,10 +5,11 @@ namespace ZeroBuffer.Cli.Bench;
 /// side's meter at the mark, and stops the meter at the end (see <see cref="ControlFrames"/>).
 /// One per peer, fed every message it receives, in order.
 /// </summary>
-internal sealed class MeasuredWindow
+/// <param name="processWide">The side is asynchronous: count every thread's allocations (see <see cref="SideMeter"/>).</param>
+internal sealed class MeasuredWindow(bool processWide = false)
 {
     /// <summary>The side's CPU, time and allocation meter, started at the mark.</summary>
-    internal SideMeter Meter { get; } = new();
+    internal SideMeter Meter { get; } = new(processWide);
 
     /// <summary>Data frames since the mark.</summary>
     internal long Frames { get; private set; }

@@ -13,9 +13,10 @@ namespace ZeroBuffer.Cli.Bench;
 /// <param name="Strategy">Wait strategy of every ZeroBuffer reader and writer (a <see cref="WaitStrategy.Parse"/> name).</param>
 /// <param name="BatchReleases">Throughput readers publish freed space in batches (<see cref="Reader.BatchReleases"/>).</param>
 /// <param name="Prefault">Fault in every page of each ring after creating or connecting (<see cref="Reader.Prefault"/>, <see cref="Writer.Prefault"/>).</param>
+/// <param name="Readers">Readers of the idle async pair (one buffer each).</param>
 internal sealed record PeerSettings(
     string Role, string Name, int FrameSize, bool ZeroCopy, double Seconds, double WarmUpSeconds, double Rate, long RingSize, long StreamBytes,
-    string Strategy, bool BatchReleases, bool Prefault)
+    string Strategy, bool BatchReleases, bool Prefault, int Readers = 1)
 {
     /// <summary>The wait strategy named by <see cref="Strategy"/>.</summary>
     internal WaitStrategy WaitStrategy => WaitStrategy.Parse(Strategy);
@@ -76,12 +77,17 @@ internal static class PeerRoles
     internal const string Memcpy = "memcpy";
     internal const string IdleReader = "idle-reader";
     internal const string IdleWriter = "idle-writer";
+    internal const string AsyncEcho = "zb-async-echo";
+    internal const string AsyncPing = "zb-async-ping";
+    internal const string IdleAsyncReaders = "idle-async-readers";
+    internal const string IdleAsyncWriter = "idle-async-writer";
     internal const string DuplexServer = "duplex-server";
     internal const string DuplexClient = "duplex-client";
 
     internal static readonly string[] All =
     [
         ZeroBufferReader, ZeroBufferWriter, ZeroBufferEcho, ZeroBufferPing, SocketReader, SocketWriter, SocketEcho, SocketPing,
-        SemaphoreEcho, SemaphorePing, SpinEcho, SpinPing, Memcpy, IdleReader, IdleWriter, DuplexServer, DuplexClient,
+        SemaphoreEcho, SemaphorePing, SpinEcho, SpinPing, Memcpy, IdleReader, IdleWriter, AsyncEcho, AsyncPing, IdleAsyncReaders, IdleAsyncWriter,
+        DuplexServer, DuplexClient,
     ];
 }

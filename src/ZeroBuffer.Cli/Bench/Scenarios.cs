@@ -24,11 +24,17 @@ internal static class Scenarios
     /// <summary>CPU of a ZeroBuffer reader waiting with a connected writer and no traffic.</summary>
     internal const string Idle = "idle";
 
+    /// <summary>
+    /// The asynchronous API: 64 B round trips back-to-back and at a fixed rate (each reply a wake-up)
+    /// next to the blocking ones, and the CPU and threads of 100 idle async readers (<see cref="ZeroBufferAsyncPeers"/>).
+    /// </summary>
+    internal const string Async = "async";
+
     /// <summary>Duplex round trip, 64 B, next to the raw two-buffer ping-pong (see <see cref="DuplexRoundTrip"/>).</summary>
     internal const string Duplex = "duplex";
 
-    internal static readonly string[] All = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Duplex];
+    internal static readonly string[] All = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Async, Duplex];
 
     /// <summary>What runs when <c>--scenarios</c> is not given: everything that exists.</summary>
-    internal static readonly string[] Default = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Duplex];
+    internal static readonly string[] Default = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Async, Duplex];
 }

@@ -8,8 +8,11 @@ namespace ZeroBuffer.Cli.Bench;
 /// (<see cref="Process.TotalProcessorTime"/> delta, all threads of the process) and the bytes the
 /// measuring thread allocated (<see cref="GC.GetAllocatedBytesForCurrentThread"/> delta).
 /// The readings that allocate (the Process object) are taken outside the allocation window.
+/// An asynchronous side moves between threads, so it counts the whole process's allocations
+/// instead (<see cref="GC.GetTotalAllocatedBytes"/>; the peer process does nothing else).
 /// </summary>
-internal sealed class SideMeter
+/// <param name="processWide">Count every thread's allocations, not only the measuring thread's.</param>
+internal sealed class SideMeter(bool processWide = false)
 {
     private TimeSpan _cpuStart;
     private long _allocatedStart;
@@ -36,20 +39,22 @@ internal sealed class SideMeter
         }
 
         _ticksStart = Stopwatch.GetTimestamp();
-        _allocatedStart = GC.GetAllocatedBytesForCurrentThread();
+        _allocatedStart = Allocated();
         Started = true;
     }
 
     /// <summary>Closes the window (allocation counter first, CPU last).</summary>
     internal void Stop()
     {
-        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        long allocated = Allocated();
         long ticks = Stopwatch.GetTimestamp();
         AllocatedBytes = allocated - _allocatedStart;
         Elapsed = Stopwatch.GetElapsedTime(_ticksStart, ticks);
         using var self = Process.GetCurrentProcess();
         Cpu = self.TotalProcessorTime - _cpuStart;
     }
+
+    private long Allocated() => processWide ? GC.GetTotalAllocatedBytes(precise: true) : GC.GetAllocatedBytesForCurrentThread();
 
     /// <summary>Writes <c>"seconds"</c>, <c>"cpuSeconds"</c>, <c>"allocatedBytes"</c>.</summary>
     internal void WriteJson(Utf8JsonWriter writer)

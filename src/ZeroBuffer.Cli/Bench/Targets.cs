@@ -230,11 +230,16 @@ internal static class Targets
         return line with { Ratio = ratio, RatioOf = "baseline", Met = ratio <= Factor, TargetText = $"≤ {Factor} × {Format.Number(raw.P50)} µs" };
     }
 
-    /// <summary>Managed bytes allocated per frame (or round trip), the worst side of every ZeroBuffer and duplex row.</summary>
+    /// <summary>
+    /// Managed bytes allocated per frame (or round trip), the worst side of every ZeroBuffer and
+    /// duplex row measured on its thread. The async rows count their whole process (they move
+    /// between threads), runtime housekeeping included, so they are reported, not judged here.
+    /// </summary>
     private static TargetLine Allocations(IReadOnlyList<BenchResult> results)
     {
         var sides = results
-            .Where(r => r.Error is null && r.Case.Transport is Transports.ZeroBuffer or Transports.Duplex && r.Case.Kind != CaseKind.Idle)
+            .Where(r => r.Error is null && r.Case.Transport is Transports.ZeroBuffer or Transports.Duplex && r.Case.Kind != CaseKind.Idle
+                        && r.Mode != "async")
             .SelectMany(r => r.Sides.Where(s => s.AllocatedBytesPerFrame is not null).Select(s => (Row: r, Side: s)))
             .ToList();
         var line = new TargetLine("allocated bytes per frame, each side (worst)", "every ZeroBuffer row", "sides.*.allocatedBytesPerFrame", "<=", 0, "B/frame");

@@ -25,6 +25,9 @@ internal static class BenchCommand
           busy-poll   ping-pong spinning on one shared cache line baseline
           memcpy      single-thread memcpy, hot (64 KiB) and streaming (>= 256 MiB)
           idle        CPU of a ZeroBuffer reader waiting with a connected writer and no traffic
+          async       the async API, 64 B: back-to-back and fixed-rate round trips (ReadFrameAsync/WriteFrameAsync)
+                      next to the blocking ones (fixed-rate @blocking: every reply a wake-up), and one process
+                      with 100 idle async readers (CPU, and its "threads")
           duplex      duplex request/response round trip, 64 B, back-to-back (ratio to the raw ping-pong)
         Row ids of ZeroBuffer rows measured with a strategy other than spin-then-block end in "@STRATEGY"
         (e.g. latency/zerobuffer/copy/back-to-back/64@busy-spin); the row's "strategy" field says it either way.

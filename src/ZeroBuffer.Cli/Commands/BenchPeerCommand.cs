@@ -17,7 +17,9 @@ internal static class BenchPeerCommand
            ...pingers add "samples","rate","latencyMicroseconds":{"p50","p90","p99","p999","max"};
            ...memcpy adds "hotGigabytesPerSecond","streamingGigabytesPerSecond"}
         Roles: zb-reader zb-writer zb-echo zb-ping uds-reader uds-writer uds-echo uds-ping sem-echo sem-ping
-               spin-echo spin-ping memcpy idle-reader idle-writer duplex-server duplex-client. The first of each pair must be ready before the second starts.
+               spin-echo spin-ping memcpy idle-reader idle-writer zb-async-echo zb-async-ping idle-async-readers idle-async-writer
+               duplex-server duplex-client. The first of each pair must be ready before the second starts.
+        idle-async-readers adds "threads" (the process's threads at the end of the window) and "readers".
 
         """;
 
@@ -37,9 +39,10 @@ internal static class BenchPeerCommand
         strategy.AcceptOnlyFromAmong(StrategyNames.All);
         var batchReleases = new Option<bool>("--batch-releases") { Description = "Throughput readers release in batches (Reader.BatchReleases)." };
         var prefault = new Option<bool>("--prefault") { Description = "Prefault every ring after creating or connecting." };
+        var readers = new Option<int>("--readers") { Description = "Readers of the idle async pair.", DefaultValueFactory = _ => 1 }.AtLeast(1);
         var command = new Command("bench-peer", "One measured side of 'bench' (a separate process).")
         {
-            role, name, size, zeroCopy, seconds, warmUp, rate, ringSize, streamBytes, strategy, batchReleases, prefault,
+            role, name, size, zeroCopy, seconds, warmUp, rate, ringSize, streamBytes, strategy, batchReleases, prefault, readers,
         };
         command.Hidden = true;
         command.SetAction(parse => global.Run(parse, (output, stop) =>
@@ -47,7 +50,7 @@ internal static class BenchPeerCommand
             var settings = new PeerSettings(parse.GetRequiredValue(role), parse.GetRequiredValue(name), parse.GetValue(size),
                 parse.GetValue(zeroCopy), parse.GetValue(seconds), parse.GetValue(warmUp), parse.GetValue(rate),
                 parse.GetValue(ringSize), parse.GetValue(streamBytes), parse.GetValue(strategy) ?? StrategyNames.Default,
-                parse.GetValue(batchReleases), parse.GetValue(prefault));
+                parse.GetValue(batchReleases), parse.GetValue(prefault), parse.GetValue(readers));
             stop.CancelOnStdinClosed();
             return Execute(output, stop, settings);
         }));
@@ -73,6 +76,10 @@ internal static class BenchPeerCommand
         PeerRoles.Memcpy => MemcpyBandwidth.Run(output, stop, settings),
         PeerRoles.IdleReader => IdleReaderPeers.RunReader(output, stop, settings),
         PeerRoles.IdleWriter => IdleReaderPeers.RunWriter(output, stop, settings),
+        PeerRoles.AsyncEcho => ZeroBufferAsyncPeers.RunEcho(output, stop, settings),
+        PeerRoles.AsyncPing => ZeroBufferAsyncPeers.RunPing(output, stop, settings),
+        PeerRoles.IdleAsyncReaders => ZeroBufferAsyncPeers.RunIdleReaders(output, stop, settings),
+        PeerRoles.IdleAsyncWriter => ZeroBufferAsyncPeers.RunIdleWriter(output, stop, settings),
         _ => throw new UsageException($"unknown role '{settings.Role}'"),
     };
 }

@@ -34,6 +34,7 @@ internal sealed unsafe class SemaphoreWatcher
     private readonly List<(WatchedSleep Wait, bool Signalled)> _ready = new(Capacity);
     private readonly uint* _control; // bumped and woken when a wait is added (process memory, never freed: watchers live as long as the process)
     private readonly LibC.FutexWaitV* _vector;
+    private bool _sleeping; // in futex_waitv, or about to be (guarded by _lock): a new wait must wake it
 
     private SemaphoreWatcher(int index)
     {
@@ -78,6 +79,7 @@ internal sealed unsafe class SemaphoreWatcher
 
     private bool TryAdd(WatchedSleep wait)
     {
+        bool wake;
         lock (_lock)
         {
             if (_waits.Count >= Capacity)
@@ -87,14 +89,16 @@ internal sealed unsafe class SemaphoreWatcher
 
             wait.Semaphore.AddSleeper(); // before the watcher sleeps on the word: every post from now on wakes it
             _waits.Add(wait);
-            _ = Interlocked.Increment(ref *_control);
+            _ = Interlocked.Increment(ref *_control); // a sleep about to start sees the change and returns at once
             if (!s_futexWaitV)
             {
                 Monitor.PulseAll(_lock);
             }
+
+            wake = s_futexWaitV && _sleeping; // an awake watcher takes the new wait in before it sleeps again
         }
 
-        if (s_futexWaitV)
+        if (wake)
         {
             _ = LibC.Syscall(LibC.SysFutex, (nint)_control, LibC.FUTEX_WAKE_PRIVATE, 1, 0, 0);
         }
@@ -137,8 +141,25 @@ internal sealed unsafe class SemaphoreWatcher
                 _vector[words++] = new LibC.FutexWaitV { Value = 0, Address = (ulong)wait.Semaphore.CountWord, Flags = LibC.FUTEX2_SIZE_U32 };
                 earliest = Math.Min(earliest, wait.Deadline);
             }
+
+            _sleeping = true;
         }
 
+        try
+        {
+            SleepUntil(words, earliest);
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _sleeping = false;
+            }
+        }
+    }
+
+    private void SleepUntil(int words, long earliest)
+    {
         if (earliest == long.MaxValue)
         {
             _ = LibC.Syscall(LibC.SYS_futex_waitv, (nint)_vector, words, 0, 0, LibC.CLOCK_MONOTONIC);

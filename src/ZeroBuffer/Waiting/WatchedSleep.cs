@@ -22,12 +22,22 @@ internal abstract class WatchedSleep
     /// <paramref name="milliseconds"/> have passed; then <see cref="Woken"/> is called on the
     /// watcher's thread. The caller keeps the semaphore open until then.
     /// </summary>
-    protected void Sleep(NamedSemaphore semaphore, int milliseconds)
+    /// <param name="semaphore">What to sleep on.</param>
+    /// <param name="milliseconds">How long at most.</param>
+    /// <param name="coalesce">
+    /// The end may move later, to the next multiple of <see cref="CoalescingGrid"/>: then the
+    /// periodic sleeps of many idle waits end together, and the watcher wakes once for all of them.
+    /// </param>
+    protected void Sleep(NamedSemaphore semaphore, int milliseconds, bool coalesce)
     {
         _semaphore = semaphore;
-        Deadline = Stopwatch.GetTimestamp() + (milliseconds * Stopwatch.Frequency / 1000);
+        long end = Stopwatch.GetTimestamp() + (milliseconds * Stopwatch.Frequency / 1000);
+        Deadline = coalesce ? (end + CoalescingGrid - 1) / CoalescingGrid * CoalescingGrid : end;
         SemaphoreWatcher.Watch(this);
     }
+
+    /// <summary>50 ms, in <see cref="Stopwatch"/> ticks.</summary>
+    private static readonly long CoalescingGrid = Stopwatch.Frequency / 20;
 
     /// <summary>
     /// The sleep is over: true when the semaphore has a token, false at the deadline. Runs on the

@@ -113,6 +113,38 @@ public sealed class BenchCommandTests
         AssertNothingLeft(name);
     }
 
+    /// <summary>The async scenario: each async row next to its blocking counterpart, and the idle async readers with their threads.</summary>
+    [Fact]
+    public async Task Bench_Async_MeasuresTheAsyncApiNextToTheBlockingOne()
+    {
+        await using CliProcess bench = CliProcess.Start("bench", "--scenarios", "async", "--duration", "0.1", "--json");
+        string name = (await bench.WaitForEventAsync("started")).GetProperty("name").GetString()!;
+        JsonElement summary = await bench.WaitForEventAsync("summary", RunTimeout);
+        Assert.Equal(0, await bench.WaitForExitAsync(RunTimeout));
+
+        Assert.Equal(0, summary.GetProperty("failed").GetInt32());
+        Dictionary<string, JsonElement> rows = summary.GetProperty("results").EnumerateArray().ToDictionary(r => r.GetProperty("id").GetString()!);
+        Assert.Equal(
+            new[]
+            {
+                "idle/zerobuffer/async/100-readers", "latency/zerobuffer/async/back-to-back/64", "latency/zerobuffer/async/fixed-rate/64",
+                "latency/zerobuffer/async/fixed-rate/64@blocking", "latency/zerobuffer/copy/back-to-back/64", "latency/zerobuffer/copy/fixed-rate/64@blocking",
+            },
+            rows.Keys.Order(StringComparer.Ordinal));
+        foreach (string id in rows.Keys.Where(id => id.StartsWith("latency/", StringComparison.Ordinal)))
+        {
+            AssertLatency(rows[id]);
+            AssertSides(rows[id], "pinger", "echo");
+        }
+
+        Assert.Equal("async", rows["latency/zerobuffer/async/fixed-rate/64@blocking"].GetProperty("mode").GetString());
+        Assert.Equal("blocking", rows["latency/zerobuffer/async/fixed-rate/64@blocking"].GetProperty("strategy").GetString());
+        JsonElement idle = rows["idle/zerobuffer/async/100-readers"];
+        Assert.True(idle.GetProperty("sides").GetProperty("reader").GetProperty("cpuPercent").GetDouble() >= 0);
+        Assert.InRange(idle.GetProperty("threads").GetInt32(), 1, 99); // a hundred waiting readers, far fewer threads
+        AssertNothingLeft(name);
+    }
+
     [Fact]
     public async Task Bench_BaselineNotRun_RatiosAreNull()
     {
