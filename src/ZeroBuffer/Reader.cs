@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using ZeroBuffer.Interop;
@@ -389,6 +390,7 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter
 
     /// <param name="tokenHeld">The caller just took a sem-w token; otherwise one is taken if there.</param>
     /// <param name="frame">The frame, or <see cref="Frame.Invalid"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool TryTakeFrame(bool tokenHeld, out Frame frame)
     {
         if (!_ring.TryTake(out frame))

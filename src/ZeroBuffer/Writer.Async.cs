@@ -12,7 +12,6 @@ public sealed partial class Writer : IValueTaskSource, IAsyncWaitEnd
     private ManualResetValueTaskSourceCore<bool> _asyncWrite = new() { RunContinuationsAsynchronously = true };
     private int _asyncWaiting; // 1 while an asynchronous write waits for space
     private ReadOnlyMemory<byte> _asyncData; // what the waiting write copies in once there is space
-    private WritePlan _asyncPlan;
 
     /// <summary>
     /// Copies <paramref name="data"/> into the ring as one frame, waiting up to
@@ -49,18 +48,18 @@ public sealed partial class Writer : IValueTaskSource, IAsyncWaitEnd
                     throw new InvalidOperationException($"An asynchronous write to buffer '{Name}' is already waiting; await it first.");
                 }
 
-                WritePlan plan = _ring.Plan(data.Length);
+                long required = _ring.Plan(data.Length);
                 EnsureReaderAlive(force: false);
-                if (_ring.HasSpace(plan.Required))
+                if (_ring.HasSpace(required))
                 {
-                    data.Span.CopyTo(_ring.Claim(plan, data.Length, 0));
+                    data.Span.CopyTo(_ring.Claim(0));
                     _ring.Commit();
                     return default;
                 }
 
                 _asyncWaiting = 1;
                 handedOver = true;
-                return WriteWhenFreeAsync(data, plan, Deadline.After(_writeTimeout), cancellationToken); // leaves the gate when it completes
+                return WriteWhenFreeAsync(data, required, Deadline.After(_writeTimeout), cancellationToken); // leaves the gate when it completes
             }
             finally
             {
@@ -77,13 +76,12 @@ public sealed partial class Writer : IValueTaskSource, IAsyncWaitEnd
     }
 
     /// <summary>Starts the asynchronous wait for space; the caller holds the gate, which the end of the wait (IAsyncWaitEnd.WaitEnded) leaves.</summary>
-    private ValueTask WriteWhenFreeAsync(ReadOnlyMemory<byte> data, WritePlan plan, Deadline deadline, CancellationToken cancellationToken)
+    private ValueTask WriteWhenFreeAsync(ReadOnlyMemory<byte> data, long required, Deadline deadline, CancellationToken cancellationToken)
     {
         _asyncWrite.Reset();
         short version = _asyncWrite.Version;
         _asyncData = data;
-        _asyncPlan = plan;
-        _requiredSpace = plan.Required;
+        _requiredSpace = required;
         _cancelWakeup.Arm(cancellationToken);
         _asyncWait.Start(this, this, _spaceAvailable, _waitStrategy, deadline, cancellationToken);
         return new ValueTask(this, version);
@@ -104,7 +102,7 @@ public sealed partial class Writer : IValueTaskSource, IAsyncWaitEnd
             else if (error is null)
             {
                 // Nothing else wrote meanwhile (one write at a time), so the plan still holds.
-                data.Span.CopyTo(_ring.Claim(_asyncPlan, data.Length, 0));
+                data.Span.CopyTo(_ring.Claim(0));
                 _ring.Commit();
             }
         }

@@ -446,9 +446,9 @@ public sealed unsafe partial class Writer : IDisposable, IPeerWaiter
             throw new InvalidOperationException($"An asynchronous write to buffer '{Name}' is waiting; await it before writing again.");
         }
 
-        WritePlan plan = _ring.Plan(size);
+        long required = _ring.Plan(size);
         EnsureReaderAlive(force: false);
-        if (!_ring.HasSpace(plan.Required) && !WaitForSpace(plan.Required, timeout, cancellationToken))
+        if (!_ring.HasSpace(required) && !WaitForSpace(required, timeout, cancellationToken))
         {
             claimed = false;
             return default;
@@ -456,7 +456,7 @@ public sealed unsafe partial class Writer : IDisposable, IPeerWaiter
 
         _pendingThreadId = Environment.CurrentManagedThreadId;
         claimed = true;
-        return _ring.Claim(plan, size, sequence);
+        return _ring.Claim(sequence);
     }
 
     /// <summary>

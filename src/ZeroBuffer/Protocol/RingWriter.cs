@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ZeroBuffer.Primitives;
 
 namespace ZeroBuffer.Protocol;
@@ -33,8 +34,9 @@ internal sealed unsafe class RingWriter
     private ulong _nextSequence = ZeroBufferLayout.FirstSequence;
     private ulong _framesWritten;
 
-    // The claimed frame, between Claim and Commit (length < 0: none).
-    private WritePlan _claimedPlan;
+    // The last plan, and the claimed frame between Claim and Commit (length < 0: none).
+    private WritePlan _plan;
+    private int _plannedLength;
     private int _claimedLength = -1;
     private ulong _claimedSequence; // an explicit number (duplex responses); 0 = the writer's next
 
@@ -83,84 +85,100 @@ internal sealed unsafe class RingWriter
     internal long FreeBytes => Volatile.Read(ref *(long*)&_oieb->PayloadFreeBytes);
 
     /// <summary>
-    /// Validates a frame of <paramref name="size"/> bytes and plans its place (§3.1, §3.2). Never
-    /// waits: a frame that can never be placed from here is refused at once.
+    /// Validates a frame of <paramref name="size"/> bytes and plans its place (§3.1, §3.2); returns
+    /// the free bytes it needs. Never waits: a frame that can never be placed from here is refused
+    /// at once. <see cref="Claim"/> takes the plan.
     /// </summary>
     /// <exception cref="InvalidOperationException">A frame is already claimed.</exception>
     /// <exception cref="InvalidFrameSizeException"><paramref name="size"/> is 0 or negative.</exception>
     /// <exception cref="FrameTooLargeException">It can never fit, or not from this position, or it would leave a tail the reader cannot skip.</exception>
-    internal WritePlan Plan(int size)
+    internal long Plan(int size)
+    {
+        long total = ZeroBufferLayout.FrameHeaderSize + (long)size;
+        if (_claimedLength >= 0 || size <= 0 || total > RingSize
+            || !WritePlan.TryCreate(RingSize, _writePosition, total, out WritePlan plan)
+            || (!_readerSkipsShortTails && plan.LeavesShortTail(RingSize, total)))
+        {
+            throw Refusal(size); // the rare paths, out of line
+        }
+
+        _plan = plan;
+        _plannedLength = size;
+        return plan.Required;
+    }
+
+    /// <summary>Why <see cref="Plan"/> refuses a frame of <paramref name="size"/> bytes.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private Exception Refusal(int size)
     {
         if (_claimedLength >= 0)
         {
-            throw new InvalidOperationException($"A frame of buffer '{_name}' is already acquired; call CommitFrame or AbortFrame first.");
+            return new InvalidOperationException($"A frame of buffer '{_name}' is already acquired; call CommitFrame or AbortFrame first.");
         }
 
         if (size <= 0)
         {
-            throw new InvalidFrameSizeException(_name, $"Frame size {size} is invalid for buffer '{_name}': frames must have at least 1 byte (length 0 is the wrap marker).");
+            return new InvalidFrameSizeException(_name, $"Frame size {size} is invalid for buffer '{_name}': frames must have at least 1 byte (length 0 is the wrap marker).");
         }
 
         long total = ZeroBufferLayout.FrameHeaderSize + (long)size;
         if (total > RingSize)
         {
-            throw new FrameTooLargeException(_name, $"Frame of {size} bytes can never fit buffer '{_name}': 16 + {size} > ring of {RingSize} bytes.");
+            return new FrameTooLargeException(_name, $"Frame of {size} bytes can never fit buffer '{_name}': 16 + {size} > ring of {RingSize} bytes.");
         }
 
         if (!WritePlan.TryCreate(RingSize, _writePosition, total, out WritePlan plan))
         {
-            throw new FrameTooLargeException(_name,
+            return new FrameTooLargeException(_name,
                 $"Frame of {size} bytes cannot be placed in buffer '{_name}' at write position {_writePosition}: it does not fit before the end of the " +
                 $"{RingSize}-byte ring, and wrapping would need {RingSize - _writePosition} + {total} bytes, more than the ring. " +
                 $"Frames of up to {MaxFrameSizeAnywhere} bytes always fit; size the ring at least 2 x (largest frame + 24) bytes.");
         }
 
-        if (!_readerSkipsShortTails && plan.LeavesShortTail(RingSize, total))
-        {
-            // An upstream reader reads a header across the end of the ring there, and fails.
-            long tail = RingSize - (plan.FramePosition + total);
-            throw new FrameTooLargeException(_name,
-                $"Frame of {size} bytes cannot be placed in buffer '{_name}' at write position {_writePosition}: it would leave a " +
-                $"{tail}-byte tail at the end of the {RingSize}-byte ring, which the buffer's reader (an implementation without " +
-                $"the ZeroBuffer extensions) cannot skip. Frames of up to {MaxFrameSizeAnywhere} bytes never leave such a tail.");
-        }
-
-        return plan;
+        // An upstream reader reads a header across the end of the ring there, and fails.
+        long tail = RingSize - (plan.FramePosition + total);
+        return new FrameTooLargeException(_name,
+            $"Frame of {size} bytes cannot be placed in buffer '{_name}' at write position {_writePosition}: it would leave a " +
+            $"{tail}-byte tail at the end of the {RingSize}-byte ring, which the buffer's reader (an implementation without " +
+            $"the ZeroBuffer extensions) cannot skip. Frames of up to {MaxFrameSizeAnywhere} bytes never leave such a tail.");
     }
 
     /// <summary>Whether <paramref name="required"/> bytes are free now.</summary>
     /// <exception cref="BufferCorruptedException">Free bytes exceed the ring: trusting them would overwrite unread frames.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool HasSpace(long required)
     {
         long available = FreeBytes;
         if ((ulong)available > (ulong)RingSize)
         {
-            throw new BufferCorruptedException(_name,
-                $"Buffer '{_name}' is corrupted: payload_free_bytes is {(ulong)available}, more than the {RingSize}-byte ring.");
+            ThrowFreeBytesAboveRing(available);
         }
 
         return available >= required;
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowFreeBytesAboveRing(long available) =>
+        throw new BufferCorruptedException(_name,
+            $"Buffer '{_name}' is corrupted: payload_free_bytes is {(ulong)available}, more than the {RingSize}-byte ring.");
+
     /// <summary>
-    /// Claims the space <paramref name="plan"/> found free for a frame of <paramref name="size"/>
-    /// bytes and returns those bytes, to be filled before <see cref="Commit"/>.
+    /// Claims the space the last <see cref="Plan"/> needs, once it is free, and returns the frame's
+    /// bytes, to be filled before <see cref="Commit"/>.
     /// </summary>
-    /// <param name="plan">From <see cref="Plan"/>, with its space free.</param>
-    /// <param name="size">The frame length <paramref name="plan"/> was made for.</param>
     /// <param name="sequence">The number the frame carries; 0 for the writer's next.</param>
-    internal Span<byte> Claim(WritePlan plan, int size, ulong sequence)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Span<byte> Claim(ulong sequence)
     {
-        _claimedPlan = plan;
-        _claimedLength = size;
+        _claimedLength = _plannedLength; // the claimed frame's plan stays in _plan: Plan refuses to run again before the commit
         _claimedSequence = sequence;
-        return new Span<byte>(_ring + plan.FramePosition + ZeroBufferLayout.FrameHeaderSize, size);
+        return new Span<byte>(_ring + _plan.FramePosition + ZeroBufferLayout.FrameHeaderSize, _plannedLength);
     }
 
     /// <summary>Publishes the claimed frame: header (and marker), then the ordered stores of §3.5, then one wake-up.</summary>
     internal void Commit()
     {
-        WritePlan plan = _claimedPlan;
+        ref readonly WritePlan plan = ref _plan;
         long total = ZeroBufferLayout.FrameHeaderSize + (long)_claimedLength;
         ulong written = _writtenCount;
         if (plan.WritesMarker)

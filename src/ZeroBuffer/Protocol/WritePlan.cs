@@ -41,6 +41,7 @@ internal readonly record struct WritePlan(bool Wrap, long Tail, long FramePositi
     /// <param name="writePosition">Current write position, in [0, P].</param>
     /// <param name="total">16 + frame length; the caller has checked <c>total &lt;= P</c>.</param>
     /// <param name="plan">The plan, when one exists.</param>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal static bool TryCreate(long ringSize, long writePosition, long total, out WritePlan plan)
     {
         long toEnd = ringSize - writePosition;
