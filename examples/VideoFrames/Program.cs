@@ -25,43 +25,54 @@ if (args.Length < 2 || args[0] is not ("produce" or "consume"))
 
 string name = args[1];
 int frames = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 90;
-return args[0] == "produce" ? Produce(name, frames) : Consume(name);
-
-static int Produce(string name, int frames)
+using var stopping = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
 {
-    using (Writer writer = Writer.Connect(name, TimeSpan.FromSeconds(10))) // the consumer may start later
+    e.Cancel = true; // stop cleanly: the reader removes its buffer on the way out
+    stopping.Cancel();
+};
+
+try
+{
+    return args[0] == "produce" ? await Produce(name, frames, stopping.Token) : await Consume(name, stopping.Token);
+}
+catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+{
+    return 130;
+}
+
+static async Task<int> Produce(string name, int frames, CancellationToken stopping)
+{
+    // Either side may start first: ConnectAsync waits (without a thread) for the consumer's buffer.
+    using Writer writer = await Writer.ConnectAsync(name, TimeSpan.FromSeconds(10), cancellationToken: stopping);
+    writer.SetMetadata(Encoding.UTF8.GetBytes($"width={Width};height={Height};format=gray8;fps={Fps}"));
+    byte[] frame = new byte[HeaderSize + (Width * Height)];
+    long start = Stopwatch.GetTimestamp();
+    for (int n = 0; n < frames; n++)
     {
-        writer.SetMetadata(Encoding.UTF8.GetBytes($"width={Width};height={Height};format=gray8;fps={Fps}"));
-        long start = Stopwatch.GetTimestamp();
-        for (int n = 0; n < frames; n++)
+        BinaryPrimitives.WriteUInt64LittleEndian(frame, (ulong)n);
+        BinaryPrimitives.WriteInt64LittleEndian(frame.AsSpan(8), Stopwatch.GetTimestamp());
+        Span<byte> pixels = frame.AsSpan(HeaderSize);
+        for (int y = 0; y < Height; y++)
         {
-            // Zero-copy: the frame is rendered straight into the shared ring.
-            Span<byte> frame = writer.GetFrameBuffer(HeaderSize + (Width * Height));
-            BinaryPrimitives.WriteUInt64LittleEndian(frame, (ulong)n);
-            BinaryPrimitives.WriteInt64LittleEndian(frame[8..], Stopwatch.GetTimestamp());
-            Span<byte> pixels = frame[HeaderSize..];
-            for (int y = 0; y < Height; y++)
-            {
-                pixels.Slice(y * Width, Width).Fill((byte)(y + (n * 4))); // a gradient that scrolls
-            }
-
-            writer.CommitFrame();
-
-            TimeSpan due = TimeSpan.FromSeconds((n + 1) / (double)Fps);
-            TimeSpan ahead = due - Stopwatch.GetElapsedTime(start);
-            if (ahead > TimeSpan.Zero)
-            {
-                Thread.Sleep(ahead); // keep the stream at its frame rate
-            }
+            pixels.Slice(y * Width, Width).Fill((byte)(y + (n * 4))); // a gradient that scrolls
         }
 
-        Console.WriteLine($"produced {frames} frames of {Width}x{Height}");
+        // Waits for ring space without blocking a thread. (Zero-copy instead: GetFrameBuffer, render, CommitFrame.)
+        await writer.WriteFrameAsync(frame, stopping);
+
+        TimeSpan ahead = TimeSpan.FromSeconds((n + 1) / (double)Fps) - Stopwatch.GetElapsedTime(start);
+        if (ahead > TimeSpan.Zero)
+        {
+            await Task.Delay(ahead, stopping); // keep the stream at its frame rate
+        }
     }
 
+    Console.WriteLine($"produced {frames} frames of {Width}x{Height}");
     return 0;
 }
 
-static int Consume(string name)
+static async Task<int> Consume(string name, CancellationToken stopping)
 {
     int frameSize = HeaderSize + (Width * Height);
     // Room for four frames: the producer never waits for a consumer that keeps up.
@@ -71,55 +82,41 @@ static int Consume(string name)
     long received = 0;
     ulong expected = 0;
     double totalLatencyMs = 0;
-    while (true)
+    try
     {
-        Frame frame;
-        try
+        // Ends at the producer's clean close, once every frame it wrote was read.
+        await foreach (Frame frame in reader.ReadAllAsync(stopping))
         {
-            frame = reader.ReadFrame(TimeSpan.FromSeconds(30));
-        }
-        catch (WriterClosedException)
-        {
-            break; // the producer finished: the end of the stream, every frame read
-        }
-        catch (WriterDeadException)
-        {
-            Console.WriteLine("the producer crashed; every frame it committed was read");
-            break;
-        }
-
-        if (!frame.IsValid)
-        {
-            Console.WriteLine("no frame for 30 s");
-            break;
-        }
-
-        using (frame)
-        {
-            if (received == 0)
+            using (frame) // disposing gives the frame's ring space back
             {
-                Console.WriteLine($"stream: {Encoding.UTF8.GetString(reader.GetMetadata())}");
-            }
+                if (received == 0)
+                {
+                    Console.WriteLine($"stream: {Encoding.UTF8.GetString(reader.GetMetadata())}");
+                }
 
-            ReadOnlySpan<byte> data = frame.Span; // a view into shared memory, no copy
-            ulong number = BinaryPrimitives.ReadUInt64LittleEndian(data);
-            double latencyMs = Stopwatch.GetElapsedTime(BinaryPrimitives.ReadInt64LittleEndian(data[8..])).TotalMilliseconds;
-            if (number != expected)
-            {
-                Console.WriteLine($"frame {number} arrived, expected {expected}");
-            }
+                ReadOnlySpan<byte> data = frame.Span; // a view into shared memory, no copy
+                ulong number = BinaryPrimitives.ReadUInt64LittleEndian(data);
+                double latencyMs = Stopwatch.GetElapsedTime(BinaryPrimitives.ReadInt64LittleEndian(data[8..])).TotalMilliseconds;
+                if (number != expected)
+                {
+                    Console.WriteLine($"frame {number} arrived, expected {expected}");
+                }
 
-            expected = number + 1;
-            received++;
-            totalLatencyMs += latencyMs;
-            if (received % Fps == 0)
-            {
-                Console.WriteLine($"frame {number}: first pixel {data[HeaderSize]}, latency {latencyMs:F3} ms");
+                expected = number + 1;
+                received++;
+                totalLatencyMs += latencyMs;
+                if (received % Fps == 0)
+                {
+                    Console.WriteLine($"frame {number}: first pixel {data[HeaderSize]}, latency {latencyMs:F3} ms");
+                }
             }
         }
+    }
+    catch (WriterDeadException)
+    {
+        Console.WriteLine("the producer crashed; every frame it committed was read");
     }
 
     Console.WriteLine(received == 0 ? "no frames" : $"consumed {received} frames, mean latency {totalLatencyMs / received:F3} ms");
     return received > 0 ? 0 : 1;
 }
-
