@@ -1,10 +1,11 @@
 // An image transform as a service across two processes, over a duplex channel (two buffers):
 // the server inverts every byte of each image in place, the client sends images and checks
-// the answers.
+// the answers. Start them in either order; run several clients at once.
 //
 //   dotnet run --project examples/DuplexImageTransform -- server invert &
 //   dotnet run --project examples/DuplexImageTransform -- client invert 20
 using System.Globalization;
+using System.Runtime.InteropServices;
 using ZeroBuffer;
 using ZeroBuffer.Duplex;
 
@@ -26,18 +27,30 @@ static int Serve(string channel)
 {
     var factory = new DuplexChannelFactory();
     using IMutableDuplexServer server = factory.CreateMutableServer(channel, new BufferConfig(4096, 16 * Width * Height));
-    using var stop = new ManualResetEventSlim();
+    using var stop = new CancellationTokenSource();
     Console.CancelKeyPress += (_, e) =>
     {
         e.Cancel = true;
-        stop.Set();
+        stop.Cancel();
     };
+    using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+    {
+        signal.Cancel = true; // stop like Ctrl+C: the server removes its buffers
+        stop.Cancel();
+    });
+    server.OnError += (_, e) => Console.Error.WriteLine($"session {e.Session}, request {e.RequestSequence}: {e.Exception.Message}");
 
     long served = 0;
     // Mutable mode: the request is edited where it lies in shared memory and becomes the response.
+    // A blank image is refused: the client is told at once, with this message.
     server.Start(request =>
     {
         Span<byte> pixels = request.GetMutableSpan();
+        if (!pixels.ContainsAnyExcept((byte)0))
+        {
+            throw new ArgumentException($"image {request.Sequence} is blank");
+        }
+
         for (int i = 0; i < pixels.Length; i++)
         {
             pixels[i] = (byte)~pixels[i];
@@ -45,8 +58,8 @@ static int Serve(string channel)
 
         Interlocked.Increment(ref served);
     });
-    Console.WriteLine($"serving '{channel}' (Ctrl+C to stop)");
-    stop.Wait();
+    Console.WriteLine($"serving '{channel}': clients one after another, several at once (Ctrl+C to stop)");
+    stop.Token.WaitHandle.WaitOne();
     server.Stop();
     Console.WriteLine($"served {Interlocked.Read(ref served)} images");
     return 0;
@@ -54,22 +67,18 @@ static int Serve(string channel)
 
 static async Task<int> SendAsync(string channel, int images)
 {
-    if (!DuplexChannelFactory.WaitExists(channel, TimeSpan.FromSeconds(10)))
-    {
-        Console.Error.WriteLine($"no server on channel '{channel}'");
-        return 1;
-    }
-
+    // Either side may start first: the client waits up to 10 s for the server to serve the channel.
     var factory = new DuplexChannelFactory();
-    using IDuplexClient client = factory.CreateClient(channel);
+    using IDuplexClient client = factory.CreateClient(channel, new DuplexClientOptions { ConnectTimeout = TimeSpan.FromSeconds(10) });
     byte[] image = new byte[Width * Height];
     int wrong = 0;
     for (int n = 0; n < images; n++)
     {
         Random.Shared.NextBytes(image);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        DuplexResponse response = await client.SendAsync(image, timeout.Token);
-        ReadOnlySpan<byte> inverted = response.Payload.Span;
+        // The response is read where it lies in the response ring (no copy), until it is disposed.
+        using Frame response = await client.RequestAsync(image, timeout.Token);
+        ReadOnlySpan<byte> inverted = response.Span;
         bool ok = inverted.Length == image.Length;
         for (int i = 0; ok && i < image.Length; i++)
         {
@@ -79,6 +88,18 @@ static async Task<int> SendAsync(string channel, int images)
         wrong += ok ? 0 : 1;
     }
 
-    Console.WriteLine($"sent {images} images of {Width}x{Height}, {images - wrong} inverted correctly");
+    // A request the server cannot answer fails at once, with the server's message.
+    try
+    {
+        using Frame refused = await client.RequestAsync(new byte[Width * Height]);
+        Console.Error.WriteLine("the server answered a blank image");
+        wrong++;
+    }
+    catch (DuplexHandlerException ex)
+    {
+        Console.WriteLine($"blank image refused by the server: {ex.RemoteMessage}");
+    }
+
+    Console.WriteLine($"session {client.Session}: sent {images} images of {Width}x{Height}, {images - wrong} inverted correctly");
     return wrong == 0 ? 0 : 1;
 }

@@ -68,6 +68,9 @@ public sealed record BufferConfig
 
     private readonly BufferAccess _access = BufferAccess.Owner;
 
+    /// <summary>Extension bits the reader advertises beyond the core ones (a duplex client's <c>FeatureDuplexErrors</c>).</summary>
+    internal uint AdvertisedFeatures { get; init; }
+
     /// <summary>Requested metadata size.</summary>
     public long MetadataSize { get; }
 

@@ -327,23 +327,7 @@ public sealed unsafe partial class Writer : IDisposable, IPeerWaiter
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, $"The timeout must be zero or positive, or infinite (got {timeout}).");
         }
 
-        EnterGate();
-        try
-        {
-            Span<byte> target = TryClaim(data.Length, 0, timeout, cancellationToken, out bool claimed);
-            if (!claimed)
-            {
-                return false;
-            }
-
-            data.CopyTo(target);
-            _ring.Commit();
-            return true;
-        }
-        finally
-        {
-            _writeGate.Exit();
-        }
+        return CopyFrame(data, 0, timeout, cancellationToken);
     }
 
     /// <summary>
@@ -370,17 +354,58 @@ public sealed unsafe partial class Writer : IDisposable, IPeerWaiter
     internal void WriteFrame(ReadOnlySpan<byte> data, ulong sequence, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfZero(sequence); // 0 is the wrap marker's number
-        EnterGate(); // held across wait, copy and commit, as in WriteFrame(ReadOnlySpan<byte>, CancellationToken)
+        if (!CopyFrame(data, sequence, _writeTimeout, cancellationToken))
+        {
+            throw Full(data.Length);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="WriteFrame(ReadOnlySpan{byte}, ulong, CancellationToken)"/> that gives up after
+    /// <paramref name="timeout"/> (false) instead of <see cref="WriteTimeout"/> (duplex error responses).
+    /// </summary>
+    internal bool TryWriteFrame(ReadOnlySpan<byte> data, ulong sequence, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(sequence); // 0 is the wrap marker's number
+        return CopyFrame(data, sequence, timeout, cancellationToken);
+    }
+
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> for space, copies <paramref name="data"/> in and commits it
+    /// (numbered <paramref name="sequence"/>, or this writer's next number for 0); false when the ring stayed full.
+    /// The gate is held across wait, copy and commit, as in <see cref="WriteFrame(ReadOnlySpan{byte}, CancellationToken)"/>.
+    /// </summary>
+    private bool CopyFrame(ReadOnlySpan<byte> data, ulong sequence, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        EnterGate();
         try
         {
-            Span<byte> target = TryClaim(data.Length, sequence, _writeTimeout, cancellationToken, out bool claimed);
+            Span<byte> target = TryClaim(data.Length, sequence, timeout, cancellationToken, out bool claimed);
             if (!claimed)
             {
-                throw Full(data.Length);
+                return false;
             }
 
             data.CopyTo(target);
             _ring.Commit();
+            return true;
+        }
+        finally
+        {
+            _writeGate.Exit();
+        }
+    }
+
+    /// <summary>This writer's session generation (§2.4): 1 for the first writer of the buffer; 0 without writer sessions.</summary>
+    internal uint Generation => _claim.Generation;
+
+    /// <summary>Whether the buffer's reader advertises extension <paramref name="feature"/> (a <c>ZeroBufferLayout.Feature*</c> bit, §2.4).</summary>
+    internal bool ReaderAdvertises(uint feature)
+    {
+        EnterGate();
+        try
+        {
+            return ControlBlock.Read(_oieb, _segment.Length).Advertises(feature);
         }
         finally
         {

@@ -181,6 +181,11 @@ internal static class BenchPlan
             cases.Add(DuplexRoundTrip.Case(options, Next(), timing));
         }
 
+        if (Wants(Scenarios.Duplex) && options.LatencySizes.Contains(DuplexRoundTrip.LargeFrameSize))
+        {
+            cases.Add(DuplexRoundTrip.LargeCase(options, Next(), timing));
+        }
+
         return cases;
     }
 

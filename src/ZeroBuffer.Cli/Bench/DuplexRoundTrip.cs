@@ -16,8 +16,16 @@ namespace ZeroBuffer.Cli.Bench;
 /// </summary>
 internal static class DuplexRoundTrip
 {
-    /// <summary>The one frame size of the scenario.</summary>
+    /// <summary>The frame size of the row compared with the raw ping-pong.</summary>
     internal const int FrameSize = 64;
+
+    /// <summary>
+    /// The frame size of the zero-copy row (a 1080p I420 frame): requests through
+    /// <see cref="IDuplexClient.RequestAsync"/>, responses read in place from their lease, the
+    /// client's allocations counted process-wide (its receive thread and continuations included).
+    /// Planned when the run's latency sizes include it (the standard sets do).
+    /// </summary>
+    internal const int LargeFrameSize = 1920 * 1080 * 3 / 2;
 
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
     private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(30);
@@ -37,9 +45,21 @@ internal static class DuplexRoundTrip
             FrameSize, 0, PeerRoles.DuplexServer, PeerRoles.DuplexClient, passiveStopsItself: true, name, arguments) with { Strategy = options.Strategy };
     }
 
+    /// <summary>The zero-copy 3.1 MB case (back-to-back, the run's strategy).</summary>
+    internal static BenchCase LargeCase(BenchOptions options, string name, string[] timing)
+    {
+        string[] arguments =
+        [
+            .. timing, "--ring-size", Format.Invariant(options.RingSize ?? BenchPlan.PingPongRingSize(LargeFrameSize)),
+            .. BenchPlan.ZeroBufferArguments(options, options.Strategy), "--zero-copy",
+        ];
+        return BenchPlan.PingPong(BenchPlan.WithStrategy($"latency/duplex/zero-copy/back-to-back/{LargeFrameSize}", options.Strategy), Transports.Duplex,
+            "zero-copy", LargeFrameSize, 0, PeerRoles.DuplexServer, PeerRoles.DuplexClient, passiveStopsItself: true, name, arguments) with { Strategy = options.Strategy };
+    }
+
     /// <summary>
     /// The server: creates the channel, reports ready, echoes every request on the server's thread
-    /// (which also meters the window), and ends when the client leaves.
+    /// (which also meters the window), and stops at the client's end message.
     /// </summary>
     internal static int RunServer(Output output, Interruption stop, PeerSettings settings)
     {
@@ -54,11 +74,24 @@ internal static class DuplexRoundTrip
         Exception? failure = null;
         server.OnError += (_, e) => failure ??= e.Exception;
         var window = new MeasuredWindow();
+        bool zeroCopy = settings.ZeroCopy;
         server.Start((request, response) =>
         {
             int size = request.Size;
-            response.Write(request.Span);
-            _ = window.Count(size); // the end is the client leaving, not this message
+            if (zeroCopy)
+            {
+                request.Span.CopyTo(response.GetBuffer(size)); // the one copy of an echo, straight from ring to ring
+                response.Commit();
+            }
+            else
+            {
+                response.Write(request.Span);
+            }
+
+            if (window.Count(size))
+            {
+                server.Stop(); // the client's last message (a server serves on after its client leaves): ends once this handler returns
+            }
         });
         PeerReport.Ready(output, settings.Role);
         try
@@ -83,13 +116,12 @@ internal static class DuplexRoundTrip
     /// <summary>The client: the pinger loop of the raw ping-pong, over <see cref="IDuplexClient"/>.</summary>
     internal static int RunClient(Output output, Interruption stop, PeerSettings settings)
     {
-        var options = new DuplexClientOptions
+        if (settings.ZeroCopy)
         {
-            ResponseConfig = new BufferConfig(0, settings.RingSize),
-            RequestWriteTimeout = ReplyTimeout,
-            WaitStrategy = settings.WaitStrategy,
-        };
-        using IDuplexClient client = new DuplexChannelFactory().CreateClient(settings.Name, options);
+            return RunLeaseClientAsync(output, stop, settings).GetAwaiter().GetResult();
+        }
+
+        using IDuplexClient client = new DuplexChannelFactory().CreateClient(settings.Name, ClientOptions(settings));
         PeerReport.Ready(output, settings.Role);
         byte[] source = new byte[settings.FrameSize];
         byte[] destination = new byte[settings.FrameSize];
@@ -128,6 +160,73 @@ internal static class DuplexRoundTrip
         PeerReport.Summary(output, settings.Role, frames, frames * settings.FrameSize, meter, latency);
         return ExitCodes.Success;
     }
+
+    /// <summary>
+    /// The zero-copy client: each request awaited through <see cref="IDuplexClient.RequestAsync"/>,
+    /// the response checked in place (its first and last bytes) and given back. Allocations are
+    /// counted process-wide: the receive thread completes the calls.
+    /// </summary>
+    private static async Task<int> RunLeaseClientAsync(Output output, Interruption stop, PeerSettings settings)
+    {
+        using IDuplexClient client = new DuplexChannelFactory().CreateClient(settings.Name, ClientOptions(settings));
+        PeerReport.Ready(output, settings.Role);
+        byte[] source = new byte[settings.FrameSize];
+        source.AsSpan().Fill(0x5A);
+        source[^1] = 0xA5;
+        await LeaseRoundTrip(client, ControlFrames.PayloadMemory(ControlFrames.Hello), stop).ConfigureAwait(false);
+
+        var latency = new LatencyRecorder(settings.Rate);
+        long warmUpEnd = Stopwatch.GetTimestamp() + (long)(settings.WarmUpSeconds * Stopwatch.Frequency);
+        latency.Restart();
+        do
+        {
+            long reference = latency.NextSend();
+            await LeaseRoundTrip(client, source, stop).ConfigureAwait(false);
+            latency.Record(reference);
+        }
+        while (Stopwatch.GetTimestamp() < warmUpEnd && !stop.IsRequested);
+
+        await LeaseRoundTrip(client, ControlFrames.PayloadMemory(ControlFrames.Mark), stop).ConfigureAwait(false);
+        var meter = new SideMeter(processWide: true);
+        meter.Start();
+        latency.Restart();
+        long frames = 0;
+        long end = Stopwatch.GetTimestamp() + (long)(settings.Seconds * Stopwatch.Frequency);
+        do
+        {
+            long reference = latency.NextSend();
+            await LeaseRoundTrip(client, source, stop).ConfigureAwait(false);
+            latency.Record(reference);
+            frames++;
+        }
+        while (Stopwatch.GetTimestamp() < end && !stop.IsRequested);
+
+        meter.Stop();
+        await LeaseRoundTrip(client, ControlFrames.PayloadMemory(ControlFrames.End), stop).ConfigureAwait(false);
+        stop.Token.ThrowIfCancellationRequested();
+        PeerReport.Summary(output, settings.Role, frames, frames * settings.FrameSize, meter, latency);
+        return ExitCodes.Success;
+    }
+
+    // Pooled: an async method that awaits asynchronously otherwise boxes its state machine per call (the bench's allocation, not the client's).
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder))]
+    private static async ValueTask LeaseRoundTrip(IDuplexClient client, ReadOnlyMemory<byte> message, Interruption stop)
+    {
+        using Frame reply = await client.RequestAsync(message, stop.Token).ConfigureAwait(false);
+        ReadOnlySpan<byte> sent = message.Span;
+        ReadOnlySpan<byte> got = reply.Span;
+        if (got.Length != sent.Length || got[0] != sent[0] || got[^1] != sent[^1])
+        {
+            throw new InvalidDataException($"response {reply.Sequence} ({got.Length} B) does not echo its request ({sent.Length} B)");
+        }
+    }
+
+    private static DuplexClientOptions ClientOptions(PeerSettings settings) => new()
+    {
+        ResponseConfig = new BufferConfig(0, settings.RingSize),
+        RequestWriteTimeout = ReplyTimeout,
+        WaitStrategy = settings.WaitStrategy,
+    };
 
     private static void RoundTrip(IDuplexClient client, ReadOnlySpan<byte> message, Span<byte> destination, Interruption stop)
     {

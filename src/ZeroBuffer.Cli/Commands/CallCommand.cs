@@ -13,11 +13,15 @@ internal static class CallCommand
 {
     private const string Events = """
         Events (--json, one object per line):
-          {"event":"connected","channel":"C","pid":1234}
+          {"event":"connected","channel":"C","session":k,"pid":1234}
           {"event":"sent","sequence":s,"size":n}
           {"event":"response","sequence":s,"size":n,"sha256":"<hex>","text":"<UTF-8 text or null>"}
           {"event":"done","requests":N}
           {"event":"timeout"}       no response within --timeout-ms (exit 3)
+          {"event":"no-server","channel":"C","message":"..."}   no server serves the channel (exit 3)
+        A request the server's handler failed on ends the command with the server's message (exit 27,
+        DuplexHandlerFailed). The client takes a free session of the channel (waiting up to
+        --connect-timeout-ms while every session is taken, or the server renews one).
         Requests: --text T (UTF-8), or --size N bytes of the "sequence" pattern (byte i of request s is (byte)(i + s)).
         A response whose sequence differs from its request's is an error (exit 4).
 
@@ -34,31 +38,60 @@ internal static class CallCommand
         var size = new Option<int>("--size") { Description = "Request size in bytes (when no --text).", DefaultValueFactory = _ => 1024 }.AtLeast(1);
         var count = new Option<long>("--count") { Description = "Requests to send, one at a time.", DefaultValueFactory = _ => 1 }.AtLeast(1);
         var timeoutMs = new Option<int>("--timeout-ms") { Description = "How long to wait for each response.", DefaultValueFactory = _ => 30_000 }.AtLeast(1);
+        var connectTimeoutMs = new Option<int>("--connect-timeout-ms") { Description = "How long to wait for a free session of the channel.", DefaultValueFactory = _ => 1000 }.AtLeast(0);
 
         var waitStrategy = WaitStrategyOption.Create("the client (for responses and request space)");
         var command = new Command("call", "Connect to a duplex server, send requests and report the responses.")
         {
-            channel, text, size, count, timeoutMs, waitStrategy,
+            channel, text, size, count, timeoutMs, connectTimeoutMs, waitStrategy,
         };
         command.SetAction(parse => global.Run(parse, (output, stop) => Execute(output, stop,
             parse.GetRequiredValue(channel), parse.GetValue(text), parse.GetValue(size), parse.GetValue(count),
-            TimeSpan.FromMilliseconds(parse.GetValue(timeoutMs)), WaitStrategyOption.Get(parse, waitStrategy))));
+            TimeSpan.FromMilliseconds(parse.GetValue(timeoutMs)), TimeSpan.FromMilliseconds(parse.GetValue(connectTimeoutMs)),
+            WaitStrategyOption.Get(parse, waitStrategy))));
         return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: true, withVerification: true));
     }
 
     private static int Execute(Output output, Interruption stop, string channel, string? text, int size, long count, TimeSpan timeout,
-        WaitStrategy waitStrategy)
+        TimeSpan connectTimeout, WaitStrategy waitStrategy)
     {
-        using IDuplexClient client = new DuplexChannelFactory().CreateClient(channel, new DuplexClientOptions { WaitStrategy = waitStrategy });
+        IDuplexClient client;
+        try
+        {
+            client = new DuplexChannelFactory().CreateClient(channel, new DuplexClientOptions { WaitStrategy = waitStrategy, ConnectTimeout = connectTimeout });
+        }
+        catch (ZeroBufferException ex) when (ex is BufferNotFoundException or ReaderDeadException)
+        {
+            // Not a library failure to the user: there is simply nobody to call.
+            if (output.Json)
+            {
+                using Output.JsonEvent e = output.Event("no-server");
+                e.Writer.WriteString("channel"u8, channel);
+                e.Writer.WriteString("message"u8, ex.Message);
+            }
+
+            Output.ErrorLine($"error: {ex.Message}");
+            return ExitCodes.Timeout;
+        }
+
+        using (client)
+        {
+            return Call(output, stop, client, channel, text, size, count, timeout);
+        }
+    }
+
+    private static int Call(Output output, Interruption stop, IDuplexClient client, string channel, string? text, int size, long count, TimeSpan timeout)
+    {
         if (output.Json)
         {
             using Output.JsonEvent e = output.Event("connected");
             e.Writer.WriteString("channel"u8, channel);
+            e.Writer.WriteNumber("session"u8, client.Session);
             e.Writer.WriteNumber("pid"u8, Environment.ProcessId);
         }
         else
         {
-            output.Line($"Connected to channel '{channel}'; PID {Environment.ProcessId}.");
+            output.Line($"Connected to channel '{channel}' (session {client.Session}); PID {Environment.ProcessId}.");
         }
 
         byte[] request = text is null ? new byte[size] : Encoding.UTF8.GetBytes(text);

@@ -5,7 +5,8 @@ namespace ZeroBuffer.Cli.Commands;
 
 /// <summary>
 /// <c>zerobuffer serve CHANNEL</c>: runs a duplex server (an immutable server whose handler echoes,
-/// reverses or XORs each request) for one client session, so a server can live in its own process.
+/// reverses or XORs each request, or fails every Nth) until Ctrl+C/SIGTERM, serving clients one after another
+/// and several at once, each in its own session, so a server can live in its own process.
 /// </summary>
 internal static class ServeCommand
 {
@@ -13,11 +14,13 @@ internal static class ServeCommand
         Events (--json, one object per line):
           {"event":"ready","channel":"C","pid":1234,"mode":"SingleThread","payloadSize":P}   C_request created; a client may connect
           {"event":"request","sequence":s,"size":n}       per request, with --log-requests (before the handler's delay)
-          {"event":"server-error","sequence":s,"kind":"...","message":"..."}   a handler or response-write failure (the server keeps serving)
-          {"event":"done","requests":N}                    the session ended (the client left, or stop on Ctrl+C/SIGTERM)
-        The transform: --echo (default) returns the request, --reverse its bytes reversed, --xor K each byte XOR K.
-        The server serves one client session: it exits 0 when the client leaves, and 3 when a request
-        arrived but the client's response buffer did not appear within --connect-timeout-ms.
+          {"event":"server-error","session":k,"sequence":s,"kind":"...","message":"..."}   a handler or response-write failure,
+                                                           answered with an error response; or a client session that ended badly
+          {"event":"done","requests":N}                    Ctrl+C/SIGTERM: every session closed, the buffers removed (exit 130)
+        The transform: --echo (default) returns the request, --reverse its bytes reversed, --xor K each byte XOR K;
+        --fail-every N makes every Nth request fail (the handler throws; the client gets the error at once).
+        The server runs until Ctrl+C or SIGTERM, serving clients one after another and up to --max-sessions at
+        once, each in its own session: session 0 is C_request/C_response, session k is C_request.k/C_response.k.
 
         Examples:
           zerobuffer serve invert --xor 255
@@ -27,7 +30,7 @@ internal static class ServeCommand
 
     internal static (Command Command, string Epilogue) Create(GlobalOptions global)
     {
-        var channel = new Argument<string>("CHANNEL") { Description = "Channel name: 1-191 characters from [A-Za-z0-9._-]." };
+        var channel = new Argument<string>("CHANNEL") { Description = "Channel name: 1-188 characters from [A-Za-z0-9._-]." };
         var echo = new Option<bool>("--echo") { Description = "Answer each request with its own bytes (the default)." };
         var reverse = new Option<bool>("--reverse") { Description = "Answer with the request's bytes in reverse order." };
         var xor = new Option<int?>("--xor") { Description = "Answer with each request byte XOR K (0-255).", HelpName = "K" };
@@ -46,12 +49,22 @@ internal static class ServeCommand
         var connectTimeoutMs = new Option<int>("--connect-timeout-ms") { Description = "After the first request, how long to wait for the client's response buffer.", DefaultValueFactory = _ => 5000 }.AtLeast(0);
         var delayMs = new Option<int>("--delay-ms") { Description = "Handler delay per request, in milliseconds (a slow server).", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var logRequests = new Option<bool>("--log-requests") { Description = "Report every request as it arrives." };
+        var maxSessions = new Option<int>("--max-sessions") { Description = "Most clients served at once (1-100), each in its own session.", DefaultValueFactory = _ => 8 }.AtLeast(1);
+        maxSessions.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() > 100)
+            {
+                r.AddError($"--max-sessions must be 1-100 (got {r.GetValueOrDefault<int>()}).");
+            }
+        });
+        var failEvery = new Option<int?>("--fail-every") { Description = "Fault injection: every Nth request fails (the handler throws).", HelpName = "N" }.AtLeast(1);
 
         var waitStrategy = WaitStrategyOption.Create("the server (for requests and response space)");
         var access = AccessOption.Create("the request buffer (a client shares its response buffer the same way)");
-        var command = new Command("serve", "Run a duplex server (echo, reverse or XOR) for one client session.")
+        var command = new Command("serve", "Run a duplex server (echo, reverse or XOR) until Ctrl+C.")
         {
-            channel, echo, reverse, xor, mode, maxConcurrency, metadataSize, payloadSize, connectTimeoutMs, delayMs, logRequests, waitStrategy, access,
+            channel, echo, reverse, xor, mode, maxConcurrency, maxSessions, metadataSize, payloadSize, connectTimeoutMs, delayMs, logRequests, failEvery,
+            waitStrategy, access,
         };
         command.Validators.Add(r =>
         {
@@ -71,7 +84,9 @@ internal static class ServeCommand
             TimeSpan.FromMilliseconds(parse.GetValue(connectTimeoutMs)),
             parse.GetValue(delayMs),
             parse.GetValue(logRequests),
-            WaitStrategyOption.Get(parse, waitStrategy)))));
+            WaitStrategyOption.Get(parse, waitStrategy),
+            parse.GetValue(maxSessions),
+            parse.GetValue(failEvery)))));
         return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
     }
 
@@ -83,7 +98,7 @@ internal static class ServeCommand
     }
 
     private sealed record Settings(string Channel, Transform Transform, byte Key, ProcessingMode Mode, int MaxConcurrency,
-        BufferConfig Config, TimeSpan ConnectTimeout, int DelayMs, bool LogRequests, WaitStrategy WaitStrategy);
+        BufferConfig Config, TimeSpan ConnectTimeout, int DelayMs, bool LogRequests, WaitStrategy WaitStrategy, int MaxSessions, int? FailEvery);
 
     private static int Execute(Output output, Interruption stop, Settings settings)
     {
@@ -93,22 +108,14 @@ internal static class ServeCommand
             MaxConcurrency = settings.MaxConcurrency,
             ConnectTimeout = settings.ConnectTimeout,
             WaitStrategy = settings.WaitStrategy,
+            MaxSessions = settings.MaxSessions,
         };
         long requests = 0;
         using IImmutableDuplexServer server = new DuplexChannelFactory().CreateImmutableServer(settings.Channel, settings.Config, options);
-        Exception? sessionError = null;
-        server.OnError += (_, e) =>
-        {
-            if (e.Exception is TimeoutException)
-            {
-                sessionError = e.Exception;
-            }
-
-            ReportServerError(output, e);
-        };
+        server.OnError += (_, e) => ReportServerError(output, e);
         server.Start((request, response) =>
         {
-            Interlocked.Increment(ref requests);
+            long served = Interlocked.Increment(ref requests);
             if (settings.LogRequests)
             {
                 ReportRequest(output, request.Sequence, request.Size);
@@ -117,6 +124,11 @@ internal static class ServeCommand
             if (settings.DelayMs > 0)
             {
                 stop.Token.WaitHandle.WaitOne(settings.DelayMs); // the slow-server scenario
+            }
+
+            if (settings.FailEvery is int every && served % every == 0)
+            {
+                throw new InvalidDataException($"request {request.Sequence} failed on purpose (--fail-every {every})");
             }
 
             Span<byte> target = response.GetBuffer(request.Size);
@@ -154,13 +166,8 @@ internal static class ServeCommand
             throw;
         }
 
-        ReportDone(output, Interlocked.Read(ref requests));
-        if (sessionError is not null)
-        {
-            return ExitCodes.Timeout;
-        }
-
-        return ExitCodes.Success;
+        ReportDone(output, Interlocked.Read(ref requests)); // every session ended by itself (their buffers could not be created anew)
+        return ExitCodes.Unexpected;
     }
 
     private static void ReportReady(Output output, IDuplexServer server, BufferConfig config)
@@ -175,7 +182,7 @@ internal static class ServeCommand
         }
         else
         {
-            output.Line($"Serving channel '{server.ChannelName}' ({server.Mode}, request ring {config.PayloadBlockSize} bytes); PID {Environment.ProcessId}. Waiting for a client...");
+            output.Line($"Serving channel '{server.ChannelName}' ({server.Mode}, request ring {config.PayloadBlockSize} bytes); PID {Environment.ProcessId}. Ctrl+C to stop.");
         }
     }
 
@@ -199,13 +206,14 @@ internal static class ServeCommand
         if (output.Json)
         {
             using Output.JsonEvent e = output.Event("server-error");
+            e.Writer.WriteNumber("session"u8, error.Session);
             e.Writer.WriteNumber("sequence"u8, error.RequestSequence);
             e.Writer.WriteString("kind"u8, error.Exception is TimeoutException ? "Timeout" : kind);
             e.Writer.WriteString("message"u8, error.Exception.Message);
         }
         else
         {
-            Output.ErrorLine($"server error (request {error.RequestSequence}): {error.Exception.Message}");
+            Output.ErrorLine($"server error (session {error.Session}, request {error.RequestSequence}): {error.Exception.Message}");
         }
     }
 
@@ -218,7 +226,7 @@ internal static class ServeCommand
         }
         else
         {
-            output.Line($"Session ended: {requests} requests served.");
+            output.Line($"Stopped: {requests} requests served.");
         }
     }
 }

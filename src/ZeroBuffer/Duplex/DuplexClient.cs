@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using ZeroBuffer.Primitives;
 using ZeroBuffer.Protocol;
@@ -6,23 +5,25 @@ using ZeroBuffer.Protocol;
 namespace ZeroBuffer.Duplex;
 
 /// <summary>
-/// The <see cref="IDuplexClient"/>. Sends are serialized by <see cref="_sendGate"/>. Correlated
-/// receives run on one receive thread (started by the first <see cref="SendAsync"/>) that hands
-/// each response to the pending request with its sequence number.
+/// The client of a duplex channel: takes a free session (<see cref="ChannelNames"/>), writes
+/// requests into its request buffer and reads responses from the response buffer it creates,
+/// which advertises that it understands error responses (docs/protocol.md §8).
 /// </summary>
 internal sealed class DuplexClient : IDuplexClient
 {
-    /// <summary>How often the receive thread, while requests are pending, checks that the server is still there: the liveness cadence.</summary>
     private static readonly TimeSpan ServerCheckInterval = PeerLiveness.CheckInterval;
+    private static readonly TimeSpan MaxConnectPause = TimeSpan.FromMilliseconds(50);
 
     private readonly Writer _requests;
     private readonly Reader _responses;
     private readonly Lock _sendGate = new(); // one request write at a time; held from AcquireRequestBuffer to Commit/Abort
-    private readonly ConcurrentDictionary<ulong, PendingResponse> _pending = new(); // SendAsync requests awaiting their response, by sequence
+    private readonly Lock _pendingGate = new(); // guards _pending, _idleCalls and each call's completion
+    private readonly Dictionary<ulong, PendingCall> _pending = []; // awaited requests by sequence
+    private readonly Stack<PendingCall> _idleCalls = new(); // completed calls, reused: an awaited round trip allocates nothing
     private readonly CancellationTokenSource _receiveStop = new();
     private readonly Lock _receiveGate = new(); // guards starting the receive thread and disposing
-    private Thread? _receiveThread; // non-null once SendAsync was used
-    private Exception? _fault;      // why the receive thread ended; fails every later SendAsync
+    private Thread? _receiveThread; // non-null once RequestAsync/SendAsync was used
+    private Exception? _fault;      // why the receive thread ended; fails every later call
     private bool _pendingAcquire;   // a request is acquired (guarded by _sendGate, which stays held until commit/abort)
     private bool _disposed;
     private volatile bool _serverGone; // the response reader reported the server's writer gone: look at the server before each send
@@ -32,17 +33,20 @@ internal sealed class DuplexClient : IDuplexClient
         ChannelNames.Validate(channelName);
         options ??= new DuplexClientOptions();
         ChannelName = channelName;
-        _requests = new Writer(ChannelNames.Request(channelName), logger) { WriteTimeout = options.RequestWriteTimeout, WaitStrategy = options.WaitStrategy };
+        (_requests, Session) = TakeSession(channelName, options, logger);
         try
         {
             // By default the response buffer is shared exactly as widely as the server shared its request buffer.
+            string requestBuffer = ChannelNames.Request(channelName, Session);
             BufferConfig responseConfig = options.ResponseConfig ?? new BufferConfig(0, _requests.RingSize)
             {
-                Access = FileStatus.OwnerAndMode(ResourceNames.SegmentFile(ChannelNames.Request(channelName))).Mode is uint mode
-                    ? FileModes.AccessOf(mode)
-                    : BufferAccess.Owner,
+                Access = FileStatus.OwnerAndMode(ResourceNames.SegmentFile(requestBuffer)).Mode is uint mode ? FileModes.AccessOf(mode) : BufferAccess.Owner,
             };
-            _responses = new Reader(ChannelNames.Response(channelName), responseConfig, logger) { CheckSequenceContinuity = false, WaitStrategy = options.WaitStrategy };
+            _responses = new Reader(ChannelNames.Response(channelName, Session), responseConfig with { AdvertisedFeatures = ZeroBufferLayout.FeatureDuplexErrors }, logger)
+            {
+                CheckSequenceContinuity = false,
+                WaitStrategy = options.WaitStrategy,
+            };
         }
         catch
         {
@@ -53,10 +57,71 @@ internal sealed class DuplexClient : IDuplexClient
 
     public string ChannelName { get; }
 
+    public int Session { get; }
+
     public bool IsServerConnected => _requests.IsReaderConnected();
 
-    /// <summary>Responses the receive thread dropped because no pending request had their sequence (cancelled ones).</summary>
     internal long UnmatchedResponses;
+
+    /// <summary>
+    /// Connects the request writer of the first free session: 0, 1, … while they are taken, until
+    /// one is free or none is open; then waits (a server opens the next session when one is taken,
+    /// and renews a session's buffers between clients) up to the connect timeout.
+    /// </summary>
+    private static (Writer Requests, int Session) TakeSession(string channel, DuplexClientOptions options, ILogger logger)
+    {
+        Deadline deadline = Deadline.After(options.ConnectTimeout);
+        var backoff = new Backoff(MaxConnectPause);
+        ZeroBufferException? last = null;
+        int taken = 0;
+        while (true)
+        {
+            for (int session = 0; session < ChannelNames.MaxSessions; session++)
+            {
+                string name = ChannelNames.Request(channel, session);
+                try
+                {
+                    var requests = new Writer(name, logger) { WriteTimeout = options.RequestWriteTimeout, WaitStrategy = options.WaitStrategy };
+                    if (requests.Generation <= 1)
+                    {
+                        return (requests, session); // the session's first client since its buffers were created
+                    }
+
+                    // A client left this session and the server has not renewed its buffers yet: its
+                    // response writer still points at the last client. Come back once it has.
+                    requests.Dispose();
+                    last = new WriterAlreadyConnectedException(name, $"Session {session} of channel '{channel}' is being renewed after its last client.");
+                    taken = session + 1;
+                }
+                catch (WriterAlreadyConnectedException ex)
+                {
+                    last = ex; // another client's session
+                    taken = session + 1;
+                }
+                catch (ZeroBufferException ex) when (ex is BufferNotFoundException or ReaderDeadException)
+                {
+                    last = ex; // no further session open (or being renewed, or its server gone)
+                    break;
+                }
+            }
+
+            if (!backoff.Pause(deadline, CancellationToken.None))
+            {
+                string request = ChannelNames.Request(channel);
+                throw last switch
+                {
+                    WriterAlreadyConnectedException => new WriterAlreadyConnectedException(request,
+                        $"Every session of channel '{channel}' is taken by another client ({taken} open) and none became free within {options.ConnectTimeout.TotalMilliseconds:0} ms.", last),
+                    ReaderDeadException when taken == 0 => new ReaderDeadException(request,
+                        $"The server of channel '{channel}' is gone: the reader of its request buffer '{request}' is not alive.", last),
+                    _ when taken == 0 => new BufferNotFoundException(request,
+                        $"No server is serving channel '{channel}': its request buffer '{request}' does not exist.", last),
+                    _ => new WriterAlreadyConnectedException(request,
+                        $"Every open session of channel '{channel}' is taken ({taken}) and the server opened no other within {options.ConnectTimeout.TotalMilliseconds:0} ms.", last),
+                };
+            }
+        }
+    }
 
     public ulong SendRequest(ReadOnlySpan<byte> request)
     {
@@ -124,25 +189,37 @@ internal sealed class DuplexClient : IDuplexClient
     {
         if (Volatile.Read(ref _receiveThread) is not null)
         {
-            throw new InvalidOperationException($"Channel '{ChannelName}': SendAsync is in use, its receive thread takes every response; ReceiveResponse cannot be mixed with it.");
+            throw new InvalidOperationException($"Channel '{ChannelName}': RequestAsync/SendAsync is in use, its receive thread takes every response; ReceiveResponse cannot be mixed with it.");
         }
 
+        Frame frame;
         try
         {
-            return _responses.ReadFrame(timeout);
+            frame = _responses.ReadFrame(timeout);
         }
         catch (Exception ex) when (ex is WriterDeadException or WriterClosedException)
         {
             _serverGone = true; // stopped (its response writer closed) or died
             throw;
         }
+
+        if (frame.IsValid && DuplexErrorResponse.IsError(frame.Sequence, out ulong request))
+        {
+            using (frame)
+            {
+                throw HandlerFailed(request, frame.Span);
+            }
+        }
+
+        return frame;
     }
 
-    /// <summary>
-    /// Once the server's response writer was reported gone, a send looks at the server process
-    /// itself (one liveness probe), so it fails at once instead of within the writer's next
-    /// 100 ms check.
-    /// </summary>
+    private DuplexHandlerException HandlerFailed(ulong request, ReadOnlySpan<byte> payload)
+    {
+        (string type, string message) = DuplexErrorResponse.Decode(payload);
+        return new DuplexHandlerException(ChannelNames.Response(ChannelName, Session), request, type, message);
+    }
+
     private void ThrowIfServerGone()
     {
         if (_serverGone)
@@ -159,16 +236,22 @@ internal sealed class DuplexClient : IDuplexClient
         }
     }
 
-    public Task<DuplexResponse> SendAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken = default)
+    public async Task<DuplexResponse> SendAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken = default)
+    {
+        using Frame response = await RequestAsync(request, cancellationToken).ConfigureAwait(false);
+        return new DuplexResponse(response.Sequence, response.ToArray());
+    }
+
+    public ValueTask<Frame> RequestAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken = default)
     {
         if (cancellationToken.IsCancellationRequested)
         {
-            return Task.FromCanceled<DuplexResponse>(cancellationToken);
+            return ValueTask.FromCanceled<Frame>(cancellationToken);
         }
 
         if (Volatile.Read(ref _fault) is Exception ended)
         {
-            return Task.FromException<DuplexResponse>(ended); // the receive thread ended: no response can arrive
+            return ValueTask.FromException<Frame>(ended); // the receive thread ended: no response can arrive
         }
 
         try
@@ -177,24 +260,35 @@ internal sealed class DuplexClient : IDuplexClient
         }
         catch (ObjectDisposedException ex)
         {
-            return Task.FromException<DuplexResponse>(ex);
+            return ValueTask.FromException<Frame>(ex);
         }
 
-        var pending = new PendingResponse();
-        ulong sequence;
+        PendingCall call;
+        short version;
         try
         {
             lock (_sendGate)
             {
-                sequence = _requests.NextSequence;
-                _pending[sequence] = pending; // before the write: the response may come back at once
+                ulong sequence = _requests.NextSequence;
+                lock (_pendingGate)
+                {
+                    call = _idleCalls.TryPop(out PendingCall? idle) ? idle : new PendingCall(this);
+                    version = call.Begin(sequence);
+                    _pending[sequence] = call; // before the write: the response may come back at once
+                }
+
+                if (cancellationToken.CanBeCanceled)
+                {
+                    call.Attach(cancellationToken); // before the write too: nothing can complete the call before it is registered
+                }
+
                 try
                 {
                     _requests.WriteFrame(request.Span, cancellationToken);
                 }
                 catch
                 {
-                    _pending.TryRemove(sequence, out _);
+                    Withdraw(call);
                     throw;
                 }
             }
@@ -204,31 +298,50 @@ internal sealed class DuplexClient : IDuplexClient
 #pragma warning restore CA1031
         {
             return ex is OperationCanceledException && cancellationToken.IsCancellationRequested
-                ? Task.FromCanceled<DuplexResponse>(cancellationToken)
-                : Task.FromException<DuplexResponse>(ex);
+                ? ValueTask.FromCanceled<Frame>(cancellationToken)
+                : ValueTask.FromException<Frame>(ex);
         }
 
         if (Volatile.Read(ref _fault) is Exception fault)
         {
-            // The receive thread ended after the check above: nothing will complete this request.
-            if (_pending.TryRemove(new KeyValuePair<ulong, PendingResponse>(sequence, pending)))
-            {
-                pending.TrySetException(fault);
-            }
-        }
-        else if (cancellationToken.CanBeCanceled)
-        {
-            pending.Attach(cancellationToken.UnsafeRegister(static (state, token) =>
-            {
-                var (client, seq, p) = ((DuplexClient, ulong, PendingResponse))state!;
-                if (client._pending.TryRemove(new KeyValuePair<ulong, PendingResponse>(seq, p)))
-                {
-                    p.TrySetCanceled(token);
-                }
-            }, (this, sequence, pending)));
+            Fail(call, fault); // the receive thread ended after the check above: nothing will answer this request
         }
 
-        return pending.Task;
+        return new ValueTask<Frame>(call, version);
+    }
+
+    /// <summary>The request of <paramref name="call"/> was not written: the call goes back to the pool unless a cancellation already completed it.</summary>
+    private void Withdraw(PendingCall call)
+    {
+        lock (_pendingGate)
+        {
+            if (!_pending.Remove(call.Sequence))
+            {
+                return; // completed by its cancellation: nobody reads it, the collector takes it
+            }
+        }
+
+        call.Complete(default, null, settle: false);
+        Recycle(call);
+    }
+
+    /// <summary>Completes <paramref name="call"/> with <paramref name="error"/> if nothing completed it yet.</summary>
+    private void Fail(PendingCall call, Exception error)
+    {
+        lock (_pendingGate)
+        {
+            if (!_pending.Remove(call.Sequence, out PendingCall? found) || found != call)
+            {
+                if (found is not null)
+                {
+                    _pending[call.Sequence] = found; // another call's: put it back
+                }
+
+                return;
+            }
+        }
+
+        call.Complete(default, error);
     }
 
     private void EnsureReceiveThread()
@@ -250,7 +363,6 @@ internal sealed class DuplexClient : IDuplexClient
         }
     }
 
-    /// <summary>The receive thread: reads every response and completes the request with its sequence, until the server or the client goes.</summary>
     private void ReceiveLoop()
     {
         CancellationToken stop = _receiveStop.Token;
@@ -262,11 +374,11 @@ internal sealed class DuplexClient : IDuplexClient
             {
                 if (!_responses.TryReadFrame(ServerCheckInterval, out frame, stop))
                 {
-                    if (!_pending.IsEmpty && !_requests.IsReaderConnected())
+                    if (HasPending() && !_requests.IsReaderConnected())
                     {
                         // The server died before it ever connected its response writer: nothing will
                         // answer. Reported like any other server death on the response side.
-                        fault = new WriterDeadException(ChannelNames.Response(ChannelName),
+                        fault = new WriterDeadException(ChannelNames.Response(ChannelName, Session),
                             $"The server of channel '{ChannelName}' is gone (its request reader is not alive); pending requests will not be answered.");
                         break;
                     }
@@ -287,28 +399,66 @@ internal sealed class DuplexClient : IDuplexClient
                 break;
             }
 
-            using (frame)
-            {
-                if (_pending.TryRemove(frame.Sequence, out PendingResponse? pending))
-                {
-                    pending.Finish();
-                    pending.TrySetResult(new DuplexResponse(frame.Sequence, frame.ToArray()));
-                }
-                else
-                {
-                    Interlocked.Increment(ref UnmatchedResponses);
-                }
-            }
+            Deliver(frame);
         }
 
         Volatile.Write(ref _fault, fault);
-        foreach (ulong sequence in _pending.Keys)
+        List<PendingCall> failed;
+        lock (_pendingGate)
         {
-            if (_pending.TryRemove(sequence, out PendingResponse? pending))
-            {
-                pending.Finish();
-                pending.TrySetException(fault);
-            }
+            failed = [.. _pending.Values];
+            _pending.Clear();
+        }
+
+        foreach (PendingCall call in failed)
+        {
+            call.Complete(default, fault);
+        }
+    }
+
+    /// <summary>Hands a response to the call awaiting it (the frame is the caller's now), or fails it with the server's error.</summary>
+    private void Deliver(Frame frame)
+    {
+        bool error = DuplexErrorResponse.IsError(frame.Sequence, out ulong request);
+        PendingCall? call;
+        lock (_pendingGate)
+        {
+            _ = _pending.Remove(request, out call);
+        }
+
+        if (call is null)
+        {
+            frame.Dispose(); // its request was cancelled: the response is dropped
+            Interlocked.Increment(ref UnmatchedResponses);
+            return;
+        }
+
+        if (error)
+        {
+            DuplexHandlerException failure = HandlerFailed(request, frame.Span);
+            frame.Dispose();
+            call.Complete(default, failure);
+        }
+        else
+        {
+            call.Complete(frame, null);
+        }
+    }
+
+    private bool HasPending()
+    {
+        lock (_pendingGate)
+        {
+            return _pending.Count > 0;
+        }
+    }
+
+    /// <summary>Takes a call back once its result was read: the next request reuses it.</summary>
+    private void Recycle(PendingCall call)
+    {
+        lock (_pendingGate)
+        {
+            _idleCalls.Push(call);
         }
     }
 
@@ -333,44 +483,71 @@ internal sealed class DuplexClient : IDuplexClient
         _receiveStop.Dispose();
     }
 
-    /// <summary>A request sent with SendAsync, waiting for its response.</summary>
-    private sealed class PendingResponse() : TaskCompletionSource<DuplexResponse>(TaskCreationOptions.RunContinuationsAsynchronously)
+    /// <summary>
+    /// One awaited request: the value-task source its <see cref="ValueTask{Frame}"/> completes from,
+    /// reused once the caller has read the result. Its caller's cancellation registration is dropped
+    /// when it completes, so a long-lived token keeps nothing alive.
+    /// </summary>
+    private sealed class PendingCall(DuplexClient client) : System.Threading.Tasks.Sources.IValueTaskSource<Frame>
     {
-        private readonly Lock _gate = new();
-        private CancellationTokenRegistration _registration; // guarded by _gate
-        private bool _finished; // guarded by _gate: the response (or failure) was taken
+        private readonly DuplexClient _client = client;
+        private System.Threading.Tasks.Sources.ManualResetValueTaskSourceCore<Frame> _core = new() { RunContinuationsAsynchronously = true };
+        private CancellationTokenRegistration _registration;
 
-        /// <summary>Keeps the caller's cancellation registration, or drops it at once when the request already finished.</summary>
-        internal void Attach(CancellationTokenRegistration registration)
+        internal ulong Sequence { get; private set; }
+
+        internal short Begin(ulong sequence)
         {
-            bool finished;
-            lock (_gate)
+            _core.Reset();
+            Sequence = sequence;
+            return _core.Version;
+        }
+
+        /// <summary>Cancels the call when the caller's token fires (if a response has not completed it first).</summary>
+        internal void Attach(CancellationToken token) =>
+            _registration = token.UnsafeRegister(static (state, token) =>
             {
-                finished = _finished;
-                if (!finished)
-                {
-                    _registration = registration;
-                }
+                var call = (PendingCall)state!;
+                call._client.Fail(call, new OperationCanceledException(token));
+            }, this);
+
+        /// <param name="response">The response frame, now the caller's.</param>
+        /// <param name="error">Or the failure.</param>
+        /// <param name="settle">False for a call withdrawn before its request was written: only drop the registration.</param>
+        internal void Complete(Frame response, Exception? error, bool settle = true)
+        {
+            _registration.Dispose(); // waits for a running cancellation callback (which then finds the call completed)
+            _registration = default;
+            if (!settle)
+            {
+                return;
             }
 
-            if (finished)
+            if (error is null)
             {
-                registration.Dispose();
+                _core.SetResult(response);
+            }
+            else
+            {
+                _core.SetException(error);
             }
         }
 
-        /// <summary>Marks the request finished and unregisters from the caller's token (so a long-lived token keeps nothing alive).</summary>
-        internal void Finish()
+        public Frame GetResult(short token)
         {
-            CancellationTokenRegistration registration;
-            lock (_gate)
+            try
             {
-                _finished = true;
-                registration = _registration;
-                _registration = default;
+                return _core.GetResult(token);
             }
-
-            registration.Dispose();
+            finally
+            {
+                _client.Recycle(this);
+            }
         }
+
+        public System.Threading.Tasks.Sources.ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+        public void OnCompleted(Action<object?> continuation, object? state, short token, System.Threading.Tasks.Sources.ValueTaskSourceOnCompletedFlags flags) =>
+            _core.OnCompleted(continuation, state, token, flags);
     }
 }

@@ -10,6 +10,14 @@ public sealed record DuplexClientOptions
     /// </summary>
     public BufferConfig? ResponseConfig { get; init; }
 
+    /// <summary>
+    /// How long creating the client waits for a free session: while every session the server has
+    /// open is taken by another client, and while a session's buffers are renewed between two
+    /// clients. Default 1 s; then <see cref="BufferNotFoundException"/> when no server serves the
+    /// channel, <see cref="WriterAlreadyConnectedException"/> when every session stayed taken.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long a send waits for space in the request ring (default 5 s), then <see cref="BufferFullException"/>.</summary>
     public TimeSpan RequestWriteTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

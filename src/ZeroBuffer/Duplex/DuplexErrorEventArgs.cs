@@ -20,4 +20,7 @@ public sealed class DuplexErrorEventArgs : EventArgs
 
     /// <summary>The sequence of the request being handled, or 0 when the error concerns no request.</summary>
     public ulong RequestSequence { get; }
+
+    /// <summary>The session the error happened in (0: <c>C_request</c>/<c>C_response</c>; k: <c>C_request.k</c>/<c>C_response.k</c>).</summary>
+    public int Session { get; init; }
 }

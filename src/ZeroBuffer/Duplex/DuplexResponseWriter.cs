@@ -12,18 +12,27 @@ namespace ZeroBuffer.Duplex;
 /// </remarks>
 public sealed class DuplexResponseWriter
 {
-    private readonly DuplexServer _server;
+    private DuplexSession _session;
     private bool _active;   // inside the handler call
     private bool _acquired; // between GetBuffer and Commit (the server's response lock is held)
     private bool _answered;
 
-    internal DuplexResponseWriter(DuplexServer server) => _server = server;
+    internal DuplexResponseWriter(DuplexSession session) => _session = session;
 
     /// <summary>The sequence number of the request being answered (and of its response).</summary>
     public ulong Sequence { get; private set; }
 
     /// <summary>Whether the response was written.</summary>
     public bool HasResponded => _answered;
+
+    /// <summary>
+    /// Cancelled when the response can no longer be delivered: the server stops, or the client is
+    /// found gone. A long handler passes it to what it waits on, and gives up when it fires.
+    /// </summary>
+    public CancellationToken CancellationToken => _session.ClientToken;
+
+    /// <summary>Inside a handler call (between Begin and End).</summary>
+    internal bool IsActive => _active;
 
     /// <summary>Copies <paramref name="payload"/> into the response ring as this request's response.</summary>
     /// <exception cref="InvalidOperationException">Already answered, or used outside its handler.</exception>
@@ -33,7 +42,7 @@ public sealed class DuplexResponseWriter
     public void Write(ReadOnlySpan<byte> payload)
     {
         EnsureCanAnswer();
-        _server.WriteResponse(payload, Sequence);
+        _session.WriteResponse(payload, Sequence);
         _answered = true;
     }
 
@@ -42,7 +51,7 @@ public sealed class DuplexResponseWriter
     public Span<byte> GetBuffer(int size)
     {
         EnsureCanAnswer();
-        Span<byte> buffer = _server.AcquireResponse(size, Sequence);
+        Span<byte> buffer = _session.AcquireResponse(size, Sequence);
         _acquired = true;
         return buffer;
     }
@@ -57,12 +66,13 @@ public sealed class DuplexResponseWriter
         }
 
         _acquired = false;
-        _server.CommitResponse();
+        _session.CommitResponse();
         _answered = true;
     }
 
-    internal void Begin(ulong sequence)
+    internal void Begin(DuplexSession session, ulong sequence)
     {
+        _session = session;
         Sequence = sequence;
         _active = true;
         _answered = false;
@@ -76,7 +86,7 @@ public sealed class DuplexResponseWriter
         if (_acquired)
         {
             _acquired = false;
-            _server.AbortResponse();
+            _session.AbortResponse();
         }
     }
 

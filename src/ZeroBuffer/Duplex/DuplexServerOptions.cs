@@ -39,7 +39,15 @@ public sealed record DuplexServerOptions
     /// </summary>
     public WaitStrategy WaitStrategy { get; init; } = WaitStrategy.Default;
 
-    /// <summary>Called once, on the server's thread, with the request buffer's metadata before the first request is handled.</summary>
+    /// <summary>
+    /// The most clients served at once, each in its own session (docs/duplex.md): session 0 is
+    /// <c>C_request</c>/<c>C_response</c>, session k is <c>C_request.k</c>/<c>C_response.k</c>. A session
+    /// is opened when the previous one is taken, so one is always free until this many are in
+    /// use. Default 8; 1 to 100.
+    /// </summary>
+    public int MaxSessions { get; init; } = 8;
+
+    /// <summary>Called once per client, on its session's thread, with the request buffer's metadata before its first request is handled.</summary>
     public DuplexMetadataHandler? MetadataHandler { get; init; }
 
     internal void Validate()
@@ -53,6 +61,11 @@ public sealed record DuplexServerOptions
         if (MaxConcurrency < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxConcurrency), MaxConcurrency, $"MaxConcurrency must be at least 1 (got {MaxConcurrency}).");
+        }
+
+        if (MaxSessions is < 1 or > ChannelNames.MaxSessions)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxSessions), MaxSessions, $"MaxSessions must be 1-{ChannelNames.MaxSessions} (got {MaxSessions}).");
         }
 
         if (Scheduler is not null && Mode != ProcessingMode.ThreadPool)

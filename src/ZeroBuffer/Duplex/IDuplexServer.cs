@@ -1,22 +1,24 @@
 namespace ZeroBuffer.Duplex;
 
 /// <summary>
-/// What every duplex server does: serve one client session from <c>Start</c> until it is
-/// stopped or the session ends, reporting errors without stopping.
+/// What every duplex server does: serve clients from <c>Start</c> until it is stopped, each in a
+/// session of its own, reporting errors without stopping.
 /// </summary>
 /// <remarks>
-/// <para><b>Session.</b> Start creates the request buffer <c>C_request</c>. When the first request
-/// arrives, the server connects to the client's response buffer <c>C_response</c> (retrying until
-/// <see cref="DuplexServerOptions.ConnectTimeout"/>). The session ends when <see cref="Stop"/> is
-/// called, when the client leaves (its request writer is gone and every request was read, or its
-/// response buffer is gone), or when the response buffer never appears. Either way the server's
-/// thread waits for running handlers, then disposes the response writer and the request reader,
-/// each exactly once, and <see cref="Completion"/> completes. A server serves one session; start a
-/// new server for the next.</para>
+/// <para><b>Sessions.</b> Start creates session 0's request buffer <c>C_request</c> (the name every
+/// client, upstream ones too, tries first). When a client takes a session (its first request
+/// arrives), the server connects to that client's response buffer (retrying until
+/// <see cref="DuplexServerOptions.ConnectTimeout"/>) and opens the next session,
+/// <c>C_request.k</c>, for the next client, up to <see cref="DuplexServerOptions.MaxSessions"/>. A
+/// client's session ends when it leaves (its request writer is gone and every request was read),
+/// when its response buffer vanishes or never appears; the session's thread then waits for its
+/// running handlers, disposes its response writer, and creates the request buffer anew for the
+/// next client. Handler failures are answered with an error response
+/// (<see cref="DuplexHandlerException"/> at the client) and reported through <see cref="OnError"/>.</para>
 /// <para><b>Stop.</b> Stops reading, lets handlers already running finish (their responses are
 /// written while the response ring has space; a write that would have to wait is abandoned), and
-/// returns once everything is disposed. Called from inside a handler, it returns at once and the
-/// server finishes when the handler returns.</para>
+/// returns once every session has disposed its buffers; then <see cref="Completion"/> completes.
+/// Called from inside a handler, it returns at once and the server finishes when the handler returns.</para>
 /// </remarks>
 public interface IDuplexServer : IDisposable
 {
@@ -26,10 +28,10 @@ public interface IDuplexServer : IDisposable
     /// <summary>How handlers run.</summary>
     ProcessingMode Mode { get; }
 
-    /// <summary>True from <c>Start</c> until the session has ended.</summary>
+    /// <summary>True from <c>Start</c> until the server has stopped.</summary>
     bool IsRunning { get; }
 
-    /// <summary>Completes when the session has ended and every resource is disposed (also when never started and stopped).</summary>
+    /// <summary>Completes when the server has stopped and every resource is disposed (also when never started and stopped).</summary>
     Task Completion { get; }
 
     /// <summary>
@@ -40,7 +42,7 @@ public interface IDuplexServer : IDisposable
     /// </summary>
     event EventHandler<DuplexErrorEventArgs>? OnError;
 
-    /// <summary>Ends the session and waits until every resource is disposed. Idempotent.</summary>
+    /// <summary>Ends every session and waits until every resource is disposed. Idempotent.</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1716:Identifiers should not match keywords", Justification = "Stop is the name the duplex API has in every ZeroBuffer implementation.")]
     void Stop();
 }

@@ -5,8 +5,10 @@ namespace ZeroBuffer.Duplex;
 /// <summary>The <see cref="IImmutableDuplexServer"/>: the handler answers through a <see cref="DuplexResponseWriter"/>.</summary>
 internal sealed class ImmutableDuplexServer : DuplexServer, IImmutableDuplexServer
 {
+    [ThreadStatic]
+    private static DuplexResponseWriter? t_writer; // one writer per thread, reused for every request it handles (no allocation)
+
     private ImmutableRequestHandler? _handler;
-    private DuplexResponseWriter? _singleThreadWriter; // SingleThread mode: one writer reused for every request (no allocation)
 
     internal ImmutableDuplexServer(string channelName, BufferConfig config, DuplexServerOptions? options, ILogger logger)
         : base(channelName, config, options, logger)
@@ -17,17 +19,20 @@ internal sealed class ImmutableDuplexServer : DuplexServer, IImmutableDuplexServ
     {
         ArgumentNullException.ThrowIfNull(handler);
         _handler = handler;
-        _singleThreadWriter = Mode == ProcessingMode.SingleThread ? new DuplexResponseWriter(this) : null;
         StartCore();
     }
 
-    protected override void Handle(Frame request)
+    internal override bool AnsweredOnThisThread => t_writer?.HasResponded ?? false;
+
+    internal override bool Handle(Frame request, DuplexSession session)
     {
-        DuplexResponseWriter response = _singleThreadWriter ?? new DuplexResponseWriter(this);
-        response.Begin(request.Sequence);
+        // A handler may run a nested server's handler on the same thread (rare): then it gets its own writer.
+        DuplexResponseWriter response = t_writer is { IsActive: false } idle ? idle : (t_writer = new DuplexResponseWriter(session));
+        response.Begin(session, request.Sequence);
         try
         {
             _handler!(request, response);
+            return response.HasResponded;
         }
         finally
         {

@@ -19,9 +19,10 @@ internal sealed class MutableDuplexServer : DuplexServer, IMutableDuplexServer
         StartCore();
     }
 
-    protected override void Handle(Frame request)
+    internal override bool Handle(Frame request, DuplexSession session)
     {
         _handler!(request);
-        WriteResponse(request.Span, request.Sequence); // the one copy: request ring -> response ring
+        session.WriteResponse(request.Span, request.Sequence); // the one copy: request ring -> response ring
+        return true;
     }
 }

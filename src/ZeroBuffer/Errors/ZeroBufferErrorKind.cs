@@ -53,4 +53,7 @@ public enum ZeroBufferErrorKind
 
     /// <summary>The buffer belongs to another user and its mode does not let this process open it.</summary>
     AccessDenied = 16,
+
+    /// <summary>A duplex server's handler failed on the request; the server said so in its response (<see cref="Duplex.DuplexHandlerException"/>).</summary>
+    DuplexHandlerFailed = 17,
 }

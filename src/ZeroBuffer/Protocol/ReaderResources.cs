@@ -163,7 +163,8 @@ internal sealed unsafe class ReaderResources : IDisposable
         oieb->WriterPid = 0;
         oieb->ReaderPid = ProcessLiveness.Self;
         oieb->ExtensionFeatures = ZeroBufferLayout.FeatureReaderLock | ZeroBufferLayout.FeatureWriterSessions
-            | (config.PayloadBlockSize < ZeroBufferLayout.CommitRecordRingLimit ? ZeroBufferLayout.FeatureCommitRecord : 0);
+            | (config.PayloadBlockSize < ZeroBufferLayout.CommitRecordRingLimit ? ZeroBufferLayout.FeatureCommitRecord : 0)
+            | config.AdvertisedFeatures;
         oieb->ExtensionMagic = ZeroBufferLayout.ExtensionMagic;
         Volatile.Write(ref oieb->OiebSize, ZeroBufferLayout.OiebSize);
     }

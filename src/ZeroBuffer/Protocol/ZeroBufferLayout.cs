@@ -95,6 +95,15 @@ public static class ZeroBufferLayout
     /// <summary>Writers that know the extensions keep the commit record (only when P &lt; <see cref="CommitRecordRingLimit"/>).</summary>
     public const uint FeatureCommitRecord = 4;
 
+    /// <summary>
+    /// The reader is a duplex client that understands error responses (docs/protocol.md §8):
+    /// a response whose sequence has <see cref="DuplexErrorFlag"/> set carries a handler's failure.
+    /// </summary>
+    public const uint FeatureDuplexErrors = 8;
+
+    /// <summary>Bit 63 of a duplex response's sequence: the response is an error (§8), for clients that advertise <see cref="FeatureDuplexErrors"/>.</summary>
+    public const ulong DuplexErrorFlag = 1UL << 63;
+
     /// <summary>First byte of the writer's liveness lock (the bytes of <c>writer_pid</c>).</summary>
     public const int WriterLockOffset = WriterPidOffset;
 

@@ -95,7 +95,7 @@ public sealed class BenchCommandTests
 
         // One targets line per figure; the rows of this run that exist are measured, the others say so.
         Dictionary<string, JsonElement> targets = summary.GetProperty("targets").EnumerateArray().ToDictionary(t => t.GetProperty("figure").GetString()!);
-        Assert.Equal(13, targets.Count);
+        Assert.Equal(14, targets.Count);
         Assert.All(targets.Values, t => Assert.Contains(t.GetProperty("status").GetString(), new[] { "met", "missed", "not measured" }));
         foreach (string measured in new[]
                  {
@@ -142,6 +142,28 @@ public sealed class BenchCommandTests
         JsonElement idle = rows["idle/zerobuffer/async/100-readers"];
         Assert.True(idle.GetProperty("sides").GetProperty("reader").GetProperty("cpuPercent").GetDouble() >= 0);
         Assert.InRange(idle.GetProperty("threads").GetInt32(), 1, 99); // a hundred waiting readers, far fewer threads
+        AssertNothingLeft(name);
+    }
+
+    /// <summary>The duplex scenario with the 3.1 MB size: the RequestAsync lease row, its sides and its allocation target line.</summary>
+    [Fact]
+    public async Task Bench_Duplex_VideoFrameRow_ReportsTheClientsProcessWideAllocations()
+    {
+        await using CliProcess bench = CliProcess.Start("bench", "--scenarios", "duplex", "--sizes", "3110400", "--duration", "0.1", "--json");
+        string name = (await bench.WaitForEventAsync("started")).GetProperty("name").GetString()!;
+        JsonElement summary = await bench.WaitForEventAsync("summary", RunTimeout);
+        Assert.Equal(0, await bench.WaitForExitAsync(RunTimeout));
+
+        Assert.Equal(0, summary.GetProperty("failed").GetInt32());
+        Dictionary<string, JsonElement> rows = summary.GetProperty("results").EnumerateArray().ToDictionary(r => r.GetProperty("id").GetString()!);
+        Assert.Equal(["latency/duplex/copy/back-to-back/64", "latency/duplex/zero-copy/back-to-back/3110400"], rows.Keys.Order(StringComparer.Ordinal));
+        JsonElement video = rows["latency/duplex/zero-copy/back-to-back/3110400"];
+        AssertLatency(video);
+        AssertSides(video, "pinger", "echo");
+        JsonElement target = summary.GetProperty("targets").EnumerateArray()
+            .Single(t => t.GetProperty("row").GetString() == "latency/duplex/zero-copy/back-to-back/3110400");
+        Assert.Equal("sides.pinger.allocatedBytesPerFrame", target.GetProperty("field").GetString());
+        Assert.Equal(JsonValueKind.Number, target.GetProperty("measured").ValueKind);
         AssertNothingLeft(name);
     }
 

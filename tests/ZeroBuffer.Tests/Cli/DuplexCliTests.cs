@@ -34,8 +34,10 @@ public sealed class DuplexCliTests
                 Assert.Equal(ExitCodes.Success, await client.WaitForExitAsync());
             }
 
+            // serve keeps serving after its client left, until Ctrl+C / SIGTERM.
+            await server.TerminateAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(ExitCodes.Interrupted, await server.WaitForExitAsync());
             Assert.Equal(3, (await server.WaitForEventAsync("done")).GetProperty("requests").GetInt64());
-            Assert.Equal(ExitCodes.Success, await server.WaitForExitAsync());
         }
 
         DuplexPair.AssertNoBuffers(channel);
@@ -69,7 +71,9 @@ public sealed class DuplexCliTests
                 }
             }
 
-            Assert.Equal(ExitCodes.Success, await server.WaitForExitAsync());
+            await server.TerminateAsync(TimeSpan.FromSeconds(10));
+            Assert.Equal(ExitCodes.Interrupted, await server.WaitForExitAsync());
+            Assert.Equal(200, (await server.WaitForEventAsync("done")).GetProperty("requests").GetInt64());
         }
 
         DuplexPair.AssertNoBuffers(channel);
@@ -83,13 +87,14 @@ public sealed class DuplexCliTests
     }
 
     [Fact]
-    public async Task Call_NoServer_BufferNotFound()
+    public async Task Call_NoServer_SaysSoAndExits3()
     {
         string channel = TestNames.Unique("cli-dxn");
-        await using CliProcess client = CliProcess.Start("call", channel, "--text", "hi", "--json");
-        JsonElement error = await client.WaitForEventAsync("error");
-        Assert.Equal("BufferNotFound", error.GetProperty("kind").GetString());
-        Assert.Equal(ExitCodes.For(ZeroBufferErrorKind.BufferNotFound), await client.WaitForExitAsync());
+        await using CliProcess client = CliProcess.Start("call", channel, "--text", "hi", "--connect-timeout-ms", "200", "--json");
+        JsonElement noServer = await client.WaitForEventAsync("no-server");
+        Assert.Equal(channel, noServer.GetProperty("channel").GetString());
+        Assert.Contains($"No server is serving channel '{channel}'", noServer.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Timeout, await client.WaitForExitAsync());
         DuplexPair.AssertNoBuffers(channel);
     }
 

@@ -3,13 +3,17 @@ using ZeroBuffer.Tests.Infrastructure;
 
 namespace ZeroBuffer.Tests.Duplex;
 
-/// <summary>The "bad input" list: typed errors, never a hang, crash or mismatched response.</summary>
+/// <summary>
+/// The "bad input" list: typed errors, never a hang, crash or mismatched response. A request
+/// the server cannot answer fails at once at the client (<see cref="DuplexHandlerException"/>, an
+/// error response, docs/protocol.md §8), and the channel stays usable.
+/// </summary>
 public sealed class DuplexBadInputTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
 
     [Fact]
-    public void HandlerThrows_ReportedThroughOnError_ServerKeepsServing()
+    public void HandlerThrows_TheClientGetsTheServersMessageAtOnce_ServerKeepsServing()
     {
         using DuplexPair pair = DuplexPair.Immutable(static (request, response) =>
         {
@@ -22,6 +26,11 @@ public sealed class DuplexBadInputTests
         });
 
         ulong bad = pair.Client.SendRequest([0xEE]);
+        DuplexHandlerException failed = Assert.Throws<DuplexHandlerException>(() => pair.Client.ReceiveResponse(Deadline));
+        Assert.Equal(bad, failed.RequestSequence);
+        Assert.Equal("System.IO.InvalidDataException", failed.RemoteType);
+        Assert.Equal("bad request", failed.RemoteMessage);
+        Assert.Equal(ZeroBufferErrorKind.DuplexHandlerFailed, failed.Kind);
         Assert.Equal(new byte[] { 1, 2 }, pair.RoundTrip([1, 2])); // the next response answers the next request
 
         DuplexErrorEventArgs error = Assert.Single(pair.Errors);
@@ -31,7 +40,7 @@ public sealed class DuplexBadInputTests
     }
 
     [Fact]
-    public void ResponseLargerThanResponseRing_FrameTooLarge_ServerKeepsServing()
+    public void ResponseLargerThanResponseRing_FrameTooLarge_ReachesTheClient_ServerKeepsServing()
     {
         using DuplexPair pair = DuplexPair.Immutable(static (request, response) =>
         {
@@ -39,6 +48,10 @@ public sealed class DuplexBadInputTests
         }, clientOptions: new DuplexClientOptions { ResponseConfig = new BufferConfig(0, 4096) });
 
         ulong tooLarge = pair.Client.SendRequest([1]);
+        DuplexHandlerException failed = Assert.Throws<DuplexHandlerException>(() => pair.Client.ReceiveResponse(Deadline));
+        Assert.Equal(tooLarge, failed.RequestSequence);
+        Assert.Equal("ZeroBuffer.FrameTooLargeException", failed.RemoteType);
+        Assert.Contains("8192 bytes", failed.RemoteMessage, StringComparison.Ordinal);
         Assert.Equal(new byte[4], pair.RoundTrip([2]));
 
         DuplexErrorEventArgs error = Assert.Single(pair.Errors);
@@ -55,7 +68,7 @@ public sealed class DuplexBadInputTests
             response.Write(request.Span);
         });
 
-        Assert.Equal(new byte[] { 3 }, pair.RoundTrip([3]));
+        Assert.Equal(new byte[] { 3 }, pair.RoundTrip([3])); // answered: the failed second answer sends no error response
         Assert.Equal(new byte[] { 4 }, pair.RoundTrip([4])); // no stray second response in between
         Assert.Equal(new byte[] { 5 }, pair.RoundTrip([5])); // one thread: request 2's error was reported before 3 was handled
 
@@ -65,7 +78,7 @@ public sealed class DuplexBadInputTests
     }
 
     [Fact]
-    public void UncommittedResponseBuffer_Dropped_NextResponseFine()
+    public void UncommittedResponseBuffer_Dropped_TheClientIsToldNoResponse_NextResponseFine()
     {
         using DuplexPair pair = DuplexPair.Immutable(static (request, response) =>
         {
@@ -77,27 +90,36 @@ public sealed class DuplexBadInputTests
             }
         });
 
-        pair.Client.SendRequest([0xAB]); // acquired, never committed: no response, and the lock is released
+        ulong dropped = pair.Client.SendRequest([0xAB]); // acquired, never committed: dropped, and the lock is released
+        DuplexHandlerException failed = Assert.Throws<DuplexHandlerException>(() => pair.Client.ReceiveResponse(Deadline));
+        Assert.Equal(dropped, failed.RequestSequence);
+        Assert.Equal("NoResponse", failed.RemoteType);
         Assert.Equal(new byte[] { 5 }, pair.RoundTrip([5]));
-        Assert.Empty(pair.Errors);
+        Assert.IsType<InvalidOperationException>(Assert.Single(pair.Errors).Exception);
     }
 
     [Fact]
-    public void ClientWithoutServer_BufferNotFound()
+    public void ClientWithoutServer_BufferNotFound_SaysSoPlainly()
     {
         string channel = TestNames.Unique("dx-none");
         var factory = new DuplexChannelFactory();
-        Assert.Throws<BufferNotFoundException>(() => factory.CreateClient(channel));
+        BufferNotFoundException none = Assert.Throws<BufferNotFoundException>(
+            () => factory.CreateClient(channel, new DuplexClientOptions { ConnectTimeout = TimeSpan.FromMilliseconds(100) }));
+        Assert.Contains($"No server is serving channel '{channel}'", none.Message, StringComparison.Ordinal);
         Assert.False(DuplexChannelFactory.WaitExists(channel, TimeSpan.FromMilliseconds(50)));
         DuplexPair.AssertNoBuffers(channel);
     }
 
     [Fact]
-    public void SecondClient_Rejected_FirstKeepsWorking()
+    public void EverySessionTaken_TheNextClientIsRejected_TheOthersKeepWorking()
     {
-        using DuplexPair pair = DuplexPair.Immutable(static (request, response) => response.Write(request.Span));
+        using DuplexPair pair = DuplexPair.Immutable(static (request, response) => response.Write(request.Span),
+            options: new DuplexServerOptions { MaxSessions = 1 });
         Assert.True(DuplexChannelFactory.WaitExists(pair.Channel, TimeSpan.Zero));
-        Assert.Throws<WriterAlreadyConnectedException>(() => new DuplexChannelFactory().CreateClient(pair.Channel));
+        Assert.Equal(new byte[] { 5 }, pair.RoundTrip([5])); // the first client holds session 0, the only one
+        WriterAlreadyConnectedException busy = Assert.Throws<WriterAlreadyConnectedException>(() =>
+            new DuplexChannelFactory().CreateClient(pair.Channel, new DuplexClientOptions { ConnectTimeout = TimeSpan.FromMilliseconds(200) }));
+        Assert.Contains("taken", busy.Message, StringComparison.Ordinal);
         Assert.Equal(new byte[] { 6 }, pair.RoundTrip([6]));
     }
 
@@ -126,41 +148,66 @@ public sealed class DuplexBadInputTests
     }
 
     [Fact]
-    public async Task ResponseBufferNeverAppears_ConnectTimeout_SessionEndsAndCleansUp()
+    public async Task ResponseBufferNeverAppears_ConnectTimeout_ThatClientsSessionEnds_TheNextIsServed()
     {
         string channel = TestNames.Unique("dx-noresp");
         var errors = new System.Collections.Concurrent.ConcurrentQueue<DuplexErrorEventArgs>();
-        using IImmutableDuplexServer server = new DuplexChannelFactory().CreateImmutableServer(channel, new BufferConfig(0, 4096),
-            new DuplexServerOptions { ConnectTimeout = TimeSpan.FromMilliseconds(200) });
-        server.OnError += (_, e) => errors.Enqueue(e);
-        server.Start(static (request, response) => response.Write(request.Span));
-
-        // Not a duplex client: a bare writer sends a request and never creates the response buffer.
-        using (var writer = new Writer(channel + "_request"))
+        using var reported = new SemaphoreSlim(0);
+        using (IImmutableDuplexServer server = new DuplexChannelFactory().CreateImmutableServer(channel, new BufferConfig(0, 4096),
+                   new DuplexServerOptions { ConnectTimeout = TimeSpan.FromMilliseconds(200) }))
         {
-            writer.WriteFrame([1, 2, 3]);
-            await server.Completion.WaitAsync(Deadline);
+            server.OnError += (_, e) =>
+            {
+                errors.Enqueue(e);
+                reported.Release();
+            };
+            server.Start(static (request, response) => response.Write(request.Span));
+
+            // Not a duplex client: a bare writer sends a request and never creates the response buffer.
+            using (var writer = new Writer(channel + "_request"))
+            {
+                writer.WriteFrame([1, 2, 3]);
+                Assert.True(await reported.WaitAsync(Deadline));
+            }
+
+            Assert.True(server.IsRunning);
+            DuplexErrorEventArgs error = Assert.Single(errors);
+            Assert.IsType<TimeoutException>(error.Exception);
+            Assert.Equal(0, error.Session);
+
+            using IDuplexClient client = new DuplexChannelFactory().CreateClient(channel); // session 0, renewed
+            Assert.Equal(0, client.Session);
+            client.SendRequest([9]);
+            using Frame response = client.ReceiveResponse(Deadline);
+            Assert.Equal(9, response.Span[0]);
         }
 
-        Assert.False(server.IsRunning);
-        DuplexErrorEventArgs error = Assert.Single(errors);
-        Assert.IsType<TimeoutException>(error.Exception);
         DuplexPair.AssertNoBuffers(channel);
     }
 
     [Fact]
-    public async Task ClientLeaves_SessionEndsByItself_ResourcesDisposedOnce()
+    public void ClientLeaves_TheNextClientIsServed_InAFreshSession_ResourcesDisposedOnceAtStop()
     {
         DuplexPair pair = DuplexPair.Immutable(static (request, response) => response.Write(request.Span));
         Assert.Equal(new byte[] { 1 }, pair.RoundTrip([1]));
-
         pair.Client.Dispose();
-        await pair.Server.Completion.WaitAsync(Deadline); // the session ends when the client leaves
-        Assert.False(pair.Server.IsRunning);
-        OsResources.AssertNone(pair.Channel + "_request"); // disposed by the server's own thread, without Stop
-        Assert.Empty(pair.Errors);
 
-        pair.Dispose(); // Stop and Dispose after the loop ended by itself: nothing left to do, nothing thrown
+        // Session 0's buffers are renewed for the next client: its requests number from 1 again, and it can set metadata.
+        using (IDuplexClient next = new DuplexChannelFactory().CreateClient(pair.Channel))
+        {
+            next.SetMetadata([7]);
+            Assert.Equal(1UL, next.SendRequest([2]));
+            using Frame response = next.ReceiveResponse(Deadline);
+            Assert.Equal(1UL, response.Sequence);
+            Assert.Equal(2, response.Span[0]);
+            Assert.True(pair.Server.IsRunning);
+        }
+
+        Assert.Empty(pair.Errors);
+        pair.Server.Dispose();
+        Assert.True(pair.Server.Completion.IsCompleted);
+        Assert.False(pair.Server.IsRunning);
+        pair.Dispose(); // disposing again: nothing left to do, nothing thrown; every buffer is gone
     }
 
     [Fact]
@@ -186,7 +233,7 @@ public sealed class DuplexBadInputTests
             await Task.Run(pair.Server.Stop).WaitAsync(Deadline); // returns although the write would wait for ever
             Assert.False(pair.Server.IsRunning);
             Assert.Empty(pair.Errors); // abandoned on stop: not an error
-            OsResources.AssertNone(pair.Channel + "_request");
+            DuplexPair.AssertNoBuffers(pair.Channel, clientStillOpen: true);
         }
     }
 
@@ -195,12 +242,14 @@ public sealed class DuplexBadInputTests
     {
         var factory = new DuplexChannelFactory();
         Assert.Throws<ArgumentException>(() => factory.CreateImmutableServer("bad/name", new BufferConfig()));
-        Assert.Throws<ArgumentException>(() => factory.CreateClient(new string('a', 192)));
+        Assert.Throws<ArgumentException>(() => factory.CreateClient(new string('a', 189))); // its session 99 would need 201 characters
         Assert.ThrowsAny<ArgumentException>(() => factory.CreateMutableServer("", new BufferConfig()));
         Assert.Throws<ArgumentNullException>(() => factory.CreateImmutableServer("ok", null!));
         Assert.Throws<ArgumentException>(() => factory.CreateImmutableServer("ok", new BufferConfig(),
             new DuplexServerOptions { Scheduler = TaskScheduler.Default }));
         Assert.Throws<ArgumentOutOfRangeException>(() => factory.CreateImmutableServer("ok", new BufferConfig(),
             new DuplexServerOptions { Mode = ProcessingMode.ThreadPool, MaxConcurrency = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => factory.CreateImmutableServer("ok", new BufferConfig(), new DuplexServerOptions { MaxSessions = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => factory.CreateImmutableServer("ok", new BufferConfig(), new DuplexServerOptions { MaxSessions = 101 }));
     }
 }

@@ -119,9 +119,21 @@ internal sealed class DuplexPair : IDisposable
         }
     }
 
-    internal static void AssertNoBuffers(string channel)
+    /// <summary>No buffer of <paramref name="channel"/> is left, of any session the tests open (0-3).</summary>
+    /// <param name="channel">The channel.</param>
+    /// <param name="clientStillOpen">A client is still connected: its response buffer is its own to remove.</param>
+    internal static void AssertNoBuffers(string channel, bool clientStillOpen = false)
     {
         OsResources.AssertNone(channel + "_request");
-        OsResources.AssertNone(channel + "_response");
+        if (!clientStillOpen)
+        {
+            OsResources.AssertNone(channel + "_response");
+        }
+
+        for (int session = 1; session < 4; session++)
+        {
+            OsResources.AssertNone($"{channel}_request.{session}");
+            OsResources.AssertNone($"{channel}_response.{session}");
+        }
     }
 }

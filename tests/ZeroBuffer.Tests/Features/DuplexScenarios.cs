@@ -359,9 +359,9 @@ public sealed class DuplexScenarios
     }
 
     /// <summary>
-    /// The client process dies (SIGKILL) while its request is being handled: the server's
-    /// response write fails with ReaderDeadException (OnError), the session ends cleanly with
-    /// everything disposed, and the channel serves a new server and client at once.
+    /// The client is SIGKILLed while its request is being handled: the server reports the lost
+    /// response (ReaderDeadException, sequence 1, session 0), keeps running, and serves the next
+    /// client on the same session from a fresh request ring.
     /// </summary>
     [Fact]
     public async Task Feature_13_9_ClientDeathDuringResponseWait()
@@ -369,10 +369,10 @@ public sealed class DuplexScenarios
         string channel = TestNames.Unique("f13-9");
         using var handling = new ManualResetEventSlim(false);
         using var clientKilled = new ManualResetEventSlim(false);
-        var errors = new ConcurrentQueue<DuplexErrorEventArgs>();
+        var firstError = new TaskCompletionSource<DuplexErrorEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
         using (IImmutableDuplexServer server = new DuplexChannelFactory().CreateImmutableServer(channel, DefaultConfig))
         {
-            server.OnError += (_, e) => errors.Enqueue(e);
+            server.OnError += (_, e) => firstError.TrySetResult(e);
             server.Start((request, response) =>
             {
                 handling.Set();
@@ -388,41 +388,48 @@ public sealed class DuplexScenarios
                 clientKilled.Set();
             }
 
-            await server.Completion.WaitAsync(Deadline);
-            Assert.False(server.IsRunning);
-            DuplexErrorEventArgs error = Assert.Single(errors);
+            DuplexErrorEventArgs error = await firstError.Task.WaitAsync(Deadline);
             Assert.IsType<ReaderDeadException>(error.Exception);
             Assert.Equal(1UL, error.RequestSequence);
+            Assert.Equal(0, error.Session);
+            Assert.True(server.IsRunning);
+
+            // The next client takes session 0 again (its response buffer replaces the killed client's) and starts at sequence 1.
+            using IDuplexClient next = new DuplexChannelFactory().CreateClient(channel);
+            Assert.Equal(0, next.Session);
+            Assert.Equal(1UL, next.SendRequest([9, 8, 7]));
+            using Frame response = next.ReceiveResponse(Deadline);
+            Assert.True(response.IsValid, "no response in time");
+            Assert.Equal(1UL, response.Sequence);
+            Assert.Equal(new byte[] { 9, 8, 7 }, response.ToArray());
         }
 
-        // The server removed its request buffer; the killed client's response buffer is abandoned.
-        OsResources.AssertNone(channel + "_request");
-        DuplexPair.RemoveAbandoned(channel + "_response");
-
-        using DuplexPair next = DuplexPairOn(channel);
-        Assert.Equal(new byte[] { 9, 8, 7 }, next.RoundTrip([9, 8, 7]));
+        DuplexPair.AssertNoBuffers(channel);
     }
 
     /// <summary>
-    /// 5 requests, 3 answered, then the server is disposed: the 2 pending requests fail with
-    /// WriterDeadException, the server's buffer is gone, and a new server reuses the name.
+    /// 5 requests, 3 answered, 2 held by their handlers when the server is disposed: the 2 pending
+    /// requests fail with WriterClosedException (the server closed its response writer on purpose)
+    /// within the dead-peer bound, the server's buffers are gone, and a new server reuses the name.
     /// </summary>
     [Fact]
     public async Task Feature_13_10_ChannelCleanupOnDispose()
     {
         string channel = TestNames.Unique("f13-10");
-        using var twoUnanswered = new CountdownEvent(2);
-        IImmutableDuplexServer server = new DuplexChannelFactory().CreateImmutableServer(channel, DefaultConfig);
+        using var twoHeld = new CountdownEvent(2);
+        IImmutableDuplexServer server = new DuplexChannelFactory().CreateImmutableServer(
+            channel, DefaultConfig, new DuplexServerOptions { Mode = ProcessingMode.ThreadPool, MaxConcurrency = 2 });
         server.Start((request, response) =>
         {
             if (request.Sequence <= 3)
             {
                 response.Write(request.Span);
+                return;
             }
-            else
-            {
-                twoUnanswered.Signal(); // handled, never answered
-            }
+
+            // Held until the server stops (the dispose below waits for this handler); the client learns it from the writer's close.
+            twoHeld.Signal();
+            Assert.True(response.CancellationToken.WaitHandle.WaitOne(Deadline));
         });
 
         using (IDuplexClient client = new DuplexChannelFactory().CreateClient(channel))
@@ -430,10 +437,10 @@ public sealed class DuplexScenarios
             Task<DuplexResponse>[] pending = [.. Enumerable.Range(1, 5).Select(i => client.SendAsync(new byte[] { (byte)i }))];
             DuplexResponse[] answered = await Task.WhenAll(pending.Take(3)).WaitAsync(Deadline);
             Assert.Equal([1UL, 2UL, 3UL], answered.Select(r => r.Sequence));
-            Assert.True(twoUnanswered.Wait(Deadline));
+            Assert.True(twoHeld.Wait(Deadline));
 
-            server.Dispose();
             var sinceDispose = Stopwatch.StartNew();
+            server.Dispose();
             Assert.False(server.IsRunning);
             Assert.True(server.Completion.IsCompleted);
             OsResources.AssertNone(channel + "_request");
@@ -441,7 +448,7 @@ public sealed class DuplexScenarios
             {
                 // A blocking wait: the measure does not depend on when the thread pool runs a continuation.
                 var failure = Assert.Throws<AggregateException>(() => p.Wait(Deadline));
-                Assert.IsType<WriterClosedException>(failure.InnerException); // the server closed its response writer on purpose
+                Assert.IsType<WriterClosedException>(failure.InnerException);
             }
 
             Assert.True(sinceDispose.Elapsed < DeadPeerBound, $"pending requests failed after {sinceDispose.Elapsed}");
