@@ -179,6 +179,10 @@ class PeerProcess:
         self._process.send_signal(signal.SIGKILL)
         self._process.wait(10)
 
+    def terminate(self) -> None:
+        """SIGTERM, as Ctrl+C would stop it (a long-running peer such as ``serve`` then cleans up and exits)."""
+        self._process.send_signal(signal.SIGTERM)
+
     def close(self) -> None:
         """SIGTERM first (so a reader removes its buffer), then SIGKILL."""
         if self._process.poll() is None:
@@ -468,10 +472,13 @@ GOLDEN_UPSTREAM_OIEB = bytes.fromhex(
 Pinned: the tests patch in the PIDs and must never change these bytes otherwise."""
 
 
-def upstream_buffer(name: str, reader_pid: int, writer_pid: int = 0) -> None:
-    """A buffer as an upstream reader leaves it: the golden control block with these PIDs, a 1024-byte
-    ring, both semaphores, mode 0666, no lock files of ours and no advertisement."""
+def upstream_buffer(name: str, reader_pid: int, writer_pid: int = 0, payload_size: int = 1024) -> None:
+    """A buffer as an upstream reader leaves it: the golden control block with these PIDs (and
+    ``payload_size`` for P, 1024 by default), both semaphores, mode 0666, no lock files of ours and
+    no advertisement."""
     oieb = bytearray(GOLDEN_UPSTREAM_OIEB)
+    oieb[32:40] = payload_size.to_bytes(8, "little")  # payload_size
+    oieb[40:48] = payload_size.to_bytes(8, "little")  # payload_free_bytes
     oieb[80:88] = writer_pid.to_bytes(8, "little")
     oieb[88:96] = reader_pid.to_bytes(8, "little")
     from zerobuffer._primitives.semaphore import NamedSemaphore
@@ -482,7 +489,7 @@ def upstream_buffer(name: str, reader_pid: int, writer_pid: int = 0) -> None:
     fd = os.open(names.segment_file(name), os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o666)
     try:
         os.fchmod(fd, 0o666)
-        os.write(fd, bytes(oieb) + bytes(1024))
+        os.write(fd, bytes(oieb) + bytes(payload_size))
     finally:
         os.close(fd)
 
@@ -548,4 +555,107 @@ class HandWriter:
 
     def close(self) -> None:
         self.data_available.close()
+        self.segment.close()
+
+
+class UpstreamPythonWriter:
+    """A writer that stores what upstream Python's writer (protocol 1.0 as it implements it) stores,
+    as C#'s ``UpstreamPythonWriter`` does: its PID in writer_pid, no extension word, the count
+    published before free bytes are charged, a wrap whenever the frame does not fit before the end
+    — a marker only when the tail holds one, but payload_written_count incremented for every wrap,
+    a tail of 0 to 15 bytes included — and write_pos = P after a frame that ends exactly at the end
+    of the ring (protocol §4.2). Free bytes change by atomic adds (upstream's are plain stores; a
+    test that reads on another thread must not lose the reader's adds to them)."""
+
+    def __init__(self, name: str, pid: Optional[int] = None, charge_wraps_late: bool = False) -> None:
+        """``charge_wraps_late``: a wrap's skipped tail is charged with its frame, after the frame's
+        count (else at the wrap, before its count, as upstream Python computes it)."""
+        from zerobuffer._primitives.segment import SharedMemorySegment
+        from zerobuffer._primitives.semaphore import NamedSemaphore
+        from zerobuffer._protocol import layout
+        from zerobuffer._protocol.oieb import Oieb
+        self._L = layout
+        segment = SharedMemorySegment.open_existing(names.segment(name), name)
+        assert segment is not None
+        self.segment = segment
+        self.oieb = Oieb(segment.address)
+        data = NamedSemaphore.open_existing(names.data_available_semaphore(name), name)
+        space = NamedSemaphore.open_existing(names.space_available_semaphore(name), name)
+        assert data is not None and space is not None
+        self.data_available = data
+        self.space_available = space
+        self.ring = layout.payload_offset(self.oieb.metadata_size())
+        self.ring_size = self.oieb.payload_size()
+        self.charge_wraps_late = charge_wraps_late
+        self.oieb.store(layout.WRITER_PID_OFFSET, os.getpid() if pid is None else pid)
+        self.sequence = 1
+
+    STEPS = ("wrap charge", "wrap position", "wrap count", "frame position", "frame count", "charge")
+    """The points between two stores of a write where :meth:`try_write` can run a callable, in order."""
+
+    def try_write(self, payload: bytes, between: Optional[dict[str, Any]] = None) -> bool:
+        """Writes ``payload`` as the next frame if the free bytes allow it now; False otherwise
+        (nothing changed). ``between`` maps a step of :attr:`STEPS` to a callable run right before
+        the store the step names, to stage a reader in the middle of a write: "wrap charge" (a
+        wrap's marker, if any, is written), "wrap position" (its tail charged, unless charged
+        late), "wrap count" (its position 0 stored), "frame position" (the frame's header and data
+        written), "frame count" (its position stored), "charge" (its count published and posted)."""
+        L = self._L
+        hooks = between or {}
+
+        def step(name: str) -> None:
+            if name in hooks:
+                hooks[name]()
+
+        total = 16 + len(payload)
+        position = self.oieb.load(L.PAYLOAD_WRITE_POS_OFFSET)
+        to_end = self.ring_size - position
+        required = total if to_end >= total else to_end + total
+        if self.oieb.free_bytes() < required:
+            return False
+        view = self.segment.view
+        assert view is not None
+        charge = total
+        if to_end < total:
+            if to_end >= 16:
+                view[self.ring + position:self.ring + position + 16] = bytes(16)  # the marker {0, 0}
+            step("wrap charge")
+            if self.charge_wraps_late:
+                charge += to_end
+            else:
+                self.oieb.add_free_bytes(-to_end)
+            step("wrap position")
+            self.oieb.store(L.PAYLOAD_WRITE_POS_OFFSET, 0)
+            step("wrap count")
+            self.oieb.store(L.PAYLOAD_WRITTEN_COUNT_OFFSET, self.oieb.written_count() + 1)  # counted, marker or not
+            position = 0
+        start = self.ring + position
+        view[start:start + 8] = len(payload).to_bytes(8, "little")
+        view[start + 8:start + 16] = self.sequence.to_bytes(8, "little")
+        view[start + 16:start + total] = payload
+        step("frame position")
+        self.oieb.store(L.PAYLOAD_WRITE_POS_OFFSET, position + total)  # P after an exact fit
+        step("frame count")
+        self.oieb.store(L.PAYLOAD_WRITTEN_COUNT_OFFSET, self.oieb.written_count() + 1)
+        self.data_available.post()
+        step("charge")
+        self.oieb.add_free_bytes(-charge)  # after the count, as protocol-v1 orders it
+        self.sequence += 1
+        return True
+
+    def write(self, payload: bytes, timeout: float = 10.0) -> None:
+        """:meth:`try_write`, waiting on sem-r (100 ms slices, up to ``timeout``) while there is no space."""
+        deadline = time.monotonic() + timeout
+        while not self.try_write(payload):
+            assert time.monotonic() < deadline, "no space for frame %d within %.0f s" % (self.sequence, timeout)
+            self.space_available.wait(100)
+
+    def leave(self) -> None:
+        """An upstream writer's dispose: writer_pid = 0, nothing else."""
+        self.oieb.store(self._L.WRITER_PID_OFFSET, 0)
+        self.close()
+
+    def close(self) -> None:
+        self.data_available.close()
+        self.space_available.close()
         self.segment.close()

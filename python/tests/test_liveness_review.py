@@ -66,11 +66,11 @@ def test_a_budget_refresh_in_the_middle_of_a_release_is_not_corruption():
         reading = threading.Thread(target=_run, args=(read_next, outcome))
 
         def between_the_stores() -> None:
-            reader._between_release_stores = None
+            reader._ring._between_release_stores = None
             reading.start()  # a thread of its own: it refreshes its budget now, in the middle of this release
             reading.join(0.3)  # it finishes here, or waits for the release to end
 
-        reader._between_release_stores = between_the_stores
+        reader._ring._between_release_stores = between_the_stores
         releasing = threading.Thread(target=first.release)  # released on another thread than the reading one
         releasing.start()
         releasing.join(GENEROUS)

@@ -41,7 +41,7 @@ def test_error_kinds_have_the_csharp_values():
         ("SystemError", 1), ("BufferNotFound", 2), ("ReaderAlreadyConnected", 3), ("WriterAlreadyConnected", 4),
         ("ReaderDead", 5), ("WriterDead", 6), ("BufferFull", 7), ("FrameTooLarge", 8), ("InvalidFrameSize", 9),
         ("SequenceError", 10), ("MetadataAlreadyWritten", 11), ("ProtocolMismatch", 12), ("BufferCorrupted", 13),
-        ("WriterClosed", 14), ("ReaderClosed", 15), ("AccessDenied", 16)]
+        ("WriterClosed", 14), ("ReaderClosed", 15), ("AccessDenied", 16), ("DuplexHandlerFailed", 17)]
 
 
 @pytest.mark.parametrize("bad", ["", ".", "..", "a/b", "a b", "x" * 201, "é"])
@@ -57,7 +57,7 @@ def test_frame_size_rules_and_sizing():
     name = unique("rules")
     with Reader(name, BufferConfig(0, 1000)) as reader, Writer(name) as writer:
         assert reader.config.payload_block_size == 1024 == layout.round64(1000)
-        assert writer.max_frame_size_anywhere == 1024 // 2 - 16
+        assert writer.max_frame_size_anywhere == 1024 // 2 - 24 == 488  # never a tail of 1-15 bytes (§3.2)
         with pytest.raises(InvalidFrameSizeError):
             writer.write_frame(b"")
         with pytest.raises(FrameTooLargeError):

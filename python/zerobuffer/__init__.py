@@ -23,7 +23,7 @@ import logging as _logging
 
 from .access import BufferAccess
 from .config import BufferConfig
-from .errors import (BufferAccessDeniedError, BufferCorruptedError, BufferFullError, BufferNotFoundError, ErrorKind,
+from .errors import (BufferAccessDeniedError, BufferCorruptedError, BufferFullError, BufferNotFoundError, DuplexHandlerError, ErrorKind,
                      FrameTooLargeError, InvalidFrameSizeError, MetadataAlreadyWrittenError, ObjectDisposedError,
                      ProtocolMismatchError, ReaderAlreadyConnectedError, ReaderClosedError, ReaderDeadError, SequenceError,
                      SystemCallError, WriterAlreadyConnectedError, WriterClosedError, WriterDeadError, ZeroBufferError)
@@ -41,7 +41,7 @@ __version__ = "1.0.0"
 _logging.getLogger("zerobuffer").addHandler(_logging.NullHandler())
 
 __all__ = [
-    "BufferAccess", "BufferAccessDeniedError", "ReaderClosedError", "WriterClosedError",
+    "BufferAccess", "BufferAccessDeniedError", "ReaderClosedError", "WriterClosedError", "DuplexHandlerError",
     "BufferConfig", "BufferCorruptedError", "BufferFullError", "BufferNotFoundError", "BufferStatus", "ErrorKind", "Frame",
     "FrameTooLargeError", "InvalidFrameSizeError", "MetadataAlreadyWrittenError", "ObjectDisposedError",
     "ProtocolMismatchError", "Reader", "ReaderAlreadyConnectedError", "ReaderDeadError", "SequenceError",

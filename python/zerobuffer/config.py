@@ -15,8 +15,9 @@ class BufferConfig:
     """Metadata and ring sizes in bytes (both rounded up to a multiple of 64 in the segment), and
     who may open the buffer.
 
-    Size the ring at least twice the largest frame plus 16: frames with ``16 + length <= P / 2``
-    always fit, larger ones only where they do not have to wrap.
+    Size the ring at least ``2 × (largest frame + 24)``: frames up to
+    :attr:`Writer.max_frame_size_anywhere` (P / 2 − 24) fit wherever the write position is and
+    never leave a tail upstream readers cannot skip; larger ones fit only at some positions.
     """
 
     metadata_size: int = 1024

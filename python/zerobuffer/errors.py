@@ -38,6 +38,7 @@ class ErrorKind(enum.IntEnum):
     WRITER_CLOSED = 14
     READER_CLOSED = 15
     ACCESS_DENIED = 16
+    DUPLEX_HANDLER_FAILED = 17
 
     @property
     def csharp_name(self) -> str:
@@ -196,3 +197,20 @@ class BufferAccessDeniedError(ZeroBufferError):
 
 class ObjectDisposedError(RuntimeError):
     """The reader, writer or frame was closed (C# ``ObjectDisposedException``)."""
+
+
+class DuplexHandlerError(ZeroBufferError):
+    """The duplex server could not answer a request: its handler raised, returned without
+    answering, or its response could not be written. The server said so in an error response
+    (protocol §8), so the request fails at once instead of waiting for its timeout; the channel
+    stays usable. :attr:`request_sequence` is the failed request, :attr:`remote_type` what failed
+    on the server (the exception type's full name, or a reason such as ``NoResponse``),
+    :attr:`remote_message` the server's message."""
+
+    kind = ErrorKind.DUPLEX_HANDLER_FAILED
+
+    def __init__(self, buffer_name: Optional[str], request_sequence: int, remote_type: str, remote_message: str) -> None:
+        super().__init__(buffer_name, "The server could not answer request %d: %s: %s" % (request_sequence, remote_type, remote_message))
+        self.request_sequence = request_sequence
+        self.remote_type = remote_type
+        self.remote_message = remote_message

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Optional
 from .errors import ObjectDisposedError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .reader import Reader
+    from ._protocol.ring_reader import RingReader
 
 
 class Frame:
@@ -22,7 +22,9 @@ class Frame:
 
     __slots__ = ("_owner", "_ticket", "_offset", "size", "sequence")
 
-    def __init__(self, owner: Optional["Reader"], ticket: int, offset: int, size: int, sequence: int) -> None:
+    def __init__(self, owner: Optional["RingReader"], ticket: int, offset: int, size: int, sequence: int) -> None:
+        """Made by the reader's ring (``owner``): ``ticket`` names the frame in its release queue,
+        ``offset`` is the payload's offset in the segment."""
         self._owner = owner
         self._ticket = ticket
         self._offset = offset

@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import logging
 import struct
-import threading
 import time
 from typing import Callable, Optional
 
 from ._primitives.deadline import Deadline
 from ._primitives.usage_gate import UsageGate
 from ._protocol import buffer_census, names
-from ._protocol import extension_words as X
 from ._protocol import layout as L
-from ._protocol.control_block import ControlBlock, ControlBlockSource
+from ._protocol.control_block import ControlBlockSource
 from ._protocol.peer_liveness import LIVENESS_INTERVAL, PeerLiveness, WriterState, WriterStatus
 from ._protocol.reader_resources import ReaderResources
-from ._protocol.release_queue import ReleaseQueue, Returned
+from ._protocol.ring_reader import RingReader
 from .config import BufferConfig
 from .errors import BufferCorruptedError, ObjectDisposedError, SequenceError, WriterClosedError, WriterDeadError
 from .frame import Frame
@@ -24,9 +22,7 @@ from .status import BufferStatus
 from .wait import WaitStrategy, _require as _require_strategy
 
 _log = logging.getLogger("zerobuffer")
-_HEADER = struct.Struct("<QQ")
 _U64 = struct.Struct("<Q")
-_INT_MAX = 2**31 - 1
 _STALE_TOKEN_DRAIN_INTERVAL = 1 << 16  # most sem-w tokens left behind between drains
 
 
@@ -50,9 +46,12 @@ class Reader:
     """Most ring space a reader with :attr:`batch_releases` holds back before publishing it:
     64 KiB, or an eighth of the ring if that is less."""
 
-    def __init__(self, name: str, config: Optional[BufferConfig] = None, *, wait_strategy: Optional[WaitStrategy] = None) -> None:
+    def __init__(self, name: str, config: Optional[BufferConfig] = None, *, wait_strategy: Optional[WaitStrategy] = None,
+                 _advertised_features: int = 0) -> None:
         """Creates the buffer ``name``. ``wait_strategy``: how to wait for frames (default
-        :attr:`WaitStrategy.DEFAULT`, spin then block); also settable later as :attr:`wait_strategy`."""
+        :attr:`WaitStrategy.DEFAULT`, spin then block); also settable later as :attr:`wait_strategy`.
+        ``_advertised_features`` (internal): extension bits advertised besides ours (§2.4), e.g.
+        FEATURE_DUPLEX_ERRORS by a duplex client's response reader."""
         names.validate(name)
         config = config if config is not None else BufferConfig()
         if not isinstance(config, BufferConfig):
@@ -61,51 +60,29 @@ class Reader:
         self.name = name
         self.config = config
         buffer_census.sweep(except_name=name)
-        self._resources = ReaderResources.create(name, config.metadata_block_size, config.payload_block_size, config.access.mode)
+        self._resources = ReaderResources.create(name, config.metadata_block_size, config.payload_block_size, config.access.mode,
+                                                 _advertised_features)
         segment = self._resources.segment
         self._oieb = self._resources.oieb
         self._map = segment.view
-        self._segment_length = segment.length
         self._liveness = PeerLiveness(segment.fd)
         self._source = ControlBlockSource.mapped(self._oieb, segment.view, segment.length)  # type: ignore[arg-type]
-        self._metadata_offset = L.METADATA_BLOCK_OFFSET
         self._metadata_block_size = config.metadata_block_size
-        self._ring_offset = L.payload_offset(config.metadata_block_size)
-        self._ring_size = config.payload_block_size
-        self._releases = ReleaseQueue()
-        # Guards the held-back space, _waiting and _closed; held while touching shared memory from
-        # a release; close takes it to unmap.
-        self._memory_lock = threading.Lock()
+        ring_size = config.payload_block_size
+        self._ring = RingReader(name, self._oieb, segment.view, segment.length, L.payload_offset(config.metadata_block_size),  # type: ignore[arg-type]
+                                ring_size, self._liveness, self._resources.space_available, Frame,
+                                batch_threshold=min(ring_size // 8, self.MAX_HELD_BACK_BYTES))
         self._gate = UsageGate()  # a read in progress; close waits for it to leave before unmapping
         self._wait_strategy = strategy
-        self._batch_threshold = min(self._ring_size // 8, self.MAX_HELD_BACK_BYTES)  # the most held back when batching
-        self._publish_threshold = 0  # 0 (publish every release at once) or _batch_threshold
-        self._waiting = False  # the reader thread is waiting for a frame: nothing may be held back
-        self._held_back_bytes = 0  # released in FIFO order, not yet added to payload_free_bytes
-        self._held_back_frames = 0  # frames among them (a sem-r post is owed)
 
-        # Reader-thread state (mirrors of the OIEB fields only the reader writes).
-        self._read_position = 0
-        self._read_count = 0
-        self._expected_sequence = L.FIRST_SEQUENCE
-        self._known_written = 0  # written_count as last read: frames up to it are committed, no need to look again
+        # Reader-thread state of the waiting (the ring's own state is in _ring).
         self._next_liveness_check = 0.0  # monotonic time of the next writer check while polling (kept across waits)
         self._tokens_left_behind = 0  # frames taken without their sem-w token since the last drain
         self._writer_seen = False
-        self._committed_budget = 0  # bytes published and charged but not consumed yet, as far as known (§4.3)
-        self._consumed_bytes = 0  # every byte consumed so far (frames and tails); reader thread only
-        self._published_bytes = 0  # every byte added back to payload_free_bytes so far; advanced under _memory_lock after the add
-        self._release_overflow = False  # a release would have taken payload_free_bytes above P: the counts are damaged
-        self._last_place = -1  # read_count at which the last accepted frame was taken (-1: none yet)
         self._closed = False
         self._before_writer_check: Optional[Callable[[], None]] = None
         """Test hook: runs just before the reader looks at the writer's PID (to stage a writer that commits and leaves right then)."""
-        self._between_release_stores: Optional[Callable[[], None]] = None
-        """Test hook: runs inside a release, between its add to free bytes and its published total (to stage a budget refresh right then)."""
-        self._check_sequence_continuity = True
-        """Off for a duplex client's response reader: responses carry the sequence of the request
-        they answer and may arrive in any order; the client checks correlation instead."""
-        _log.info("Reader created buffer '%s' (metadata %d, payload %d bytes)", name, self._metadata_block_size, self._ring_size)
+        _log.info("Reader created buffer '%s' (metadata %d, payload %d bytes)", name, self._metadata_block_size, ring_size)
 
     # ----------------------------------------------------------------------------- queries
 
@@ -134,20 +111,27 @@ class Reader:
         that has to wait: bounded in amount, not in time. For readers that read continuously.
         Turning it off publishes what is held back. May be changed between reads;
         :class:`ObjectDisposedError` after :meth:`close`."""
-        return self._publish_threshold != 0
+        return self._ring.batching
 
     @batch_releases.setter
     def batch_releases(self, value: bool) -> None:
-        with self._memory_lock:
-            if self._closed:
-                raise ObjectDisposedError("The reader of buffer '%s' was closed." % self.name)
-            self._publish_threshold = self._batch_threshold if value else 0
-            self._publish_held_back()
+        if not self._ring.set_batching(bool(value)):
+            raise ObjectDisposedError("The reader of buffer '%s' was closed." % self.name)
 
     @property
     def outstanding_frames(self) -> int:
         """Frames read and not yet given back (held, or released early and queued behind an older one)."""
-        return self._releases.outstanding
+        return self._ring.outstanding
+
+    @property
+    def _check_sequence_continuity(self) -> bool:
+        """Internal reader option (protocol §4.4): off for a duplex client's response reader, whose
+        responses carry the sequence of the request they answer, in any order."""
+        return self._ring.check_sequence_continuity
+
+    @_check_sequence_continuity.setter
+    def _check_sequence_continuity(self, value: bool) -> None:
+        self._ring.check_sequence_continuity = value
 
     def prefault(self) -> None:
         """Maps every page of the buffer into this process now, so reading a fresh ring takes no
@@ -184,12 +168,12 @@ class Reader:
             written = self._oieb.metadata_written_bytes()  # acquire: pairs with the writer's commit
             if written == 0:
                 return memoryview(b"")
-            (length,) = _U64.unpack_from(self._map, self._metadata_offset)  # type: ignore[arg-type]
+            (length,) = _U64.unpack_from(self._map, L.METADATA_BLOCK_OFFSET)  # type: ignore[arg-type]
             if (written < L.METADATA_PREFIX_SIZE or length > written - L.METADATA_PREFIX_SIZE
                     or written > self._metadata_block_size):
-                raise self._corrupted("metadata length %d (written bytes %d) does not fit the %d-byte metadata block"
-                                      % (length, written, self._metadata_block_size))
-            start = self._metadata_offset + L.METADATA_PREFIX_SIZE
+                raise self._ring.corrupted("metadata length %d (written bytes %d) does not fit the %d-byte metadata block"
+                                           % (length, written, self._metadata_block_size))
+            start = L.METADATA_BLOCK_OFFSET + L.METADATA_PREFIX_SIZE
             return self._map[start:start + length].toreadonly()  # type: ignore[index]
         finally:
             self._gate.exit()
@@ -293,9 +277,7 @@ class Reader:
 
     def _set_waiting(self, waiting: bool) -> None:
         """Entering a wait publishes everything held back, and releases made during the wait are published at once."""
-        with self._memory_lock:
-            self._waiting = waiting
-            self._publish_held_back()
+        self._ring.set_waiting(waiting)
 
     def _drain_stale_tokens(self) -> None:
         self._resources.data_available.drain()
@@ -305,9 +287,6 @@ class Reader:
         """Like :meth:`read_frame`, but returns None instead of an invalid frame."""
         frame = self.read_frame(timeout)
         return frame if frame.is_valid else None
-
-    def _control_block(self) -> ControlBlock:
-        return ControlBlock.from_mapping(self._oieb, self._map, self._segment_length)  # type: ignore[arg-type]
 
     def _writer_gone(self) -> Optional[WriterStatus]:
         """The writer's status when a writer was seen and is no longer alive (protocol §6.2): a live
@@ -325,92 +304,17 @@ class Reader:
         return status if seen else None
 
     def _try_take_frame(self, token_held: bool) -> Optional[Frame]:
-        """Consumes the next frame if one is committed (written count ahead of read count): the
-        counts decide, not tokens, so a frame found by polling and a frame announced by a token
-        are taken the same way, and a frame that fails validation stays for the next read.
-        ``token_held``: the caller just took a sem-w token (it is given back whenever no frame
-        is consumed because of an error); otherwise the blocking strategy takes one if there."""
-        oieb = self._oieb
-        written = self._known_written
-        if written <= self._read_count:
-            # Only when caught up is the writer's count read again (acquire: the headers and data
-            # of every frame up to the count are visible).
-            written = oieb.written_count()
-            if written <= self._read_count:
-                return None
-            self._known_written = written
-        if self._release_overflow:
-            raise self._fail_read(token_held, "a release would have taken payload_free_bytes above the %d-byte ring, "
-                                              "so the counts of the buffer are damaged" % self._ring_size)
-        ring = self._ring_offset
-        ring_size = self._ring_size
-        view = self._map
-        position = self._read_position
-        if ring_size - position < L.FRAME_HEADER_SIZE:
-            # Implicit wrap: a tail too short for a header (or read_pos == P) holds nothing.
-            tail = ring_size - position
-            if not self._fits(tail, token_held):
-                return None
-            self._consume(tail)
-            position = 0
-            self._publish_position(position)
-            self._return_tail(tail)  # after the published read count, which tells whether frames are still waiting
-
-        length, sequence = _HEADER.unpack_from(view, ring + position)  # type: ignore[arg-type]
-        if length == L.WRAP_MARKER_LENGTH:
-            # A marker is {0, 0} and never at offset 0 (a frame always fits there): anything else
-            # with length 0 is a damaged frame header, not a reason to jump to offset 0.
-            if sequence != 0 or position == 0:
-                raise self._fail_read(token_held, (
-                    "frame header at ring offset %d has length 0 and sequence %d: neither a frame (length > 0) "
-                    "nor a wrap marker (sequence 0, not at offset 0)" % (position, sequence)))
-            tail = ring_size - position
-            if not self._fits(tail, token_held):
-                return None
-            # Explicit wrap marker: skip the tail, count the marker, read the frame at 0 under the same token.
-            self._consume(tail)
-            self._read_count += 1
-            position = 0
-            self._publish_position(position)
-            self._return_tail(tail)
-            if written <= self._read_count:
-                # Only the marker is committed so far (a writer that wraps at acquire time counts it
-                # early): the token was stale; the frame comes later.
-                return None
-            length, sequence = _HEADER.unpack_from(view, ring)  # type: ignore[arg-type]
-
-        if length == 0 or length > _INT_MAX or position + L.FRAME_HEADER_SIZE + length > ring_size:
-            raise self._fail_read(token_held, "frame header at ring offset %d has length %d, which does not fit the %d-byte ring"
-                                  % (position, length, ring_size))
-        if sequence == 0:
-            # Numbers start at 1; 0 belongs to the marker. For every reader, continuity check or not.
-            raise self._fail_read(token_held, "frame header at ring offset %d has length %d and sequence 0 "
-                                              "(frame numbers start at 1; 0 is the wrap marker's)" % (position, length))
-        if self._check_sequence_continuity and sequence != self._expected_sequence and not self._is_new_writer_connection(sequence):
-            # Keep the frame for the next read, and expect its successors from now on.
-            expected = self._expected_sequence
-            self._expected_sequence = sequence
-            self._known_written = self._read_count  # look at the counts afresh next time
+        """Takes the next frame if the counts say one is committed (:meth:`RingReader.take`), so a
+        frame found by polling and a frame announced by a token are taken the same way.
+        ``token_held``: the caller just took a sem-w token, given back when the take fails with an
+        error (the frame stays for the next read); otherwise the blocking strategy takes one if there."""
+        try:
+            frame = self._ring.take()
+        except (BufferCorruptedError, SequenceError):
             if token_held:
                 self._resources.data_available.post()
-            _log.warning("Buffer '%s': sequence error: expected %d, got %d", self.name, expected, sequence)
-            raise SequenceError(self.name, expected, sequence)
-
-        total = L.FRAME_HEADER_SIZE + length
-        if not self._fits(total, token_held):
-            return None
-
-        self._committed_budget -= total  # (self._consume, inlined on the hot path)
-        self._consumed_bytes += total
-        ticket = self._releases.enqueue_frame(total)
-        following = position + total
-        self._read_position = 0 if following == ring_size else following
-        self._last_place = self._read_count
-        self._read_count += 1
-        oieb.store(L.PAYLOAD_READ_POS_OFFSET, self._read_position)
-        oieb.store(L.PAYLOAD_READ_COUNT_OFFSET, self._read_count)
-        self._expected_sequence = sequence + 1
-        if not token_held:
+            raise
+        if frame is not None and not token_held:
             if self._wait_strategy._takes_token_per_frame:
                 # The blocking strategy keeps the count exactly one per unread frame. A token not
                 # posted yet (writer between its count store and its post) arrives late and is
@@ -422,152 +326,7 @@ class Reader:
                 self._tokens_left_behind += 1
                 if self._tokens_left_behind > _STALE_TOKEN_DRAIN_INTERVAL:
                     self._drain_stale_tokens()
-        return Frame(self, ticket, ring + position + L.FRAME_HEADER_SIZE, length, sequence)
-
-    def _fits(self, size: int, token_held: bool) -> bool:
-        """The committed-bytes budget (protocol §4.3): an item the writer published was charged to
-        free bytes before it was counted, so the unconsumed items plus what the reader consumed and
-        has not given back never exceed ``P - payload_free_bytes``. The budget is kept from the last
-        look at free bytes and looked at again only when ``size`` does not fit, lock-free first,
-        then exactly (:meth:`_refresh_budget`). Still no fit: with a live writer that does not know
-        the extensions (it charges after publishing) the item is not committed yet (False: looked
-        at again at the next poll or slice); otherwise the counts are damaged
-        (:class:`BufferCorruptedError`), never old frames delivered again."""
-        if size <= self._committed_budget:
-            return True
-        if self._refresh_budget(size, exact=False) or self._refresh_budget(size, exact=True):
-            return True
-        status, _ = self._liveness.writer(self._source)
-        if status.state is WriterState.ALIVE and not status.ours:
-            self._known_written = self._read_count  # look at the counts afresh next time
-            return False
-        raise self._fail_read(token_held, (
-            "the item at ring offset %d (%d bytes) is counted as written but was never charged to payload_free_bytes "
-            "(%d bytes charged and unread): payload_written_count %d is damaged"
-            % (self._read_position, size, max(0, self._committed_budget), self._known_written)))
-
-    def _refresh_budget(self, size: int, exact: bool) -> bool:
-        """Recomputes the budget; True when ``size`` fits. Lock-free (``exact`` False), it may come
-        out smaller than the truth, never larger: releases (other threads, under ``_memory_lock``)
-        add to free bytes first and to ``_published_bytes`` second, and it reads them the other way
-        round, so whatever it sees of a release in between only lowers the figure. Exact, it reads
-        both under ``_memory_lock``, where no release can interleave: the last word before the
-        reader reports corruption."""
-        if exact:
-            with self._memory_lock:
-                published = self._published_bytes
-                free = self._oieb.free_bytes()
-        else:
-            published = self._published_bytes
-            free = self._oieb.free_bytes()
-        self._committed_budget = self._ring_size - free - (self._consumed_bytes - published)
-        return size <= self._committed_budget
-
-    def _consume(self, size: int) -> None:
-        self._committed_budget -= size
-        self._consumed_bytes += size
-
-    def _is_new_writer_connection(self, sequence: int) -> bool:
-        """A sequence-1 frame where another number was expected starts a new writer connection
-        (protocol §4.4): a writer numbers from 1 and never repeats a number. With writer sessions
-        the generation decides: a 1 from the same session as the last accepted frame is a
-        duplicated or damaged frame, not a new connection."""
-        if sequence != L.FIRST_SEQUENCE:
-            return False
-        if self._last_place >= 0 and self._same_session(self._last_place, self._read_count):
-            return False
-        _log.info("Buffer '%s': a new writer connection started (sequence 1)", self.name)
-        return True
-
-    def _same_session(self, previous: int, current: int) -> bool:
-        """Whether the items at count places ``previous`` and ``current`` were committed by one
-        session: the session still describes the writer (connected with its tag in writer_pid, or
-        closed) and both lie in its range."""
-        block = self._control_block()
-        if not block.advertises_writer_sessions:
-            return False
-        session = block.session
-        if session.generation == 0 or not (session.is_closed or (session.is_connected and block.session_describes_writer)):
-            return False
-        if previous < block.session_start:
-            return False
-        if session.is_closed and block.advertises_commit_record:
-            return current < X.record_end(block.commit_record, block.written_count)
-        return True
-
-    def _publish_position(self, position: int) -> None:
-        self._read_position = position
-        self._oieb.store(L.PAYLOAD_READ_POS_OFFSET, position)
-        self._oieb.store(L.PAYLOAD_READ_COUNT_OFFSET, self._read_count)
-
-    def _fail_read(self, token_held: bool, problem: str) -> BufferCorruptedError:
-        if token_held:
-            self._resources.data_available.post()
-        return self._corrupted(problem)
-
-    def _corrupted(self, problem: str) -> BufferCorruptedError:
-        self._known_written = self._read_count  # look at the counts afresh next time
-        _log.error("Buffer '%s' is corrupted: %s", self.name, problem)
-        return BufferCorruptedError(self.name, "Buffer '%s' is corrupted: %s." % (self.name, problem))
-
-    # ----------------------------------------------------------------------------- frames
-
-    def _frame_view(self, ticket: int, offset: int, size: int) -> memoryview:
-        """Called by :attr:`Frame.data`: a released frame's bytes may already be rewritten."""
-        with self._memory_lock:  # close() takes it before unmapping
-            view = self._map
-            if self._closed or view is None or not self._releases.is_held(ticket):
-                raise ObjectDisposedError("The frame was released (buffer '%s'); its bytes may have been reused." % self.name)
-            return view[offset:offset + size]
-
-    def _release(self, ticket: int) -> None:
-        """Called by :meth:`Frame.release`."""
-        with self._memory_lock:
-            if self._closed:
-                return
-            self._return_space(self._releases.release(ticket))
-
-    def _return_tail(self, size: int) -> None:
-        """A skipped wrap tail: enqueued already released, returned in FIFO order with the frames before it."""
-        with self._memory_lock:
-            self._return_space(self._releases.enqueue_tail(size))
-
-    def _return_space(self, returned: Returned) -> None:
-        """Space that became returnable (FIFO). Published at once, unless :attr:`batch_releases`
-        is on, the reader thread is not waiting and the batch is below its threshold. The caller
-        holds ``_memory_lock``."""
-        if returned.bytes == 0:
-            return
-        self._held_back_bytes += returned.bytes
-        self._held_back_frames += returned.frames
-        if self._held_back_bytes >= self._publish_threshold or self._waiting:
-            self._publish_held_back()
-
-    def _publish_held_back(self) -> None:
-        """Gives the held-back space to the writer: one atomic add, and one sem-r post when a
-        frame (not only a tail) is among it (protocol §4). The caller holds ``_memory_lock``."""
-        if self._held_back_bytes == 0 or self._closed:
-            return
-        # Never above P (§4.3): only the reader adds, so free bytes can only go down before this add.
-        if self._oieb.free_bytes() + self._held_back_bytes > self._ring_size:
-            _log.error("Buffer '%s': releasing %d bytes would raise payload_free_bytes above payload_size %d; nothing added",
-                       self.name, self._held_back_bytes, self._ring_size)
-            self._release_overflow = True
-            self._published_bytes += self._held_back_bytes  # given up: no longer this reader's
-            self._held_back_bytes = 0
-            self._held_back_frames = 0
-            return
-        # Free bytes first, then the published total: the reader's lock-free budget refresh reads
-        # them the other way round (_refresh_budget), so it can see too little, never too much.
-        self._oieb.add_free_bytes(self._held_back_bytes)
-        hook = self._between_release_stores
-        if hook is not None:
-            hook()
-        self._published_bytes += self._held_back_bytes
-        if self._held_back_frames > 0:
-            self._resources.space_available.post()
-        self._held_back_bytes = 0
-        self._held_back_frames = 0
+        return frame
 
     # ----------------------------------------------------------------------------- lifecycle
 
@@ -584,12 +343,10 @@ class Reader:
         Held frames become invalid. Idempotent; safe from another thread."""
         if not self._gate.close(self._resources.data_available.post):
             return
-        with self._memory_lock:
-            if self._closed:
-                return
-            self._closed = True
-            self._map = None
-            self._resources.close()
+        if not self._ring.close(self._resources.close):
+            return
+        self._closed = True
+        self._map = None
         _log.info("Reader closed buffer '%s'", self.name)
 
     def __enter__(self) -> "Reader":

@@ -9,7 +9,6 @@ import threading
 import time
 from typing import Optional
 
-from ._primitives import backoff
 from ._primitives.deadline import Deadline
 from ._primitives.segment import SharedMemorySegment
 from ._primitives.semaphore import NamedSemaphore
@@ -19,18 +18,16 @@ from ._protocol import names
 from ._protocol.control_block import BlockStatus, ControlBlock, ControlBlockSource
 from ._protocol.oieb import Oieb
 from ._protocol.peer_liveness import LIVENESS_INTERVAL, PeerLiveness, ReaderState
-from ._protocol.write_plan import WritePlan
+from ._protocol.ring_writer import RingWriter
 from ._protocol.writer_session import WriterSession
-from .errors import (BufferCorruptedError, BufferFullError, BufferNotFoundError, FrameTooLargeError,
-                     InvalidFrameSizeError, MetadataAlreadyWrittenError, ObjectDisposedError, ProtocolMismatchError,
-                     ReaderClosedError, ReaderDeadError)
+from .errors import (BufferCorruptedError, BufferFullError, BufferNotFoundError, MetadataAlreadyWrittenError,
+                     ObjectDisposedError, ProtocolMismatchError, ReaderClosedError, ReaderDeadError)
 from .status import BufferStatus
 from .wait import WaitStrategy, _require as _require_strategy
+from . import writer_connector
 
 _log = logging.getLogger("zerobuffer")
-_HEADER = struct.Struct("<QQ")
 _U64 = struct.Struct("<Q")
-_STALE_TOKEN_DRAIN_MASK = (1 << 16) - 1  # drain sem-r every 65 536 frames
 
 
 class Writer:
@@ -45,9 +42,6 @@ class Writer:
     reports :class:`~zerobuffer.WriterClosedError` once it has read everything.
     """
 
-    _CONNECT_MAX_PAUSE = 0.050
-    """Seconds of the longest pause between two attempts of :meth:`connect` (as C#'s Writer.Connect)."""
-
     @classmethod
     def connect(cls, name: str, timeout: Optional[float] = None, *, wait_strategy: Optional[WaitStrategy] = None,
                 stop: Optional[threading.Event] = None) -> "Writer":
@@ -56,28 +50,7 @@ class Writer:
         creation of a buffer, so it looks again after a pause that grows from 1 ms to 50 ms. Gives up with
         :class:`BufferNotFoundError` (no buffer) or :class:`ReaderDeadError` (a buffer whose reader stayed gone);
         any other error comes at once. ``stop`` set: :class:`InterruptedError`."""
-        names.validate(name)
-        deadline = Deadline(timeout)
-        last: list = [None]
-
-        def attempt() -> Optional["Writer"]:
-            try:
-                return cls(name, wait_strategy=wait_strategy)
-            except (BufferNotFoundError, ReaderDeadError) as ex:
-                last[0] = ex
-                return None
-
-        try:
-            writer = backoff.poll(attempt, deadline, stop, max_pause=cls._CONNECT_MAX_PAUSE)
-        except backoff.Cancelled:
-            raise InterruptedError("Writer.connect('%s') was stopped while waiting for the reader." % name) from None
-        if writer is not None:
-            return writer
-        waited = "within %d ms" % round((timeout or 0) * 1000)
-        error = last[0]
-        if isinstance(error, ReaderDeadError):
-            raise ReaderDeadError(name, "Buffer '%s' had no live reader %s: %s" % (name, waited, error)) from error
-        raise BufferNotFoundError(name, "No reader created buffer '%s' %s: %s" % (name, waited, error)) from error
+        return writer_connector.connect(cls, name, timeout, wait_strategy, stop)
 
     def __init__(self, name: str, *, wait_strategy: Optional[WaitStrategy] = None) -> None:
         """Connects to the buffer ``name``. ``wait_strategy``: how to wait for ring space (default
@@ -118,23 +91,16 @@ class Writer:
                 }.get(reader_state, "The reader of buffer '%s' (PID %d) is not alive." % (name, reader_pid)))
             session = WriterSession.connect(name, oieb, block, segment.fd, data_available, segment.view)
 
-            # Take over where the previous writer (if any) stopped (after a repaired commit, if one was finished).
-            self._write_position = oieb.load(L.PAYLOAD_WRITE_POS_OFFSET)
-            self._written_count = oieb.written_count()
+            # Takes over where the previous writer (if any) stopped (after a repaired commit, if one was finished).
+            self._ring = RingWriter(name, oieb, segment.view, L.payload_offset(self._metadata_block_size),  # type: ignore[arg-type]
+                                    self._ring_size, session, block.has_extensions, data_available, space_available)
             self._metadata_written = oieb.metadata_written_bytes() != 0
             self._session = session
             self._segment = segment
             self._map = segment.view
             self._data_available = data_available
             self._space_available = space_available
-            self._ring_offset = L.payload_offset(self._metadata_block_size)
-            self._next_sequence = L.FIRST_SEQUENCE
-            self._frames_written = 0
-            self._pending_plan: Optional[WritePlan] = None
-            self._pending_length = -1
-            self._pending_sequence = 0  # 0: the frame gets the writer's next number; else a duplex response's request sequence
             self._pending_metadata_length = -1
-            self._records_commits = session.keeps_commit_record
             self._gate = UsageGate()
             self._next_liveness_check = 0.0
             self._write_timeout: Optional[float] = 5.0
@@ -192,21 +158,36 @@ class Writer:
     @property
     def frames_written(self) -> int:
         """Frames committed by this writer."""
-        return self._frames_written
+        return self._ring.frames_written
 
     @property
     def next_sequence(self) -> int:
         """The sequence number the next frame gets."""
-        return self._next_sequence
+        return self._ring.next_sequence
 
     @property
     def max_frame_size_anywhere(self) -> int:
-        """Largest frame that always fits, wherever the write position is: P / 2 − 16."""
-        return min(2**31 - 1, self._ring_size // 2 - L.FRAME_HEADER_SIZE)
+        """Largest frame that always fits, wherever the write position is, and never leaves a tail
+        of 1 to 15 bytes at the end of the ring, so it is safe with every reader, upstream ones
+        included: ``(P - 13) // 2 - 17``, which is P / 2 − 24 for an even ring (protocol §3.2).
+        Size the ring at least 2 × (largest frame + 24)."""
+        return self._ring.max_frame_size_anywhere
 
     @property
     def closed(self) -> bool:
         return self._closed
+
+    @property
+    def _generation(self) -> int:
+        """This writer's session generation (§2.4): 1 for the first writer of the buffer; 0 without
+        writer sessions. A duplex client uses it to tell a session's first client from a later one."""
+        session = self._session._session
+        return session.generation if session is not None else 0
+
+    def _reader_advertises(self, feature: int) -> bool:
+        """Whether the buffer's reader advertises extension ``feature`` (an ``L.FEATURE_*`` bit, §2.4)."""
+        magic_and_features = self._oieb.load(L.EXTENSION_MAGIC_OFFSET)
+        return (magic_and_features & 0xFFFFFFFF) == L.EXTENSION_MAGIC and ((magic_and_features >> 32) & feature) != 0
 
     def prefault(self) -> None:
         """Maps every page of the buffer into this process now, writable, so the first pass over
@@ -292,18 +273,15 @@ class Writer:
     def write_frame(self, data: bytes | bytearray | memoryview) -> None:
         """Copies ``data`` into the ring as one frame, waiting up to :attr:`write_timeout` for space.
 
-        Raises :class:`InvalidFrameSizeError` (empty), :class:`FrameTooLargeError` (can never fit),
-        :class:`BufferFullError` (no space in time, reader alive), :class:`ReaderDeadError`.
+        Raises :class:`InvalidFrameSizeError` (empty), :class:`FrameTooLargeError` (can never fit, or
+        would leave a tail the buffer's upstream reader cannot skip), :class:`BufferFullError` (no
+        space in time, reader alive), :class:`ReaderDeadError`.
         """
         source = memoryview(data).cast("B") if not isinstance(data, bytes) else data
         self._enter()  # held across wait, copy and commit: a close on another thread waits for all three
         try:
-            size = len(source)
-            if not self._try_acquire(size, self._write_timeout):
-                raise self._full(size)
-            start = self._ring_offset + self._pending_plan.frame_position + L.FRAME_HEADER_SIZE  # type: ignore[union-attr]
-            self._map[start:start + size] = source  # type: ignore[index]
-            self._commit_unsynchronized()
+            if not self._write(source, self._write_timeout, 0):
+                raise self._full(len(source))
         finally:
             self._gate.exit()
 
@@ -312,13 +290,7 @@ class Writer:
         source = memoryview(data).cast("B") if not isinstance(data, bytes) else data
         self._enter()
         try:
-            size = len(source)
-            if not self._try_acquire(size, timeout):
-                return False
-            start = self._ring_offset + self._pending_plan.frame_position + L.FRAME_HEADER_SIZE  # type: ignore[union-attr]
-            self._map[start:start + size] = source  # type: ignore[index]
-            self._commit_unsynchronized()
-            return True
+            return self._write(source, timeout, 0)
         finally:
             self._gate.exit()
 
@@ -328,30 +300,28 @@ class Writer:
         :meth:`commit_frame` (or :meth:`abort_frame`). Nothing is visible to the reader before the commit."""
         self._enter()
         try:
-            if not self._try_acquire(size, self._write_timeout):
+            buffer = self._acquire(size, self._write_timeout, 0)
+            if buffer is None:
                 raise self._full(size)
-            start = self._ring_offset + self._pending_plan.frame_position + L.FRAME_HEADER_SIZE  # type: ignore[union-attr]
-            return self._map[start:start + size]  # type: ignore[index]
+            return buffer
         finally:
             self._gate.exit()
 
     def commit_frame(self) -> None:
         """Publishes the frame acquired with :meth:`get_frame_buffer`: header, counters, then one wake-up."""
-        if self._pending_length < 0:
+        if not self._ring.has_pending:
             self._throw_if_closed()
             raise RuntimeError("No frame of buffer '%s' to commit; call get_frame_buffer first." % self.name)
         self._enter()
         try:
-            self._commit_unsynchronized()
+            self._ring.commit()
         finally:
             self._gate.exit()
 
     def abort_frame(self) -> None:
         """Drops the acquired frame: nothing was published; the next frame reuses the space and sequence number."""
         self._throw_if_closed()
-        self._pending_length = -1
-        self._pending_sequence = 0
-        self._pending_plan = None
+        self._ring.abort()
 
     # Duplex responses (internal): a frame whose header carries ``sequence`` (the request it answers)
     # instead of this writer's next number; such frames do not advance :attr:`next_sequence`. Only for
@@ -363,14 +333,7 @@ class Writer:
         source = memoryview(data).cast("B") if not isinstance(data, bytes) else data
         self._enter()
         try:
-            size = len(source)
-            if not self._try_acquire(size, timeout):
-                return False
-            self._pending_sequence = sequence
-            start = self._ring_offset + self._pending_plan.frame_position + L.FRAME_HEADER_SIZE  # type: ignore[union-attr]
-            self._map[start:start + size] = source  # type: ignore[index]
-            self._commit_unsynchronized()
-            return True
+            return self._write(source, timeout, sequence)
         finally:
             self._gate.exit()
 
@@ -379,91 +342,49 @@ class Writer:
             raise ValueError("sequence must be positive (0 is the wrap marker's number)")
         self._enter()
         try:
-            if not self._try_acquire(size, timeout):
-                return None
-            self._pending_sequence = sequence
-            start = self._ring_offset + self._pending_plan.frame_position + L.FRAME_HEADER_SIZE  # type: ignore[union-attr]
-            return self._map[start:start + size]  # type: ignore[index]
+            return self._acquire(size, timeout, sequence)
         finally:
             self._gate.exit()
 
-    def _commit_unsynchronized(self) -> None:
-        plan = self._pending_plan
-        assert plan is not None
-        length = self._pending_length
-        total = L.FRAME_HEADER_SIZE + length
-        written = self._written_count
-        view = self._map
-        if plan.writes_marker:
-            _HEADER.pack_into(view, self._ring_offset + self._write_position, L.WRAP_MARKER_LENGTH, 0)  # type: ignore[arg-type]
-            written += 1
-        explicit = self._pending_sequence
-        _HEADER.pack_into(view, self._ring_offset + plan.frame_position, length, explicit or self._next_sequence)  # type: ignore[arg-type]
-        written += 1
-        following = plan.frame_position + total
-        self._write_position = 0 if following == self._ring_size else following
-        self._written_count = written
-
-        # Space first: a writer killed mid-commit can only leak capacity, never over-credit it. Then the position, the
-        # record and the count: a successor finishes a commit interrupted after the position (§3.5, §5.2). The record
-        # shares the count's cache line and is stored right before it, so the line moves once per commit.
-        oieb = self._oieb
-        oieb.add_free_bytes(-plan.required)
-        oieb.store(L.PAYLOAD_WRITE_POS_OFFSET, self._write_position)
-        if self._records_commits:
-            self._session.record_commit(self._write_position, written)
-        oieb.store(L.PAYLOAD_WRITTEN_COUNT_OFFSET, written)  # release: header and data first; pairs with the reader's acquire
-        self._data_available.post()
-
-        if not explicit:
-            self._next_sequence += 1
-        self._frames_written += 1
-        self._pending_length = -1
-        self._pending_sequence = 0
-        self._pending_plan = None
-        if (self._frames_written & _STALE_TOKEN_DRAIN_MASK) == 0:
-            # The reader posts sem-r per release even when nobody waits; keep the count bounded.
-            self._space_available.drain()
-
-    def _try_acquire(self, size: int, timeout: Optional[float]) -> bool:
-        """Validates the frame, plans its place and waits for its space; False on timeout. The caller holds the gate."""
-        self._throw_if_closed()
-        if self._pending_length >= 0:
-            raise RuntimeError("A frame of buffer '%s' is already acquired; call commit_frame or abort_frame first." % self.name)
-        if size <= 0:
-            raise InvalidFrameSizeError(self.name, "Frame size %d is invalid for buffer '%s': frames must have at least 1 byte "
-                                                   "(length 0 is the wrap marker)." % (size, self.name))
-        total = L.FRAME_HEADER_SIZE + size
-        if total > self._ring_size:
-            raise FrameTooLargeError(self.name, "Frame of %d bytes can never fit buffer '%s': 16 + %d > ring of %d bytes."
-                                     % (size, self.name, size, self._ring_size))
-        plan = WritePlan.try_create(self._ring_size, self._write_position, total)
-        if plan is None:
-            raise FrameTooLargeError(self.name, (
-                "Frame of %d bytes cannot be placed in buffer '%s' at write position %d: it does not fit before the end of the "
-                "%d-byte ring, and wrapping would need %d + %d bytes, more than the ring. Frames of up to %d bytes "
-                "(16 + length <= ring / 2) always fit; size the ring at least twice the largest frame."
-                % (size, self.name, self._write_position, self._ring_size, self._ring_size - self._write_position, total,
-                   self.max_frame_size_anywhere)))
-        self._ensure_reader_alive(force=False)
-        if not self._wait_for_space(plan.required, Deadline(timeout)):
+    def _write(self, source: bytes | memoryview, timeout: Optional[float], sequence: int) -> bool:
+        """Acquire, copy, commit: the one path of every copying write. False on timeout. The caller holds the gate."""
+        size = len(source)
+        if not self._try_acquire(size, timeout, sequence):
             return False
-        self._pending_plan = plan
-        self._pending_length = size
+        ring = self._ring
+        start = ring.pending_offset
+        self._map[start:start + size] = source  # type: ignore[index]
+        ring.commit()
+        return True
+
+    def _acquire(self, size: int, timeout: Optional[float], sequence: int) -> Optional[memoryview]:
+        """The zero-copy path: the claimed frame's bytes, or None on timeout. The caller holds the gate."""
+        if not self._try_acquire(size, timeout, sequence):
+            return None
+        start = self._ring.pending_offset
+        return self._map[start:start + size]  # type: ignore[index]
+
+    def _try_acquire(self, size: int, timeout: Optional[float], sequence: int) -> bool:
+        """Validates the frame, plans its place, looks at the reader, and claims the frame once its
+        space is free, waiting for it up to ``timeout``; False on timeout. The caller holds the gate."""
+        if self._closed:
+            raise ObjectDisposedError("The writer of buffer '%s' was closed." % self.name)
+        ring = self._ring
+        plan = ring.plan(size)  # validation and placement errors come first, and never wait
+        self._ensure_reader_alive(force=False)
+        deadline = Deadline(timeout)  # validates the timeout; the wait, if any, starts now
+        if ring.try_claim(plan, size, sequence):
+            return True
+        if not self._wait_for_space(plan.required, deadline):
+            return False
+        ring.claim(plan, size, sequence)
         return True
 
     def _wait_for_space(self, required: int, deadline: Deadline) -> bool:
-        """Waits until payload_free_bytes >= required: polls while :attr:`wait_strategy` says so,
-        then sleeps on sem-r in liveness slices. Stale sem-r tokens are drained before each
-        sleep so their count stays bounded (protocol §6.3)."""
+        """Waits until payload_free_bytes >= required (the ring found it short just now): polls
+        while :attr:`wait_strategy` says so, then sleeps on sem-r in liveness slices. Stale sem-r
+        tokens are drained before each sleep so their count stays bounded (protocol §6.3)."""
         oieb = self._oieb
-        available = oieb.free_bytes()
-        if available > self._ring_size:
-            # More free bytes than the ring holds: trusting it would overwrite unread frames.
-            raise BufferCorruptedError(self.name, "Buffer '%s' is corrupted: payload_free_bytes is %d, more than the %d-byte ring."
-                                       % (self.name, available, self._ring_size))
-        if available >= required:
-            return True
         strategy = self._wait_strategy
         start = time.monotonic()
         attempt = 0
@@ -543,7 +464,7 @@ class Writer:
         if not self._gate.close(self._space_available.post):
             return
         self._closed = True
-        self._pending_length = -1
+        self._ring.abort()
         self._pending_metadata_length = -1
         # A zero-copy frame or metadata view handed out earlier (perhaps still being filled on
         # another thread) keeps the mapping alive: the segment's close then leaves the unmap to
@@ -553,7 +474,7 @@ class Writer:
         self._segment.close()  # the writer lock went with the session's close, before the descriptor
         self._data_available.close()
         self._space_available.close()
-        _log.info("Writer disconnected from buffer '%s' after %d frames", self.name, self._frames_written)
+        _log.info("Writer disconnected from buffer '%s' after %d frames", self.name, self._ring.frames_written)
 
     def __enter__(self) -> "Writer":
         return self

@@ -66,6 +66,10 @@ FEATURE_WRITER_SESSIONS = 2
 """A writer of ours holds an OFD write lock on [WRITER_LOCK_OFFSET, +8) with its claim, and keeps writer_session and session_start."""
 FEATURE_COMMIT_RECORD = 4
 """Such a writer keeps commit_record (only when P < COMMIT_RECORD_RING_LIMIT)."""
+FEATURE_DUPLEX_ERRORS = 8
+"""The reader is a duplex client's response reader that understands error responses (protocol §8)."""
+DUPLEX_ERROR_FLAG = 1 << 63
+"""Bit 63 of a duplex response's sequence: the response is an error response to the request numbered by the other bits (§8)."""
 WRITER_LOCK_OFFSET = 80
 """Start of the writer's liveness lock: the bytes of writer_pid."""
 READER_LOCK_OFFSET = 88
@@ -141,6 +145,8 @@ CONSTANTS = {
     "FeatureReaderLock": FEATURE_READER_LOCK,
     "FeatureWriterSessions": FEATURE_WRITER_SESSIONS,
     "FeatureCommitRecord": FEATURE_COMMIT_RECORD,
+    "FeatureDuplexErrors": FEATURE_DUPLEX_ERRORS,
+    "DuplexErrorFlag": DUPLEX_ERROR_FLAG,
     "WriterLockOffset": WRITER_LOCK_OFFSET,
     "ReaderLockOffset": READER_LOCK_OFFSET,
     "LivenessLockLength": LIVENESS_LOCK_LENGTH,

@@ -41,8 +41,9 @@ class ReaderResources:
         self._close_lock = threading.Lock()
 
     @classmethod
-    def create(cls, name: str, metadata_block_size: int, payload_block_size: int, mode: int) -> "ReaderResources":
-        """Creates the buffer with permission bits ``mode``; :class:`ReaderAlreadyConnectedError`
+    def create(cls, name: str, metadata_block_size: int, payload_block_size: int, mode: int, extra_features: int = 0) -> "ReaderResources":
+        """Creates the buffer with permission bits ``mode``, advertising ``extra_features`` besides
+        ours (a duplex client's response reader: FEATURE_DUPLEX_ERRORS); :class:`ReaderAlreadyConnectedError`
         when a live reader (or a live writer of a crashed reader) owns the name."""
         locks = acquire_for_create(name, mode, lambda held_path: _live_reader(name, held_path), lambda held: _remove_if_stale(name))
 
@@ -59,7 +60,7 @@ class ReaderResources:
                     name, "Buffer '%s' was created concurrently by a reader that does not use the lock files." % name)
             if not range_lock.try_lock(segment.fd, L.READER_LOCK_OFFSET, L.LIVENESS_LOCK_LENGTH):
                 raise ReaderAlreadyConnectedError(name, "The reader lock of the new segment of buffer '%s' is already held." % name)
-            _initialize(Oieb(segment.address), metadata_block_size, payload_block_size)
+            _initialize(Oieb(segment.address), metadata_block_size, payload_block_size, extra_features)
             locks.drop_name_lock()  # the name has changed hands; the /tmp locks stay held
             return cls(name, locks, data_available, space_available, segment)
         except BaseException:
@@ -100,7 +101,7 @@ def _live_reader(name: str, held_path: str) -> Optional[str]:
     return "Buffer '%s' already has a live reader (PID %d; its lock file '%s' is held)." % (name, seen.block.reader_pid, held_path)
 
 
-def _initialize(oieb: Oieb, metadata_block_size: int, payload_block_size: int) -> None:
+def _initialize(oieb: Oieb, metadata_block_size: int, payload_block_size: int, extra_features: int) -> None:
     # The new object reads as zeros; store every field, then oieb_size last with a release store.
     base_version = L.VERSION_MAJOR | (L.VERSION_MINOR << 8) | (L.VERSION_PATCH << 16)
     oieb.store(L.OIEB_SIZE_OFFSET, base_version << 32)  # u32 oieb_size stays 0; version bytes at 4..7
@@ -116,7 +117,7 @@ def _initialize(oieb: Oieb, metadata_block_size: int, payload_block_size: int) -
     oieb.store(L.WRITER_PID_OFFSET, 0)
     oieb.store(L.READER_PID_OFFSET, liveness.self_pid())
     # The advertisement (§2.4); the writer words stay 0 until a writer of ours connects.
-    oieb.store(L.EXTENSION_MAGIC_OFFSET, X.pack_advertisement(X.features_for(payload_block_size)))
+    oieb.store(L.EXTENSION_MAGIC_OFFSET, X.pack_advertisement(X.features_for(payload_block_size) | extra_features))
     oieb.store(L.WRITER_SESSION_OFFSET, 0)
     oieb.store(L.SESSION_START_OFFSET, 0)
     oieb.store(L.COMMIT_RECORD_OFFSET, 0)

@@ -11,6 +11,13 @@ MARKER_MINIMUM_TAIL = FRAME_HEADER_SIZE
 """A tail at least this long holds an explicit wrap marker; a shorter one is an implicit wrap."""
 
 
+def max_frame_size_anywhere(ring_size: int) -> int:
+    """The largest frame length that can be placed at any write position and never leaves a tail
+    of 1 to 15 bytes: ``(P - 13) // 2 - 17`` (P/2 - 24 for an even P), or 0 for a ring too small to
+    promise anything (protocol §3.2)."""
+    return max(0, (ring_size - 13) // 2 - 17)
+
+
 class WritePlan(NamedTuple):
     wrap: bool
     """The frame goes to offset 0, after skipping the tail."""
@@ -23,7 +30,13 @@ class WritePlan(NamedTuple):
 
     @property
     def writes_marker(self) -> bool:
+        """Whether the wrap writes an explicit marker (and counts it)."""
         return self.wrap and self.tail >= MARKER_MINIMUM_TAIL
+
+    def leaves_short_tail(self, ring_size: int, total: int) -> bool:
+        """Whether the frame, once placed, leaves 1 to 15 bytes before the end of the ring: a tail
+        no header fits in, which our readers skip and upstream readers cannot (protocol §3.2)."""
+        return 0 < ring_size - (self.frame_position + total) < MARKER_MINIMUM_TAIL
 
     @staticmethod
     def try_create(ring_size: int, write_position: int, total: int) -> Optional["WritePlan"]:
