@@ -1,5 +1,5 @@
-"""Duplex test helpers: a server + client pair on a fresh channel, and a probe that records how
-handlers ran (concurrency, threads, order)."""
+"""Duplex test helpers: a server + client pair on a fresh channel, a check that a channel left no
+buffer behind (any session), and a probe that records how handlers ran (concurrency, threads, order)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,43 @@ import threading
 from typing import Any, Callable, Optional
 
 from zerobuffer import BufferConfig
-from zerobuffer.duplex import (DuplexChannelFactory, DuplexClient, DuplexClientOptions, DuplexServerOptions,
+from zerobuffer.duplex import (MAX_SESSIONS, DuplexChannelFactory, DuplexClient, DuplexClientOptions, DuplexServerOptions,
                                ImmutableDuplexServer, MutableDuplexServer, request_buffer_name, response_buffer_name)
 
 from .support import assert_none, unique
 
 RECEIVE_TIMEOUT = 10.0
+
+
+def assert_channel_gone(channel: str) -> None:
+    """No buffer of any session of ``channel`` is left."""
+    for session in range(MAX_SESSIONS):
+        assert_none(request_buffer_name(channel, session))
+        assert_none(response_buffer_name(channel, session))
+
+
+class ErrorLog:
+    """An on_error subscriber that keeps (exception, request_sequence, session) and lets a test wait for entries."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[BaseException, int, int]] = []
+        self._condition = threading.Condition()
+
+    def __call__(self, error: BaseException, sequence: int, session: int) -> None:
+        with self._condition:
+            self.entries.append((error, sequence, session))
+            self._condition.notify_all()
+
+    def wait_for(self, count: int, timeout: float = RECEIVE_TIMEOUT) -> list[tuple[BaseException, int, int]]:
+        with self._condition:
+            assert self._condition.wait_for(lambda: len(self.entries) >= count, timeout), "on_error entries: %r" % self.entries
+            return list(self.entries)
+
+    def __eq__(self, other: object) -> bool:
+        return self.entries == other
+
+    def __repr__(self) -> str:
+        return repr(self.entries)
 
 
 class DuplexPair:
@@ -22,7 +53,7 @@ class DuplexPair:
         self.server = server
         self.client = client
         self.channel = channel
-        self.errors: list[tuple[BaseException, int]] = []
+        self.errors = ErrorLog()
 
     @classmethod
     def immutable(cls, handler: Callable[..., None], config: Optional[BufferConfig] = None,
@@ -40,8 +71,8 @@ class DuplexPair:
 
     @classmethod
     def _started(cls, server: Any, start: Callable[[], None], channel: str, client_options: Optional[DuplexClientOptions]) -> "DuplexPair":
-        errors: list[tuple[BaseException, int]] = []
-        server.on_error.append(lambda ex, seq: errors.append((ex, seq)))
+        errors = ErrorLog()
+        server.on_error.append(errors)
         start()
         try:
             client = DuplexChannelFactory().create_client(channel, client_options)
@@ -56,8 +87,7 @@ class DuplexPair:
         self.client.close()
         self.server.close()
         assert self.server.wait(10)
-        assert_none(request_buffer_name(self.channel))
-        assert_none(response_buffer_name(self.channel))
+        assert_channel_gone(self.channel)
 
     def __enter__(self) -> "DuplexPair":
         return self

@@ -115,6 +115,7 @@ def test_duplex_buffers_take_their_access_from_the_options_or_the_request_buffer
         with factory.create_client(channel) as client:  # shared as widely as the request buffer
             assert _mode(names.segment_file(response_buffer_name(channel))) == 0o660
             assert client.send_async(b"ping").result(10).payload == b"ping"
+        server.stop()  # a server serves on after its client leaves, until stopped
         assert server.wait(10)
     finally:
         server.close()
@@ -128,6 +129,7 @@ def test_duplex_buffers_take_their_access_from_the_options_or_the_request_buffer
         assert _mode(names.segment_file(request_buffer_name(channel))) == 0o666
         with factory.create_client(channel, DuplexClientOptions(access=BufferAccess.OWNER)):
             assert _mode(names.segment_file(response_buffer_name(channel))) == 0o600
+        server.stop()  # a server serves on after its client leaves, until stopped
         assert server.wait(10)
     finally:
         server.close()

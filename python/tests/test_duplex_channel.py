@@ -10,10 +10,10 @@ import time
 import pytest
 
 from zerobuffer import BufferConfig, ReaderDeadError
-from zerobuffer.duplex import DuplexChannelFactory, request_buffer_name, response_buffer_name
+from zerobuffer.duplex import DuplexChannelFactory
 
-from .duplex_support import RECEIVE_TIMEOUT, DuplexPair
-from .support import PeerProcess, assert_none, unique
+from .duplex_support import RECEIVE_TIMEOUT, DuplexPair, assert_channel_gone
+from .support import PeerProcess, unique
 
 
 def _echo(request, response):
@@ -169,10 +169,10 @@ def test_cross_process_duplex_communication():
                 response = future.result(RECEIVE_TIMEOUT)
                 assert response.payload == payload[::-1]
             assert [f.result().sequence for _, f in futures] == list(range(1, 1001))
-        server.wait_for_event("done")
-        assert server.wait_for_exit() == 0
-    assert_none(request_buffer_name(channel))
-    assert_none(response_buffer_name(channel))
+        server.terminate()  # a server serves one client after another until it is stopped
+        assert server.wait_for_exit() == 130
+        assert server.wait_for_event("done")["requests"] == 1000
+    assert_channel_gone(channel)
 
 
 def test_large_payload_duplex():

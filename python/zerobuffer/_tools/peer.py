@@ -275,7 +275,8 @@ def _clean(args: argparse.Namespace, out: _Output) -> int:
 
 
 def _serve(args: argparse.Namespace, out: _Output) -> int:
-    """Like ``zerobuffer serve``: one client session of an immutable server that echoes, reverses or XORs each request."""
+    """Like ``zerobuffer serve``: an immutable server that echoes, reverses or XORs each request, serving clients
+    one after another (and several at once, in sessions) until SIGTERM / Ctrl+C."""
     from .. import duplex
     if args.xor is not None:
         key = args.xor & 0xFF

@@ -8,40 +8,53 @@ import os
 import threading
 from typing import Optional
 
+from .._primitives import backoff
+from .._primitives.deadline import Deadline
+from .._protocol import layout as L
 from .._protocol import names
 from .._protocol.peer_liveness import LIVENESS_INTERVAL
 from ..access import BufferAccess
 from ..config import BufferConfig
-from ..errors import ObjectDisposedError, WriterDeadError
+from ..errors import (BufferNotFoundError, DuplexHandlerError, ObjectDisposedError, ReaderDeadError, WriterAlreadyConnectedError,
+                      WriterDeadError, ZeroBufferError)
 from ..frame import Frame
 from ..reader import Reader
 from ..writer import Writer
-from .channel_names import _validate_channel, request_buffer_name, response_buffer_name
+from . import duplex_error_response as errors
+from .channel_names import MAX_SESSIONS, _validate_channel, request_buffer_name, response_buffer_name
 from .duplex_client_options import DuplexClientOptions
 from .duplex_response import DuplexResponse
 
+_MAX_CONNECT_PAUSE = 0.050  # seconds between scans while no session is free (nothing signals one)
+
 
 class DuplexClient:
-    """Connects to a channel's request buffer and creates its response buffer.
+    """Takes a free session of a channel (protocol §8): connects to its request buffer and creates
+    its response buffer, which advertises that it understands error responses.
 
     Synchronous style: :meth:`send_request` (or :meth:`acquire_request_buffer` + :meth:`commit_request`)
     returns the request's sequence; :meth:`receive_response` returns the next response frame, whose
     ``sequence`` names its request. Correlated style: :meth:`send_async` returns a future of the
-    :class:`DuplexResponse` to *that* request. The two styles do not mix."""
+    :class:`DuplexResponse` to *that* request. The two styles do not mix. A request the server could
+    not answer fails at once with :class:`~zerobuffer.DuplexHandlerError` in both."""
 
     def __init__(self, channel: str, options: Optional[DuplexClientOptions] = None) -> None:
         _validate_channel(channel)
         options = options if options is not None else DuplexClientOptions()
+        if options.connect_timeout is None or options.connect_timeout < 0:
+            raise ValueError("connect_timeout must be >= 0 seconds (got %r)." % (options.connect_timeout,))
         self.channel_name = channel
-        self._requests = Writer(request_buffer_name(channel), wait_strategy=options.wait_strategy)
-        self._requests.write_timeout = options.request_write_timeout
+        self._requests, self._session = _take_session(channel, options)
         try:
+            self._requests.write_timeout = options.request_write_timeout
             # By default the response buffer is shared exactly as widely as the server shared its request buffer.
-            config = options.response_config or BufferConfig(0, self._requests.ring_size, _access_of(request_buffer_name(channel)))
+            requests = request_buffer_name(channel, self._session)
+            config = options.response_config or BufferConfig(0, self._requests.ring_size, _access_of(requests))
             if options.access is not None:
                 config = dataclasses.replace(config, access=options.access)
-            self._responses = Reader(response_buffer_name(channel), config, wait_strategy=options.wait_strategy)
-            self._responses._check_sequence_continuity = False
+            self._responses = Reader(response_buffer_name(channel, self._session), config, wait_strategy=options.wait_strategy,
+                                     _advertised_features=L.FEATURE_DUPLEX_ERRORS)
+            self._responses._check_sequence_continuity = False  # responses are matched to requests, in any order
         except BaseException:
             self._requests.close()
             raise
@@ -55,6 +68,11 @@ class DuplexClient:
         self._fault: Optional[BaseException] = None
         self._disposed = False
         self.unmatched_responses = 0
+
+    @property
+    def session(self) -> int:
+        """The session this client took: 0 for ``C_request``/``C_response``, k for ``C_request.k``/``C_response.k``."""
+        return self._session
 
     @property
     def is_server_connected(self) -> bool:
@@ -99,10 +117,21 @@ class DuplexClient:
             self._send_lock.release()
 
     def receive_response(self, timeout: Optional[float] = None) -> Frame:
+        """The next response (an invalid frame after ``timeout`` seconds); release it when done.
+        :class:`~zerobuffer.DuplexHandlerError` when the server could not answer the request it names."""
         if self._receive_thread is not None:
             raise RuntimeError("Channel '%s': send_async is in use, its receive thread takes every response; "
                                "receive_response cannot be mixed with it." % self.channel_name)
-        return self._responses.read_frame(timeout)
+        frame = self._responses.read_frame(timeout)
+        if frame and errors.is_error(frame.sequence):
+            with frame:
+                raise self._handler_failed(frame)
+        return frame
+
+    def _handler_failed(self, frame: Frame) -> DuplexHandlerError:
+        remote_type, remote_message = errors.decode(frame.data)
+        return DuplexHandlerError(response_buffer_name(self.channel_name, self._session), errors.request_of(frame.sequence),
+                                  remote_type, remote_message)
 
     def set_metadata(self, metadata: bytes | bytearray | memoryview) -> None:
         with self._send_lock:
@@ -110,7 +139,8 @@ class DuplexClient:
 
     def send_async(self, request: bytes | bytearray | memoryview) -> "concurrent.futures.Future[DuplexResponse]":
         """Sends the request; the future completes with the response carrying its sequence, or
-        fails with WriterDeadError (server gone), ObjectDisposedError (client closed), or the write's error."""
+        fails with DuplexHandlerError (the server could not answer it), WriterDeadError (server
+        gone), WriterClosedError (server stopped), ObjectDisposedError (client closed), or the write's error."""
         future: concurrent.futures.Future[DuplexResponse] = concurrent.futures.Future()
         if self._fault is not None:
             future.set_exception(self._fault)
@@ -176,7 +206,7 @@ class DuplexClient:
                         waiting = bool(self._pending)
                     if waiting and not self._requests.is_reader_connected():
                         # The server died before it ever connected its response writer: nothing will answer.
-                        fault = WriterDeadError(response_buffer_name(self.channel_name),
+                        fault = WriterDeadError(response_buffer_name(self.channel_name, self._session),
                                                 "The server of channel '%s' is gone (its request reader is not alive); "
                                                 "pending requests will not be answered." % self.channel_name)
                         break
@@ -186,11 +216,13 @@ class DuplexClient:
                 break
             with frame:
                 with self._pending_lock:
-                    future = self._pending.pop(frame.sequence, None)
-                if future is not None:
-                    _complete(future, result=DuplexResponse(frame.sequence, frame.to_bytes()))
+                    future = self._pending.pop(errors.request_of(frame.sequence), None)
+                if future is None:
+                    self.unmatched_responses += 1  # its request was cancelled: the response is dropped
+                elif errors.is_error(frame.sequence):
+                    _complete(future, exception=self._handler_failed(frame))
                 else:
-                    self.unmatched_responses += 1
+                    _complete(future, result=DuplexResponse(frame.sequence, frame.to_bytes()))
         self._fault = fault
         with self._pending_lock:
             pending, self._pending = self._pending, {}
@@ -214,6 +246,56 @@ class DuplexClient:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _take_session(channel: str, options: DuplexClientOptions) -> tuple[Writer, int]:
+    """Connects the request writer of the first free session: 0, 1, ... while they are taken, until
+    one is free or none is open; then waits (a server opens the next session when one is taken, and
+    renews a session's buffers between clients) up to ``options.connect_timeout``."""
+    last: list[Optional[ZeroBufferError]] = [None]
+    taken = [0]  # sessions found taken in the last scan
+
+    def scan() -> Optional[tuple[Writer, int]]:
+        taken[0] = 0
+        for session in range(MAX_SESSIONS):
+            name = request_buffer_name(channel, session)
+            try:
+                requests = Writer(name, wait_strategy=options.wait_strategy)
+            except WriterAlreadyConnectedError as ex:
+                last[0] = ex  # another client's session
+                taken[0] = session + 1
+                continue
+            except (BufferNotFoundError, ReaderDeadError) as ex:
+                last[0] = ex  # no further session open (or being renewed, or its server gone)
+                return None
+            if requests._generation <= 1:
+                return requests, session  # the session's first client since its buffers were created
+            # A client left this session and the server has not renewed its buffers yet: its response
+            # writer still points at the last client. Come back once it has.
+            requests.close()
+            last[0] = WriterAlreadyConnectedError(name, "Session %d of channel '%s' is being renewed after its last client." % (session, channel))
+            taken[0] = session + 1
+        return None
+
+    found = backoff.poll(scan, Deadline(options.connect_timeout), max_pause=_MAX_CONNECT_PAUSE)
+    if found is not None:
+        return found
+    request = request_buffer_name(channel)
+    waited = options.connect_timeout * 1000
+    cause = last[0]
+    error: ZeroBufferError
+    if isinstance(cause, WriterAlreadyConnectedError):
+        error = WriterAlreadyConnectedError(request, "Every session of channel '%s' is taken by another client (%d open) and none "
+                                                     "became free within %.0f ms." % (channel, taken[0], waited))
+    elif taken[0] == 0 and isinstance(cause, ReaderDeadError):
+        error = ReaderDeadError(request, "The server of channel '%s' is gone: the reader of its request buffer '%s' is not alive."
+                                % (channel, request))
+    elif taken[0] == 0:
+        error = BufferNotFoundError(request, "No server is serving channel '%s': its request buffer '%s' does not exist." % (channel, request))
+    else:
+        error = WriterAlreadyConnectedError(request, "Every open session of channel '%s' is taken (%d) and the server opened no "
+                                                     "other within %.0f ms." % (channel, taken[0], waited))
+    raise error from cause
 
 
 def _access_of(name: str) -> BufferAccess:

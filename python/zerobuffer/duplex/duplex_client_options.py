@@ -15,6 +15,12 @@ class DuplexClientOptions:
     response_config: Optional[BufferConfig] = None
     """The response buffer's sizes; default: no metadata and a ring as large as the server's request ring."""
     request_write_timeout: Optional[float] = 5.0
+    """Seconds a send waits for space in the request ring (then BufferFullError)."""
+    connect_timeout: float = 1.0
+    """Seconds creating the client waits for a free session: while every session the server has
+    open is taken by another client, and while a session is renewed between two clients. Then
+    BufferNotFoundError when no server serves the channel, WriterAlreadyConnectedError when every
+    session stayed taken."""
     wait_strategy: WaitStrategy = WaitStrategy.DEFAULT
     """How the client waits for responses and for request-ring space (default spin then block).
     The receive thread of ``send_async`` polls while the strategy says so, so ``BUSY_SPIN`` keeps

@@ -1,88 +1,62 @@
-"""The session loop shared by both kinds of duplex server (C#'s ``DuplexServer``): one thread owns
-the request reader and the response writer for the session, and response writes are serialised."""
+"""What both kinds of duplex server share (C#'s ``DuplexServer``): the sessions
+(:class:`_DuplexSession`), opened one at a time as clients take them, up to
+``DuplexServerOptions.max_sessions``; the handler concurrency of THREAD_POOL, across sessions;
+errors; and the stop."""
 
 from __future__ import annotations
 
 import concurrent.futures
 import dataclasses
-import logging
+import inspect
 import threading
-import time
-from typing import Callable, Optional
+from typing import TYPE_CHECKING, Callable, Optional, Union
 
-from .._primitives import backoff
-from .._primitives.deadline import Deadline
-from .._protocol.peer_liveness import LIVENESS_INTERVAL
 from ..config import BufferConfig
-from ..errors import BufferNotFoundError, ObjectDisposedError, ReaderDeadError, WriterClosedError, WriterDeadError
+from ..errors import ObjectDisposedError
 from ..frame import Frame
 from ..reader import Reader
 from ..writer import Writer
-from .channel_names import _validate_channel, request_buffer_name, response_buffer_name
+from .channel_names import _validate_channel
 from .duplex_server_options import DuplexServerOptions
+from .duplex_session import _SLICE, _DuplexSession, _handling, _log, _Stopped
 from .processing_mode import ProcessingMode
 
-_log = logging.getLogger("zerobuffer")
-_SLICE = LIVENESS_INTERVAL  # seconds: how often blocked loops look at the stop flag (and so at the peer)
+if TYPE_CHECKING:  # pragma: no cover
+    from .duplex_response_writer import DuplexResponseWriter
 
-
-ErrorHandler = Callable[[BaseException, int], None]
-"""``(exception, request_sequence)``; sequence 0 when the error is not about one request."""
-
-
-class _Stopped(Exception):
-    """The server is stopping: a blocked read or a response waiting for space is abandoned."""
-
-
-_handling = threading.local()  # the server whose handler runs on this thread
-
-
-class _Countdown:
-    def __init__(self) -> None:
-        self._count = 1
-        self._condition = threading.Condition()
-
-    def add(self) -> None:
-        with self._condition:
-            self._count += 1
-
-    def signal(self) -> None:
-        with self._condition:
-            self._count -= 1
-            self._condition.notify_all()
-
-    def wait(self) -> None:
-        with self._condition:
-            self._condition.wait_for(lambda: self._count == 0)
+ErrorHandler = Union[Callable[[BaseException, int, int], None], Callable[[BaseException, int], None]]
+"""``(exception, request_sequence, session)``: sequence 0 when the error is not about one request;
+session k is the one of ``C_request.k`` (0: ``C_request``). A subscriber of two parameters
+``(exception, request_sequence)``, the form from before sessions, is called with those two."""
 
 
 class _DuplexServer:
-    """The session loop shared by both server kinds: one thread owns the request reader and the
-    response writer from :meth:`start` to the end of the session and closes both, once. :meth:`stop`
-    only sets the stop flag and joins, so it never races the loop."""
+    """The server: session 0 from :meth:`start`, the next session each time a client takes the last
+    free one, until :meth:`stop`. :meth:`stop` only sets the stop flags and joins the session
+    threads, so it never races them; each session closes its own buffers, once."""
 
     _NOT_STARTED, _RUNNING, _ENDED = 0, 1, 2
 
     def __init__(self, channel: str, config: BufferConfig, options: Optional[DuplexServerOptions]) -> None:
         _validate_channel(channel)
+        if not isinstance(config, BufferConfig):
+            raise TypeError("config must be a BufferConfig")
         options = options if options is not None else DuplexServerOptions()
         options.validate()
         self.channel_name = channel
         self.options = options
         self._config = config if options.access is None else dataclasses.replace(config, access=options.access)
         self.on_error: list[ErrorHandler] = []
-        """Subscribers: handler failures, response-write failures, and what ends a session badly."""
-        self._state_lock = threading.Lock()
+        """Subscribers: handler failures and response-write failures (each also answered with an error
+        response), and what ends a client's session badly (``ReaderDeadError``, ``TimeoutError``)."""
+        self._state_lock = threading.Lock()  # guards _state, _sessions, _live_sessions
         self._state = self._NOT_STARTED
         self._stop = threading.Event()
         self._completion = threading.Event()
-        self._response_lock = threading.Lock()  # serializes response writes; held from acquire to commit/abort
-        self._worker: Optional[threading.Thread] = None
-        self._requests: Optional[Reader] = None
-        self._responses: Optional[Writer] = None
+        self._sessions: list[_DuplexSession] = []
+        self._live_sessions = 0  # sessions whose thread has not ended
         self._disposed = False
-        self._slots: Optional[threading.Semaphore] = None
-        self._running: Optional[_Countdown] = None
+        self._slots: Optional[threading.Semaphore] = None  # THREAD_POOL: one per running handler, shared by the sessions
         self._executor: Optional[concurrent.futures.Executor] = None
         self._own_executor = False
 
@@ -92,46 +66,128 @@ class _DuplexServer:
 
     @property
     def is_running(self) -> bool:
+        """From :meth:`start` until every session has ended (after :meth:`stop`)."""
         return self._state == self._RUNNING
 
+    @property
+    def session_count(self) -> int:
+        """The sessions opened so far (1 to ``max_sessions``)."""
+        with self._state_lock:
+            return len(self._sessions)
+
     def wait(self, timeout: Optional[float] = None) -> bool:
-        """Waits until the session has ended (C#'s ``Completion``); False on timeout."""
+        """Waits until the server has ended: every session closed, after :meth:`stop` (C#'s
+        ``Completion``); False on timeout."""
         return self._completion.wait(timeout)
+
+    # Session 0's buffers, for tests that look at how an endpoint was made.
+    @property
+    def _requests(self) -> Optional[Reader]:
+        return self._sessions[0]._requests if self._sessions else None
+
+    @property
+    def _responses(self) -> Optional[Writer]:
+        return self._sessions[0]._responses if self._sessions else None
 
     def _start_core(self) -> None:
         with self._state_lock:
             if self._disposed:
                 raise ObjectDisposedError("The duplex server of channel '%s' was closed." % self.channel_name)
             if self._state != self._NOT_STARTED:
-                raise RuntimeError("The duplex server of channel '%s' was already started; a server serves one session." % self.channel_name)
-            self._requests = Reader(request_buffer_name(self.channel_name), self._config, wait_strategy=self.options.wait_strategy)
+                raise RuntimeError("The duplex server of channel '%s' was already started." % self.channel_name)
+            first = _DuplexSession(self, 0)  # raises when C_request is taken: nothing started
             if self.mode is ProcessingMode.THREAD_POOL:
                 self._slots = threading.Semaphore(self.options.max_concurrency)
-                self._running = _Countdown()
                 self._executor = self.options.executor
                 if self._executor is None:
                     self._own_executor = True
                     self._executor = concurrent.futures.ThreadPoolExecutor(self.options.max_concurrency, "duplex-" + self.channel_name)
             self._state = self._RUNNING
-            self._worker = threading.Thread(target=self._run, name="duplex server " + self.channel_name, daemon=True)
-            self._worker.start()
+            try:
+                self._open_session(0, first)
+            except BaseException:
+                self._state = self._NOT_STARTED
+                raise
 
-    def _handle(self, request: Frame) -> None:
+    def _handle(self, request: Frame, response: "DuplexResponseWriter") -> None:
+        """Runs the handler for one request; the response is written through ``response``."""
         raise NotImplementedError
 
+    def _session_taken(self, session: _DuplexSession) -> None:
+        """A client took ``session``: if it was the last open one, open the next (up to max_sessions)."""
+        opened: Optional[_DuplexSession] = None
+        failure: Optional[tuple[Exception, int]] = None
+        with self._state_lock:
+            if (self._state != self._RUNNING or self._stop.is_set() or len(self._sessions) >= self.options.max_sessions
+                    or session.number != len(self._sessions) - 1):
+                return
+            try:
+                opened = self._open_session(len(self._sessions))
+            except Exception as ex:  # its name is taken, /dev/shm is full...: reported; the open ones serve on
+                opened = None
+                failure = (ex, len(self._sessions))
+        if opened is not None:
+            _log.info("Duplex channel '%s': session %d opened (%s)", self.channel_name, opened.number, opened.request_buffer)
+        elif failure is not None:
+            self._report(failure[0], 0, failure[1])
+
+    def _open_session(self, number: int, session: Optional[_DuplexSession] = None) -> _DuplexSession:
+        """Adds a session (created here unless given) and starts its thread. The caller holds the state lock."""
+        session = session if session is not None else _DuplexSession(self, number)
+        self._sessions.append(session)
+        self._live_sessions += 1
+        try:
+            session.start()
+        except BaseException:
+            self._sessions.pop()
+            self._live_sessions -= 1
+            session._requests.close()
+            raise
+        return session
+
+    def _session_ended(self, session: _DuplexSession) -> None:
+        """A session's thread ended; once every session has, the server has ended."""
+        with self._state_lock:
+            self._live_sessions -= 1
+            if self._live_sessions > 0:
+                return
+            self._state = self._ENDED
+        # The last session out: the server is over (normally after stop(); also if no session could go on).
+        if self._own_executor and self._executor is not None:
+            self._executor.shutdown(wait=True)
+        self._completion.set()
+
+    def _take_slot(self, stop: threading.Event) -> None:
+        """THREAD_POOL: waits for a free handler slot (at most max_concurrency handlers run, across sessions)."""
+        slots = self._slots
+        if slots is None:
+            return
+        while not slots.acquire(timeout=_SLICE):
+            if stop.is_set():
+                raise _Stopped()
+
+    def _release_slot(self) -> None:
+        if self._slots is not None:
+            self._slots.release()
+
     def stop(self) -> None:
-        """Stops reading, lets running handlers finish, and returns when everything is closed.
-        From inside a handler it returns at once; the session ends when the handler returns."""
+        """Stops reading in every session, lets running handlers finish (their response writer's
+        ``stop_event`` is set: a response is written if the ring has room, else abandoned), and
+        returns when every session has closed its buffers. From inside a handler or an on_error
+        subscriber it returns at once; the server ends when the handler returns."""
         with self._state_lock:
             if self._state == self._NOT_STARTED:
                 self._state = self._ENDED
                 self._completion.set()
                 return
-            if self._state == self._RUNNING:
-                self._stop.set()
-            worker = self._worker
-        if worker is not None and worker is not threading.current_thread() and getattr(_handling, "server", None) is not self:
-            worker.join()
+            self._stop.set()
+            sessions = list(self._sessions)
+        for session in sessions:
+            session.cancel_client()
+        if getattr(_handling, "server", None) is self:
+            return
+        for session in sessions:
+            session.join()  # handlers finish, then each session closes its buffers (not the caller's own session)
 
     def close(self) -> None:
         with self._state_lock:
@@ -144,198 +200,29 @@ class _DuplexServer:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _run(self) -> None:
-        requests = self._requests
-        assert requests is not None
-        try:
-            self._serve(requests)
-        except _Stopped:
-            pass  # stop(), or a handler that found the client gone (already reported)
-        except WriterClosedError:
-            _log.info("Duplex channel '%s': the client left", self.channel_name)
-        except WriterDeadError:
-            _log.info("Duplex channel '%s': the client died", self.channel_name)
-        except BaseException as ex:  # the session's end: reported, never raised on this thread
-            self._report(ex, 0)
-        finally:
-            if self._running is not None:
-                self._running.signal()  # the worker's own count
-                self._running.wait()
-            if self._own_executor and self._executor is not None:
-                self._executor.shutdown(wait=True)
-            if self._responses is not None:
-                self._responses.close()
-            requests.close()
-            with self._state_lock:
-                self._state = self._ENDED
-            _log.info("Duplex channel '%s': session ended", self.channel_name)
-            self._completion.set()
-
-    def _serve(self, requests: Reader) -> None:
-        first = True
-        while True:
-            if self._slots is not None:
-                while not self._slots.acquire(timeout=_SLICE):
-                    if self._stop.is_set():
-                        raise _Stopped()
-            try:
-                request = self._read_request(requests)
-            except BaseException:
-                if self._slots is not None:
-                    self._slots.release()
-                raise
-            if first:
-                first = False
-                try:
-                    self._responses = self._connect_responses()
-                except BaseException:
-                    request.release()
-                    if self._slots is not None:
-                        self._slots.release()
-                    raise
-                self._report_metadata(requests, request.sequence)
-            if self._slots is None:
-                self._handle_and_release(request)
-            else:
-                self._dispatch(request)
-
-    def _read_request(self, requests: Reader) -> Frame:
-        while True:
-            if self._stop.is_set():
-                raise _Stopped()
-            frame = requests.read_frame(_SLICE)
-            if frame:
-                return frame
-
-    def _report_metadata(self, requests: Reader, first_sequence: int) -> None:
-        handler = self.options.metadata_handler
-        if handler is None:
-            return
-        try:
-            handler(requests.get_metadata())
-        except Exception as ex:
-            self._report(ex, first_sequence)
-
-    def _connect_responses(self) -> Writer:
-        """Connects to the client's response buffer, which a client creates right after connecting to the request buffer."""
-        name = response_buffer_name(self.channel_name)
-        timeout = self.options.connect_timeout
-        missing: list[BaseException] = []
-
-        def attempt() -> Optional[Writer]:
-            try:
-                writer = Writer(name, wait_strategy=self.options.wait_strategy)
-            except (BufferNotFoundError, ReaderDeadError) as ex:
-                missing[:] = [ex]  # not created yet, or a previous client's leftover about to be replaced
-                return None
-            writer.write_timeout = self.options.response_write_timeout
-            return writer
-
-        try:
-            writer = backoff.poll(attempt, Deadline(timeout), self._stop)
-        except backoff.Cancelled:
-            raise _Stopped() from None
-        if writer is None:
-            raise TimeoutError("The client of channel '%s' sent a request but its response buffer '%s' was not ready within %s s."
-                               % (self.channel_name, name, timeout)) from (missing[0] if missing else None)
-        return writer
-
-    def _dispatch(self, request: Frame) -> None:
-        assert self._running is not None and self._slots is not None and self._executor is not None
-        self._running.add()
-        try:
-            self._executor.submit(self._work_item, request)
-        except BaseException:
-            request.release()
-            self._slots.release()
-            self._running.signal()
-            raise
-
-    def _work_item(self, request: Frame) -> None:
-        try:
-            self._handle_and_release(request)
-        finally:
-            assert self._slots is not None and self._running is not None
-            self._slots.release()
-            self._running.signal()
-
-    def _handle_and_release(self, request: Frame) -> None:
-        outer = getattr(_handling, "server", None)
-        _handling.server = self
-        try:
-            self._handle(request)
-        except _Stopped:
-            pass  # stopping: a response waiting for space is abandoned
-        except ReaderDeadError as ex:
-            # The client's response buffer is gone: no later response can be delivered either.
-            self._report(ex, request.sequence)
-            self._stop.set()
-        except Exception as ex:
-            self._report(ex, request.sequence)
-        finally:
-            _handling.server = outer
-            request.release()
-
-    # Response writes, serialized; waits for space in slices so that stop() abandons them.
-
-    def _write_response(self, payload: bytes | bytearray | memoryview, sequence: int) -> None:
-        with self._response_lock:
-            writer = self._responses
-            assert writer is not None
-            self._wait_in_slices(lambda slice_: writer._try_write_sequenced(payload, sequence, slice_), len(payload))
-
-    def _acquire_response(self, size: int, sequence: int) -> memoryview:
-        self._response_lock.acquire()
-        try:
-            writer = self._responses
-            assert writer is not None
-            holder: list[memoryview] = []
-
-            def attempt(slice_: float) -> bool:
-                buffer = writer._try_get_frame_buffer_sequenced(size, sequence, slice_)
-                if buffer is None:
-                    return False
-                holder.append(buffer)
-                return True
-
-            self._wait_in_slices(attempt, size)
-            return holder[0]
-        except BaseException:
-            self._response_lock.release()
-            raise
-
-    def _commit_response(self) -> None:
-        try:
-            assert self._responses is not None
-            self._responses.commit_frame()
-        finally:
-            self._response_lock.release()
-
-    def _abort_response(self) -> None:
-        try:
-            assert self._responses is not None
-            self._responses.abort_frame()
-        finally:
-            self._response_lock.release()
-
-    def _wait_in_slices(self, attempt: Callable[[float], bool], size: int) -> None:
-        timeout = self.options.response_write_timeout
-        give_up = None if timeout is None else time.monotonic() + timeout
-        while True:
-            stopping = self._stop.is_set()
-            remaining = _SLICE if give_up is None else max(0.0, min(_SLICE, give_up - time.monotonic()))
-            if attempt(0.0 if stopping else remaining):
-                return
-            if stopping:
-                raise _Stopped()
-            if give_up is not None and time.monotonic() >= give_up:
-                assert self._responses is not None
-                raise self._responses._full(size)
-
-    def _report(self, error: BaseException, sequence: int) -> None:
-        _log.warning("Duplex channel '%s': request %d: %s", self.channel_name, sequence, error)
+    def _report(self, error: BaseException, sequence: int, session: int) -> None:
+        """Calls the on_error subscribers; a subscriber's failure is logged and ignored."""
+        _log.warning("Duplex channel '%s': session %d, request %d: %s", self.channel_name, session, sequence, error)
         for subscriber in list(self.on_error):
             try:
-                subscriber(error, sequence)
+                if _takes_session(subscriber):
+                    subscriber(error, sequence, session)  # type: ignore[call-arg]
+                else:
+                    subscriber(error, sequence)  # type: ignore[call-arg]
             except Exception as ex:  # a subscriber's failure must not end the session
                 _log.warning("Duplex channel '%s': an on_error subscriber failed: %s", self.channel_name, ex)
+
+
+def _takes_session(subscriber: Callable[..., object]) -> bool:
+    """Whether ``subscriber`` accepts a third positional argument (the session)."""
+    try:
+        parameters = inspect.signature(subscriber).parameters.values()
+    except (TypeError, ValueError):
+        return True  # a callable without a signature: call it with everything
+    positional = 0
+    for parameter in parameters:
+        if parameter.kind is inspect.Parameter.VAR_POSITIONAL:
+            return True
+        if parameter.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
+            positional += 1
+    return positional >= 3

@@ -9,6 +9,7 @@ from typing import Callable, Optional
 
 from ..access import BufferAccess
 from ..wait import WaitStrategy
+from .channel_names import MAX_SESSIONS
 from .processing_mode import ProcessingMode
 
 
@@ -20,7 +21,7 @@ class DuplexServerOptions:
     executor: Optional[concurrent.futures.Executor] = None
     """THREAD_POOL: runs the handlers (C#'s Scheduler); default: a pool of ``max_concurrency`` threads."""
     connect_timeout: Optional[float] = 5.0
-    """Seconds to wait for the client's response buffer after the first request (None = forever)."""
+    """Seconds to wait for a client's response buffer after its first request (None = forever)."""
     response_write_timeout: Optional[float] = 5.0
     """Seconds a response waits for ring space before BufferFullError (None = forever)."""
     metadata_handler: Optional[Callable[[memoryview], None]] = None
@@ -30,6 +31,10 @@ class DuplexServerOptions:
     access: Optional[BufferAccess] = None
     """Who may open the request buffer the server creates; None: the access of the server's
     ``BufferConfig`` (owner-only by default). The client needs it to connect."""
+    max_sessions: int = 8
+    """The most clients served at once, each in its own session: session 0 is ``C_request`` /
+    ``C_response``, session k is ``C_request.k`` / ``C_response.k``. A session is opened when the
+    one before is taken, so one stays free until this many are in use. 1 to 100."""
 
     def validate(self) -> None:
         if self.access is not None and not isinstance(self.access, BufferAccess):
@@ -38,6 +43,8 @@ class DuplexServerOptions:
             raise TypeError("wait_strategy must be a WaitStrategy, got %r." % (self.wait_strategy,))
         if not isinstance(self.mode, ProcessingMode):
             raise ValueError("Unknown processing mode %r." % (self.mode,))
+        if isinstance(self.max_sessions, bool) or not isinstance(self.max_sessions, int) or not 1 <= self.max_sessions <= MAX_SESSIONS:
+            raise ValueError("max_sessions must be 1-%d (got %r)." % (MAX_SESSIONS, self.max_sessions))
         if self.max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1 (got %d)." % self.max_concurrency)
         if self.executor is not None and self.mode is not ProcessingMode.THREAD_POOL:

@@ -15,12 +15,9 @@ class ImmutableDuplexServer(_DuplexServer):
     _handler: Callable[[Frame, DuplexResponseWriter], None]
 
     def start(self, handler: Callable[[Frame, DuplexResponseWriter], None]) -> None:
+        """Opens session 0 (``C_request``) and serves clients until :meth:`stop`."""
         self._handler = handler
         self._start_core()
 
-    def _handle(self, request: Frame) -> None:
-        response = DuplexResponseWriter(self, request.sequence)
-        try:
-            self._handler(request, response)
-        finally:
-            response._end()
+    def _handle(self, request: Frame, response: DuplexResponseWriter) -> None:
+        self._handler(request, response)

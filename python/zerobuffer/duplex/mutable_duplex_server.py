@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from ..frame import Frame
+from .duplex_response_writer import DuplexResponseWriter
 from .duplex_server import _DuplexServer
 
 
@@ -14,9 +15,10 @@ class MutableDuplexServer(_DuplexServer):
     _handler: Callable[[Frame], None]
 
     def start(self, handler: Callable[[Frame], None]) -> None:
+        """Opens session 0 (``C_request``) and serves clients until :meth:`stop`."""
         self._handler = handler
         self._start_core()
 
-    def _handle(self, request: Frame) -> None:
+    def _handle(self, request: Frame, response: DuplexResponseWriter) -> None:
         self._handler(request)
-        self._write_response(request.data, request.sequence)
+        response.write(request.data)
