@@ -11,6 +11,7 @@ from typing import Optional
 
 from ._primitives.deadline import Deadline
 from ._primitives.segment import SharedMemorySegment
+from ._primitives.semaphore_watcher import SemaphoreWatcher
 from ._primitives.semaphore import NamedSemaphore
 from ._primitives.usage_gate import UsageGate
 from ._protocol import layout as L
@@ -293,6 +294,36 @@ class Writer:
             return self._write(source, timeout, 0)
         finally:
             self._gate.exit()
+
+    async def write_frame_async(self, data: bytes | bytearray | memoryview) -> None:
+        """:meth:`write_frame` for asyncio: the same outcomes, but waiting for space suspends the
+        coroutine instead of blocking the thread (the reader's space semaphore is watched by a
+        shared thread, in 100 ms liveness slices, up to :attr:`write_timeout`). A frame that fits
+        is written without suspending. The bytes are copied in one synchronous step, so ``data``
+        may be reused as soon as the call returns. One write at a time; cancelling the task while
+        it waits writes nothing."""
+        source = memoryview(data).cast("B") if not isinstance(data, bytes) else data
+        deadline = Deadline(self._write_timeout)
+        space_available = self._space_available
+        while True:
+            self._enter()
+            try:
+                if self._write(source, 0, 0):
+                    return
+                # No wake-up is lost: space returned after the drain posts after it.
+                space_available.drain()
+                if self._write(source, 0, 0):
+                    return
+                if deadline.has_expired:
+                    raise self._full(len(source))
+            finally:
+                self._gate.exit()
+            if not await SemaphoreWatcher.wait(space_available, deadline.next_slice_ms()):
+                self._enter()
+                try:
+                    self._ensure_reader_alive(force=True)  # a quiet slice: look at the reader now
+                finally:
+                    self._gate.exit()
 
     def get_frame_buffer(self, size: int) -> memoryview:
         """Zero-copy write: waits (up to :attr:`write_timeout`) for space and returns the ring bytes

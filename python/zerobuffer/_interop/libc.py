@@ -90,6 +90,16 @@ MADV_POPULATE_WRITE = 23
 madvise = _bind("madvise", ctypes.c_int, [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int])
 
 
+# futex_waitv (Linux >= 5.16) and futex, for the asyncio waits' watcher thread (_primitives/semaphore_watcher.py).
+# Both syscall numbers are those of the generic table, shared by x86-64 and arm64 (futex differs: 202 / 98).
+syscall = _bind("syscall", ctypes.c_long, [ctypes.c_long, ctypes.c_void_p, ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_long])
+SYS_FUTEX_WAITV = 449
+SYS_FUTEX = {"x86_64": 202, "aarch64": 98}.get(__import__("platform").machine(), -1)
+FUTEX_WAKE_PRIVATE = 1 | 128
+FUTEX2_SIZE_U32 = 0x02
+FUTEX2_PRIVATE = 128
+
+
 def last_errno() -> int:
     """errno of the last call made through these bindings on this thread."""
     return ctypes.get_errno()
