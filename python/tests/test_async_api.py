@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from zerobuffer import (BufferConfig, BufferFullError, Reader, ReaderClosedError, ReaderDeadError, Writer, WriterClosedError,
-                        WriterDeadError)
+from zerobuffer import (BufferConfig, BufferFullError, ObjectDisposedError, Reader, ReaderClosedError, ReaderDeadError, Writer,
+                        WriterClosedError, WriterDeadError)
 from zerobuffer._primitives.semaphore_watcher import SemaphoreWatcher
 
 from .support import DEAD_PEER_BOUND, PeerProcess, assert_none, unique
@@ -192,26 +192,77 @@ def test_sync_iteration_ends_at_the_clean_end_of_stream():
     assert_none(name)
 
 
-def test_read_frames_returns_batches_of_committed_frames():
+def test_read_frames_returns_batches_of_committed_frames_released_at_once():
     name = unique("batch")
     with Reader(name, BufferConfig(0, 4096)) as reader, Writer(name) as writer:
-        assert reader.read_frames(4, 0.05) == []
+        empty = reader.read_frames(4, 0.05)
+        assert not empty and len(empty) == 0
         for i in range(10):
             writer.write_frame(bytes([i]) * 64)
         sizes = []
-        sequence = 1
-        while sequence <= 10:
-            batch = reader.read_frames(4, 1)
-            sizes.append(len(batch))
-            for frame in batch:
-                assert frame.sequence == sequence and frame.to_bytes() == bytes([sequence - 1]) * 64
-                sequence += 1
-            for frame in reversed(batch):
-                frame.release()
+        expected = 1
+        while expected <= 10:
+            with reader.read_frames(4, 1) as batch:
+                sizes.append(len(batch))
+                for sequence, view in zip(batch.sequences, batch):
+                    assert sequence == expected and bytes(view) == bytes([expected - 1]) * 64
+                    expected += 1
         assert sizes == [4, 4, 2]
+        with pytest.raises(ObjectDisposedError):
+            batch[0]
         with pytest.raises(ValueError, match="max_count"):
             reader.read_frames(0)
         writer.close()
         with pytest.raises(WriterClosedError):
             reader.read_frames(4, 1)
+    assert_none(name)
+
+
+def test_read_frames_across_many_laps_of_the_ring_with_wraps_and_a_waiting_writer():
+    # 100-byte frames in a 1 KiB ring: batches end at every wrap, the writer waits for the batches' space.
+    name = unique("batch-laps")
+    received = []
+
+    def produce() -> None:
+        with Writer(name) as writer:
+            for i in range(3000):
+                writer.write_frame(i.to_bytes(4, "little") * 25)
+
+    with Reader(name, BufferConfig(0, 1024)) as reader:
+        producer = threading.Thread(target=produce)
+        producer.start()
+        try:
+            while True:
+                try:
+                    batch = reader.read_frames(64, AWAIT_BOUND)
+                except WriterClosedError:
+                    break
+                assert batch, "no frame within the bound"
+                with batch:
+                    for sequence, view in zip(batch.sequences, batch):
+                        assert bytes(view) == (sequence - 1).to_bytes(4, "little") * 25
+                        received.append(sequence)
+        finally:
+            producer.join()
+    assert received == list(range(1, 3001))
+    assert_none(name)
+
+
+def test_frames_and_batches_released_in_any_order_return_space_in_ring_order():
+    name = unique("batch-mixed")
+    with Reader(name, BufferConfig(0, 1024)) as reader, Writer(name) as writer:
+        for round_ in range(30):
+            for i in range(6):
+                writer.write_frame(bytes([round_, i]) * 60)
+            single = reader.read_frame(1)
+            assert single.sequence == 6 * round_ + 1
+            batches = []
+            while sum(len(b) for b in batches) < 5:  # a batch ends at a wrap of the ring
+                batches.append(reader.read_frames(5 - sum(len(b) for b in batches), 1))
+                assert batches[-1], "no frame within the bound"
+            assert [bytes(v) for b in batches for v in b] == [bytes([round_, i]) * 60 for i in range(1, 6)]
+            for batch in reversed(batches):
+                batch.release()  # the newer frames first: their space waits for the single frame's
+            assert single.to_bytes() == bytes([round_, 0]) * 60
+            single.release()
     assert_none(name)

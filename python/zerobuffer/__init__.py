@@ -28,6 +28,7 @@ from .errors import (BufferAccessDeniedError, BufferCorruptedError, BufferFullEr
                      ProtocolMismatchError, ReaderAlreadyConnectedError, ReaderClosedError, ReaderDeadError, SequenceError,
                      SystemCallError, WriterAlreadyConnectedError, WriterClosedError, WriterDeadError, ZeroBufferError)
 from .frame import Frame
+from .frame_batch import FrameBatch
 from .reader import Reader
 from .status import BufferStatus
 from .wait import BlockingWaitStrategy, BusySpinWaitStrategy, SpinThenBlockWaitStrategy, WaitStrategy
@@ -42,7 +43,7 @@ _logging.getLogger("zerobuffer").addHandler(_logging.NullHandler())
 
 __all__ = [
     "BufferAccess", "BufferAccessDeniedError", "ReaderClosedError", "WriterClosedError", "DuplexHandlerError",
-    "BufferConfig", "BufferCorruptedError", "BufferFullError", "BufferNotFoundError", "BufferStatus", "ErrorKind", "Frame",
+    "BufferConfig", "BufferCorruptedError", "BufferFullError", "BufferNotFoundError", "BufferStatus", "ErrorKind", "Frame", "FrameBatch",
     "FrameTooLargeError", "InvalidFrameSizeError", "MetadataAlreadyWrittenError", "ObjectDisposedError",
     "ProtocolMismatchError", "Reader", "ReaderAlreadyConnectedError", "ReaderDeadError", "SequenceError",
     "SystemCallError", "Writer", "WriterAlreadyConnectedError", "WriterDeadError", "ZeroBufferError", "lifecycle",

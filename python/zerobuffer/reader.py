@@ -19,6 +19,7 @@ from ._protocol.ring_reader import RingReader
 from .config import BufferConfig
 from .errors import BufferCorruptedError, ObjectDisposedError, SequenceError, WriterClosedError, WriterDeadError
 from .frame import Frame
+from .frame_batch import FrameBatch
 from .status import BufferStatus
 from .wait import WaitStrategy, _require as _require_strategy
 
@@ -335,33 +336,52 @@ class Reader:
         finally:
             self._gate.exit()
 
-    def read_frames(self, max_count: int, timeout: Optional[float] = None) -> list[Frame]:
-        """A batch for small frames: waits up to ``timeout`` seconds for the next frame (like
-        :meth:`read_frame`), then takes up to ``max_count - 1`` more that are already committed,
-        without waiting. An empty list when none arrived in time. Release every frame (any order;
-        space returns in ring order). The end of the stream or a dead writer is raised by the call
-        that finds nothing more to take: frames committed before are always returned first."""
+    def read_frames(self, max_count: int, timeout: Optional[float] = None) -> FrameBatch:
+        """A batch, for small frames: the committed frames that lie one after another from the read
+        position, up to ``max_count``, taken at once; when none is committed, waits up to ``timeout``
+        seconds for the next one (like :meth:`read_frame`) and adds those committed behind it. An
+        empty batch (falsy) when none arrived in time. Release the batch (``with batch:``) to give
+        all its space back at once. The end of the stream or a dead writer is raised by the call
+        that finds nothing more to take: frames committed before are always returned first. A batch
+        ends early at a wrap of the ring or anything unusual; the next call goes on from there."""
         if max_count < 1:
             raise ValueError("max_count must be at least 1 (got %r)" % (max_count,))
-        first = self.read_frame(timeout)
-        if not first.is_valid:
-            return []
-        frames = [first]
+        views: list[memoryview] = []
+        sequences: list[int] = []
+        tickets: list[int] = []
+        ring = self._ring
         self._enter()
         try:
-            take = self._try_take_frame
-            while len(frames) < max_count:
-                frame = take(token_held=False)
-                if frame is None:
-                    break
-                frames.append(frame)
-        except BaseException:
-            for frame in frames:
-                frame.release()
-            raise
+            ticket = ring.take_run(max_count, views, sequences)
+            if ticket >= 0:
+                tickets.append(ticket)
+                self._leave_tokens(len(views))
+                return FrameBatch(ring, tickets, views, sequences)
         finally:
             self._gate.exit()
-        return frames
+        first = self.read_frame(timeout)  # waits, crosses a wrap, reports errors and the end of the stream
+        if not first.is_valid:
+            return FrameBatch.EMPTY  # type: ignore[attr-defined]
+        tickets.append(first._ticket)
+        views.append(first.data)
+        sequences.append(first.sequence)
+        if max_count > 1:
+            self._enter()
+            try:
+                ticket = ring.take_run(max_count - 1, views, sequences)
+                if ticket >= 0:
+                    tickets.append(ticket)
+                    self._leave_tokens(len(views) - 1)
+            finally:
+                self._gate.exit()
+        return FrameBatch(ring, tickets, views, sequences)
+
+    def _leave_tokens(self, frames: int) -> None:
+        """Frames taken by a batch leave their sem-w tokens behind, drained in bulk before the
+        reader sleeps (as for frames found by polling), whatever the strategy."""
+        self._tokens_left_behind += frames
+        if self._tokens_left_behind > _STALE_TOKEN_DRAIN_INTERVAL:
+            self._drain_stale_tokens()
 
     def __iter__(self) -> "Reader":
         """``for frame in reader``: every frame until the writer's clean end of stream (then the loop
