@@ -10,19 +10,14 @@ import time
 from typing import Optional
 
 from ._primitives.deadline import Deadline
-from ._primitives.segment import SharedMemorySegment
 from ._primitives.semaphore_watcher import SemaphoreWatcher
-from ._primitives.semaphore import NamedSemaphore
 from ._primitives.usage_gate import UsageGate
 from ._protocol import layout as L
 from ._protocol import names
-from ._protocol.control_block import BlockStatus, ControlBlock, ControlBlockSource
-from ._protocol.oieb import Oieb
-from ._protocol.peer_liveness import LIVENESS_INTERVAL, PeerLiveness, ReaderState
+from ._protocol.peer_liveness import LIVENESS_INTERVAL, ReaderState
 from ._protocol.ring_writer import RingWriter
-from ._protocol.writer_session import WriterSession
-from .errors import (BufferCorruptedError, BufferFullError, BufferNotFoundError, MetadataAlreadyWrittenError,
-                     ObjectDisposedError, ProtocolMismatchError, ReaderClosedError, ReaderDeadError)
+from ._protocol.writer_resources import WriterResources
+from .errors import BufferFullError, MetadataAlreadyWrittenError, ObjectDisposedError, ReaderClosedError, ReaderDeadError
 from .status import BufferStatus
 from .wait import WaitStrategy, _require as _require_strategy
 from . import writer_connector
@@ -59,67 +54,35 @@ class Writer:
         names.validate(name)
         strategy = WaitStrategy.DEFAULT if wait_strategy is None else _require_strategy(wait_strategy)
         self.name = name
-        segment: Optional[SharedMemorySegment] = None
-        data_available: Optional[NamedSemaphore] = None
-        space_available: Optional[NamedSemaphore] = None
-        session: Optional[WriterSession] = None
+        self._closed = True  # until connected: nothing for __del__ to close
+        resources = WriterResources.connect(name)
         try:
-            segment = SharedMemorySegment.open_existing(names.segment(name), name)
-            if segment is None:
-                raise BufferNotFoundError(name, "Buffer '%s' not found: no reader has created it." % name)
-            oieb = Oieb(segment.address)
-            block = _validated_control_block(segment, oieb, name)
-            self._metadata_block_size, self._ring_size = block.metadata_size, block.payload_size
+            segment, oieb, session = resources.segment, resources.oieb, resources.session
+            self._metadata_block_size, self._ring_size = resources.metadata_block_size, resources.ring_size
             self._oieb = oieb
-            data_sem = names.data_available_semaphore(name)
-            space_sem = names.space_available_semaphore(name)
-            data_available = NamedSemaphore.open_existing(data_sem, name)
-            if data_available is None:
-                raise BufferNotFoundError(name, "Buffer '%s' not found: its semaphore '%s' is missing." % (name, data_sem))
-            space_available = NamedSemaphore.open_existing(space_sem, name)
-            if space_available is None:
-                raise BufferNotFoundError(name, "Buffer '%s' not found: its semaphore '%s' is missing." % (name, space_sem))
-
-            self._liveness = PeerLiveness(segment.fd)
-            self._source = ControlBlockSource.mapped(oieb, segment.view, segment.length)  # type: ignore[arg-type]
-            reader_state, block = self._liveness.reader(self._source)
-            reader_pid = block.reader_pid
-            if reader_state is not ReaderState.ALIVE:
-                raise ReaderDeadError(name, {
-                    ReaderState.ABSENT: "Buffer '%s' has no reader (reader PID 0)." % name,
-                    ReaderState.CLOSING: "The reader of buffer '%s' has closed it." % name,
-                    ReaderState.CLOSED: "The reader of buffer '%s' has closed it." % name,
-                }.get(reader_state, "The reader of buffer '%s' (PID %d) is not alive." % (name, reader_pid)))
-            session = WriterSession.connect(name, oieb, block, segment.fd, data_available, segment.view)
-
+            self._liveness = resources.liveness
+            self._source = resources.source
             # Takes over where the previous writer (if any) stopped (after a repaired commit, if one was finished).
             self._ring = RingWriter(name, oieb, segment.view, L.payload_offset(self._metadata_block_size),  # type: ignore[arg-type]
-                                    self._ring_size, session, block.has_extensions, data_available, space_available)
+                                    self._ring_size, session, resources.reader_skips_short_tails, resources.data_available,
+                                    resources.space_available)
             self._metadata_written = oieb.metadata_written_bytes() != 0
             self._session = session
             self._segment = segment
             self._map = segment.view
-            self._data_available = data_available
-            self._space_available = space_available
+            self._data_available = resources.data_available
+            self._space_available = resources.space_available
             self._pending_metadata_length = -1
             self._gate = UsageGate()
             self._next_liveness_check = 0.0
             self._write_timeout: Optional[float] = 5.0
             self._wait_strategy = strategy
             self._closed = False
-            _log.info("Writer connected to buffer '%s' (ring %d bytes, reader PID %d%s)", name, self._ring_size, reader_pid,
+            _log.info("Writer connected to buffer '%s' (ring %d bytes, reader PID %d%s)", name, self._ring_size, resources.reader_pid,
                       ", session generation %d" % session.session.generation if session.session is not None else "")
         except BaseException:
-            # Everything after the claim is inside this block: a failed connect gives its claim back
-            # (its PID and its writer lock), and only ever its own, never another writer's.
-            self._closed = True  # nothing for __del__ to close
-            if session is not None:
-                session.abandon_claim()
-            for semaphore in (space_available, data_available):
-                if semaphore is not None:
-                    semaphore.close()
-            if segment is not None:
-                segment.close()  # unmapping and closing also drop a writer lock a failed claim took
+            self._closed = True
+            resources.abandon()  # everything after the claim is undone too: the claim given back, only ours
             raise
 
     # ----------------------------------------------------------------------------- properties
@@ -519,19 +482,3 @@ class Writer:
                 self.close()
         except Exception:
             pass
-
-
-def _validated_control_block(segment: SharedMemorySegment, oieb: Oieb, name: str) -> ControlBlock:
-    """Protocol §5.2 step 2, by the one validator."""
-    view = segment.view
-    block = ControlBlock.from_mapping(oieb, view, segment.length) if view is not None else ControlBlock(segment_length=0)
-    validation = block.validate()
-    if validation.status is BlockStatus.NOT_INITIALISED:
-        raise BufferNotFoundError(name, "Buffer '%s' is not initialised yet (its reader is still creating it, or died doing so)." % name)
-    if validation.status is BlockStatus.PROTOCOL_MISMATCH:
-        major, minor, patch, _ = block.version
-        raise ProtocolMismatchError(name, "Buffer '%s' speaks an incompatible protocol: OIEB size %d (expected %d), version %d.%d.%d "
-                                          "(expected major %d)." % (name, block.oieb_size, L.OIEB_SIZE, major, minor, patch, L.VERSION_MAJOR))
-    if validation.status is BlockStatus.CORRUPTED:
-        raise BufferCorruptedError(name, "Buffer '%s' has an impossible control block: %s." % (name, validation.describe()))
-    return block

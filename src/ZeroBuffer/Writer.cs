@@ -66,49 +66,24 @@ public sealed unsafe partial class Writer : IDisposable, IPeerWaiter
         _logger = logger ?? NullLogger.Instance;
         Name = name;
 
-        SharedMemorySegment? segment = null;
-        NamedSemaphore? dataAvailable = null;
-        NamedSemaphore? spaceAvailable = null;
+        WriterResources resources = WriterResources.Connect(name, _logger);
         try
         {
-            segment = SharedMemorySegment.OpenExisting(ResourceNames.Segment(name), name)
-                      ?? throw new BufferNotFoundException(name, $"Buffer '{name}' not found: no reader has created it.");
-            _oieb = (Oieb*)segment.Pointer;
-            ControlBlock block = ControlBlock.Read(_oieb, segment.Length);
-            (long metadataBlockSize, long ringSize) = ValidateControlBlock(block, name);
-            _metadata = new MetadataBlock(name, _oieb, segment.Pointer + ZeroBufferLayout.MetadataBlockOffset, metadataBlockSize);
-
-            dataAvailable = NamedSemaphore.OpenExisting(ResourceNames.DataAvailableSemaphore(name), name)
-                            ?? throw new BufferNotFoundException(name, $"Buffer '{name}' not found: its semaphore '{ResourceNames.DataAvailableSemaphore(name)}' is missing.");
-            spaceAvailable = NamedSemaphore.OpenExisting(ResourceNames.SpaceAvailableSemaphore(name), name)
-                             ?? throw new BufferNotFoundException(name, $"Buffer '{name}' not found: its semaphore '{ResourceNames.SpaceAvailableSemaphore(name)}' is missing.");
-
-            PeerState reader = PeerLiveness.Reader(ControlBlockSource.Mapped(_oieb, segment.Length), segment.Descriptor, name, out block);
-            if (reader != PeerState.Alive)
-            {
-                throw new ReaderDeadException(name, reader switch
-                {
-                    PeerState.Absent => $"Buffer '{name}' has no reader (reader PID 0).",
-                    PeerState.Closing or PeerState.Closed => $"The reader of buffer '{name}' has closed it.",
-                    _ => $"The reader of buffer '{name}' (PID {block.ReaderPid}) is not alive.",
-                });
-            }
-
-            _claim = WriterSession.Claim(segment, dataAvailable, name, _logger);
-            _ring = new RingWriter(name, _oieb, segment.Pointer + ZeroBufferLayout.PayloadOffset(metadataBlockSize), ringSize, _claim,
-                readerSkipsShortTails: block.ExtensionMagic == ZeroBufferLayout.ExtensionMagic, dataAvailable, spaceAvailable);
-            _segment = segment;
-            _dataAvailable = dataAvailable;
-            _spaceAvailable = spaceAvailable;
-            _cancelWakeup = new CancellationWakeup(spaceAvailable);
-            Log.WriterConnected(_logger, name, (ulong)ringSize, block.ReaderPid);
+            _segment = resources.Segment;
+            _dataAvailable = resources.DataAvailable;
+            _spaceAvailable = resources.SpaceAvailable;
+            _claim = resources.Claim;
+            _oieb = (Oieb*)_segment.Pointer;
+            _metadata = new MetadataBlock(name, _oieb, _segment.Pointer + ZeroBufferLayout.MetadataBlockOffset, resources.MetadataBlockSize);
+            _ring = new RingWriter(name, _oieb, _segment.Pointer + ZeroBufferLayout.PayloadOffset(resources.MetadataBlockSize), resources.RingSize,
+                _claim, resources.ReaderSkipsShortTails, _dataAvailable, _spaceAvailable);
+            _cancelWakeup = new CancellationWakeup(_spaceAvailable);
+            Log.WriterConnected(_logger, name, (ulong)resources.RingSize, resources.ReaderPid);
         }
         catch
         {
-            _claim?.Abandon(); // a failed connect undoes its own claim (PID and lock), never another's
-            spaceAvailable?.Dispose();
-            dataAvailable?.Dispose();
-            segment?.Dispose(); // unmapping and closing also drop a writer lock a failed claim took
+            _cancelWakeup?.Dispose();
+            resources.Abandon(); // everything after the claim is undone too: the claim given back, only ours
             throw;
         }
     }
@@ -575,25 +550,6 @@ public sealed unsafe partial class Writer : IDisposable, IPeerWaiter
         string message = $"Buffer '{Name}' stayed full for {_writeTimeout.TotalMilliseconds:0} ms: a frame of {size} bytes needs {16 + (long)size}+ bytes, {free} of {_ring.RingSize} are free.";
         Log.ReportedError(_logger, Name, message);
         return new BufferFullException(Name, message);
-    }
-
-    /// <summary>The sizes of a valid control block; the typed error of an invalid one (§5.2 step 2).</summary>
-    private static (long MetadataBlockSize, long RingSize) ValidateControlBlock(in ControlBlock block, string name)
-    {
-        ControlBlockValidation validation = block.Validate();
-        return validation.Status switch
-        {
-            ControlBlockStatus.Ok => ((long)block.MetadataSize, (long)block.PayloadSize),
-            ControlBlockStatus.NotInitialized => throw new BufferNotFoundException(name,
-                $"Buffer '{name}' is not initialised yet (its reader is still creating it, or died doing so)."),
-            ControlBlockStatus.ProtocolMismatch => throw new ProtocolMismatchException(name,
-                $"Buffer '{name}' speaks an incompatible protocol: OIEB size {block.OiebSize} (expected {ZeroBufferLayout.OiebSize}), " +
-                $"version {block.VersionMajor}.{block.VersionMinor}.{block.VersionPatch} (expected major {ZeroBufferLayout.VersionMajor})."),
-            _ => throw new BufferCorruptedException(name,
-                $"Buffer '{name}' has an impossible control block: metadata size {block.MetadataSize}, payload size {block.PayloadSize}, " +
-                $"segment length {block.SegmentLength}, write position {block.WritePosition}, read position {block.ReadPosition}, " +
-                $"free bytes {block.PayloadFreeBytes} ({validation.Describe()})."),
-        };
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
