@@ -322,8 +322,10 @@ class RingReader:
             ring_from, frame_end = here, (here or ring_size)
         if announced > self._uncounted_wraps or self._may_be_uncharged_ring(ring_from, frame_end):
             # More counts than wraps crossed, or real items that may not be charged yet: while a
-            # writer that counts before it charges is alive, look again later.
-            if self._charge_may_be_in_flight():
+            # writer that counts before it charges is alive, or one wrote (and maybe left) since the
+            # look above, look again later.
+            if (self._charge_may_be_in_flight() or oieb.written_count() != written
+                    or oieb.load(L.PAYLOAD_WRITE_POS_OFFSET) != write_position):
                 self._known_written = self._read_count
                 return True
         if announced > self._uncounted_wraps:
@@ -371,6 +373,10 @@ class RingReader:
         if self._charge_may_be_in_flight():
             self._known_written = self._read_count  # look at the counts afresh next time
             return False
+        # Gone now, but it may have charged, finished and left between the look at free bytes and
+        # the look at it: whatever a writer that left had to charge is charged by now.
+        if self._refresh_budget(size, exact=True):
+            return True
         raise self.corrupted(
             "the item at ring offset %d (%d bytes) is counted as written but was never charged to payload_free_bytes "
             "(%d bytes charged and unread): payload_written_count %d is damaged"

@@ -345,8 +345,11 @@ internal sealed unsafe class RingReader
                               && FrameHeader.ReadSequence(_ring) is not 0 and var sequence && sequence != _expectedSequence - 1;
         if (announced > _uncountedWraps || wholeRingFrame)
         {
-            if (ChargeMayBeInFlight())
+            if (ChargeMayBeInFlight()
+                || Volatile.Read(ref _oieb->PayloadWrittenCount) != written || Volatile.Read(ref _oieb->PayloadWritePos) != writePosition)
             {
+                // A live writer that charges after it counts, or one that wrote (and maybe left) since the
+                // look above: what it wrote is judged afresh.
                 _knownWritten = _readCount; // look again later
                 return true;
             }
@@ -380,6 +383,15 @@ internal sealed unsafe class RingReader
             {
                 _knownWritten = _readCount; // look at the counts afresh next time
                 return false;
+            }
+
+            // Gone now, but it may have charged, finished and left between the look at free bytes
+            // and the look at it: whatever a writer that left had to charge is charged by now.
+            if (RefreshBudget(bytes, exact: true))
+            {
+                _budget -= bytes;
+                _consumedBytes += bytes;
+                return true;
             }
 
             long free = (long)Volatile.Read(ref _oieb->PayloadFreeBytes);
