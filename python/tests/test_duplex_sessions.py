@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from zerobuffer import (BufferConfig, BufferNotFoundError, DuplexHandlerError, ErrorKind, FrameTooLargeError, Reader,
+from zerobuffer import (BufferConfig, BufferNotFoundError, DuplexHandlerError, ErrorKind, FrameTooLargeError, ObjectDisposedError, Reader,
                         WriterAlreadyConnectedError, WriterClosedError, Writer)
 from zerobuffer.duplex import (MAX_CHANNEL_LENGTH, DuplexChannelFactory, DuplexClientOptions, DuplexServerOptions,
                                ProcessingMode, request_buffer_name, response_buffer_name)
@@ -409,3 +409,45 @@ def test_client_leaves_a_session_not_yet_renewed_and_takes_it_once_it_is():
         with DuplexChannelFactory().create_client(channel, DuplexClientOptions(connect_timeout=0.2)) as client:
             assert client.session == 0
     assert_channel_gone(channel)
+
+
+# ----------------------------------------------------------------------------- request_async: the response as a lease
+
+def test_request_async_answers_with_a_lease_over_the_response_ring_and_fails_at_once_on_a_handler_error():
+    with DuplexPair.immutable(_refuse_bad) as pair:
+        client = pair.client
+        frame = client.request_async(b"lease").result(RECEIVE_TIMEOUT)
+        view = frame.data  # zero-copy: a view of the response ring, valid until the frame is released
+        assert (frame.sequence, bytes(view)) == (1, b"LEASE")
+        frame.release()
+        with pytest.raises(ObjectDisposedError):
+            frame.data
+        failed = client.request_async(b"bad").exception(RECEIVE_TIMEOUT)
+        assert isinstance(failed, DuplexHandlerError) and failed.request_sequence == 2
+        with client.request_async(b"next").result(RECEIVE_TIMEOUT) as again:
+            assert (again.sequence, again.to_bytes()) == (3, b"NEXT")
+
+
+def test_request_async_leases_held_and_released_out_of_order_and_a_cancelled_ones_lease_released_by_the_client():
+    release = threading.Event()
+
+    def held_first(request, response):
+        if request.sequence == 1:
+            assert release.wait(RECEIVE_TIMEOUT)
+        response.write(bytes(request.data))
+
+    # 1 KiB response ring: three 200-byte leases fill most of it; every lease must come back for the ring to go on.
+    config = BufferConfig(64, 1024)
+    with DuplexPair.immutable(held_first, config, DuplexServerOptions(mode=ProcessingMode.THREAD_POOL, max_concurrency=2),
+                              DuplexClientOptions(response_config=config)) as pair:
+        client = pair.client
+        cancelled = client.request_async(b"c" * 200)
+        assert cancelled.cancel()  # not answered yet: its handler waits; the response that comes later is the client's to release
+        leases = [client.request_async(bytes([i]) * 200).result(RECEIVE_TIMEOUT) for i in range(3)]
+        release.set()
+        for i in (2, 0, 1):
+            assert leases[i].to_bytes() == bytes([i]) * 200
+            leases[i].release()
+        for i in range(20):  # the ring still takes responses: the cancelled call's lease was given back too
+            with client.request_async(bytes([i]) * 200).result(RECEIVE_TIMEOUT) as frame:
+                assert frame.to_bytes() == bytes([i]) * 200

@@ -6,7 +6,7 @@ import concurrent.futures
 import dataclasses
 import os
 import threading
-from typing import Optional
+from typing import Any, Optional
 
 from .._primitives import backoff
 from .._primitives.deadline import Deadline
@@ -60,7 +60,7 @@ class DuplexClient:
             raise
         self._send_lock = threading.RLock()  # one request write at a time; held from acquire to commit/abort
         self._acquire_owner: Optional[int] = None
-        self._pending: dict[int, concurrent.futures.Future[DuplexResponse]] = {}
+        self._pending: dict[int, tuple[concurrent.futures.Future[Any], bool]] = {}  # sequence -> (future, lease)
         self._pending_lock = threading.Lock()
         self._receive_stop = threading.Event()
         self._receive_lock = threading.Lock()
@@ -138,10 +138,22 @@ class DuplexClient:
             self._requests.set_metadata(metadata)
 
     def send_async(self, request: bytes | bytearray | memoryview) -> "concurrent.futures.Future[DuplexResponse]":
-        """Sends the request; the future completes with the response carrying its sequence, or
-        fails with DuplexHandlerError (the server could not answer it), WriterDeadError (server
-        gone), WriterClosedError (server stopped), ObjectDisposedError (client closed), or the write's error."""
-        future: concurrent.futures.Future[DuplexResponse] = concurrent.futures.Future()
+        """Sends the request; the future completes with the response carrying its sequence (a
+        private copy of its bytes), or fails with DuplexHandlerError (the server could not answer
+        it), WriterDeadError (server gone), WriterClosedError (server stopped), ObjectDisposedError
+        (client closed), or the write's error."""
+        return self._send(request, lease=False)
+
+    def request_async(self, request: bytes | bytearray | memoryview) -> "concurrent.futures.Future[Frame]":
+        """Like :meth:`send_async`, but the future completes with the response :class:`Frame`
+        itself, a lease over the response ring: no copy. Release it (``with frame:``) when done;
+        the ring gives its space back in order, so a lease held long keeps newer responses out.
+        A response to a cancelled future is released by the client. With asyncio:
+        ``frame = await asyncio.wrap_future(client.request_async(data))``."""
+        return self._send(request, lease=True)
+
+    def _send(self, request: bytes | bytearray | memoryview, lease: bool) -> "concurrent.futures.Future[Any]":
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
         if self._fault is not None:
             future.set_exception(self._fault)
             return future
@@ -154,7 +166,7 @@ class DuplexClient:
             with self._send_lock:
                 sequence = self._requests.next_sequence
                 with self._pending_lock:
-                    self._pending[sequence] = future  # before the write: the response may come back at once
+                    self._pending[sequence] = (future, lease)  # before the write: the response may come back at once
                 # A future the caller cancels leaves the registry at once, answered or not, so an
                 # unanswered cancelled request keeps nothing alive (C#: the token registration).
                 future.add_done_callback(lambda done, sequence=sequence: self._forget(sequence, done))
@@ -171,7 +183,7 @@ class DuplexClient:
         if fault is not None:
             # The receive thread ended after the check above: nothing will complete this request.
             with self._pending_lock:
-                mine = self._pending.get(sequence) is future and self._pending.pop(sequence, None) is not None
+                mine = self._pending.get(sequence, (None, False))[0] is future and self._pending.pop(sequence, None) is not None
             if mine:
                 _complete(future, exception=fault)
         return future
@@ -179,7 +191,7 @@ class DuplexClient:
     def _forget(self, sequence: int, future: "concurrent.futures.Future[DuplexResponse]") -> None:
         """Unregisters ``future`` if it is still the one waiting for ``sequence`` (a completed one was already taken)."""
         with self._pending_lock:
-            if self._pending.get(sequence) is future:
+            if self._pending.get(sequence, (None, False))[0] is future:
                 del self._pending[sequence]
 
     def _ensure_receive_thread(self) -> None:
@@ -214,19 +226,24 @@ class DuplexClient:
             except BaseException as ex:  # whatever ends the receive thread fails every pending request
                 fault = ex
                 break
-            with frame:
-                with self._pending_lock:
-                    future = self._pending.pop(errors.request_of(frame.sequence), None)
-                if future is None:
-                    self.unmatched_responses += 1  # its request was cancelled: the response is dropped
-                elif errors.is_error(frame.sequence):
+            with self._pending_lock:
+                future, lease = self._pending.pop(errors.request_of(frame.sequence), (None, False))
+            if future is None:
+                self.unmatched_responses += 1  # its request was cancelled: the response is dropped
+                frame.release()
+            elif errors.is_error(frame.sequence):
+                with frame:
                     _complete(future, exception=self._handler_failed(frame))
-                else:
+            elif lease:
+                if not _complete(future, result=frame):
+                    frame.release()  # cancelled meanwhile: nobody will release the lease
+            else:
+                with frame:
                     _complete(future, result=DuplexResponse(frame.sequence, frame.to_bytes()))
         self._fault = fault
         with self._pending_lock:
             pending, self._pending = self._pending, {}
-        for future in pending.values():
+        for future, _ in pending.values():
             _complete(future, exception=fault)
 
     def close(self) -> None:
@@ -306,12 +323,12 @@ def _access_of(name: str) -> BufferAccess:
         return BufferAccess.OWNER
 
 
-def _complete(future: "concurrent.futures.Future[DuplexResponse]", result: Optional[DuplexResponse] = None,
-              exception: Optional[BaseException] = None) -> None:
-    """Completes a future unless its caller cancelled it (a late response to it is dropped)."""
+def _complete(future: "concurrent.futures.Future[Any]", result: Any = None, exception: Optional[BaseException] = None) -> bool:
+    """Completes a future unless its caller cancelled it (a late response to it is dropped); False then."""
     if not future.set_running_or_notify_cancel():
-        return
+        return False
     if exception is not None:
         future.set_exception(exception)
     else:
-        future.set_result(result)  # type: ignore[arg-type]
+        future.set_result(result)
+    return True
