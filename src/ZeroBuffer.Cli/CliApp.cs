@@ -6,7 +6,7 @@ using ZeroBuffer.Cli.Commands;
 namespace ZeroBuffer.Cli;
 
 /// <summary>Builds the <c>zerobuffer</c> command tree and runs it with the exit-code contract.</summary>
-internal static class CliApp
+internal static partial class CliApp
 {
     /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code.</summary>
     internal static int Run(string[] args)
@@ -64,9 +64,10 @@ internal static class CliApp
 
     private static int ReportUsageErrors(ParseResult result, GlobalOptions global)
     {
-        foreach (System.CommandLine.Parsing.ParseError error in result.Errors)
+        string[] messages = [.. result.Errors.Select(e => Plain(e.Message))];
+        foreach (string message in messages)
         {
-            Output.ErrorLine($"error: {error.Message}");
+            Output.ErrorLine($"error: {message}");
         }
 
         string command = result.CommandResult.Command is RootCommand ? "zerobuffer" : $"zerobuffer {result.CommandResult.Command.Name}";
@@ -74,11 +75,34 @@ internal static class CliApp
         if (result.GetValue(global.Json))
         {
             using var output = new Output(json: true, verbose: false);
-            ErrorReporter.Emit(output, ErrorReporter.UsageKind, string.Join("; ", result.Errors.Select(e => e.Message)));
+            ErrorReporter.Emit(output, ErrorReporter.UsageKind, string.Join("; ", messages));
         }
 
         return ExitCodes.Usage;
     }
+
+    /// <summary>
+    /// The parser names .NET types when a value does not convert ("... as expected type
+    /// 'System.Nullable`1[System.Double]'"): said in the user's words instead, with the bad value.
+    /// </summary>
+    private static string Plain(string message)
+    {
+        System.Text.RegularExpressions.Match match = ConversionError().Match(message);
+        if (!match.Success)
+        {
+            return message;
+        }
+
+        string type = match.Groups["type"].Value;
+        string expected = type.Contains("Double", StringComparison.Ordinal) ? "a number"
+            : type.Contains("Int", StringComparison.Ordinal) ? "a whole number in range"
+            : type.Contains("Boolean", StringComparison.Ordinal) ? "true or false"
+            : "a valid value";
+        return $"{match.Groups["option"].Value}: '{match.Groups["value"].Value}' is not {expected}.";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'\.?$")]
+    private static partial System.Text.RegularExpressions.Regex ConversionError();
 
     /// <summary>The standard help, followed by the command's events and exit codes.</summary>
     private sealed class HelpWithEpilogue(SynchronousCommandLineAction standard, Dictionary<Command, string> epilogues)

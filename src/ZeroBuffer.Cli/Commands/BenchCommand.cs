@@ -70,14 +70,7 @@ internal static class BenchCommand
         var rate = new Option<double?>("--rate") { Description = "Round trips per second of the fixed-rate ping-pong (default 2000/s up to 64 KiB, 200/s above)." };
         var ringSize = new Option<long?>("--ring-size") { Description = "Ring size of every buffer (default: max(4 MiB, 4 frames) one-way, max(64 KiB, 2 frames) ping-pong)." };
         var runs = new Option<int>("--runs") { Description = "Run every case this many times; figures are medians, with min-max in the JSON \"spread\".", DefaultValueFactory = _ => 1 };
-        runs.Validators.Add(r =>
-        {
-            int value = r.GetValueOrDefault<int>();
-            if (value is < 1 or > 100)
-            {
-                r.AddError($"--runs must be in [1, 100] (got {value}).");
-            }
-        });
+        runs.Check(value => value is < 1 or > 100 ? $"--runs must be in [1, 100] (got {value})." : null);
         var streamBytes = new Option<long>("--stream-bytes") { Description = "Size of each streaming-memcpy buffer (at least 256 MiB).", DefaultValueFactory = _ => 256L << 20 };
         var strategy = new Option<string>("--strategy")
         {

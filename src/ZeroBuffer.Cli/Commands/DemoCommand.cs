@@ -48,14 +48,7 @@ internal static class DemoCommand
     internal static (Command Command, string Epilogue) Create(GlobalOptions global)
     {
         var seconds = new Option<double>("--seconds") { Description = "How long to stream.", DefaultValueFactory = _ => 5 };
-        seconds.Validators.Add(r =>
-        {
-            double value = r.GetValueOrDefault<double>();
-            if (!(value > 0 && value <= 3600))
-            {
-                r.AddError($"--seconds must be in (0, 3600] (got {value}).");
-            }
-        });
+        seconds.Check(value => value > 0 && value <= 3600 ? null : $"--seconds must be in (0, 3600] (got {value}).");
         var frameSize = new Option<int>("--frame-size")
         {
             Description = $"Frame size in bytes (default {DefaultFrameSize}: 1080p YUV 4:2:0).",

@@ -34,13 +34,7 @@ internal static class ServeCommand
         var echo = new Option<bool>("--echo") { Description = "Answer each request with its own bytes (the default)." };
         var reverse = new Option<bool>("--reverse") { Description = "Answer with the request's bytes in reverse order." };
         var xor = new Option<int?>("--xor") { Description = "Answer with each request byte XOR K (0-255).", HelpName = "K" };
-        xor.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is int k && (k < 0 || k > 255))
-            {
-                r.AddError($"--xor must be 0-255 (got {k}).");
-            }
-        });
+        xor.Check(value => value is int k && (k < 0 || k > 255) ? $"--xor must be 0-255 (got {k})." : null);
         var mode = new Option<string>("--mode") { Description = "single: one thread, in order; pool: handlers on the thread pool.", DefaultValueFactory = _ => "single" };
         mode.AcceptOnlyFromAmong("single", "pool");
         var maxConcurrency = new Option<int>("--max-concurrency") { Description = "pool mode: most handlers at once.", DefaultValueFactory = _ => Environment.ProcessorCount }.AtLeast(1);
@@ -50,13 +44,7 @@ internal static class ServeCommand
         var delayMs = new Option<int>("--delay-ms") { Description = "Handler delay per request, in milliseconds (a slow server).", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var logRequests = new Option<bool>("--log-requests") { Description = "Report every request as it arrives." };
         var maxSessions = new Option<int>("--max-sessions") { Description = "Most clients served at once (1-100), each in its own session.", DefaultValueFactory = _ => 8 }.AtLeast(1);
-        maxSessions.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() > 100)
-            {
-                r.AddError($"--max-sessions must be 1-100 (got {r.GetValueOrDefault<int>()}).");
-            }
-        });
+        maxSessions.Check(value => value > 100 ? $"--max-sessions must be 1-100 (got {value})." : null);
         var failEvery = new Option<int?>("--fail-every") { Description = "Fault injection: every Nth request fails (the handler throws).", HelpName = "N" }.AtLeast(1);
 
         var waitStrategy = WaitStrategyOption.Create("the server (for requests and response space)");
@@ -68,7 +56,8 @@ internal static class ServeCommand
         };
         command.Validators.Add(r =>
         {
-            int transforms = (r.GetValue(echo) ? 1 : 0) + (r.GetValue(reverse) ? 1 : 0) + (r.GetValue(xor) is null ? 0 : 1);
+            // Whether --xor was given, not its value: a value that is not a number is the parser's error to report.
+            int transforms = (r.GetValue(echo) ? 1 : 0) + (r.GetValue(reverse) ? 1 : 0) + (r.GetResult(xor) is { Implicit: false } ? 1 : 0);
             if (transforms > 1)
             {
                 r.AddError("Give at most one of --echo, --reverse and --xor.");

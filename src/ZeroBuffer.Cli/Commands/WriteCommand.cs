@@ -87,13 +87,7 @@ internal static class WriteCommand
         };
         files.AcceptExistingOnly();
         var rate = new Option<double?>("--rate") { Description = "Frames per second (pacing); default: as fast as the reader allows." };
-        rate.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<double?>() is double r && !(r > 0))
-            {
-                result.AddError($"--rate must be greater than 0 (got {r}).");
-            }
-        });
+        rate.Check(value => value is double r && !(r > 0) ? $"--rate must be greater than 0 (got {r})." : null);
         var waitStrategy = WaitStrategyOption.Create("the writer (for ring space)");
         var waitForReader = new Option<int?>("--wait-for-reader")
         {

@@ -67,6 +67,15 @@ public sealed class CliCommandTests
     [InlineData("write", "x", "--pattern", "stripes")]
     [InlineData("read", "bad/name")]                // name rule (an ArgumentException from the library)
     [InlineData("demo", "--frame-size", "1000000", "--ring-size", "1000000")] // ring too small for the frame
+    [InlineData("read", "x", "--count", "abc")]     // not a number: the parser's error, never a check's crash (was exit 134)
+    [InlineData("read", "x", "--payload-size", "32M")]
+    [InlineData("write", "x", "--rate", "fast")]
+    [InlineData("write", "x", "--count", "99999999999999999999")] // overflow
+    [InlineData("serve", "x", "--xor", "abc")]
+    [InlineData("serve", "x", "--max-sessions", "many")]
+    [InlineData("bench", "--runs", "x")]
+    [InlineData("demo", "--seconds", "soon")]
+    [InlineData("call", "x", "--count", "-")]
     public async Task UsageErrors_ExitWith2AndAnErrorEvent(params string[] args)
     {
         await using CliProcess cli = CliProcess.Start([.. args, "--json"]);
@@ -74,6 +83,7 @@ public sealed class CliCommandTests
         JsonElement error = Assert.Single(cli.Events("error"));
         Assert.Equal("UsageError", error.GetProperty("kind").GetString());
         Assert.StartsWith("error: ", cli.ErrorOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", cli.ErrorOutput, StringComparison.Ordinal);
     }
 
     [Fact]
