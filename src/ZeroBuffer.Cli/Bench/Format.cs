@@ -33,28 +33,11 @@ internal static class Format
 
     internal static string Invariant(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>Parses a size such as <c>64</c>, <c>4K</c>, <c>4KiB</c>, <c>1M</c>, <c>3110400</c>.</summary>
+    /// <summary>A frame size (<see cref="ByteSize"/>: <c>64</c>, <c>4K</c>, <c>1MiB</c>, <c>3110400</c>) that fits an int.</summary>
     internal static bool TryParseSize(string text, out int size)
     {
-        string t = text.Trim();
-        long multiplier = 1;
-        foreach ((string suffix, long factor) in new[] { ("KiB", 1L << 10), ("MiB", 1L << 20), ("K", 1L << 10), ("k", 1L << 10), ("M", 1L << 20) })
-        {
-            if (t.EndsWith(suffix, StringComparison.Ordinal))
-            {
-                t = t[..^suffix.Length];
-                multiplier = factor;
-                break;
-            }
-        }
-
-        size = 0;
-        if (!long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value * multiplier > int.MaxValue)
-        {
-            return false;
-        }
-
-        size = (int)(value * multiplier);
-        return true;
+        bool parsed = ByteSize.TryParse(text, out long value) && value <= int.MaxValue;
+        size = parsed ? (int)value : 0;
+        return parsed;
     }
 }

@@ -68,10 +68,10 @@ internal static class BenchCommand
         var sizes = new Option<string?>("--sizes") { Description = "Comma-separated frame sizes for throughput and ping-pong (e.g. 64,4K,1M)." };
         var duration = new Option<double?>("--duration") { Description = "Measured seconds per case (default 2, --quick 0.5)." };
         var rate = new Option<double?>("--rate") { Description = "Round trips per second of the fixed-rate ping-pong (default 2000/s up to 64 KiB, 200/s above)." };
-        var ringSize = new Option<long?>("--ring-size") { Description = "Ring size of every buffer (default: max(4 MiB, 4 frames) one-way, max(64 KiB, 2 frames) ping-pong)." };
+        var ringSize = new Option<long?>("--ring-size") { Description = "Ring size of every buffer (default: max(4 MiB, 4 frames) one-way, max(64 KiB, 2 frames) ping-pong)." }.Sized();
         var runs = new Option<int>("--runs") { Description = "Run every case this many times; figures are medians, with min-max in the JSON \"spread\".", DefaultValueFactory = _ => 1 };
         runs.Check(value => value is < 1 or > 100 ? $"--runs must be in [1, 100] (got {value})." : null);
-        var streamBytes = new Option<long>("--stream-bytes") { Description = "Size of each streaming-memcpy buffer (at least 256 MiB).", DefaultValueFactory = _ => 256L << 20 };
+        var streamBytes = new Option<long>("--stream-bytes") { Description = "Size of each streaming-memcpy buffer (at least 256 MiB).", DefaultValueFactory = _ => 256L << 20 }.Sized();
         var strategy = new Option<string>("--strategy")
         {
             Description = "Wait strategy of every ZeroBuffer reader and writer (the busy-spin 64 B round trip is measured whatever this says).",

@@ -28,13 +28,13 @@ internal static class BenchPeerCommand
         var role = new Argument<string>("ROLE") { Description = "Which side to run." };
         role.AcceptOnlyFromAmong(PeerRoles.All);
         var name = new Option<string>("--name") { Description = "Base name of the pair's resources.", Required = true };
-        var size = new Option<int>("--size") { Description = "Data frame size, bytes.", DefaultValueFactory = _ => 64 }.AtLeast(ControlFrames.MinimumDataSize);
+        var size = new Option<int>("--size") { Description = "Data frame size, bytes.", DefaultValueFactory = _ => 64 }.Sized().AtLeast(ControlFrames.MinimumDataSize);
         var zeroCopy = new Option<bool>("--zero-copy") { Description = "Zero-copy mode (default: copy-in/copy-out)." };
         var seconds = new Option<double>("--seconds") { Description = "Measured seconds.", DefaultValueFactory = _ => 1 }.AtLeast(0.01);
         var warmUp = new Option<double>("--warmup") { Description = "Warm-up seconds.", DefaultValueFactory = _ => 0.2 }.AtLeast(0);
         var rate = new Option<double>("--rate") { Description = "Round trips per second (pingers); 0 = back-to-back.", DefaultValueFactory = _ => 0 }.AtLeast(0);
-        var ringSize = new Option<long>("--ring-size") { Description = "Ring size, bytes.", DefaultValueFactory = _ => 4L << 20 }.AtLeast(64);
-        var streamBytes = new Option<long>("--stream-bytes") { Description = "Streaming memcpy buffer size, bytes.", DefaultValueFactory = _ => 256L << 20 }.AtLeast(4096);
+        var ringSize = new Option<long>("--ring-size") { Description = "Ring size, bytes.", DefaultValueFactory = _ => 4L << 20 }.Sized().AtLeast(64);
+        var streamBytes = new Option<long>("--stream-bytes") { Description = "Streaming memcpy buffer size, bytes.", DefaultValueFactory = _ => 256L << 20 }.Sized().AtLeast(4096);
         var strategy = new Option<string>("--strategy") { Description = "Wait strategy of ZeroBuffer readers and writers.", DefaultValueFactory = _ => StrategyNames.Default };
         strategy.AcceptOnlyFromAmong(StrategyNames.All);
         var batchReleases = new Option<bool>("--batch-releases") { Description = "Throughput readers release in batches (Reader.BatchReleases)." };

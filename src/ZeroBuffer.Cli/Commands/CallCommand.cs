@@ -35,7 +35,7 @@ internal static class CallCommand
     {
         var channel = new Argument<string>("CHANNEL") { Description = "Channel name (a server must be serving it)." };
         var text = new Option<string?>("--text") { Description = "Send this UTF-8 text as each request." };
-        var size = new Option<int>("--size") { Description = "Request size in bytes (when no --text).", DefaultValueFactory = _ => 1024 }.AtLeast(1);
+        var size = new Option<int>("--size") { Description = "Request size in bytes (when no --text).", DefaultValueFactory = _ => 1024 }.Sized().AtLeast(1);
         var count = new Option<long>("--count") { Description = "Requests to send, one at a time.", DefaultValueFactory = _ => 1 }.AtLeast(1);
         var timeoutMs = new Option<int>("--timeout-ms") { Description = "How long to wait for each response.", DefaultValueFactory = _ => 30_000 }.AtLeast(1);
         var connectTimeoutMs = new Option<int>("--connect-timeout-ms") { Description = "How long to wait for a free session of the channel.", DefaultValueFactory = _ => 1000 }.AtLeast(0);

@@ -53,12 +53,12 @@ internal static class DemoCommand
         {
             Description = $"Frame size in bytes (default {DefaultFrameSize}: 1080p YUV 4:2:0).",
             DefaultValueFactory = _ => DefaultFrameSize,
-        }.AtLeast(DemoFrame.MinimumSize);
+        }.Sized().AtLeast(DemoFrame.MinimumSize);
         var ringSize = new Option<long>("--ring-size")
         {
             Description = $"Ring size in bytes (default {DefaultRingSize}); at least 2 × (frame size + 16).",
             DefaultValueFactory = _ => DefaultRingSize,
-        }.AtLeast(64);
+        }.Sized().AtLeast(64);
         var fps = new Option<double>("--fps") { Description = "Frames per second; 0 = as fast as possible.", DefaultValueFactory = _ => 0 }.AtLeast(0);
 
         var command = new Command("demo", "Stream frames between two processes and report throughput, latency and verification.")

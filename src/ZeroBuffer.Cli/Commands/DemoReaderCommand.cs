@@ -31,7 +31,7 @@ internal static class DemoReaderCommand
     internal static (Command Command, string Epilogue) Create(GlobalOptions global)
     {
         var name = new Argument<string>("NAME") { Description = "Buffer name to create." };
-        var ringSize = new Option<long>("--ring-size") { Description = "Ring size in bytes.", DefaultValueFactory = _ => DemoCommand.DefaultRingSize }.AtLeast(64);
+        var ringSize = new Option<long>("--ring-size") { Description = "Ring size in bytes.", DefaultValueFactory = _ => DemoCommand.DefaultRingSize }.Sized().AtLeast(64);
         var command = new Command("demo-reader", "The reading child process of 'demo'.") { name, ringSize };
         command.Hidden = true;
         command.SetAction(parse => global.Run(parse, (output, stop) =>

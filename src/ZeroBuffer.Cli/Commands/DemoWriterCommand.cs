@@ -22,7 +22,7 @@ internal static class DemoWriterCommand
     internal static (Command Command, string Epilogue) Create(GlobalOptions global)
     {
         var name = new Argument<string>("NAME") { Description = "Buffer name to connect to." };
-        var frameSize = new Option<int>("--frame-size") { Description = "Frame size in bytes.", DefaultValueFactory = _ => DemoCommand.DefaultFrameSize }.AtLeast(DemoFrame.MinimumSize);
+        var frameSize = new Option<int>("--frame-size") { Description = "Frame size in bytes.", DefaultValueFactory = _ => DemoCommand.DefaultFrameSize }.Sized().AtLeast(DemoFrame.MinimumSize);
         var seconds = new Option<double>("--seconds") { Description = "How long to stream.", DefaultValueFactory = _ => 5 };
         var fps = new Option<double>("--fps") { Description = "Frames per second; 0 = as fast as possible.", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var command = new Command("demo-writer", "The writing child process of 'demo'.") { name, frameSize, seconds, fps };

@@ -51,12 +51,12 @@ internal static class ReadCommand
         {
             Description = "Bytes reserved for metadata (its 8-byte length prefix included).",
             DefaultValueFactory = _ => 1024,
-        }.AtLeast(0);
+        }.Sized().AtLeast(0);
         var payloadSize = new Option<long>("--payload-size")
         {
             Description = "Ring size in bytes (at least 2 x (largest frame + 24)).",
             DefaultValueFactory = _ => 1024 * 1024,
-        }.AtLeast(1);
+        }.Sized().AtLeast(1);
         var count = new Option<long>("--count")
         {
             Description = "Frames to read before finishing; 0 = until an EXIT frame or the writer is gone.",

@@ -40,8 +40,8 @@ internal static class RelayCommand
     {
         var input = new Argument<string>("IN") { Description = "Buffer to create and read from." };
         var outputName = new Argument<string>("OUT") { Description = "Existing buffer (created by its reader) to write to." };
-        var metadataSize = new Option<long>("--metadata-size") { Description = "IN: bytes reserved for metadata.", DefaultValueFactory = _ => 1024 }.AtLeast(0);
-        var payloadSize = new Option<long>("--payload-size") { Description = "IN: ring size in bytes.", DefaultValueFactory = _ => 1024 * 1024 }.AtLeast(1);
+        var metadataSize = new Option<long>("--metadata-size") { Description = "IN: bytes reserved for metadata.", DefaultValueFactory = _ => 1024 }.Sized().AtLeast(0);
+        var payloadSize = new Option<long>("--payload-size") { Description = "IN: ring size in bytes.", DefaultValueFactory = _ => 1024 * 1024 }.Sized().AtLeast(1);
         var count = new Option<long>("--count") { Description = "Frames to forward before finishing; 0 = until the IN writer leaves or an EXIT frame.", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var progressMs = new Option<int>("--progress-ms") { Description = "Interval of progress events/lines.", DefaultValueFactory = _ => 1000 }.AtLeast(1);
         var keepGoing = new Option<bool>("--keep-going") { Description = "When IN's writer leaves, wait for a new one instead of finishing." };

@@ -38,8 +38,8 @@ internal static class ServeCommand
         var mode = new Option<string>("--mode") { Description = "single: one thread, in order; pool: handlers on the thread pool.", DefaultValueFactory = _ => "single" };
         mode.AcceptOnlyFromAmong("single", "pool");
         var maxConcurrency = new Option<int>("--max-concurrency") { Description = "pool mode: most handlers at once.", DefaultValueFactory = _ => Environment.ProcessorCount }.AtLeast(1);
-        var metadataSize = new Option<long>("--metadata-size") { Description = "Request buffer metadata bytes.", DefaultValueFactory = _ => 1024 }.AtLeast(0);
-        var payloadSize = new Option<long>("--payload-size") { Description = "Request ring bytes (at least 2 x (largest request + 24)).", DefaultValueFactory = _ => 1024 * 1024 }.AtLeast(1);
+        var metadataSize = new Option<long>("--metadata-size") { Description = "Request buffer metadata bytes.", DefaultValueFactory = _ => 1024 }.Sized().AtLeast(0);
+        var payloadSize = new Option<long>("--payload-size") { Description = "Request ring bytes (at least 2 x (largest request + 24)).", DefaultValueFactory = _ => 1024 * 1024 }.Sized().AtLeast(1);
         var connectTimeoutMs = new Option<int>("--connect-timeout-ms") { Description = "After the first request, how long to wait for the client's response buffer.", DefaultValueFactory = _ => 5000 }.AtLeast(0);
         var delayMs = new Option<int>("--delay-ms") { Description = "Handler delay per request, in milliseconds (a slow server).", DefaultValueFactory = _ => 0 }.AtLeast(0);
         var logRequests = new Option<bool>("--log-requests") { Description = "Report every request as it arrives." };

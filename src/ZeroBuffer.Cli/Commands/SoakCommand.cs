@@ -39,7 +39,7 @@ internal static class SoakCommand
     {
         var minutes = new Option<double>("--minutes") { Description = "How long to run.", DefaultValueFactory = _ => 1 };
         var seconds = new Option<int?>("--seconds") { Description = "How long to run, in seconds (overrides --minutes)." }.AtLeast(1);
-        var payloadSize = new Option<long>("--payload-size") { Description = "Ring size in bytes.", DefaultValueFactory = _ => 64 * 1024 }.AtLeast(1024);
+        var payloadSize = new Option<long>("--payload-size") { Description = "Ring size in bytes.", DefaultValueFactory = _ => 64 * 1024 }.Sized().AtLeast(1024);
         var seed = new Option<int>("--seed") { Description = "Seed of frame sizes and kill timing.", DefaultValueFactory = _ => Environment.TickCount };
         var command = new Command("soak", "Stream between two processes while killing and restarting them at random; verify every frame.")
         {

@@ -51,7 +51,7 @@ internal static class WriteCommand
     {
         var name = new Argument<string>("NAME") { Description = "Buffer name (created by a reader)." };
         var count = new Option<long>("--count") { Description = "Frames to write.", DefaultValueFactory = _ => 10 }.AtLeast(0);
-        var size = new Option<int>("--size") { Description = "Frame size in bytes.", DefaultValueFactory = _ => 1024 }.AtLeast(1);
+        var size = new Option<int>("--size") { Description = "Frame size in bytes.", DefaultValueFactory = _ => 1024 }.Sized().AtLeast(1);
         var sizes = new Option<int[]?>("--sizes")
         {
             Description = "Comma-separated frame sizes, cycled (e.g. 100,1024,1); overrides --size.",
@@ -165,9 +165,9 @@ internal static class WriteCommand
         {
             foreach (string part in token.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int value) || value < 1)
+                if (!Bench.Format.TryParseSize(part, out int value) || value < 1)
                 {
-                    result.AddError($"--sizes: '{part}' is not a frame size (an integer >= 1).");
+                    result.AddError($"--sizes: '{part}' is not a frame size (a whole number of bytes >= 1, optionally with K, M, G or KiB, MiB, GiB).");
                     return null;
                 }
 

@@ -68,7 +68,9 @@ public sealed class CliCommandTests
     [InlineData("read", "bad/name")]                // name rule (an ArgumentException from the library)
     [InlineData("demo", "--frame-size", "1000000", "--ring-size", "1000000")] // ring too small for the frame
     [InlineData("read", "x", "--count", "abc")]     // not a number: the parser's error, never a check's crash (was exit 134)
-    [InlineData("read", "x", "--payload-size", "32M")]
+    [InlineData("read", "x", "--payload-size", "32Q")]  // not a size suffix
+    [InlineData("read", "x", "--payload-size", "99999999999G")] // overflow
+    [InlineData("write", "x", "--size", "2G")]          // above an int
     [InlineData("write", "x", "--rate", "fast")]
     [InlineData("write", "x", "--count", "99999999999999999999")] // overflow
     [InlineData("serve", "x", "--xor", "abc")]
@@ -84,6 +86,28 @@ public sealed class CliCommandTests
         Assert.Equal("UsageError", error.GetProperty("kind").GetString());
         Assert.StartsWith("error: ", cli.ErrorOutput, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", cli.ErrorOutput, StringComparison.Ordinal);
+    }
+
+    /// <summary>Sizes take K/M/G and KiB/MiB/GiB (powers of 1024) on every size option, through one parser.</summary>
+    [Fact]
+    public async Task Sizes_TakeSuffixes_OnEveryCommand()
+    {
+        string name = TestNames.Unique("cli-sizes");
+        await using (CliProcess reader = CliProcess.Start("read", name, "--payload-size", "32M", "--metadata-size", "4KiB", "--count", "1", "--json"))
+        {
+            JsonElement ready = await reader.WaitForEventAsync("ready");
+            Assert.Equal(32L << 20, ready.GetProperty("payloadSize").GetInt64());
+            Assert.Equal(4096, ready.GetProperty("metadataSize").GetInt64());
+            await using (CliProcess writer = CliProcess.Start("write", name, "--size", "1M", "--count", "1", "--json"))
+            {
+                Assert.Equal(0, await writer.WaitForExitAsync());
+            }
+
+            Assert.Equal(1L << 20, (await reader.WaitForEventAsync("frame")).GetProperty("size").GetInt64());
+            Assert.Equal(0, await reader.WaitForExitAsync());
+        }
+
+        OsResources.AssertNone(name);
     }
 
     [Fact]
