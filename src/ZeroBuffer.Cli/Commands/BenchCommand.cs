@@ -178,7 +178,7 @@ internal static class BenchCommand
 
         if (!output.Json && !Console.IsOutputRedirected)
         {
-            AnsiConsole.Progress()
+            CliConsole.Out.Progress()
                 .AutoClear(true)
                 .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new ElapsedTimeColumn())
                 .Start(context =>
@@ -226,7 +226,7 @@ internal static class BenchCommand
         }
         else
         {
-            IAnsiConsole console = ReportConsole();
+            IAnsiConsole console = CliConsole.Out;
             BenchTable.Write(console, results, options);
             Targets.WriteTable(console, targets);
             console.MarkupLine($"[grey]{cases.Count} cases in {clock.Elapsed.TotalSeconds:0.0} s; load average {Markup.Escape(LoadAverage())}[/]");
@@ -275,24 +275,6 @@ internal static class BenchCommand
         }
 
         e.Writer.WriteEndArray();
-    }
-
-    /// <summary>The console for the report: the terminal as it is, or plain text 200 columns wide when redirected (a file, a pipe).</summary>
-    private static IAnsiConsole ReportConsole()
-    {
-        if (!Console.IsOutputRedirected)
-        {
-            return AnsiConsole.Console;
-        }
-
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Out = new AnsiConsoleOutput(Console.Out),
-        });
-        console.Profile.Width = 200;
-        return console;
     }
 
     /// <summary>The 1/5/15-minute load averages from /proc/loadavg ("?" if unreadable): says how busy the machine was.</summary>

@@ -204,7 +204,7 @@ internal static class DemoCommand
 
     private static void MonitorConsole(LiveCounters live, Settings settings, Func<bool> stopWaiting)
     {
-        AnsiConsole.Progress()
+        CliConsole.Out.Progress()
             .AutoClear(false)
             .HideCompleted(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new ElapsedTimeColumn())
@@ -274,7 +274,7 @@ internal static class DemoCommand
         }
         else
         {
-            AnsiConsole.MarkupLine(
+            CliConsole.Out.MarkupLine(
                 $"[bold]ZeroBuffer demo[/]: {settings.FrameSize:N0}-byte frames through a {FormatBytes(settings.RingSize)} ring for {settings.Seconds:0.##} s"
                 + (settings.Fps > 0 ? $" at {settings.Fps:0.##} fps" : " as fast as possible")
                 + $" (buffer [grey]{Markup.Escape(name)}[/])");

@@ -166,7 +166,7 @@ internal static class InspectCommand
         string Pid(ulong pid, bool alive) => pid == 0 ? "none" : alive ? $"{pid} [green](alive)[/]" : $"{pid} [red](dead)[/]";
         string N(ulong v) => v.ToString("N0", CultureInfo.InvariantCulture);
 
-        AnsiConsole.MarkupLine($"[bold]Buffer[/] {Markup.Escape(s.Name)}: segment {s.SegmentLength:N0} bytes, "
+        CliConsole.Out.MarkupLine($"[bold]Buffer[/] {Markup.Escape(s.Name)}: segment {s.SegmentLength:N0} bytes, "
                                + $"state {(info is null ? "?" : info.State.ToString())} ({Markup.Escape(info?.Reason ?? "unknown")})");
         ControlBlock b = s.Block;
         var fields = new Table().Border(TableBorder.Rounded).AddColumn("Offset").AddColumn("OIEB field").AddColumn(new TableColumn("Value").RightAligned());
@@ -195,15 +195,15 @@ internal static class InspectCommand
             fields.AddRow("96", "reserved", string.Join(", ", s.Reserved));
         }
 
-        AnsiConsole.Write(fields);
+        CliConsole.Out.Write(fields);
 
         ReadOnlySpan<byte> preview = s.MetadataPreview;
         string metadata = b.MetadataWrittenBytes == 0 ? "none written"
             : $"{N(s.MetadataContentLength)} bytes; preview " + (Utf8.IsValid(preview) ? $"\"{Markup.Escape(Encoding.UTF8.GetString(preview))}\"" : Convert.ToHexStringLower(preview));
-        AnsiConsole.MarkupLine($"[bold]Metadata[/]: {metadata}");
+        CliConsole.Out.MarkupLine($"[bold]Metadata[/]: {metadata}");
         string health = SegmentSnapshot.Health(s.Utilization);
         string color = health switch { "healthy" => "green", "degraded" => "yellow", _ => "red" };
-        AnsiConsole.MarkupLine($"[bold]Ring[/]: {N(s.UsedBytes)} of {N(s.PayloadSize)} bytes in use ({s.Utilization:P1}), "
+        CliConsole.Out.MarkupLine($"[bold]Ring[/]: {N(s.UsedBytes)} of {N(s.PayloadSize)} bytes in use ({s.Utilization:P1}), "
                                + $"{N(s.WrittenCount >= s.ReadCount ? s.WrittenCount - s.ReadCount : 0)} unread; health [{color}]{health}[/]");
 
         var table = new Table().Border(TableBorder.Rounded).AddColumn("Check").AddColumn("Result").AddColumn("Detail");
@@ -212,8 +212,8 @@ internal static class InspectCommand
             table.AddRow(check.Fatal ? check.Name : check.Name + " [dim](consistency)[/]", check.Ok ? "[green]ok[/]" : "[red]VIOLATED[/]", Markup.Escape(check.Detail));
         }
 
-        AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine(violations == 0
+        CliConsole.Out.Write(table);
+        CliConsole.Out.MarkupLine(violations == 0
             ? "[bold green]Verdict: consistent[/] (every invariant holds)"
             : $"[bold red]Verdict: corrupted[/] ({violations} invariant(s) violated)");
     }

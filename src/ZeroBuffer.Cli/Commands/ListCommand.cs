@@ -88,7 +88,7 @@ internal static class ListCommand
                 info.PayloadSize == 0 ? "-" : $"{info.PayloadSize:N0} B", string.Join(", ", ResourceList(info.Resources)), Markup.Escape(info.Reason));
         }
 
-        AnsiConsole.Write(table);
+        CliConsole.Out.Write(table);
         return ExitCodes.Success;
     }
 

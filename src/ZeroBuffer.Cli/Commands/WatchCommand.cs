@@ -97,7 +97,7 @@ internal static class WatchCommand
         }
         else
         {
-            AnsiConsole.Live(Render(name, null)).AutoClear(false).Start(context =>
+            CliConsole.Out.Live(Render(name, null)).AutoClear(false).Start(context =>
             {
                 while (count == 0 || taken < count)
                 {

@@ -127,12 +127,12 @@ internal sealed record DemoSummary(
         table.AddRow("Writer loop allocations", WriterAllocatedPerFrame is double wa ? $"{wa:0.##} B/frame" : "n/a (too few frames)");
         table.AddRow("Reader loop allocations", ReaderAllocatedPerFrame is double ra ? $"{ra:0.##} B/frame" : "n/a (too few frames)");
         table.AddRow("Verification", Verified ? $"[green]{Markup.Escape(Verdict)}[/]" : $"[red]{Markup.Escape(Verdict)}[/]");
-        AnsiConsole.Write(table);
+        CliConsole.Out.Write(table);
         if (fps <= 0)
         {
-            AnsiConsole.MarkupLine("[grey]Latency includes time queued in the ring while the writer runs ahead; use --fps for paced latency.[/]");
+            CliConsole.Out.MarkupLine("[grey]Latency includes time queued in the ring while the writer runs ahead; use --fps for paced latency.[/]");
         }
 
-        AnsiConsole.MarkupLine($"[grey]Latency and allocations exclude the first {DemoCounters.WarmUpFrames} frames (JIT tier-up, first-touch page faults).[/]");
+        CliConsole.Out.MarkupLine($"[grey]Latency and allocations exclude the first {DemoCounters.WarmUpFrames} frames (JIT tier-up, first-touch page faults).[/]");
     }
 }

@@ -110,6 +110,28 @@ public sealed class CliCommandTests
         OsResources.AssertNone(name);
     }
 
+    /// <summary>Piped, the human-readable output of list and inspect has no escape sequence, and a long name stays on one line (greppable).</summary>
+    [Fact]
+    public async Task PipedTables_HaveNoEscapes_AndKeepLongNamesOnOneLine()
+    {
+        string name = TestNames.Unique("cli-piped-" + new string('n', 100));
+        await using (CliProcess reader = CliProcess.Start("read", name, "--json"))
+        {
+            await reader.WaitForEventAsync("ready");
+            foreach (string[] args in new[] { new[] { "list" }, new[] { "inspect", name } })
+            {
+                await using CliProcess cli = CliProcess.Start(args);
+                Assert.Equal(0, await cli.WaitForExitAsync());
+                Assert.DoesNotContain(cli.Output, line => line.Contains('\u001b', StringComparison.Ordinal));
+                Assert.Contains(cli.Output, line => line.Contains(name, StringComparison.Ordinal));
+            }
+
+            await reader.TerminateAsync(TimeSpan.FromSeconds(10));
+        }
+
+        OsResources.AssertNone(name);
+    }
+
     [Fact]
     public async Task Read_NoFrameWithinTimeout_Exits3()
     {
