@@ -4,6 +4,7 @@ using ZeroBuffer.Tests.Infrastructure;
 namespace ZeroBuffer.Tests.Cli;
 
 /// <summary><c>zerobuffer list</c> and <c>zerobuffer clean</c>: states, reports, and refusal of live buffers.</summary>
+[Collection(nameof(OrphanSweeps))]
 public sealed class LifecycleCliTests
 {
     [Fact]

@@ -119,6 +119,19 @@ internal sealed class DuplexPair : IDisposable
         }
     }
 
+    /// <summary>
+    /// Removes the request buffers a SIGKILLed server left: session 0's and those it had opened for
+    /// further clients (the tests' servers open at most sessions 1-3).
+    /// </summary>
+    internal static void RemoveAbandonedServer(string channel)
+    {
+        RemoveAbandoned(channel + "_request");
+        for (int session = 1; session < 4; session++)
+        {
+            RemoveAbandoned($"{channel}_request.{session}");
+        }
+    }
+
     /// <summary>No buffer of <paramref name="channel"/> is left, of any session the tests open (0-3).</summary>
     /// <param name="channel">The channel.</param>
     /// <param name="clientStillOpen">A client is still connected: its response buffer is its own to remove.</param>

@@ -224,7 +224,7 @@ public sealed class DuplexRequestAsyncTests
                 Assert.True(sinceKill.Elapsed < TimeSpan.FromSeconds(1.5), $"the call failed {sinceKill.Elapsed} after the kill");
             }
 
-            DuplexPair.RemoveAbandoned(channel + "_request");
+            DuplexPair.RemoveAbandonedServer(channel);
         }
 
         DuplexPair.AssertNoBuffers(channel);

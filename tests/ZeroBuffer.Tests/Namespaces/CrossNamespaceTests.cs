@@ -13,6 +13,7 @@ namespace ZeroBuffer.Tests.Namespaces;
 /// alive forever; its lock files are invisible here. Liveness and exclusion must come from the
 /// locks on and beside the segment (docs/protocol.md §2.4, §5).
 /// </summary>
+[Collection(nameof(OrphanSweeps))]
 public sealed class CrossNamespaceTests
 {
     /// <summary>The bound for seeing a crash across namespaces.</summary>

@@ -9,6 +9,7 @@ namespace ZeroBuffer.Tests.Protocol;
 /// wrong once (a false corruption report, a lock that outlived its writer, a hang on a FIFO, a
 /// claim left behind by a failed connect, a clean close taken for a crash).
 /// </summary>
+[Collection(nameof(OrphanSweeps))]
 public sealed class LivenessReviewTests
 {
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(5);
