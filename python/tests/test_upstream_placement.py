@@ -54,6 +54,20 @@ def expect_no_frame(reader: Reader) -> None:
     assert reader.try_read_frame(0) is None
 
 
+def write_looking(writer: "UpstreamPythonWriter", reader: Reader, data: bytes, step: str) -> list:
+    """Writes ``data`` with the reader looking for a frame at ``step`` of the write; what it found."""
+    looked: list = []
+    assert writer.try_write(data, between={step: lambda: looked.append(reader.try_read_frame(0))})
+    return looked
+
+
+def expect_death_after_leave(writer: "UpstreamPythonWriter", reader: Reader) -> None:
+    """An upstream writer's departure (no closed session word) is a death, after every frame was read."""
+    writer.leave()
+    with pytest.raises(WriterDeadError):
+        reader.read_frame(5)
+
+
 # ----------------------------------------------------------------------------- the bound (§3.2)
 
 @pytest.mark.parametrize("ring, expected", [(64, 8), (1024, 488), (1025, 489), (4096, 2024), (1 << 20, (1 << 19) - 24)])
@@ -248,9 +262,7 @@ def test_an_upstream_python_writers_counted_short_tail_is_reconciled_byte_for_by
         expect_frame(reader, 5, 13)
         expect_frame(reader, 6, 2028)
         assert oieb(name) == {"free": P, "write_pos": 2206, "read_pos": 2206, "written": 7, "read": 7}
-        writer.leave()
-        with pytest.raises(WriterDeadError):  # an upstream writer's departure
-            reader.read_frame(5)
+        expect_death_after_leave(writer, reader)
     assert_none(name)
 
 
@@ -285,9 +297,7 @@ def test_an_upstream_python_writer_is_read_lap_after_lap(sizes, charge_wraps_lat
         expect_no_frame(reader)
         status = oieb(name)
         assert status["read"] == status["written"] and status["free"] == P
-        writer.leave()
-        with pytest.raises(WriterDeadError):
-            reader.read_frame(5)
+        expect_death_after_leave(writer, reader)
         assert oieb(name)["free"] == P
     assert_none(name)
 
@@ -335,9 +345,7 @@ def test_a_reader_that_looks_between_the_stores_of_every_write_gets_every_frame(
             assert taken == list(range(1, count + 1))
             status = oieb(name)
             assert status["read"] == status["written"] and status["free"] == P
-            writer.leave()
-            with pytest.raises(WriterDeadError):
-                reader.read_frame(5)
+            expect_death_after_leave(writer, reader)
         assert_none(name)
 
 
@@ -354,18 +362,14 @@ def test_a_reader_caught_up_after_an_exact_fit_still_takes_over_the_wrap_count()
         assert oieb(name) == {"free": P, "write_pos": P, "read_pos": 0, "written": 2, "read": 2}
         expect_no_frame(reader)  # caught up
 
-        looked: list[Optional[object]] = []
-        assert writer.try_write(pattern(500, 3), between={"wrap count": lambda: looked.append(reader.try_read_frame(0))})
-        assert looked == [None]  # write_pos was 0 already, the wrap not yet counted
+        assert write_looking(writer, reader, pattern(500, 3), "wrap count") == [None]  # write_pos was 0 already, the wrap not yet counted
         assert oieb(name) == {"free": P - 516, "write_pos": 516, "read_pos": 0, "written": 4, "read": 2}
         expect_frame(reader, 3, 500)
         expect_no_frame(reader)
         assert oieb(name) == {"free": P, "write_pos": 516, "read_pos": 516, "written": 4, "read": 4}
         assert writer.try_write(pattern(1000, 4))
         expect_frame(reader, 4, 1000)
-        writer.leave()
-        with pytest.raises(WriterDeadError):
-            reader.read_frame(5)
+        expect_death_after_leave(writer, reader)
     assert_none(name)
 
 
@@ -387,15 +391,11 @@ def test_a_marker_passed_before_it_is_counted_with_wrap_counts_outstanding_is_no
         assert writer.try_write(pattern(2984, 5))  # a counted wrap over 6 bytes, then 0..3000
         expect_frame(reader, 5, 2984)
         assert oieb(name) == {"free": P, "write_pos": 3000, "read_pos": 3000, "written": 7, "read": 5}
-        looked: list[Optional[object]] = []
-        assert writer.try_write(pattern(1984, 6), between={"wrap count": lambda: looked.append(reader.try_read_frame(0))})
-        assert looked == [None]  # the marker at 3000 passed, the two wrap counts taken over
+        assert write_looking(writer, reader, pattern(1984, 6), "wrap count") == [None]  # the marker at 3000 passed, the two wrap counts taken over
         expect_frame(reader, 6, 1984)
         expect_no_frame(reader)
         assert oieb(name) == {"free": P, "write_pos": 2000, "read_pos": 2000, "written": 9, "read": 9}
-        writer.leave()
-        with pytest.raises(WriterDeadError):
-            reader.read_frame(5)
+        expect_death_after_leave(writer, reader)
     assert_none(name)
 
 
@@ -407,16 +407,12 @@ def test_a_whole_ring_frame_counted_before_it_is_charged_is_waited_for():
         writer = UpstreamPythonWriter(name)
         assert writer.try_write(pattern(P - 16, 1))
         expect_frame(reader, 1, P - 16)
-        looked: list[Optional[object]] = []
-        assert writer.try_write(pattern(P - 16, 2), between={"charge": lambda: looked.append(reader.try_read_frame(0))})
-        assert looked == [None]
+        assert write_looking(writer, reader, pattern(P - 16, 2), "charge") == [None]
         assert oieb(name)["read"] == 1  # nothing taken over: the frame is real
         expect_frame(reader, 2, P - 16)
         expect_no_frame(reader)
         assert oieb(name) == {"free": P, "write_pos": P, "read_pos": 0, "written": 3, "read": 3}
-        writer.leave()
-        with pytest.raises(WriterDeadError):
-            reader.read_frame(5)
+        expect_death_after_leave(writer, reader)
     assert_none(name)
 
 
@@ -432,16 +428,12 @@ def test_a_marker_and_frame_that_fill_the_ring_counted_before_they_are_charged_a
         expect_frame(reader, 2, 2028)
         assert writer.try_write(pattern(2084, 3))  # the counted wrap over 8 bytes, then a frame at 0..2100
         expect_frame(reader, 3, 2084)  # one wrap count outstanding, not looked at yet
-        looked: list[Optional[object]] = []
-        assert writer.try_write(pattern(2084, 4), between={"charge": lambda: looked.append(reader.try_read_frame(0))})
-        assert looked == [None]  # marker at 2100, frame at 0..2100: counted, not charged
+        assert write_looking(writer, reader, pattern(2084, 4), "charge") == [None]  # marker at 2100, frame at 0..2100: counted, not charged
         assert oieb(name)["read"] == 3  # nothing taken over: 3 announced items, 1 wrap crossed, a whole ring uncharged
         expect_frame(reader, 4, 2084)
         expect_no_frame(reader)
         assert oieb(name) == {"free": P, "write_pos": 2100, "read_pos": 2100, "written": 6, "read": 6}
-        writer.leave()
-        with pytest.raises(WriterDeadError):
-            reader.read_frame(5)
+        expect_death_after_leave(writer, reader)
     assert_none(name)
 
 
@@ -469,9 +461,7 @@ def test_a_frame_that_fills_the_ring_after_a_short_tail_counted_before_it_is_cha
         expect_frame(reader, 5, 4074)
         expect_no_frame(reader)
         assert oieb(name) == {"free": P, "write_pos": 4090, "read_pos": 4090, "written": 7, "read": 7}
-        writer.leave()
-        with pytest.raises(WriterDeadError):
-            reader.read_frame(5)
+        expect_death_after_leave(writer, reader)
     assert_none(name)
 
 
@@ -513,9 +503,7 @@ def test_the_end_of_the_stream_is_reported_with_a_wrap_count_outstanding_before_
         assert writer.try_write(pattern(3958, 4))  # 116..4090: a 6-byte tail
         expect_frame(reader, 4, 3958)
         assert oieb(name) == {"free": P, "write_pos": 4090, "read_pos": 4090, "written": 5, "read": 4}
-        writer.leave()
-        with pytest.raises(WriterDeadError):
-            reader.read_frame(5)
+        expect_death_after_leave(writer, reader)
         assert oieb(name) == {"free": P, "write_pos": 4090, "read_pos": 4090, "written": 5, "read": 5}
     assert_none(name)
 
