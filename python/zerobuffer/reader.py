@@ -377,8 +377,8 @@ class Reader:
         return FrameBatch(ring, tickets, views, sequences)
 
     def _leave_tokens(self, frames: int) -> None:
-        """Frames taken by a batch leave their sem-w tokens behind, drained in bulk before the
-        reader sleeps (as for frames found by polling), whatever the strategy."""
+        """Frames taken without their sem-w tokens (found by polling, or by a batch, whatever the
+        strategy): the tokens are drained in bulk before the reader sleeps, or once too many are left."""
         self._tokens_left_behind += frames
         if self._tokens_left_behind > _STALE_TOKEN_DRAIN_INTERVAL:
             self._drain_stale_tokens()
@@ -443,10 +443,8 @@ class Reader:
                 self._resources.data_available.try_wait()
             else:
                 # A frame found by polling leaves its sem-w token behind; the tokens are drained in
-                # bulk before the reader sleeps, or here for a reader that never does.
-                self._tokens_left_behind += 1
-                if self._tokens_left_behind > _STALE_TOKEN_DRAIN_INTERVAL:
-                    self._drain_stale_tokens()
+                # bulk before the reader sleeps, or in _leave_tokens for a reader that never does.
+                self._leave_tokens(1)
         return frame
 
     # ----------------------------------------------------------------------------- lifecycle
