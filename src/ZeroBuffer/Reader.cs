@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using ZeroBuffer.Diagnostics;
 using ZeroBuffer.Interop;
 using ZeroBuffer.Primitives;
 using ZeroBuffer.Protocol;
@@ -35,7 +36,7 @@ namespace ZeroBuffer;
 /// writer.WriteFrame(pixels);
 /// </code>
 /// </example>
-public sealed unsafe partial class Reader : IDisposable, IPeerWaiter
+public sealed unsafe partial class Reader : IDisposable, IPeerWaiter, IMeteredEndpoint
 {
     private readonly ILogger _logger;
     private readonly ReaderResources _resources;
@@ -49,6 +50,7 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter
     private Frame _waitedFrame; // what a wait's TryComplete took
     private WaitStrategy _waitStrategy = WaitStrategy.Default;
     private readonly UsageGate _readGate = new(); // a read in progress; Dispose waits for it to leave before unmapping
+    private readonly EndpointMetrics _metrics; // the "ZeroBuffer" meter's view of this reader
 
     // Reader-thread state.
     private long _nextLivenessCheck; // Stopwatch time of the next writer check while polling (kept across waits)
@@ -78,10 +80,12 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter
         _resources = ReaderResources.Create(name, config, _logger);
         _oieb = _resources.Oieb;
         _metadata = new MetadataBlock(name, _oieb, _resources.Segment.Pointer + ZeroBufferLayout.MetadataBlockOffset, config.MetadataBlockSize);
+        _metrics = new EndpointMetrics(this, name, EndpointRole.Reader);
         _ring = new RingReader(name, _resources, _resources.Segment.Pointer + ZeroBufferLayout.PayloadOffset(config.MetadataBlockSize),
-            config.PayloadBlockSize, MaxHeldBackBytes, _logger);
+            config.PayloadBlockSize, MaxHeldBackBytes, _metrics, _logger);
         _cancelWakeup = new CancellationWakeup(_resources.DataAvailable);
         Log.ReaderCreated(_logger, name, config.MetadataBlockSize, config.PayloadBlockSize);
+        _metrics.Start();
     }
 
     /// <summary>The buffer name.</summary>
@@ -271,6 +275,7 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter
     private bool WaitForFrame(Deadline deadline, out Frame frame, CancellationToken cancellationToken)
     {
         SetWaiting(true);
+        _metrics.WaitStarted();
         try
         {
             _cancelWakeup.Arm(cancellationToken); // kept across waits: registers once per token, not per wait
@@ -280,6 +285,7 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter
         }
         finally
         {
+            _metrics.WaitEnded();
             SetWaiting(false);
         }
     }
@@ -345,6 +351,11 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter
                 $"The writer of buffer '{Name}' closed the stream and every frame it committed has been read (end of stream).");
         }
 
+        if (_writerDeparture == PeerState.Died)
+        {
+            _metrics.PeerDied(); // not a writer without sessions that left (its PID cleared): that is no crash
+        }
+
         return new WriterDeadException(Name, pid == 0
             ? $"The writer of buffer '{Name}' disconnected and every frame it wrote has been read."
             : $"The writer of buffer '{Name}' (PID {pid}) died and every frame it committed has been read.");
@@ -370,6 +381,7 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter
         if (writer == PeerState.Alive)
         {
             _writerSeen = true;
+            _metrics.PeerAlive();
             return false;
         }
 
@@ -425,6 +437,31 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter
         }
     }
 
+    ulong IMeteredEndpoint.Frames => _ring.FramesTaken;
+
+    ulong IMeteredEndpoint.Bytes => _ring.BytesTaken;
+
+    int IMeteredEndpoint.HeldFrames => _ring.Outstanding;
+
+    bool IMeteredEndpoint.TryReadUtilization(out double utilization)
+    {
+        utilization = 0;
+        if (!_readGate.TryEnter())
+        {
+            return false;
+        }
+
+        try
+        {
+            utilization = ReadControlBlock().ToStatus(Name).Utilization;
+            return true;
+        }
+        finally
+        {
+            _readGate.Exit();
+        }
+    }
+
     /// <summary>Removes the buffer: marks the reader gone, unlinks every resource, releases the lock. Held frames become invalid.</summary>
     public void Dispose()
     {
@@ -433,6 +470,8 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter
         {
             return;
         }
+
+        _metrics.Stop();
 
         _cancelWakeup.Dispose(); // the reading thread has left: no callback may post a closed semaphore
         if (!_ring.Close())

@@ -83,6 +83,7 @@ public sealed partial class Writer : IValueTaskSource, IAsyncWaitEnd
         _asyncData = data;
         _requiredSpace = required;
         _cancelWakeup.Arm(cancellationToken);
+        _metrics.WaitStarted();
         _asyncWait.Start(this, this, _spaceAvailable, _waitStrategy, deadline, cancellationToken);
         return new ValueTask(this, version);
     }
@@ -91,6 +92,7 @@ public sealed partial class Writer : IValueTaskSource, IAsyncWaitEnd
 
     void IAsyncWaitEnd.WaitEnded(bool completed, Exception? error)
     {
+        _metrics.WaitEnded();
         ReadOnlyMemory<byte> data = _asyncData;
         _asyncData = default;
         try

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using ZeroBuffer.Diagnostics;
 using ZeroBuffer.Interop;
 using ZeroBuffer.Primitives;
 using ZeroBuffer.Protocol;
@@ -28,7 +29,7 @@ namespace ZeroBuffer;
 /// writer.CommitFrame();
 /// </code>
 /// </example>
-public sealed unsafe partial class Writer : IDisposable, IPeerWaiter
+public sealed unsafe partial class Writer : IDisposable, IPeerWaiter, IMeteredEndpoint
 {
     private static readonly long LivenessCheckIntervalMs = (long)PeerLiveness.CheckInterval.TotalMilliseconds; // on Environment.TickCount64: cheap enough per frame
 
@@ -45,6 +46,7 @@ public sealed unsafe partial class Writer : IDisposable, IPeerWaiter
     private int _pendingThreadId; // the thread that acquired the pending frame or metadata
 
     private readonly UsageGate _writeGate = new(); // a write in progress; Dispose waits for it to leave before unmapping
+    private readonly EndpointMetrics _metrics; // the "ZeroBuffer" meter's view of this writer
     private long _nextLivenessCheck; // Environment.TickCount64 of the next look at the reader
     private long _requiredSpace; // what the current wait for space waits for
     private TimeSpan _writeTimeout = TimeSpan.FromSeconds(5);
@@ -78,6 +80,7 @@ public sealed unsafe partial class Writer : IDisposable, IPeerWaiter
             _ring = new RingWriter(name, _oieb, _segment.Pointer + ZeroBufferLayout.PayloadOffset(resources.MetadataBlockSize), resources.RingSize,
                 _claim, resources.ReaderSkipsShortTails, _dataAvailable, _spaceAvailable);
             _cancelWakeup = new CancellationWakeup(_spaceAvailable);
+            _metrics = new EndpointMetrics(this, name, EndpointRole.Writer);
             Log.WriterConnected(_logger, name, (ulong)resources.RingSize, resources.ReaderPid);
         }
         catch
@@ -86,6 +89,8 @@ public sealed unsafe partial class Writer : IDisposable, IPeerWaiter
             resources.Abandon(); // everything after the claim is undone too: the claim given back, only ours
             throw;
         }
+
+        _metrics.Start();
     }
 
     /// <summary>
@@ -467,7 +472,15 @@ public sealed unsafe partial class Writer : IDisposable, IPeerWaiter
     {
         _cancelWakeup.Arm(cancellationToken); // kept across waits: registers once per token, not per wait
         _requiredSpace = required;
-        return PeerWait.Wait(this, _spaceAvailable, _waitStrategy, Deadline.After(timeout), cancellationToken);
+        _metrics.WaitStarted();
+        try
+        {
+            return PeerWait.Wait(this, _spaceAvailable, _waitStrategy, Deadline.After(timeout), cancellationToken);
+        }
+        finally
+        {
+            _metrics.WaitEnded();
+        }
     }
 
     bool IPeerWaiter.TryComplete(bool tokenHeld) => _ring.FreeBytes >= _requiredSpace;
@@ -536,6 +549,11 @@ public sealed unsafe partial class Writer : IDisposable, IPeerWaiter
         // reader gone and no live writer, the name is stale and a new reader can recreate it (§5.3).
         _claim.Abandon();
         Log.ReaderGone(_logger, Name, block.ReaderPid);
+        if (reader == PeerState.Died)
+        {
+            _metrics.PeerDied();
+        }
+
         throw reader switch
         {
             PeerState.Closing or PeerState.Closed => new ReaderClosedException(Name, $"The reader of buffer '{Name}' has closed the buffer."),
@@ -563,6 +581,31 @@ public sealed unsafe partial class Writer : IDisposable, IPeerWaiter
         }
     }
 
+    ulong IMeteredEndpoint.Frames => _ring.FramesWritten;
+
+    ulong IMeteredEndpoint.Bytes => _ring.BytesWritten;
+
+    int IMeteredEndpoint.HeldFrames => 0;
+
+    bool IMeteredEndpoint.TryReadUtilization(out double utilization)
+    {
+        utilization = 0;
+        if (!_writeGate.TryEnter())
+        {
+            return false;
+        }
+
+        try
+        {
+            utilization = ControlBlock.Read(_oieb, _segment.Length).ToStatus(Name).Utilization;
+            return true;
+        }
+        finally
+        {
+            _writeGate.Exit();
+        }
+    }
+
     /// <summary>Disconnects: clears the writer PID (the reader notices within its next liveness slice) and closes handles. Never removes the buffer.</summary>
     public void Dispose()
     {
@@ -571,6 +614,8 @@ public sealed unsafe partial class Writer : IDisposable, IPeerWaiter
         {
             return;
         }
+
+        _metrics.Stop();
 
         // A zero-copy frame or metadata acquired on ANOTHER thread may still be being filled
         // through its span: unmapping now would crash that thread. Keep the mapping then (it

@@ -1,4 +1,5 @@
 using ZeroBuffer.Tests.Infrastructure;
+using ZeroBuffer.Tests.Diagnostics;
 
 namespace ZeroBuffer.Tests;
 
@@ -13,10 +14,17 @@ public sealed class AllocationTests
     private const int Batch = 200;
     private const int FrameSize = 100;
 
-    [Fact]
-    public void WriteAndReadAllocateNothingPerFrame()
+    /// <param name="collecting">
+    /// Whether a listener of the "ZeroBuffer" meter collects all the while, on another thread, as
+    /// an exporter would: frames must cost nothing more.
+    /// </param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void WriteAndReadAllocateNothingPerFrame(bool collecting)
     {
         string name = TestNames.Unique("alloc");
+        using var collector = collecting ? new BackgroundCollector() : null;
         using (var reader = new Reader(name, new BufferConfig(0, 64 * 1024)))
         using (var writer = new Writer(name))
         {
@@ -37,6 +45,10 @@ public sealed class AllocationTests
             Assert.Equal(0, errors); // every frame read, in order, with its content
             Assert.Equal(4UL * Frames + 1, nextSequence);
             Assert.Equal(64UL * 1024, reader.GetStatus().PayloadFreeBytes);
+            if (collector is not null)
+            {
+                Assert.True(collector.FramesReadSeen(name) > 0, "the collector saw frames read for the buffer");
+            }
         }
 
         OsResources.AssertNone(name);

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using ZeroBuffer.Diagnostics;
 using ZeroBuffer.Primitives;
 
 namespace ZeroBuffer.Protocol;
@@ -18,6 +19,7 @@ internal sealed unsafe class RingReader
 {
     private readonly string _name;
     private readonly ILogger _logger;
+    private readonly EndpointMetrics _metrics; // counts sequence errors
     private readonly ReaderResources _resources;
     private readonly Oieb* _oieb;
     private readonly byte* _ring;
@@ -39,6 +41,8 @@ internal sealed unsafe class RingReader
     private ulong _expectedSequence = ZeroBufferLayout.FirstSequence;
     private ulong _knownWritten; // written_count as last read: frames up to it are committed, no need to look again
     private ulong _uncountedWraps; // wrap points without a marker crossed with an upstream writer, which may have counted them (§4.2)
+    private ulong _framesTaken; // for the metrics: frames handed to the caller, and their payload bytes
+    private ulong _bytesTaken;
     private ulong _lastFrameIndex = ulong.MaxValue; // place in the count sequence of the last frame accepted (MaxValue: none yet)
 
     // Committed bytes (§4.3): every item consumed must fit in P - free - what the reader has
@@ -54,10 +58,12 @@ internal sealed unsafe class RingReader
     /// <param name="ring">The first byte of the ring.</param>
     /// <param name="ringSize">P.</param>
     /// <param name="maxHeldBackBytes">The most space batching holds back (capped at an eighth of the ring).</param>
+    /// <param name="metrics">Where sequence errors are counted.</param>
     /// <param name="logger">Where reported errors go.</param>
-    internal RingReader(string name, ReaderResources resources, byte* ring, long ringSize, long maxHeldBackBytes, ILogger logger)
+    internal RingReader(string name, ReaderResources resources, byte* ring, long ringSize, long maxHeldBackBytes, EndpointMetrics metrics, ILogger logger)
     {
         _name = name;
+        _metrics = metrics;
         _resources = resources;
         _oieb = resources.Oieb;
         _ring = ring;
@@ -71,6 +77,12 @@ internal sealed unsafe class RingReader
 
     /// <summary>Test hook: runs inside a release, between its add to free bytes and its published total.</summary>
     internal Action? BetweenReleaseStores { get; set; }
+
+    /// <summary>Frames handed to the caller since the reader was created.</summary>
+    internal ulong FramesTaken => Volatile.Read(ref _framesTaken);
+
+    /// <summary>Their payload bytes.</summary>
+    internal ulong BytesTaken => Volatile.Read(ref _bytesTaken);
 
     /// <summary>Frames consumed and not yet given back (held, or released early and queued behind an older one).</summary>
     internal int Outstanding
@@ -262,6 +274,7 @@ internal sealed unsafe class RingReader
             _knownWritten = _readCount; // look at the counts afresh next time
 
             Log.ReportedError(_logger, _name, $"sequence error: expected {expected}, got {sequence}");
+            _metrics.SequenceError();
             throw new SequenceError(_name, expected, sequence);
         }
 
@@ -294,6 +307,8 @@ internal sealed unsafe class RingReader
 
         _expectedSequence = sequence + 1;
         _lastFrameIndex = index;
+        Volatile.Write(ref _framesTaken, _framesTaken + 1);
+        Volatile.Write(ref _bytesTaken, _bytesTaken + length);
         frame = new Frame(this, ticket, header + ZeroBufferLayout.FrameHeaderSize, (int)length, sequence);
         return true;
     }

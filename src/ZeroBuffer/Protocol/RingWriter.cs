@@ -33,6 +33,7 @@ internal sealed unsafe class RingWriter
     private ulong _writtenCount;
     private ulong _nextSequence = ZeroBufferLayout.FirstSequence;
     private ulong _framesWritten;
+    private ulong _bytesWritten; // payload bytes of the frames written, for the metrics
 
     // The last plan, and the claimed frame between Claim and Commit (length < 0: none).
     private WritePlan _plan;
@@ -70,7 +71,10 @@ internal sealed unsafe class RingWriter
     internal long RingSize { get; }
 
     /// <summary>Frames committed.</summary>
-    internal ulong FramesWritten => _framesWritten;
+    internal ulong FramesWritten => Volatile.Read(ref _framesWritten);
+
+    /// <summary>Payload bytes of the frames committed by this writer.</summary>
+    internal ulong BytesWritten => Volatile.Read(ref _bytesWritten);
 
     /// <summary>The sequence number the next frame of this writer gets.</summary>
     internal ulong NextSequence => _nextSequence;
@@ -213,7 +217,8 @@ internal sealed unsafe class RingWriter
             _nextSequence++;
         }
 
-        _framesWritten++;
+        Volatile.Write(ref _framesWritten, _framesWritten + 1);
+        Volatile.Write(ref _bytesWritten, _bytesWritten + (ulong)_claimedLength);
         _claimedLength = -1;
         _claimedSequence = 0;
         if ((_framesWritten & StaleTokenDrainInterval) == 0)
