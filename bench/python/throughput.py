@@ -1,8 +1,8 @@
 """One-way throughput of the Python reader, next to the C# reader, against the same C# writer.
 
-Every row streams frames from the C# bench writer (``zerobuffer bench-peer zb-writer``, the writer
-of ``zerobuffer bench``'s throughput rows: warm-up, a mark frame, the measured stretch, an end
-frame) into one reader, and reports the data frames the reader took per second between the mark
+Every row streams frames from the C# bench writer (``ZeroBuffer.Bench peer zb-writer``, the writer
+of the cross-process bench's throughput rows, bench/ZeroBuffer.Bench: warm-up, a mark frame, the
+measured stretch, an end frame) into one reader, and reports the data frames the reader took per second between the mark
 and the end. The readers:
 
 - ``python``: ``Reader.read_frame`` per frame, released after use;
@@ -10,8 +10,8 @@ and the end. The readers:
 
 Frames below 64 KiB are measured zero-copy (the writer commits without filling, the reader reads
 one byte in place): the cost per frame. From 64 KiB on, with a copy in and a copy out: the cost
-per byte, as in ``zerobuffer bench``'s copy rows.
-- ``csharp``: the C# bench reader (``bench-peer zb-reader``), measured in the same run, as the
+per byte, as in the C# bench's copy rows.
+- ``csharp``: the C# bench reader (``ZeroBuffer.Bench peer zb-reader``), measured in the same run, as the
   baseline the Python figures are compared with (``ratio``).
 
 So the writer is the same program in every row, and only the reader changes.
@@ -19,7 +19,7 @@ So the writer is the same program in every row, and only the reader changes.
     python3 bench/python/throughput.py                       # 64 B and 3,110,400 B, 3 s each
     python3 bench/python/throughput.py --sizes 64 --seconds 5 --json
 
-Needs the C# CLI built in Release (``dotnet build -c Release src/ZeroBuffer.Cli``). Run it on a
+Needs the C# bench built in Release (``dotnet build -c Release bench/ZeroBuffer.Bench``). Run it on a
 quiet machine: every row uses two processes, each a core when it can.
 """
 
@@ -39,25 +39,25 @@ sys.path.insert(0, os.path.join(ROOT, "python"))
 
 import zerobuffer  # noqa: E402
 
-CLI = os.path.join(ROOT, "src", "ZeroBuffer.Cli", "bin", "Release", "net10.0", "ZeroBuffer.Cli.dll")
+BENCH = os.path.join(ROOT, "bench", "ZeroBuffer.Bench", "bin", "Release", "net10.0", "ZeroBuffer.Bench.dll")
 END, MARK, HELLO = 1, 2, 3  # the bench's control frames, told apart from data by their length (data: >= 8 bytes)
 BATCH = 256
 
 
 def ring_size(frame_size: int) -> int:
-    """The ring of ``zerobuffer bench``'s throughput rows: 4 MiB, or room for 4 frames."""
+    """The ring of the C# bench's throughput rows: 4 MiB, or room for 4 frames."""
     return max(4 << 20, (4 * (frame_size + 16) + 63) // 64 * 64)
 
 
 def zero_copy(frame_size: int) -> bool:
     """Small frames are measured zero-copy (the cost per frame); from 64 KiB on, with a copy in and
-    a copy out (the cost per byte: what a video pipeline pays), as ``zerobuffer bench`` does."""
+    a copy out (the cost per byte: what a video pipeline pays), as the C# bench does."""
     return frame_size < 65536
 
 
 def peer(role: str, name: str, size: int, seconds: float, warmup: float) -> subprocess.Popen:
     # stdin stays open: a bench peer stops when it closes.
-    return subprocess.Popen(["dotnet", CLI, "bench-peer", role, "--name", name, "--size", str(size), "--seconds", str(seconds),
+    return subprocess.Popen(["dotnet", BENCH, "peer", role, "--name", name, "--size", str(size), "--seconds", str(seconds),
                              "--warmup", str(warmup), "--ring-size", str(ring_size(size)), *(["--zero-copy"] if zero_copy(size) else [])],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -134,8 +134,8 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=0.5, help="warm-up seconds per row")
     parser.add_argument("--json", action="store_true", help="one JSON object per row")
     args = parser.parse_args()
-    if not os.path.isfile(CLI):
-        print("the C# CLI is not built: %s is missing (dotnet build -c Release src/ZeroBuffer.Cli)" % CLI, file=sys.stderr)
+    if not os.path.isfile(BENCH):
+        print("the C# bench is not built: %s is missing (dotnet build -c Release bench/ZeroBuffer.Bench)" % BENCH, file=sys.stderr)
         return 2
     sizes = [int(s) for s in args.sizes.split(",")]
     if any(s < 8 for s in sizes):

@@ -41,6 +41,14 @@ internal static class ByteSize
         return true;
     }
 
+    /// <summary>A frame size (<c>64</c>, <c>4K</c>, <c>1MiB</c>, <c>3110400</c>); false when it is not a size or does not fit an int.</summary>
+    internal static bool TryParseFrameSize(string text, out int size)
+    {
+        bool parsed = TryParse(text, out long value) && value <= int.MaxValue;
+        size = parsed ? (int)value : 0;
+        return parsed;
+    }
+
     /// <summary>Makes <paramref name="option"/> take sizes with suffixes; a bad one is a usage error naming it.</summary>
     internal static Option<long> Sized(this Option<long> option)
     {

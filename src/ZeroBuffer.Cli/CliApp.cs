@@ -9,11 +9,22 @@ namespace ZeroBuffer.Cli;
 internal static partial class CliApp
 {
     /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code.</summary>
-    internal static int Run(string[] args)
+    internal static int Run(string[] args) => Run(args, "zerobuffer", Build);
+
+    /// <summary>
+    /// Parses and runs <paramref name="args"/> against the command tree <paramref name="build"/>
+    /// makes (given the global options, and the help epilogue of each command to fill in), with
+    /// the global options, help epilogues and exit-code contract of every zerobuffer command;
+    /// <paramref name="program"/> names the root command in usage hints. The cross-process bench
+    /// (bench/ZeroBuffer.Bench) runs its own tree through it.
+    /// </summary>
+    internal static int Run(string[] args, string program, Func<GlobalOptions, Dictionary<Command, string>, RootCommand> build)
     {
         var global = new GlobalOptions();
         var epilogues = new Dictionary<Command, string>();
-        RootCommand root = Build(global, epilogues);
+        RootCommand root = build(global, epilogues);
+        root.Options.Add(global.Json);
+        root.Options.Add(global.Verbose);
 
         foreach (HelpOption help in root.Options.OfType<HelpOption>())
         {
@@ -23,7 +34,7 @@ internal static partial class CliApp
         ParseResult result = root.Parse(args);
         if (result.Errors.Count > 0 && result.Action is not HelpWithEpilogue)
         {
-            return ReportUsageErrors(result, global);
+            return ReportUsageErrors(result, global, program);
         }
 
         return result.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });
@@ -32,9 +43,7 @@ internal static partial class CliApp
     private static RootCommand Build(GlobalOptions global, Dictionary<Command, string> epilogues)
     {
         var root = new RootCommand(
-            "ZeroBuffer: zero-copy shared-memory IPC (protocol 1.0). Read, write and benchmark buffers from the command line.");
-        root.Options.Add(global.Json);
-        root.Options.Add(global.Verbose);
+            "ZeroBuffer: zero-copy shared-memory IPC (protocol 1.0). Read, write, inspect and clean buffers from the command line.");
 
         Add(root, epilogues, ReadCommand.Create(global));
         Add(root, epilogues, WriteCommand.Create(global));
@@ -42,8 +51,6 @@ internal static partial class CliApp
         Add(root, epilogues, DemoReaderCommand.Create(global));
         Add(root, epilogues, DemoWriterCommand.Create(global));
         Add(root, epilogues, LayoutCommand.Create(global));
-        Add(root, epilogues, BenchCommand.Create(global));
-        Add(root, epilogues, BenchPeerCommand.Create(global));
         Add(root, epilogues, ServeCommand.Create(global));
         Add(root, epilogues, CallCommand.Create(global));
         Add(root, epilogues, ListCommand.Create(global));
@@ -56,13 +63,14 @@ internal static partial class CliApp
         return root;
     }
 
-    private static void Add(RootCommand root, Dictionary<Command, string> epilogues, (Command Command, string Epilogue) entry)
+    /// <summary>Adds a command under <paramref name="root"/>, with the epilogue of its help.</summary>
+    internal static void Add(RootCommand root, Dictionary<Command, string> epilogues, (Command Command, string Epilogue) entry)
     {
         root.Subcommands.Add(entry.Command);
         epilogues[entry.Command] = entry.Epilogue;
     }
 
-    private static int ReportUsageErrors(ParseResult result, GlobalOptions global)
+    private static int ReportUsageErrors(ParseResult result, GlobalOptions global, string program)
     {
         string[] messages = [.. result.Errors.Select(e => Plain(e.Message))];
         foreach (string message in messages)
@@ -70,7 +78,7 @@ internal static partial class CliApp
             Output.ErrorLine($"error: {message}");
         }
 
-        string command = result.CommandResult.Command is RootCommand ? "zerobuffer" : $"zerobuffer {result.CommandResult.Command.Name}";
+        string command = result.CommandResult.Command is RootCommand ? program : $"{program} {result.CommandResult.Command.Name}";
         Output.ErrorLine($"Run '{command} --help' for usage.");
         if (result.GetValue(global.Json))
         {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using ZeroBuffer.Cli.Bench;
 
 namespace ZeroBuffer.Cli.Commands;
 

@@ -165,7 +165,7 @@ internal static class WriteCommand
         {
             foreach (string part in token.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
-                if (!Bench.Format.TryParseSize(part, out int value) || value < 1)
+                if (!ByteSize.TryParseFrameSize(part, out int value) || value < 1)
                 {
                     result.AddError($"--sizes: '{part}' is not a frame size (a whole number of bytes >= 1, optionally with K, M, G or KiB, MiB, GiB).");
                     return null;

@@ -4,8 +4,10 @@ using System.Text.Json;
 namespace ZeroBuffer.Cli.Demo;
 
 /// <summary>
-/// A copy of this CLI running a hidden demo command, talking JSON lines. Its stdin stays open
-/// while it should run: closing it (or this process dying) makes the child stop and clean up.
+/// A copy of this program running one of its hidden commands, talking JSON lines: the CLI's
+/// demo and soak children, and the bench executable's peers (it reuses this class). Its stdin
+/// stays open while it should run: closing it (or this process dying) makes the child stop and
+/// clean up.
 /// </summary>
 internal sealed class ChildProcess : IDisposable
 {
@@ -51,7 +53,7 @@ internal sealed class ChildProcess : IDisposable
         }
     }
 
-    /// <summary>Starts <c>zerobuffer &lt;arguments&gt;</c>; <paramref name="onEvent"/> gets each event (name, object) on a pool thread.</summary>
+    /// <summary>Starts this program with <paramref name="arguments"/>; <paramref name="onEvent"/> gets each event (name, object) on a pool thread.</summary>
     internal static ChildProcess Start(string role, IEnumerable<string> arguments, Action<string, JsonElement> onEvent)
     {
         ProcessStartInfo info = SelfStartInfo();
@@ -70,7 +72,10 @@ internal sealed class ChildProcess : IDisposable
         return child;
     }
 
-    /// <summary>How to start this same CLI: the apphost directly, or <c>dotnet ZeroBuffer.Cli.dll</c>.</summary>
+    /// <summary>
+    /// How to start this same program: the apphost directly, or <c>dotnet ENTRY.dll</c> with the
+    /// entry assembly (ZeroBuffer.Cli.dll, or ZeroBuffer.Bench.dll for the bench's peers).
+    /// </summary>
     private static ProcessStartInfo SelfStartInfo()
     {
         string host = Environment.ProcessPath ?? "dotnet";
@@ -83,7 +88,8 @@ internal sealed class ChildProcess : IDisposable
         };
         if (Path.GetFileNameWithoutExtension(host).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
         {
-            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ZeroBuffer.Cli.dll"));
+            string entry = System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name ?? "ZeroBuffer.Cli";
+            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, entry + ".dll"));
         }
 
         return info;

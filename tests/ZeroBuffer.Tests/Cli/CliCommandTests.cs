@@ -75,7 +75,6 @@ public sealed class CliCommandTests
     [InlineData("write", "x", "--count", "99999999999999999999")] // overflow
     [InlineData("serve", "x", "--xor", "abc")]
     [InlineData("serve", "x", "--max-sessions", "many")]
-    [InlineData("bench", "--runs", "x")]
     [InlineData("demo", "--seconds", "soon")]
     [InlineData("call", "x", "--count", "-")]
     public async Task UsageErrors_ExitWith2AndAnErrorEvent(params string[] args)

@@ -16,7 +16,6 @@ public sealed class CliHelpTests
     [InlineData("layout")]
     [InlineData("serve")]
     [InlineData("call")]
-    [InlineData("bench")]
     [InlineData("soak")]
     [InlineData("demo")]
     public async Task EveryCommand_HelpHasExamplesAndExitCodes(string command)
@@ -41,5 +40,26 @@ public sealed class CliHelpTests
         {
             Assert.Contains($"  {command} ", help, StringComparison.Ordinal);
         }
+    }
+
+    /// <summary>
+    /// The cross-process bench left the tool for its own executable (bench/ZeroBuffer.Bench):
+    /// the root help does not list <c>bench</c>, and <c>zerobuffer bench</c>
+    /// is a usage error like any unknown command.
+    /// </summary>
+    [Fact]
+    public async Task Bench_IsNoLongerACommandOfTheTool()
+    {
+        await using (CliProcess cli = CliProcess.Start("--help"))
+        {
+            Assert.Equal(0, await cli.WaitForExitAsync());
+            string help = string.Join('\n', cli.Output);
+            Assert.DoesNotContain("  bench", help, StringComparison.Ordinal);
+        }
+
+        await using CliProcess bench = CliProcess.Start("bench", "--quick", "--json");
+        Assert.Equal(2, await bench.WaitForExitAsync());
+        Assert.Equal("UsageError", Assert.Single(bench.Events("error")).GetProperty("kind").GetString());
+        Assert.Contains("'bench'", bench.ErrorOutput, StringComparison.Ordinal);
     }
 }

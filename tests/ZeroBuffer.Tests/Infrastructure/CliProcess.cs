@@ -25,6 +25,9 @@ internal sealed class CliProcess : IAsyncDisposable
     /// <summary>Starts <c>zerobuffer &lt;args&gt;</c> from the test output folder.</summary>
     internal static CliProcess Start(params string[] args) => StartProgram("dotnet", [CliPath, .. args]);
 
+    /// <summary>Starts the cross-process bench (bench/ZeroBuffer.Bench, an executable of its own) with <paramref name="args"/> from the test output folder.</summary>
+    internal static CliProcess StartBench(params string[] args) => StartProgram("dotnet", [BenchPath, .. args]);
+
     /// <summary>
     /// Starts <c>zerobuffer &lt;args&gt;</c> as a container would run it: in its own PID and mount
     /// namespaces (<c>unshare --pid --mount --fork --mount-proc</c>, as root), with a private tmpfs
@@ -70,6 +73,8 @@ internal sealed class CliProcess : IAsyncDisposable
     }
 
     private static string CliPath => Path.Combine(AppContext.BaseDirectory, "ZeroBuffer.Cli.dll");
+
+    private static string BenchPath => Path.Combine(AppContext.BaseDirectory, "ZeroBuffer.Bench.dll");
 
     /// <summary>Whether the CLI runs in namespaces of its own (<see cref="StartInNamespace"/>).</summary>
     internal bool InNamespace { get; private set; }

@@ -1,0 +1,65 @@
+namespace ZeroBuffer.Bench;
+
+/// <summary>What a bench row measures.</summary>
+internal enum CaseKind
+{
+    /// <summary>One-way stream: frames/s and GB/s.</summary>
+    Throughput,
+
+    /// <summary>Ping-pong: round-trip latency percentiles.</summary>
+    Latency,
+
+    /// <summary>memcpy: GB/s of one thread.</summary>
+    Bandwidth,
+
+    /// <summary>A connected pair with no traffic: what waiting costs.</summary>
+    Idle,
+}
+
+/// <summary>The transports (and baselines) a row can be about; the strings are the JSON values.</summary>
+internal static class Transports
+{
+    internal const string ZeroBuffer = "zerobuffer";
+    internal const string UnixSocket = "unix-socket";
+    internal const string Semaphore = "semaphore";
+    internal const string BusyPoll = "busy-poll";
+    internal const string Memcpy = "memcpy";
+
+    /// <summary>The duplex round trip (request/response over the duplex layer, see <see cref="DuplexRoundTrip"/>).</summary>
+    internal const string Duplex = "duplex";
+}
+
+/// <summary>One peer process of a case: its role and its extra arguments.</summary>
+internal sealed record PeerSpec(string Role, IReadOnlyList<string> Arguments);
+
+/// <summary>
+/// One measurement: a pair of peer processes (or one, for memcpy). The passive peer starts first
+/// and reports ready; then the active peer runs the warm-up and the measured window.
+/// </summary>
+/// <param name="Id">Stable row id, e.g. <c>throughput/zerobuffer/copy/4096</c>.</param>
+/// <param name="Kind">What the row measures.</param>
+/// <param name="Transport">One of <see cref="Transports"/>.</param>
+/// <param name="Mode"><c>zero-copy</c>, <c>copy</c>, or null.</param>
+/// <param name="Pacing"><c>back-to-back</c> or <c>fixed-rate</c> for latency rows, else null.</param>
+/// <param name="FrameSize">Data frame size, bytes; 0 for the data-less baselines.</param>
+/// <param name="Rate">Round trips per second of a fixed-rate ping-pong; 0 otherwise.</param>
+/// <param name="Passive">The peer that starts first and reports ready (null for memcpy).</param>
+/// <param name="Active">The peer that drives the warm-up and the measured window.</param>
+/// <param name="PassiveStopsItself">False when the passive peer only ends when told (its stdin closed).</param>
+/// <param name="Resources">Base name of the pair's OS resources, for the clean-up after the case.</param>
+internal sealed record BenchCase(
+    string Id, CaseKind Kind, string Transport, string? Mode, string? Pacing, int FrameSize, double Rate,
+    PeerSpec? Passive, PeerSpec Active, bool PassiveStopsItself, string Resources)
+{
+    /// <summary>Wait strategy of the ZeroBuffer peers (<see cref="StrategyNames"/>); null for the baselines.</summary>
+    internal string? Strategy { get; init; }
+
+    /// <summary>A short human description for progress lines.</summary>
+    internal string Describe() => Kind switch
+    {
+        CaseKind.Bandwidth => "memcpy bandwidth (hot and streaming)",
+        CaseKind.Idle => "idle reader (connected writer, no traffic)",
+        _ => $"{Kind.ToString().ToLowerInvariant()} {Transport}{(Mode is null ? "" : " " + Mode)}{(Pacing is null ? "" : " " + Pacing)}"
+             + (FrameSize > 0 ? $" {Format.Bytes(FrameSize)}" : "") + (Strategy is null or StrategyNames.Default ? "" : " " + Strategy),
+    };
+}

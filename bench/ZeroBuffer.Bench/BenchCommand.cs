@@ -1,0 +1,291 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Spectre.Console;
+
+namespace ZeroBuffer.Bench;
+
+/// <summary>
+/// The bench executable's root command: measures ZeroBuffer across processes (every measured
+/// side is its own <c>peer</c> process) next to baselines from the same run, and reports a
+/// table, JSON and optional PNG plots. Method: docs/performance.md.
+/// </summary>
+internal static class BenchCommand
+{
+    private const string Events = """
+        Scenarios (--scenarios, comma-separated; default all):
+          throughput  ZeroBuffer one-way, zero-copy and copy-in/copy-out, per frame size
+          latency     ZeroBuffer ping-pong over two buffers (copy on every hop), back-to-back and at a fixed rate
+                      (latency = reply time - intended send time: no coordinated omission); a zero-copy
+                      back-to-back variant (request produced in place, reply checked in place; --quick: 3.1 MB only);
+                      and always a busy-spin 64 B back-to-back row, whatever --strategy says
+          uds         Unix domain socket baseline: throughput and back-to-back ping-pong, same sizes
+          semaphore   bare named-semaphore ping-pong baseline
+          busy-poll   ping-pong spinning on one shared cache line baseline
+          memcpy      single-thread memcpy, hot (64 KiB) and streaming (>= 256 MiB)
+          idle        CPU of a ZeroBuffer reader waiting with a connected writer and no traffic
+          async       the async API, 64 B: back-to-back and fixed-rate round trips (ReadFrameAsync/WriteFrameAsync)
+                      next to the blocking ones (fixed-rate @blocking: every reply a wake-up), and one process
+                      with 100 idle async readers (CPU, and its "threads")
+          duplex      duplex request/response round trip, 64 B, back-to-back (ratio to the raw ping-pong)
+        Row ids of ZeroBuffer rows measured with a strategy other than spin-then-block end in "@STRATEGY"
+        (e.g. latency/zerobuffer/copy/back-to-back/64@busy-spin); the row's "strategy" field says it either way.
+        --json: JSON lines, each with an "event" property:
+          {"event":"started","name":"zb-bench-..","cases":N,"quick":Q,"seconds":S,"scenarios":[..],
+           "strategy":"spin-then-block","batchReleases":false,"prefault":false}
+                                    (every OS resource of the run has a name starting with "name")
+          {"event":"result", ...one row...}                              as each case finishes (each run)
+          {"event":"summary","seconds":S,"processors":P,"loadAverage":L,"runtime":"..","os":"..",
+           "strategy":"..","batchReleases":B,"prefault":B,"results":[ ...every row... ],"failed":F,
+           "targets":[{"figure":"..","row":"id","field":"..","status":"met|missed|not measured","measured":V,"min":V,"max":V,
+                       "comparison":">=|<=","target":T,"unit":"..","ratio":R,"ratioOf":"target|baseline","met":B}]}
+        A row: {"id":"throughput/zerobuffer/copy/4096","kind":"throughput|latency|bandwidth|idle",
+          "transport":"zerobuffer|duplex|unix-socket|semaphore|busy-poll|memcpy","mode":"zero-copy|copy|hot|streaming|null",
+          "strategy":"blocking|spin-then-block|busy-spin" (ZeroBuffer and duplex rows only),
+          "pacing":"back-to-back|fixed-rate|null","frameSize":B,"rate":R (fixed-rate only),"frames":F,"seconds":S,
+          "framesPerSecond":..,"gigabytesPerSecond":..,"samples":N,"latencyMicroseconds":{"p50","p90","p99","p999","max"},
+          "sendLagMicroseconds":{same percentiles} (fixed-rate only: actual - intended send time; the pacer's own lateness shows here),
+          "runs":N,"spread":{"framesPerSecond"|"gigabytesPerSecond"|"p50"..|"max":{"min","max"}} (only with --runs > 1),
+          "sides":{"writer"|"reader"|"pinger"|"echo"|"copier":{"cpuPercent":..,"allocatedBytesPerFrame":..}},
+          "ratios":{"unixSocket":{"framesPerSecond"},"memcpyStreaming":{"gigabytesPerSecond"}}            (ZeroBuffer throughput)
+                  {"semaphore":{"p50",..,"max"},"busyPoll":{"p50",..,"max"}}                           (ZeroBuffer latency)
+                  {...,"rawPingPong":{"p50",..,"max"}}     (duplex: ÷ latency/zerobuffer/copy/back-to-back/64, same strategy)
+          or "error":"..." instead of the figures when the case failed}
+        Exit code 0 when every case ran; 1 when one failed (its row has an "error").
+
+        Examples (from the repository root; or run bench/ZeroBuffer.Bench/bin/Release/net10.0/ZeroBuffer.Bench):
+          dotnet run -c Release --project bench/ZeroBuffer.Bench -- --quick
+          dotnet run -c Release --project bench/ZeroBuffer.Bench -- --scenarios throughput,latency --sizes 4K,1M --json --plots ./plots
+
+        """;
+
+    internal static (RootCommand Command, string Epilogue) Create(GlobalOptions global)
+    {
+        var quick = new Option<bool>("--quick") { Description = "Short run: 64 B, 4 KiB, 64 KiB, 1 MiB throughput; every target row; 0.5 s per case (< 60 s in all)." };
+        var plots = new Option<string?>("--plots") { Description = "Write PNG plots into this directory." };
+        var scenarios = new Option<string?>("--scenarios") { Description = $"Comma-separated subset of: {string.Join(",", Scenarios.All)}." };
+        var sizes = new Option<string?>("--sizes") { Description = "Comma-separated frame sizes for throughput and ping-pong (e.g. 64,4K,1M)." };
+        var duration = new Option<double?>("--duration") { Description = "Measured seconds per case (default 2, --quick 0.5)." };
+        var rate = new Option<double?>("--rate") { Description = "Round trips per second of the fixed-rate ping-pong (default 2000/s up to 64 KiB, 200/s above)." };
+        var ringSize = new Option<long?>("--ring-size") { Description = "Ring size of every buffer (default: max(4 MiB, 4 frames) one-way, max(64 KiB, 2 frames) ping-pong)." }.Sized();
+        var runs = new Option<int>("--runs") { Description = "Run every case this many times; figures are medians, with min-max in the JSON \"spread\".", DefaultValueFactory = _ => 1 };
+        runs.Check(value => value is < 1 or > 100 ? $"--runs must be in [1, 100] (got {value})." : null);
+        var streamBytes = new Option<long>("--stream-bytes") { Description = "Size of each streaming-memcpy buffer (at least 256 MiB).", DefaultValueFactory = _ => 256L << 20 }.Sized();
+        var strategy = new Option<string>("--strategy")
+        {
+            Description = "Wait strategy of every ZeroBuffer reader and writer (the busy-spin 64 B round trip is measured whatever this says).",
+            DefaultValueFactory = _ => StrategyNames.Default,
+        };
+        strategy.AcceptOnlyFromAmong(StrategyNames.All);
+        var batchReleases = new Option<bool>("--batch-releases") { Description = "Throughput readers publish freed space in batches (Reader.BatchReleases)." };
+        var prefault = new Option<bool>("--prefault") { Description = "Every ZeroBuffer peer prefaults its rings after creating or connecting." };
+        var command = new RootCommand("Measure ZeroBuffer's throughput and latency across processes, next to baselines (Unix socket, semaphore, busy-poll, memcpy).")
+        {
+            quick, plots, scenarios, sizes, duration, rate, ringSize, streamBytes, runs, strategy, batchReleases, prefault,
+        };
+        command.SetAction(parse => global.Run(parse, (output, stop) =>
+        {
+            BenchOptions options = Parse(parse.GetValue(quick), parse.GetValue(scenarios), parse.GetValue(sizes), parse.GetValue(duration),
+                parse.GetValue(rate), parse.GetValue(ringSize), parse.GetValue(streamBytes)) with
+            {
+                Strategy = parse.GetValue(strategy) ?? StrategyNames.Default,
+                BatchReleases = parse.GetValue(batchReleases),
+                Prefault = parse.GetValue(prefault),
+            };
+            return Execute(output, stop, options, parse.GetValue(plots), parse.GetValue(runs));
+        }));
+        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
+    }
+
+    private static BenchOptions Parse(bool quick, string? scenarios, string? sizes, double? duration, double? rate, long? ringSize, long streamBytes)
+    {
+        HashSet<string> chosen = scenarios is null
+            ? [.. Scenarios.Default]
+            : [.. scenarios.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
+        foreach (string name in chosen.Where(n => !Scenarios.All.Contains(n)))
+        {
+            throw new UsageException($"unknown scenario '{name}'; known: {string.Join(", ", Scenarios.All)}");
+        }
+
+        List<int>? sizeList = null;
+        if (sizes is not null)
+        {
+            sizeList = [];
+            foreach (string text in sizes.Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!ByteSize.TryParseFrameSize(text, out int size) || size < ControlFrames.MinimumDataSize || size > 64 << 20)
+                {
+                    throw new UsageException($"--sizes: '{text}' is not a size from {ControlFrames.MinimumDataSize} B to 64 MiB");
+                }
+
+                sizeList.Add(size);
+            }
+        }
+
+        double seconds = duration ?? (quick ? BenchPlan.QuickSeconds : BenchPlan.FullSeconds);
+        if (!(seconds > 0 && seconds <= 600))
+        {
+            throw new UsageException($"--duration must be in (0, 600] (got {seconds}).");
+        }
+
+        if (rate is <= 0)
+        {
+            throw new UsageException("--rate must be positive.");
+        }
+
+        if (streamBytes < 256L << 20)
+        {
+            throw new UsageException("--stream-bytes must be at least 256 MiB (268435456): smaller buffers may stay in cache.");
+        }
+
+        IReadOnlyList<int> throughputSizes = (IReadOnlyList<int>?)sizeList ?? (quick ? BenchPlan.QuickThroughputSizes : BenchPlan.FullThroughputSizes);
+        IReadOnlyList<int> latencySizes = (IReadOnlyList<int>?)sizeList ?? BenchPlan.LatencySizes;
+        if (ringSize is long ring && throughputSizes.Concat(latencySizes).Any(s => 2 * (s + 16L) > ring))
+        {
+            throw new UsageException($"--ring-size {ring} is too small: every frame size needs a ring of at least 2 × (size + 16).");
+        }
+
+        return new BenchOptions(quick, chosen, throughputSizes, latencySizes, seconds, rate, ringSize, streamBytes,
+            Custom: scenarios is not null || sizes is not null);
+    }
+
+    private static int Execute(Output output, Interruption stop, BenchOptions options, string? plotDirectory, int runCount)
+    {
+        string runName = $"zb-bench-{Environment.ProcessId}-{Guid.NewGuid():N}"[..28];
+        List<BenchCase> plan = BenchPlan.Build(options, runName);
+        // Repeated runs go round-robin (all cases, then all again), so a slow drift of the machine spreads over every row.
+        List<(BenchCase Case, int Run)> cases = [.. Enumerable.Range(0, runCount).SelectMany(run => plan.Select(c => (c, run)))];
+        var perRun = Enumerable.Range(0, runCount).Select(_ => new List<BenchResult>()).ToList();
+        var clock = Stopwatch.StartNew();
+        if (output.Json)
+        {
+            using Output.JsonEvent e = output.Event("started");
+            e.Writer.WriteString("name"u8, runName);
+            e.Writer.WriteNumber("cases"u8, plan.Count);
+            e.Writer.WriteNumber("runs"u8, runCount);
+            e.Writer.WriteBoolean("quick"u8, options.Quick);
+            e.Writer.WriteNumber("seconds"u8, options.Seconds);
+            e.Writer.WriteStartArray("scenarios"u8);
+            foreach (string s in options.Scenarios.Order(StringComparer.Ordinal))
+            {
+                e.Writer.WriteStringValue(s);
+            }
+
+            e.Writer.WriteEndArray();
+            WriteFlags(e.Writer, options);
+        }
+
+        if (!output.Json && !Console.IsOutputRedirected)
+        {
+            CliConsole.Out.Progress()
+                .AutoClear(true)
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new ElapsedTimeColumn())
+                .Start(context =>
+                {
+                    ProgressTask task = context.AddTask("bench", maxValue: cases.Count);
+                    for (int i = 0; i < cases.Count; i++)
+                    {
+                        task.Description = $"[bold][[{i + 1}/{cases.Count}]][/] {Markup.Escape(cases[i].Case.Describe())}";
+                        context.Refresh();
+                        perRun[cases[i].Run].AddRange(BenchRunner.Run(cases[i].Case, options, stop));
+                        task.Increment(1);
+                    }
+                });
+        }
+        else
+        {
+            for (int i = 0; i < cases.Count; i++)
+            {
+                if (!output.Json)
+                {
+                    Output.ErrorLine($"bench: [{i + 1}/{cases.Count}] {cases[i].Case.Describe()}");
+                }
+
+                IReadOnlyList<BenchResult> rows = BenchRunner.Run(cases[i].Case, options, stop);
+                perRun[cases[i].Run].AddRange(rows);
+                if (output.Json)
+                {
+                    foreach (BenchResult row in rows)
+                    {
+                        using Output.JsonEvent e = output.Event("result");
+                        row.WriteJson(e.Writer);
+                    }
+                }
+            }
+        }
+
+        List<BenchResult> results = runCount == 1 ? perRun[0] : RunAggregation.Median(perRun);
+        Ratios.Compute(results);
+        IReadOnlyList<TargetLine> targets = Targets.Evaluate(results, options);
+        IReadOnlyList<string> plotFiles = plotDirectory is null ? [] : BenchPlots.Write(plotDirectory, results);
+        int failed = results.Count(r => r.Error is not null);
+        if (output.Json)
+        {
+            WriteSummary(output, results, targets, clock.Elapsed, failed, options);
+        }
+        else
+        {
+            IAnsiConsole console = CliConsole.Out;
+            BenchTable.Write(console, results, options);
+            Targets.WriteTable(console, targets);
+            console.MarkupLine($"[grey]{cases.Count} cases in {clock.Elapsed.TotalSeconds:0.0} s; load average {Markup.Escape(LoadAverage())}[/]");
+            foreach (string file in plotFiles)
+            {
+                console.MarkupLine($"plot: {Markup.Escape(file)}");
+            }
+        }
+
+        return failed == 0 ? ExitCodes.Success : ExitCodes.Unexpected;
+    }
+
+    private static void WriteFlags(System.Text.Json.Utf8JsonWriter writer, BenchOptions options)
+    {
+        writer.WriteString("strategy"u8, options.Strategy);
+        writer.WriteBoolean("batchReleases"u8, options.BatchReleases);
+        writer.WriteBoolean("prefault"u8, options.Prefault);
+    }
+
+    private static void WriteSummary(Output output, List<BenchResult> results, IReadOnlyList<TargetLine> targets, TimeSpan elapsed, int failed,
+        BenchOptions options)
+    {
+        using Output.JsonEvent e = output.Event("summary");
+        e.Writer.WriteNumber("seconds"u8, Math.Round(elapsed.TotalSeconds, 3));
+        e.Writer.WriteNumber("processors"u8, Environment.ProcessorCount);
+        e.Writer.WriteString("loadAverage"u8, LoadAverage());
+        e.Writer.WriteString("runtime"u8, RuntimeInformation.FrameworkDescription);
+        e.Writer.WriteString("os"u8, RuntimeInformation.OSDescription);
+        WriteFlags(e.Writer, options);
+        e.Writer.WriteStartArray("results"u8);
+        foreach (BenchResult row in results)
+        {
+            e.Writer.WriteStartObject();
+            row.WriteJson(e.Writer);
+            e.Writer.WriteEndObject();
+        }
+
+        e.Writer.WriteEndArray();
+        e.Writer.WriteNumber("failed"u8, failed);
+        e.Writer.WriteStartArray("targets"u8);
+        foreach (TargetLine target in targets)
+        {
+            e.Writer.WriteStartObject();
+            target.WriteJson(e.Writer);
+            e.Writer.WriteEndObject();
+        }
+
+        e.Writer.WriteEndArray();
+    }
+
+    /// <summary>The 1/5/15-minute load averages from /proc/loadavg ("?" if unreadable): says how busy the machine was.</summary>
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using System.CommandLine;
+
+namespace ZeroBuffer.Bench;
+
+/// <summary>
+/// <c>ZeroBuffer.Bench peer ROLE</c> (hidden): one measured side of a bench case, a separate
+/// process started by the bench (<see cref="BenchRunner"/>). Talks JSON lines to its parent and
+/// stops when its stdin closes; removes what it created (buffer, socket, semaphores, shared
+/// file) on the way out.
+/// </summary>
+internal static class PeerCommand
+{
+    private const string Events = """
+        Child of the bench (ZeroBuffer.Bench); JSON lines on stdout whatever the options:
+          {"event":"ready","role":"R","pid":1234}
+          {"event":"summary","role":"R","frames":F,"bytes":B,"measured":true,"seconds":S,"cpuSeconds":C,"allocatedBytes":A,
+           ...pingers add "samples","rate","latencyMicroseconds":{"p50","p90","p99","p999","max"};
+           ...memcpy adds "hotGigabytesPerSecond","streamingGigabytesPerSecond"}
+        Roles: zb-reader zb-writer zb-echo zb-ping uds-reader uds-writer uds-echo uds-ping sem-echo sem-ping
+               spin-echo spin-ping memcpy idle-reader idle-writer zb-async-echo zb-async-ping idle-async-readers idle-async-writer
+               duplex-server duplex-client. The first of each pair must be ready before the second starts.
+        idle-async-readers adds "threads" (the process's threads at the end of the window) and "readers".
+
+        """;
+
+    internal static (Command Command, string Epilogue) Create(GlobalOptions global)
+    {
+        var role = new Argument<string>("ROLE") { Description = "Which side to run." };
+        role.AcceptOnlyFromAmong(PeerRoles.All);
+        var name = new Option<string>("--name") { Description = "Base name of the pair's resources.", Required = true };
+        var size = new Option<int>("--size") { Description = "Data frame size, bytes.", DefaultValueFactory = _ => 64 }.Sized().AtLeast(ControlFrames.MinimumDataSize);
+        var zeroCopy = new Option<bool>("--zero-copy") { Description = "Zero-copy mode (default: copy-in/copy-out)." };
+        var seconds = new Option<double>("--seconds") { Description = "Measured seconds.", DefaultValueFactory = _ => 1 }.AtLeast(0.01);
+        var warmUp = new Option<double>("--warmup") { Description = "Warm-up seconds.", DefaultValueFactory = _ => 0.2 }.AtLeast(0);
+        var rate = new Option<double>("--rate") { Description = "Round trips per second (pingers); 0 = back-to-back.", DefaultValueFactory = _ => 0 }.AtLeast(0);
+        var ringSize = new Option<long>("--ring-size") { Description = "Ring size, bytes.", DefaultValueFactory = _ => 4L << 20 }.Sized().AtLeast(64);
+        var streamBytes = new Option<long>("--stream-bytes") { Description = "Streaming memcpy buffer size, bytes.", DefaultValueFactory = _ => 256L << 20 }.Sized().AtLeast(4096);
+        var strategy = new Option<string>("--strategy") { Description = "Wait strategy of ZeroBuffer readers and writers.", DefaultValueFactory = _ => StrategyNames.Default };
+        strategy.AcceptOnlyFromAmong(StrategyNames.All);
+        var batchReleases = new Option<bool>("--batch-releases") { Description = "Throughput readers release in batches (Reader.BatchReleases)." };
+        var prefault = new Option<bool>("--prefault") { Description = "Prefault every ring after creating or connecting." };
+        var readers = new Option<int>("--readers") { Description = "Readers of the idle async pair.", DefaultValueFactory = _ => 1 }.AtLeast(1);
+        var command = new Command("peer", "One measured side of the bench (a separate process).")
+        {
+            role, name, size, zeroCopy, seconds, warmUp, rate, ringSize, streamBytes, strategy, batchReleases, prefault, readers,
+        };
+        command.Hidden = true;
+        command.SetAction(parse => global.Run(parse, (output, stop) =>
+        {
+            var settings = new PeerSettings(parse.GetRequiredValue(role), parse.GetRequiredValue(name), parse.GetValue(size),
+                parse.GetValue(zeroCopy), parse.GetValue(seconds), parse.GetValue(warmUp), parse.GetValue(rate),
+                parse.GetValue(ringSize), parse.GetValue(streamBytes), parse.GetValue(strategy) ?? StrategyNames.Default,
+                parse.GetValue(batchReleases), parse.GetValue(prefault), parse.GetValue(readers));
+            stop.CancelOnStdinClosed();
+            return Execute(output, stop, settings);
+        }));
+        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
+    }
+
+    private static int Execute(Output output, Interruption stop, PeerSettings settings) => settings.Role switch
+    {
+        PeerRoles.ZeroBufferReader => ZeroBufferThroughputPeers.RunReader(output, stop, settings),
+        PeerRoles.ZeroBufferWriter => ZeroBufferThroughputPeers.RunWriter(output, stop, settings),
+        PeerRoles.ZeroBufferEcho => ZeroBufferPingPongPeers.RunEcho(output, stop, settings),
+        PeerRoles.ZeroBufferPing => ZeroBufferPingPongPeers.RunPing(output, stop, settings),
+        PeerRoles.DuplexServer => DuplexRoundTrip.RunServer(output, stop, settings),
+        PeerRoles.DuplexClient => DuplexRoundTrip.RunClient(output, stop, settings),
+        PeerRoles.SocketReader => UnixSocketPeers.RunReader(output, stop, settings),
+        PeerRoles.SocketWriter => UnixSocketPeers.RunWriter(output, stop, settings),
+        PeerRoles.SocketEcho => UnixSocketPeers.RunEcho(output, stop, settings),
+        PeerRoles.SocketPing => UnixSocketPeers.RunPing(output, stop, settings),
+        PeerRoles.SemaphoreEcho => SemaphorePingPongPeers.RunEcho(output, stop, settings),
+        PeerRoles.SemaphorePing => SemaphorePingPongPeers.RunPing(output, stop, settings),
+        PeerRoles.SpinEcho => BusyPollPingPongPeers.RunEcho(output, stop, settings),
+        PeerRoles.SpinPing => BusyPollPingPongPeers.RunPing(output, stop, settings),
+        PeerRoles.Memcpy => MemcpyBandwidth.Run(output, stop, settings),
+        PeerRoles.IdleReader => IdleReaderPeers.RunReader(output, stop, settings),
+        PeerRoles.IdleWriter => IdleReaderPeers.RunWriter(output, stop, settings),
+        PeerRoles.AsyncEcho => ZeroBufferAsyncPeers.RunEcho(output, stop, settings),
+        PeerRoles.AsyncPing => ZeroBufferAsyncPeers.RunPing(output, stop, settings),
+        PeerRoles.IdleAsyncReaders => ZeroBufferAsyncPeers.RunIdleReaders(output, stop, settings),
+        PeerRoles.IdleAsyncWriter => ZeroBufferAsyncPeers.RunIdleWriter(output, stop, settings),
+        _ => throw new UsageException($"unknown role '{settings.Role}'"),
+    };
+}

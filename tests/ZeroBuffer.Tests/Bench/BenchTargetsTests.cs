@@ -1,0 +1,84 @@
+using ZeroBuffer.Bench;
+using ZeroBuffer.Cli;
+
+namespace ZeroBuffer.Tests.Bench;
+
+/// <summary>The targets table's arithmetic on hand-made rows: which row each line reads, met / missed / not measured, and the ratios.</summary>
+public sealed class BenchTargetsTests
+{
+    private static readonly BenchOptions Options = new(
+        Quick: true, Scenarios: new HashSet<string>(Scenarios.All), ThroughputSizes: [64], LatencySizes: [64], Seconds: 0.5, Rate: null,
+        RingSize: null, StreamBytes: 256L << 20, Custom: false);
+
+    [Fact]
+    public void Evaluate_ReadsTheRowsOfTheRun_AndJudgesEachTarget()
+    {
+        BenchResult[] rows =
+        [
+            StreamingMemcpy(gigabytesPerSecond: 10),
+            Throughput("throughput/zerobuffer/zero-copy/64", "zero-copy", 64, framesPerSecond: 12e6, gigabytesPerSecond: 0.8),
+            Throughput("throughput/zerobuffer/copy/4096", "copy", 4096, framesPerSecond: 1.5e6, gigabytesPerSecond: 6),
+            Throughput("throughput/zerobuffer/copy/65536", "copy", 65536, framesPerSecond: 1e5, gigabytesPerSecond: 9),
+            Throughput("throughput/zerobuffer/copy/1048576", "copy", 1 << 20, framesPerSecond: 1e4, gigabytesPerSecond: 20),
+            Latency("latency/zerobuffer/copy/back-to-back/64", Transports.ZeroBuffer, StrategyNames.SpinThenBlock, p50: 2, p99: 60),
+            Latency("latency/duplex/copy/back-to-back/64", Transports.Duplex, StrategyNames.SpinThenBlock, p50: 2.2, p99: 70),
+        ];
+
+        Dictionary<string, TargetLine> lines = Targets.Evaluate(rows, Options).ToDictionary(l => l.Figure);
+
+        Assert.True(lines["64 B one-way, zero-copy, frames/s"].Met);
+        Assert.Equal(1.2, lines["64 B one-way, zero-copy, frames/s"].Ratio!.Value, 6);
+        Assert.False(lines["4 KiB one-way, copy, frames/s"].Met);
+        Assert.Equal(0.5, lines["4 KiB one-way, copy, frames/s"].Ratio!.Value, 6);
+
+        TargetLine memcpy = lines[">= 64 KiB one-way, copy, GB/s (worst size)"];
+        Assert.Equal("throughput/zerobuffer/copy/65536", memcpy.Row); // the worst size counts
+        Assert.Equal(0.9, memcpy.Ratio!.Value, 6);
+        Assert.Equal("baseline", memcpy.RatioOf);
+        Assert.False(memcpy.Met);
+
+        Assert.True(lines["round trip 64 B, default strategy, p50"].Met);
+        Assert.False(lines["round trip 64 B, default strategy, p99"].Met);
+
+        TargetLine duplex = lines["duplex round trip 64 B, p50, vs raw two-buffer ping-pong"];
+        Assert.Equal(1.1, duplex.Ratio!.Value, 6);
+        Assert.True(duplex.Met);
+
+        foreach (string absent in new[] { "round trip 64 B, busy-spin, p50", "round trip 3.1 MB, zero-copy, p50", "CPU of a reader waiting with no traffic" })
+        {
+            Assert.Null(lines[absent].Met);
+            Assert.Null(lines[absent].Measured);
+            Assert.Equal("not measured", lines[absent].Status);
+        }
+
+        TargetLine allocations = lines["allocated bytes per frame, each side (worst)"];
+        Assert.Equal("latency/duplex/copy/back-to-back/64", allocations.Row);
+        Assert.Equal("sides.echo.allocatedBytesPerFrame", allocations.Field);
+        Assert.Equal(0.5, allocations.Measured);
+        Assert.False(allocations.Met);
+    }
+
+    private static BenchResult StreamingMemcpy(double gigabytesPerSecond) =>
+        new(new BenchCase("bandwidth/memcpy", CaseKind.Bandwidth, Transports.Memcpy, null, null, 0, 0, null, new PeerSpec("x", []), true, "n"))
+        {
+            Id = "bandwidth/memcpy/streaming",
+            Mode = "streaming",
+            GigabytesPerSecond = gigabytesPerSecond,
+        };
+
+    private static BenchResult Throughput(string id, string mode, int size, double framesPerSecond, double gigabytesPerSecond) =>
+        new(new BenchCase(id, CaseKind.Throughput, Transports.ZeroBuffer, mode, null, size, 0, null, new PeerSpec("x", []), true, "n")
+            { Strategy = StrategyNames.SpinThenBlock })
+        {
+            FramesPerSecond = framesPerSecond,
+            GigabytesPerSecond = gigabytesPerSecond,
+            Sides = [new SideFigures("writer", 50, 0), new SideFigures("reader", 50, 0)],
+        };
+
+    private static BenchResult Latency(string id, string transport, string strategy, double p50, double p99) =>
+        new(new BenchCase(id, CaseKind.Latency, transport, "copy", "back-to-back", 64, 0, null, new PeerSpec("x", []), true, "n") { Strategy = strategy })
+        {
+            Latency = new LatencyFigures(p50, p50, p99, p99, p99),
+            Sides = [new SideFigures("pinger", 50, 0), new SideFigures("echo", 50, transport == Transports.Duplex ? 0.5 : 0)],
+        };
+}
