@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine: restores NuGet packages, builds in Release,
 # runs the xUnit suite, then the Python SDK's pytest suite (including the interop tests against
-# the C# CLI just built) with Debian's python3, installing python3-pytest first when it is
-# missing, and checks that the runs left nothing behind in /dev/shm or the lock directory.
+# the C# CLI just built, and the README's install commands) with Debian's python3, installing
+# python3-pytest, python3-venv, python3-setuptools and python3-wheel first when they are missing,
+# and checks that the runs left nothing behind in /dev/shm or the lock directory.
 # Ends with a plain "N passed, N failed" line (both suites summed).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -44,12 +45,14 @@ done
 
 echo "C# tests: $passed passed, $failed failed"
 
-# The Python SDK's suite, with Debian's python3 (PyPI is not reachable: pytest comes from apt).
+# The Python SDK's suite, with Debian's python3 (PyPI is not reachable: pytest comes from apt, and
+# so do the venv, setuptools and wheel with which test_packaging.py runs the README's install
+# commands; ensurepip is what python3-venv adds to Debian's python3).
 python=/usr/bin/python3
-if ! "$python" -c 'import pytest' >/dev/null 2>&1; then
-  echo "pytest is missing for $python: installing python3-pytest with apt-get"
-  if ! { apt-get update && apt-get install -y python3 python3-pytest; }; then
-    echo "error: could not install python3-pytest; the Python suite cannot run" >&2
+if ! "$python" -c 'import pytest, ensurepip, setuptools, wheel' >/dev/null 2>&1; then
+  echo "pytest, venv, setuptools or wheel is missing for $python: installing them with apt-get"
+  if ! { apt-get update && apt-get install -y python3 python3-pytest python3-venv python3-setuptools python3-wheel; }; then
+    echo "error: could not install python3-pytest, python3-venv, python3-setuptools and python3-wheel; the Python suite cannot run" >&2
     status=1
   fi
 fi

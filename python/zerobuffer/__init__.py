@@ -34,8 +34,7 @@ from .status import BufferStatus
 from .wait import BlockingWaitStrategy, BusySpinWaitStrategy, SpinThenBlockWaitStrategy, WaitStrategy
 from .writer import Writer
 from . import lifecycle  # noqa: E402  (operator API: list_buffers, inspect, clean, clean_stale)
-
-__version__ = "1.0.0"
+from ._version import __version__
 
 # A library logs, the application decides where it goes: without a handler of the application's,
 # nothing is printed (not even "No handlers could be found").

@@ -1,5 +1,5 @@
-"""``python -m zerobuffer._tools.peer read|write NAME ... | list | clean NAME|--stale``: the Python
-twin of the C# CLI's ``zerobuffer read`` / ``write`` / ``list`` / ``clean`` commands, used as the
+"""``python -m zerobuffer._tools.peer read|write NAME ... | list | clean NAME|--stale`` (installed: the
+console script ``zerobuffer-py``): the Python twin of the C# CLI's ``zerobuffer read`` / ``write`` / ``list`` / ``clean`` commands, used as the
 second process in the cross-process and crash tests. Fault points like the CLI's: ``write
 --pause-at after-acquire --pause-frame K`` / ``--pause-at mid-metadata``, ``read --pause-at
 holding-frame --pause-frame K`` report ``{"event":"paused",...}`` and wait to be killed. Same options (a subset), same ``--json`` events, same exit codes
@@ -321,7 +321,10 @@ def _serve(args: argparse.Namespace, out: _Output) -> int:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m zerobuffer._tools.peer")
+    # Installed, the tool is also the console script zerobuffer-py (argv[0] is then its path, and
+    # argparse's default names it); under python -m, argv[0] is this file, which is not what was typed.
+    prog = "python -m zerobuffer._tools.peer" if sys.argv[0].endswith(".py") else None
+    parser = argparse.ArgumentParser(prog=prog)
     parser.add_argument("--json", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
     read = sub.add_parser("read")
