@@ -39,6 +39,7 @@ class ErrorKind(enum.IntEnum):
     READER_CLOSED = 15
     ACCESS_DENIED = 16
     DUPLEX_HANDLER_FAILED = 17
+    TOPIC_ALREADY_PUBLISHED = 18
 
     @property
     def csharp_name(self) -> str:

@@ -399,11 +399,21 @@ public sealed unsafe partial class Writer : IDisposable, IPeerWaiter, IMeteredEn
     /// </summary>
     internal Span<byte> GetFrameBuffer(int size, ulong sequence, CancellationToken cancellationToken)
     {
+        Span<byte> target = TryGetFrameBuffer(size, sequence, _writeTimeout, cancellationToken, out bool claimed);
+        return claimed ? target : throw Full(size);
+    }
+
+    /// <summary>
+    /// <see cref="GetFrameBuffer(int, ulong, CancellationToken)"/> that waits up to
+    /// <paramref name="timeout"/> and says whether it claimed (topics: a subscriber whose ring is
+    /// full misses the frame instead of holding the publisher back).
+    /// </summary>
+    internal Span<byte> TryGetFrameBuffer(int size, ulong sequence, TimeSpan timeout, CancellationToken cancellationToken, out bool claimed)
+    {
         EnterGate();
         try
         {
-            Span<byte> target = TryClaim(size, sequence, _writeTimeout, cancellationToken, out bool claimed);
-            return claimed ? target : throw Full(size);
+            return TryClaim(size, sequence, timeout, cancellationToken, out claimed);
         }
         finally
         {

@@ -56,4 +56,7 @@ public enum ZeroBufferErrorKind
 
     /// <summary>A duplex server's handler failed on the request; the server said so in its response (<see cref="Duplex.DuplexHandlerException"/>).</summary>
     DuplexHandlerFailed = 17,
+
+    /// <summary>A live publisher already publishes this topic (<see cref="TopicAlreadyPublishedException"/>).</summary>
+    TopicAlreadyPublished = 18,
 }

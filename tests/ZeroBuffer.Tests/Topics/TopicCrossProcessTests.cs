@@ -1,0 +1,70 @@
+using ZeroBuffer.Tests.Infrastructure;
+using ZeroBuffer.Topics;
+
+namespace ZeroBuffer.Tests.Topics;
+
+/// <summary>
+/// Topics across processes: any protocol-1.0 reader is a subscriber once its buffer has a
+/// subscriber's name (here the CLI's plain <c>read</c>, which checks every number), and a
+/// subscriber that is SIGKILLed is dropped within a second, its buffer cleaned, while the others
+/// go on.
+/// </summary>
+public sealed class TopicCrossProcessTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
+
+    [Theory]
+    [InlineData(DeliveryPolicy.Block)]
+    [InlineData(DeliveryPolicy.DropNewest)]
+    public async Task AKilledSubscriber_IsDroppedAndCleaned_WhileAnotherGetsEveryFrame(DeliveryPolicy policy)
+    {
+        string topic = TestNames.Unique("topic-kill");
+        string killedName = TopicNames.SubscriberBuffer(topic, policy, "killed");
+        using var publisher = new Publisher(topic);
+        using var survivor = new Subscriber(topic, DeliveryPolicy.Block, new BufferConfig(0, 1 << 20));
+        await using CliProcess killed = CliProcess.Start("read", killedName, "--json");
+        await killed.WaitForEventAsync("ready");
+        await TopicTests.JoinedAsync(publisher, 2);
+        var left = new TaskCompletionSource<SubscriberEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        publisher.SubscriberLeft += (_, e) => left.TrySetResult(e);
+
+        publisher.Publish(TopicTests.Payload(1, 1000));
+        survivor.ReadFrame(Timeout).Dispose();
+        await killed.WaitForEventAsync("frame"); // the plain reader took a subscriber's frame
+        await killed.KillAsync();
+
+        // The publisher goes on; the dead subscriber is seen at a liveness look (within a second) and removed.
+        int published = 1;
+        while (!left.Task.IsCompleted)
+        {
+            publisher.Publish(TopicTests.Payload(++published, 1000));
+            using Frame frame = survivor.ReadFrame(Timeout);
+            Assert.Equal((ulong)published, frame.Sequence);
+            Assert.True(published < 100_000, "the killed subscriber was never dropped");
+        }
+
+        SubscriberEventArgs gone = await left.Task;
+        Assert.Equal(killedName, gone.Subscriber.BufferName);
+        Assert.IsType<ReaderDeadException>(gone.Reason);
+        OsResources.AssertNone(killedName); // the publisher gave up its claim and cleaned the stale buffer
+        Assert.Single(publisher.GetSubscribers());
+    }
+
+    [Fact]
+    public async Task APlainReader_SubscribesByName_AndSeesEveryFrameNumberedFromOne()
+    {
+        string topic = TestNames.Unique("topic-plain");
+        string name = TopicNames.SubscriberBuffer(topic, DeliveryPolicy.Block, "plain");
+        using var publisher = new Publisher(topic);
+        publisher.SetMetadata("meta"u8);
+        await using CliProcess reader = CliProcess.Start("read", name, "--count", "30", "--json");
+        await reader.WaitForEventAsync("ready");
+        await TopicTests.JoinedAsync(publisher, 1);
+        for (int i = 1; i <= 30; i++)
+        {
+            publisher.Publish(TopicTests.Payload(i, 5000)); // Block: waits whenever the reader's ring is full
+        }
+
+        Assert.Equal(0, await reader.WaitForExitAsync()); // it checked the numbers 1..30 (a gap is a SequenceError)
+    }
+}
