@@ -41,7 +41,8 @@ def test_error_kinds_have_the_csharp_values():
         ("SystemError", 1), ("BufferNotFound", 2), ("ReaderAlreadyConnected", 3), ("WriterAlreadyConnected", 4),
         ("ReaderDead", 5), ("WriterDead", 6), ("BufferFull", 7), ("FrameTooLarge", 8), ("InvalidFrameSize", 9),
         ("SequenceError", 10), ("MetadataAlreadyWritten", 11), ("ProtocolMismatch", 12), ("BufferCorrupted", 13),
-        ("WriterClosed", 14), ("ReaderClosed", 15), ("AccessDenied", 16), ("DuplexHandlerFailed", 17)]
+        ("WriterClosed", 14), ("ReaderClosed", 15), ("AccessDenied", 16), ("DuplexHandlerFailed", 17),
+        ("TopicAlreadyPublished", 18)]
 
 
 @pytest.mark.parametrize("bad", ["", ".", "..", "a/b", "a b", "x" * 201, "é"])
