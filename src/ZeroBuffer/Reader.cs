@@ -437,6 +437,9 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter, IMeteredEn
         }
     }
 
+    /// <summary>A topic subscriber released a frame unread (latest-only): counted in the metrics.</summary>
+    internal void NoteFrameSkipped() => _metrics.FrameSkipped();
+
     ulong IMeteredEndpoint.Frames => _ring.FramesTaken;
 
     ulong IMeteredEndpoint.Bytes => _ring.BytesTaken;

@@ -376,6 +376,9 @@ public sealed unsafe partial class Writer : IDisposable, IPeerWaiter, IMeteredEn
         }
     }
 
+    /// <summary>A topic's publisher skipped a frame for this buffer's subscriber: counted in the metrics.</summary>
+    internal void NoteFrameDropped() => _metrics.FrameDropped();
+
     /// <summary>This writer's session generation (§2.4): 1 for the first writer of the buffer; 0 without writer sessions.</summary>
     internal uint Generation => _claim.Generation;
 

@@ -19,6 +19,8 @@ internal sealed class EndpointMetrics
     private long _waitStarted;
     private long _peerDeaths;
     private long _sequenceErrors;
+    private long _dropped;
+    private long _skipped;
     private bool _peerDeathCounted;
 
     /// <summary>Measurements of an endpoint, not collected until <see cref="Start"/>.</summary>
@@ -45,6 +47,10 @@ internal sealed class EndpointMetrics
 
     internal long SequenceErrors => Volatile.Read(ref _sequenceErrors);
 
+    internal long Dropped => Volatile.Read(ref _dropped);
+
+    internal long Skipped => Volatile.Read(ref _skipped);
+
     /// <summary>Starts collecting, once the endpoint is fully created.</summary>
     internal void Start() => ZeroBufferMetrics.Register(this);
 
@@ -69,6 +75,12 @@ internal sealed class EndpointMetrics
 
     /// <summary>A live peer was seen: its death, later, is a new one.</summary>
     internal void PeerAlive() => _peerDeathCounted = false;
+
+    /// <summary>A topic's publisher skipped a frame for this writer's subscriber (its ring was full).</summary>
+    internal void FrameDropped() => Volatile.Write(ref _dropped, _dropped + 1);
+
+    /// <summary>A topic subscriber released a frame unread, a newer one being there (latest-only).</summary>
+    internal void FrameSkipped() => Volatile.Write(ref _skipped, _skipped + 1);
 
     /// <summary>A frame's sequence number was not the expected one.</summary>
     internal void SequenceError() => Volatile.Write(ref _sequenceErrors, _sequenceErrors + 1);

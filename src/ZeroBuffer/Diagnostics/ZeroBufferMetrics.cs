@@ -55,6 +55,10 @@ public static class ZeroBufferMetrics
             "{death}", "Peers found crashed (a clean close is not a death): the writer seen by a reader, the reader seen by a writer.");
         meter.CreateObservableCounter("zerobuffer.sequence.errors", () => LiveEndpoints.Observe(EndpointRole.Reader, e => e.SequenceErrors),
             "{error}", "Frames whose sequence number was not the expected one (SequenceError).");
+        meter.CreateObservableCounter("zerobuffer.frames.dropped", () => LiveEndpoints.Observe(EndpointRole.Writer, e => e.Dropped),
+            "{frame}", "Frames a topic's publisher skipped for this subscriber's buffer because its ring was full (drop-newest, latest-only).");
+        meter.CreateObservableCounter("zerobuffer.frames.skipped", () => LiveEndpoints.Observe(EndpointRole.Reader, e => e.Skipped),
+            "{frame}", "Frames a latest-only topic subscriber released unread because a newer one was there.");
         meter.CreateObservableGauge("zerobuffer.ring.utilization", () => LiveEndpoints.ObserveShared(e => e.Source.TryReadUtilization(out double used) ? used : null),
             "1", "Fraction of the payload ring in use (committed frames not yet released, and padding), 0 to 1.");
         meter.CreateObservableUpDownCounter("zerobuffer.frames.held", () => LiveEndpoints.Observe(EndpointRole.Reader, e => (long)e.Source.HeldFrames),

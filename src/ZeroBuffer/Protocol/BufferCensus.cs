@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using ZeroBuffer.Interop;
 using ZeroBuffer.Primitives;
+using ZeroBuffer.Topics;
 
 namespace ZeroBuffer.Protocol;
 
@@ -254,6 +255,11 @@ internal static unsafe class BufferCensus
             {
                 Log.SweepSkipped(logger, name, ex.Message);
             }
+        }
+
+        if (!dryRun)
+        {
+            _ = AbandonedTopicLocks.Remove(logger); // a crashed publisher's lock file (docs/topics.md)
         }
 
         return results;

@@ -30,6 +30,8 @@ namespace ZeroBuffer.Topics;
 /// </remarks>
 public sealed unsafe class Publisher : IDisposable
 {
+    private static readonly TimeSpan LockProbeGrace = TimeSpan.FromMilliseconds(100);
+
     private readonly LockFile _topicLock;
     private readonly ILogger _logger;
     private readonly PublisherOptions _options;
@@ -63,13 +65,7 @@ public sealed unsafe class Publisher : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(_options.DiscoveryInterval, TimeSpan.Zero, nameof(options));
         _logger = logger ?? NullLogger.Instance;
         Topic = topic;
-        string lockPath = TopicNames.PublisherLockFile(topic);
-        if (LockFile.TryAcquire(lockPath, create: true, topic, out LockFile? held) != LockFile.Outcome.Acquired)
-        {
-            throw new TopicAlreadyPublishedException(topic, $"Topic '{topic}' already has a live publisher (it holds {lockPath}).");
-        }
-
-        _topicLock = held!;
+        _topicLock = TakeTopic(topic);
         Discover(); // subscribers that are already there get the first frame
         _discovery = new Thread(DiscoverUntilStopped) { IsBackground = true, Name = $"zerobuffer topic {topic}" };
         _discovery.Start();
@@ -292,6 +288,30 @@ public sealed unsafe class Publisher : IDisposable
 
         _topicLock.Release(deleteFile: true);
         _stop.Dispose();
+    }
+
+    /// <summary>
+    /// Takes the topic's lock. A stale sweep probing the file holds it for microseconds, so a
+    /// refusal is believed only once it lasted <see cref="LockProbeGrace"/>; a live publisher holds it for good.
+    /// </summary>
+    private static LockFile TakeTopic(string topic)
+    {
+        string lockPath = TopicNames.PublisherLockFile(topic);
+        Deadline deadline = Deadline.After(LockProbeGrace);
+        while (true)
+        {
+            if (LockFile.TryAcquire(lockPath, create: true, topic, out LockFile? held) == LockFile.Outcome.Acquired)
+            {
+                return held!;
+            }
+
+            if (deadline.HasExpired)
+            {
+                throw new TopicAlreadyPublishedException(topic, $"Topic '{topic}' already has a live publisher (it holds {lockPath}).");
+            }
+
+            Thread.Sleep(1);
+        }
     }
 
     /// <summary>The links to offer the next frame to, after removing the subscribers seen gone. The caller is busy.</summary>

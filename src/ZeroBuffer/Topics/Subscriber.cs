@@ -121,6 +121,7 @@ public sealed class Subscriber : IDisposable
             {
                 frame.Dispose(); // released unread: FIFO release gives its space back with the older frames
                 _framesSkipped++;
+                _reader.NoteFrameSkipped();
                 frame = newer;
                 gap = NoteSequence(frame.Sequence);
             }

@@ -59,7 +59,11 @@ internal sealed class SubscriberLink : IDisposable
 
     internal void Delivered() => Volatile.Write(ref _delivered, _delivered + 1);
 
-    internal void Dropped() => Volatile.Write(ref _dropped, _dropped + 1);
+    internal void Dropped()
+    {
+        Volatile.Write(ref _dropped, _dropped + 1);
+        Writer.NoteFrameDropped();
+    }
 
     internal SubscriberStatus Status() =>
         new(BufferName, Id, Policy, Volatile.Read(ref _delivered), Volatile.Read(ref _dropped));

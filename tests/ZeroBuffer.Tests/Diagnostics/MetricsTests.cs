@@ -76,7 +76,7 @@ public sealed class MetricsTests
         [
             "zerobuffer.frames.written", "zerobuffer.bytes.written", "zerobuffer.frames.read", "zerobuffer.bytes.read",
             "zerobuffer.wait.time", "zerobuffer.peer.deaths", "zerobuffer.sequence.errors", "zerobuffer.ring.utilization",
-            "zerobuffer.frames.held",
+            "zerobuffer.frames.held", "zerobuffer.frames.dropped", "zerobuffer.frames.skipped",
         ];
         Assert.Equal(documented.Order(), MeterSnapshot.Collect().Instruments.Order());
         string operations = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docs", "operations.md"));

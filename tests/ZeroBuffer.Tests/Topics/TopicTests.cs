@@ -1,4 +1,6 @@
+using ZeroBuffer.Lifecycle;
 using ZeroBuffer.Protocol;
+using ZeroBuffer.Tests.Diagnostics;
 using ZeroBuffer.Tests.Infrastructure;
 using ZeroBuffer.Topics;
 
@@ -92,6 +94,7 @@ public sealed class TopicTests
 
         Assert.Equal(6UL, slow.LastGap);
         Assert.Equal(6UL, slow.FramesMissed);
+        Assert.Equal(6, MeterSnapshot.Collect().Get(slow.BufferName, "writer", "zerobuffer.frames.dropped")); // for operators too
     }
 
     [Fact]
@@ -114,6 +117,7 @@ public sealed class TopicTests
 
         Assert.Equal(4UL, latest.FramesSkipped);
         Assert.Equal(0UL, latest.FramesMissed);
+        Assert.Equal(4, MeterSnapshot.Collect().Get(latest.BufferName, "reader", "zerobuffer.frames.skipped"));
         publisher.Publish(Payload(6, 100));
         using (Frame frame = await latest.ReadFrameAsync(Timeout))
         {
@@ -232,6 +236,28 @@ public sealed class TopicTests
 
         Assert.False(File.Exists(TopicNames.PublisherLockFile(topic)));
         using var second = new Publisher(topic);
+    }
+
+    [Fact]
+    public void ACrashedPublishersLockFile_IsTakenOver_AndRemovedByTheStaleSweep()
+    {
+        // What a SIGKILLed publisher leaves: the file, with no lock on it (the kernel dropped the flock).
+        string takenOver = TestNames.Unique("topic-takeover");
+        File.WriteAllBytes(TopicNames.PublisherLockFile(takenOver), []);
+        using (new Publisher(takenOver))
+        {
+        }
+
+        Assert.False(File.Exists(TopicNames.PublisherLockFile(takenOver)));
+
+        string abandoned = TestNames.Unique("topic-abandoned");
+        File.WriteAllBytes(TopicNames.PublisherLockFile(abandoned), []);
+        string live = TestNames.Unique("topic-live");
+        using var publisher = new Publisher(live);
+        _ = BufferCatalog.CleanStale();
+        Assert.False(File.Exists(TopicNames.PublisherLockFile(abandoned)));
+        Assert.True(File.Exists(TopicNames.PublisherLockFile(live))); // a live publisher's lock is never touched
+        publisher.Publish([1]);
     }
 
     [Fact]
