@@ -184,6 +184,47 @@ public sealed class TopicTests
     }
 
     [Fact]
+    public async Task PublishingAndReading_AllocateNothingPerFrame()
+    {
+        string topic = TestNames.Unique("topic-alloc");
+        using var publisher = new Publisher(topic);
+        using var block = new Subscriber(topic, DeliveryPolicy.Block, new BufferConfig(0, 64 * 1024));
+        using var latest = new Subscriber(topic, DeliveryPolicy.LatestOnly, new BufferConfig(0, 64 * 1024));
+        await JoinedAsync(publisher, 2);
+        byte[] payload = new byte[100];
+        long Round()
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 1000; i++)
+            {
+                if (i % 2 == 0)
+                {
+                    publisher.Publish(payload);
+                }
+                else
+                {
+                    publisher.GetFrameBuffer(100)[0] = 1;
+                    publisher.CommitFrame();
+                }
+
+                block.ReadFrame(Timeout).Dispose();
+                latest.ReadFrame(Timeout).Dispose();
+            }
+
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        for (int warmUp = 0; warmUp < 3; warmUp++)
+        {
+            _ = Round();
+        }
+
+        long allocated = Round();
+        Assert.True(allocated == 0, $"1,000 frames to two subscribers allocated {allocated} bytes");
+        Assert.Equal(0UL, block.FramesMissed + latest.FramesMissed + latest.FramesSkipped);
+    }
+
+    [Fact]
     public void WithNoSubscriber_FramesArePublishedToNone_AndZeroCopyUsesThePublishersBuffer()
     {
         string topic = TestNames.Unique("topic-none");
