@@ -94,6 +94,7 @@ public sealed unsafe class Publisher : IDisposable
     public void SetMetadata(ReadOnlySpan<byte> metadata)
     {
         ThrowIfDisposed();
+        ThrowIfClaimed(); // before EnterBusy: a claimed frame holds the busy flag, this thread would wait for itself
         EnterBusy();
         try
         {
@@ -124,10 +125,10 @@ public sealed unsafe class Publisher : IDisposable
     {
         ThrowIfDisposed();
         ThrowIfEmpty(data.Length);
+        ThrowIfClaimed(); // before EnterBusy: a claimed frame holds the busy flag, this thread would wait for itself
         EnterBusy();
         try
         {
-            ThrowIfClaimed();
             foreach (SubscriberLink link in TakeLinks())
             {
                 Offer(link, data, cancellationToken);
@@ -152,10 +153,10 @@ public sealed unsafe class Publisher : IDisposable
     {
         ThrowIfDisposed();
         ThrowIfEmpty(size);
+        ThrowIfClaimed(); // before EnterBusy: a claimed frame holds the busy flag, this thread would wait for itself
         EnterBusy();
         try
         {
-            ThrowIfClaimed();
             _claimLinks = TakeLinks();
             _claimToken = cancellationToken;
             _primary = null;
@@ -190,6 +191,11 @@ public sealed unsafe class Publisher : IDisposable
         }
         catch
         {
+            foreach (SubscriberLink link in _claimLinks)
+            {
+                link.ReturnClaimSequence(); // nothing was published: no number is used up
+            }
+
             ResetClaim();
             ExitBusy();
             throw;
@@ -217,7 +223,10 @@ public sealed unsafe class Publisher : IDisposable
 
                 if (link.OfferedClaim)
                 {
-                    link.Dropped(); // its ring had no room for the claim: the number it took is its gap
+                    if (!link.Gone)
+                    {
+                        link.Dropped(); // its ring had no room for the claim: the number it took is its gap
+                    }
                 }
                 else
                 {
@@ -437,9 +446,9 @@ public sealed unsafe class Publisher : IDisposable
                 Discover();
                 CheckIdleLinks();
             }
-            catch (Exception error) when (error is ZeroBufferException or IOException or UnauthorizedAccessException)
+            catch (Exception error)
             {
-                TopicLog.DiscoveryFailed(_logger, Topic, error);
+                TopicLog.DiscoveryFailed(_logger, Topic, error); // an exception here would end the process: log it, look again
             }
         }
     }
@@ -532,6 +541,15 @@ public sealed unsafe class Publisher : IDisposable
         {
             // Written by a previous publisher of the topic: metadata is written once per buffer (protocol §3.3).
         }
+        catch (ArgumentOutOfRangeException error)
+        {
+            // The subscriber chose a metadata block too small: it gets the frames without the metadata.
+            TopicLog.MetadataDoesNotFit(_logger, Topic, link.BufferName, _metadata.Length, error.Message);
+        }
+        catch (ZeroBufferException error) when (error is ReaderDeadException or ReaderClosedException)
+        {
+            MarkGone(link, error);
+        }
     }
 
     /// <summary>While nobody publishes, subscribers that left are still noticed (and their buffers cleaned).</summary>
@@ -539,9 +557,19 @@ public sealed unsafe class Publisher : IDisposable
     {
         foreach (SubscriberLink link in Volatile.Read(ref _links))
         {
-            if (!link.Gone && !link.Writer.IsReaderConnected())
+            try
             {
-                MarkGone(link, new ReaderDeadException(link.BufferName, $"The subscriber of buffer '{link.BufferName}' is gone."));
+                if (!link.Gone && !link.Writer.IsReaderConnected())
+                {
+                    // Read-only looks (the publishing thread may be writing): a PID of 0 is a reader that closed.
+                    MarkGone(link, link.Writer.GetStatus().ReaderPid == 0
+                        ? new ReaderClosedException(link.BufferName, $"The subscriber of buffer '{link.BufferName}' left.")
+                        : new ReaderDeadException(link.BufferName, $"The subscriber of buffer '{link.BufferName}' died."));
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                // The publishing thread removed the link meanwhile.
             }
         }
 

@@ -20,6 +20,9 @@ internal static partial class TopicLog
     [LoggerMessage(205, LogLevel.Warning, "Topic '{Topic}': a frame of {Size} B can never fit the ring of subscriber '{Buffer}'; it misses such frames")]
     internal static partial void FrameNeverFits(ILogger logger, string topic, string buffer, int size);
 
+    [LoggerMessage(208, LogLevel.Warning, "Topic '{Topic}': the metadata ({Size} B) does not fit the metadata block of subscriber '{Buffer}', which gets frames without it: {Reason}")]
+    internal static partial void MetadataDoesNotFit(ILogger logger, string topic, string buffer, int size, string reason);
+
     [LoggerMessage(207, LogLevel.Warning, "Removed the lock file of topic '{Topic}': its publisher is gone")]
     internal static partial void RemovedAbandonedLock(ILogger logger, string topic);
 

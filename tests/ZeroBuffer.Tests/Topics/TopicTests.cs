@@ -262,7 +262,55 @@ public sealed class TopicTests
         Assert.Equal(leaves.BufferName, gone.Subscriber.BufferName);
         Assert.IsType<ReaderClosedException>(gone.Reason);
         Assert.Single(publisher.GetSubscribers());
-        OsResources.AssertNone(leaves.BufferName);
+        Abandon.AssertGone(leaves.BufferName); // a discovery look that listed it just before may still be looking
+    }
+
+    [Fact]
+    public async Task PublishingWhileAFrameIsClaimed_IsRefused_NotAHang()
+    {
+        string topic = TestNames.Unique("topic-claimed");
+        using var publisher = new Publisher(topic);
+        using var subscriber = new Subscriber(topic, DeliveryPolicy.Block, SmallRing);
+        await JoinedAsync(publisher, 1);
+        publisher.GetFrameBuffer(10).Fill(1);
+        Assert.Throws<InvalidOperationException>(() => publisher.Publish([1]));
+        Assert.Throws<InvalidOperationException>(() => publisher.GetFrameBuffer(10));
+        Assert.Throws<InvalidOperationException>(() => publisher.SetMetadata([1]));
+        publisher.CommitFrame();
+        using Frame frame = subscriber.ReadFrame(Timeout);
+        Assert.Equal((1UL, 10), (frame.Sequence, frame.Size));
+    }
+
+    [Fact]
+    public async Task MetadataTooLargeForOneSubscriber_LeavesItWithoutMetadata_ButWithFrames()
+    {
+        string topic = TestNames.Unique("topic-meta");
+        using var publisher = new Publisher(topic);
+        using var roomy = new Subscriber(topic, DeliveryPolicy.Block, SmallRing);
+        using var tight = new Subscriber(topic, DeliveryPolicy.Block, new BufferConfig(0, 4096)); // no metadata block
+        await JoinedAsync(publisher, 2);
+        publisher.SetMetadata(new byte[100]);
+        publisher.Publish([5]);
+        Assert.Equal(100, roomy.GetMetadata().Length);
+        Assert.Equal(0, tight.GetMetadata().Length);
+        using Frame frame = tight.ReadFrame(Timeout);
+        Assert.Equal(5, frame.Span[0]);
+    }
+
+    [Fact]
+    public async Task AnIdlePublisher_NoticesASubscriberThatLeft_AsALeave()
+    {
+        string topic = TestNames.Unique("topic-idle");
+        using var publisher = new Publisher(topic);
+        var subscriber = new Subscriber(topic, DeliveryPolicy.DropNewest, SmallRing);
+        await JoinedAsync(publisher, 1);
+        var left = new TaskCompletionSource<SubscriberEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        publisher.SubscriberLeft += (_, e) => left.TrySetResult(e);
+        subscriber.Dispose(); // nothing is published: the discovery look notices
+
+        SubscriberEventArgs gone = await left.Task.WaitAsync(Timeout);
+        Assert.IsType<ReaderClosedException>(gone.Reason);
+        Assert.Empty(publisher.GetSubscribers());
     }
 
     [Fact]
