@@ -26,7 +26,8 @@ from .config import BufferConfig
 from .errors import (BufferAccessDeniedError, BufferCorruptedError, BufferFullError, BufferNotFoundError, DuplexHandlerError, ErrorKind,
                      FrameTooLargeError, InvalidFrameSizeError, MetadataAlreadyWrittenError, ObjectDisposedError,
                      ProtocolMismatchError, ReaderAlreadyConnectedError, ReaderClosedError, ReaderDeadError, SequenceError,
-                     SystemCallError, WriterAlreadyConnectedError, WriterClosedError, WriterDeadError, ZeroBufferError)
+                     SystemCallError, TopicAlreadyPublishedError, WriterAlreadyConnectedError, WriterClosedError, WriterDeadError,
+                     ZeroBufferError)
 from .frame import Frame
 from .frame_batch import FrameBatch
 from .reader import Reader
@@ -45,6 +46,7 @@ __all__ = [
     "BufferConfig", "BufferCorruptedError", "BufferFullError", "BufferNotFoundError", "BufferStatus", "ErrorKind", "Frame", "FrameBatch",
     "FrameTooLargeError", "InvalidFrameSizeError", "MetadataAlreadyWrittenError", "ObjectDisposedError",
     "ProtocolMismatchError", "Reader", "ReaderAlreadyConnectedError", "ReaderDeadError", "SequenceError",
-    "SystemCallError", "Writer", "WriterAlreadyConnectedError", "WriterDeadError", "ZeroBufferError", "lifecycle",
+    "SystemCallError", "TopicAlreadyPublishedError", "Writer", "WriterAlreadyConnectedError", "WriterDeadError", "ZeroBufferError",
+    "lifecycle",
     "WaitStrategy", "BlockingWaitStrategy", "BusySpinWaitStrategy", "SpinThenBlockWaitStrategy",
 ]

@@ -215,3 +215,12 @@ class DuplexHandlerError(ZeroBufferError):
         self.request_sequence = request_sequence
         self.remote_type = remote_type
         self.remote_message = remote_message
+
+
+class TopicAlreadyPublishedError(ZeroBufferError):
+    """A live publisher already holds the topic (``zerobuffer.topics``): a topic has one publisher at a
+    time, held by an ``flock`` on ``/dev/shm/zerobuffer-topic@T`` that C# and Python publishers share.
+    The kernel drops it when its holder dies, so a crashed publisher is replaced at once.
+    :attr:`~ZeroBufferError.buffer_name` is the topic."""
+
+    kind = ErrorKind.TOPIC_ALREADY_PUBLISHED

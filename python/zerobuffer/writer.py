@@ -427,10 +427,26 @@ class Writer:
         # reader gone and no live writer, the name is stale and a new reader can recreate it (§5.3).
         self._session.give_up()
         _log.info("Reader of buffer '%s' is gone (PID %d, %s)", self.name, pid, state.value.lower())
+        raise self._reader_gone_error(state, pid)
+
+    def _reader_departure(self) -> Optional[ReaderDeadError]:
+        """The error a write would raise about the reader now, or None while it is alive; unlike a
+        write, it gives up nothing, so another thread may ask while this one writes (a topic's
+        publisher looks at its idle subscribers from its discovery thread)."""
+        self._enter()
+        try:
+            pid = self._oieb.reader_pid()
+            state = self._reader_state()
+            return None if state is ReaderState.ALIVE else self._reader_gone_error(state, pid)
+        finally:
+            self._gate.exit()
+
+    def _reader_gone_error(self, state: ReaderState, pid: int) -> ReaderDeadError:
+        """:class:`ReaderClosedError` for a reader that closed the buffer, :class:`ReaderDeadError` for one that died."""
         if state is ReaderState.CLOSING or state is ReaderState.CLOSED:
-            raise ReaderClosedError(self.name, "The reader of buffer '%s' has closed the buffer." % self.name)
-        raise ReaderDeadError(self.name, "The reader of buffer '%s' has closed the buffer." % self.name if state is ReaderState.ABSENT
-                              else "The reader of buffer '%s' (PID %d) died." % (self.name, pid))
+            return ReaderClosedError(self.name, "The reader of buffer '%s' has closed the buffer." % self.name)
+        return ReaderDeadError(self.name, "The reader of buffer '%s' has closed the buffer." % self.name if state is ReaderState.ABSENT
+                               else "The reader of buffer '%s' (PID %d) died." % (self.name, pid))
 
     def _full(self, size: int) -> BufferFullError:
         timeout = self._write_timeout

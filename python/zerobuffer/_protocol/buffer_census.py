@@ -254,10 +254,10 @@ def discover() -> list[str]:
     """Candidate names, in ordinal order: lock files, name locks, our semaphores, and segments with a protocol-1 control block."""
     found: set[str] = set()
     for directory in (names.lock_directory(), names.upstream_lock_directory()):
-        for entry in _safe_list(directory):
+        for entry in list_files(directory):
             if entry.endswith(names.LOCK_FILE_EXTENSION):
                 _add(found, entry[: -len(names.LOCK_FILE_EXTENSION)])
-    for entry in _safe_list(names.SHM_DIRECTORY):
+    for entry in list_files(names.SHM_DIRECTORY):
         if entry.startswith(names.NAME_LOCK_PREFIX):
             _add(found, entry[len(names.NAME_LOCK_PREFIX):])
         elif entry.startswith(_DATA_SEMAPHORE_FILE_PREFIX):
@@ -292,7 +292,7 @@ def _add(found: set[str], name: str) -> None:
         found.add(name)
 
 
-def _safe_list(directory: str) -> list[str]:
+def list_files(directory: str) -> list[str]:
     """The regular files of ``directory`` (empty when it is missing or unreadable)."""
     try:
         with os.scandir(directory) as entries:

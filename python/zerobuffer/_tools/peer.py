@@ -5,6 +5,10 @@ second process in the cross-process and crash tests. Fault points like the CLI's
 holding-frame --pause-frame K`` report ``{"event":"paused",...}`` and wait to be killed. Same options (a subset), same ``--json`` events, same exit codes
 (0 ok, 3 timeout, 10 + ErrorKind for SDK errors, 130 after SIGTERM/SIGINT).
 
+``publish TOPIC`` and ``subscribe TOPIC --policy P`` are a topic's publisher and subscriber
+(``zerobuffer.topics``): frame k of a publisher (from 1) carries the pattern below for sequence k,
+whatever number each subscriber sees it under. A publisher already there: exit 28 (TopicAlreadyPublished).
+
 ``read`` ends with exit 0 and ``{"event":"end","frames":N,"bytes":B}`` when the writer closed the
 stream (every frame read); a crashed writer is exit 16 (WriterDead). ``write`` exits 25
 (ReaderClosed) when the reader closed the buffer, 15 (ReaderDead) when it died. ``read`` and
@@ -22,10 +26,11 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
-from .. import (BufferAccess, BufferConfig, BufferNotFoundError, Reader, ReaderDeadError, Writer, WriterClosedError,
+from .. import (BufferAccess, BufferConfig, BufferNotFoundError, Frame, Reader, ReaderDeadError, Writer, WriterClosedError,
                  ZeroBufferError, lifecycle)
 
 EXIT_FRAME = b"EXIT"
@@ -42,17 +47,23 @@ def pattern(size: int, sequence: int) -> bytes:
 
 
 class _Output:
+    """Events and lines, whole, from any thread (a topic's joins and departures come from its discovery thread)."""
+
     def __init__(self, json_mode: bool) -> None:
         self.json = json_mode
+        self._lock = threading.Lock()
 
     def event(self, event_name: str, **fields: Any) -> None:
         if self.json:
             fields = {"event": event_name, **fields}
-            sys.stdout.write(json.dumps(fields, ensure_ascii=False) + "\n")
-            sys.stdout.flush()
+            self._write(json.dumps(fields, ensure_ascii=False))
 
     def line(self, text: str) -> None:
         if not self.json:
+            self._write(text)
+
+    def _write(self, text: str) -> None:
+        with self._lock:
             sys.stdout.write(text + "\n")
             sys.stdout.flush()
 
@@ -107,45 +118,57 @@ def _pause(out: _Output, point: str, sequence: Optional[int]) -> None:
         _interruptible_sleep(3600)
 
 
+class _TimedOut(Exception):
+    """No frame within ``--timeout-ms`` (the "timeout" event is out): exit 3."""
+
+
+def _receive(source: Any, out: _Output, timeout_ms: Optional[int]) -> Iterator[Frame]:
+    """The frames of a reader or a subscriber (``source``), until the writer's clean end of stream
+    (every frame read: the iteration ends); :class:`_TimedOut` when none arrives within ``timeout_ms``.
+    The "metadata" event comes once, as soon as there is metadata and before the frame it came
+    with. Waits are cut to 0.1 s so a stop request is seen promptly (_check_stop) and, while
+    metadata is still awaited, it is looked for every 100 ms (like the C# command)."""
+    metadata_reported = False
+    timeout = None if timeout_ms is None else timeout_ms / 1000.0
+    waiting_since = time.monotonic()
+    while True:
+        metadata_reported = metadata_reported or _report_metadata(out, source.get_metadata())
+        _check_stop()
+        remaining = None if timeout is None else max(0.0, timeout - (time.monotonic() - waiting_since))
+        try:
+            frame = source.read_frame(0.1 if remaining is None else min(0.1, remaining))
+        except WriterClosedError:
+            return
+        if not frame:
+            if timeout is not None and time.monotonic() - waiting_since >= timeout:
+                out.event("timeout")
+                raise _TimedOut()
+            continue
+        waiting_since = time.monotonic()
+        metadata_reported = metadata_reported or _report_metadata(out, source.get_metadata())
+        yield frame
+
+
+def _report_metadata(out: _Output, metadata: memoryview) -> bool:
+    """The "metadata" event (as the C# command's), once there is metadata; whether there was."""
+    if not len(metadata):
+        return False
+    content = bytes(metadata)
+    try:
+        text: Optional[str] = content.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    out.event("metadata", size=len(content), sha256=hashlib.sha256(content).hexdigest(), text=text)
+    return True
+
+
 def _read(args: argparse.Namespace, out: _Output) -> int:
     with Reader(args.name, BufferConfig(args.metadata_size, args.payload_size, BufferAccess.parse(args.access))) as reader:
         out.event("ready", name=args.name, pid=os.getpid(), metadataSize=reader.config.metadata_block_size,
                   payloadSize=reader.config.payload_block_size)
         out.line("Ready: buffer %s" % args.name)
-        metadata_reported = False
         frames = total = 0
-        timeout = None if args.timeout_ms is None else args.timeout_ms / 1000.0
-        waiting_since = time.monotonic()
-        while True:
-            if not metadata_reported:
-                metadata = reader.get_metadata()
-                if len(metadata):
-                    metadata_reported = True
-                    content = bytes(metadata)
-                    try:
-                        text: Optional[str] = content.decode("utf-8")
-                    except UnicodeDecodeError:
-                        text = None
-                    out.event("metadata", size=len(content), sha256=hashlib.sha256(content).hexdigest(), text=text)
-            remaining = None if timeout is None else max(0.0, timeout - (time.monotonic() - waiting_since))
-            # While metadata is still awaited, look for it every 100 ms (like the C# command).
-            # Waits are cut to 0.1 s so a stop request is seen promptly (_check_stop); while metadata
-            # is still awaited, this also looks for it every 100 ms (like the C# command).
-            wait = 0.1 if remaining is None else min(0.1, remaining)
-            _check_stop()
-            try:
-                frame = reader.read_frame(wait)
-            except WriterClosedError:
-                # The end of the stream: the writer closed and every frame it wrote was read.
-                out.event("end", frames=frames, bytes=total)
-                out.line("End of stream: the writer closed after %d frames, %d bytes." % (frames, total))
-                return 0
-            if not frame:
-                if timeout is not None and time.monotonic() - waiting_since >= timeout:
-                    out.event("timeout")
-                    return 3
-                continue
-            waiting_since = time.monotonic()
+        for frame in _receive(reader, out, args.timeout_ms):
             if args.pause_at == "holding-frame" and frames + 1 == args.pause_frame:
                 out.event("frame", sequence=frame.sequence, size=frame.size)
                 _pause(out, "holding-frame", frame.sequence)  # the frame is read and held, never released
@@ -167,6 +190,10 @@ def _read(args: argparse.Namespace, out: _Output) -> int:
             if args.count and frames >= args.count:
                 out.event("done", frames=frames, bytes=total)
                 return 0
+        # The end of the stream: the writer closed and every frame it wrote was read.
+        out.event("end", frames=frames, bytes=total)
+        out.line("End of stream: the writer closed after %d frames, %d bytes." % (frames, total))
+        return 0
 
 
 def _connect(args: argparse.Namespace, out: _Output) -> Writer:
@@ -233,6 +260,103 @@ def _write(args: argparse.Namespace, out: _Output) -> int:
             out.event("holding")
             _interruptible(sys.stdin.read)  # connected until stdin closes
     return 0
+
+
+def _subscriber_fields(status: Any, counts: bool) -> dict[str, Any]:
+    from ..topics import policy_name
+    fields: dict[str, Any] = {"buffer": status.buffer_name, "id": status.id, "policy": policy_name(status.policy)}
+    if counts:
+        fields.update(delivered=status.frames_delivered, dropped=status.frames_dropped)
+    return fields
+
+
+def _publish(args: argparse.Namespace, out: _Output) -> int:
+    """A topic's publisher: ``ready``, ``joined`` / ``left`` as subscribers come and go (from the
+    discovery thread), ``metadata``, then ``args.count`` frames (zero-copy, frame k carrying
+    ``pattern(size, k)``) and ``done`` with each connected subscriber's counts. A ``block``
+    subscriber that does not read holds it back, and a stop signal is seen between frames."""
+    from ..topics import Publisher, PublisherOptions
+    joins = threading.Condition()
+    with Publisher(args.topic, PublisherOptions(discovery_interval=args.discovery_ms / 1000.0)) as publisher:
+        reported: set[str] = set()  # joins reported: those the constructor connected are found by the first look below
+
+        def joined(status: Any) -> None:
+            with joins:
+                if status.buffer_name not in reported:
+                    reported.add(status.buffer_name)
+                    out.event("joined", **_subscriber_fields(status, counts=False))
+                joins.notify_all()
+
+        def left(status: Any, reason: ZeroBufferError) -> None:
+            with joins:
+                reported.discard(status.buffer_name)
+            out.event("left", reason=reason.kind.csharp_name, **_subscriber_fields(status, counts=True))
+
+        publisher.on_subscriber_joined.append(joined)
+        publisher.on_subscriber_left.append(left)
+        for status in publisher.get_subscribers():
+            joined(status)
+        out.event("ready", topic=args.topic, pid=os.getpid(), subscribers=len(publisher.get_subscribers()))
+        out.line("Publishing topic %s" % args.topic)
+        if args.metadata is not None:
+            metadata = args.metadata.encode("utf-8")
+            publisher.set_metadata(metadata)
+            out.event("metadata", size=len(metadata), sha256=hashlib.sha256(metadata).hexdigest())
+        while len(publisher.get_subscribers()) < args.subscribers:
+            _check_stop()
+            with joins:
+                joins.wait(0.1)  # a join notifies; the slice bounds how late a stop request is seen
+        start = time.monotonic()
+        for index in range(1, args.count + 1):
+            _check_stop()
+            if args.rate:
+                due = start + (index - 1) / args.rate
+                if due > time.monotonic():
+                    _interruptible_sleep(due - time.monotonic())
+            target = publisher.get_frame_buffer(args.size)
+            target[:] = pattern(args.size, index)
+            target.release()
+            publisher.commit_frame()
+        out.event("done", frames=args.count, bytes=args.count * args.size,
+                  subscribers=[_subscriber_fields(status, counts=True) for status in publisher.get_subscribers()])
+        out.line("Published %d frames of %d bytes" % (args.count, args.size))
+        if args.hold:
+            out.event("holding")
+            _interruptible(sys.stdin.read)  # the topic stays published until stdin closes
+    return 0
+
+
+def _subscribe(args: argparse.Namespace, out: _Output) -> int:
+    """A topic's subscriber: ``ready``, ``metadata`` once, a ``frame`` event per frame with the gap
+    before it, then ``done`` after ``--count`` frames, or ``end`` when the publisher ended the topic
+    (exit 0); a publisher that crashed is exit 16 (WriterDead). ``--delay-ms`` holds each frame that
+    long: a slow subscriber on purpose."""
+    from ..topics import Subscriber, try_parse_policy
+    policy = try_parse_policy(args.policy)
+    assert policy is not None  # argparse allowed only the three names
+    config = BufferConfig(args.metadata_size, args.payload_size, BufferAccess.parse(args.access))
+    with Subscriber(args.topic, policy, config, args.id) as subscriber:
+        out.event("ready", topic=args.topic, name=subscriber.buffer_name, id=subscriber.id, policy=args.policy, pid=os.getpid(),
+                  metadataSize=config.metadata_block_size, payloadSize=config.payload_block_size)
+        out.line("Ready: subscriber %s" % subscriber.buffer_name)
+        def counts() -> dict[str, int]:
+            return {"frames": subscriber.frames_read, "missed": subscriber.frames_missed, "skipped": subscriber.frames_skipped}
+
+        for frame in _receive(subscriber, out, args.timeout_ms):
+            with frame:
+                fields: dict[str, Any] = {"sequence": frame.sequence, "size": frame.size, "gap": subscriber.last_gap}
+                if args.hash:
+                    fields["sha256"] = hashlib.sha256(frame.data).hexdigest()
+                out.event("frame", **fields)
+                out.line("Read frame %d, size: %d, gap: %d" % (frame.sequence, frame.size, subscriber.last_gap))
+                if args.delay_ms:
+                    _interruptible_sleep(args.delay_ms / 1000.0)  # slow on purpose, holding the frame
+            if args.count and subscriber.frames_read >= args.count:
+                out.event("done", **counts())
+                return 0
+        out.event("end", **counts())
+        out.line("End of topic: the publisher closed after %d frames." % subscriber.frames_read)
+        return 0
 
 
 def _list(args: argparse.Namespace, out: _Output) -> int:
@@ -369,6 +493,29 @@ def main(argv: Optional[list[str]] = None) -> int:
     serve.add_argument("--log-requests", action="store_true")
     serve.add_argument("--access", choices=["owner", "group", "everyone"], default="owner")
     serve.add_argument("--json", action="store_true", dest="json_sub")
+    publish = sub.add_parser("publish")
+    publish.add_argument("topic")
+    publish.add_argument("--count", type=int, default=10)
+    publish.add_argument("--size", type=int, default=1024)
+    publish.add_argument("--rate", type=float, default=0.0, help="frames per second (default: as fast as the subscribers allow)")
+    publish.add_argument("--metadata")
+    publish.add_argument("--subscribers", type=int, default=0,
+                         help="wait until this many subscribers are connected before the first frame")
+    publish.add_argument("--discovery-ms", type=int, default=100)
+    publish.add_argument("--hold", action="store_true")
+    publish.add_argument("--json", action="store_true", dest="json_sub")
+    subscribe = sub.add_parser("subscribe")
+    subscribe.add_argument("topic")
+    subscribe.add_argument("--policy", choices=["block", "drop-newest", "latest-only"], required=True)
+    subscribe.add_argument("--id")
+    subscribe.add_argument("--count", type=int, default=0)
+    subscribe.add_argument("--metadata-size", type=int, default=1024)
+    subscribe.add_argument("--payload-size", type=int, default=1024 * 1024)
+    subscribe.add_argument("--timeout-ms", type=int)
+    subscribe.add_argument("--hash", action="store_true")
+    subscribe.add_argument("--delay-ms", type=int, default=0)
+    subscribe.add_argument("--access", choices=["owner", "group", "everyone"], default="owner")
+    subscribe.add_argument("--json", action="store_true", dest="json_sub")
     listing = sub.add_parser("list")
     listing.add_argument("--json", action="store_true", dest="json_sub")
     cleaning = sub.add_parser("clean")
@@ -382,7 +529,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     signal.signal(signal.SIGTERM, _on_signal)
     signal.signal(signal.SIGINT, _on_signal)
     try:
-        commands = {"read": _read, "write": _write, "list": _list, "clean": _clean, "serve": _serve}
+        commands = {"read": _read, "write": _write, "list": _list, "clean": _clean, "serve": _serve, "publish": _publish,
+                    "subscribe": _subscribe}
         return commands[args.command](args, out)
     except ZeroBufferError as ex:
         out.event("error", kind=ex.kind.csharp_name, message=str(ex))
@@ -390,6 +538,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 10 + int(ex.kind)
     except _Interrupted:
         return 130
+    except _TimedOut:
+        return 3
     except ValueError as ex:
         out.event("error", kind="UsageError", message=str(ex))
         sys.stderr.write("error: %s\n" % ex)
