@@ -13,6 +13,7 @@ import pytest
 
 from zerobuffer import (BufferConfig, ErrorKind, InvalidFrameSizeError, MetadataAlreadyWrittenError, ObjectDisposedError, ReaderClosedError,
                         TopicAlreadyPublishedError, WriterClosedError)
+from zerobuffer import lifecycle
 from zerobuffer._protocol import names
 from zerobuffer.topics import (MAX_SUBSCRIBER_ID_LENGTH, MAX_TOPIC_LENGTH, DeliveryPolicy, Publisher, PublisherOptions, Subscriber,
                                publisher_lock_file, subscriber_buffer, try_parse_policy, try_parse_subscriber, validate_topic)
@@ -279,6 +280,24 @@ def test_one_topic_has_one_publisher_and_its_lock_goes_with_it():
     assert not os.path.exists(publisher_lock_file(topic))
     with Publisher(topic):
         pass
+
+
+def test_a_crashed_publishers_lock_file_is_taken_over_and_removed_by_the_stale_sweep():
+    # What a SIGKILLed publisher leaves: the file, with no lock on it (the kernel dropped the flock).
+    taken_over = unique("topic-takeover")
+    open(publisher_lock_file(taken_over), "wb").close()
+    with Publisher(taken_over):
+        pass
+    assert not os.path.exists(publisher_lock_file(taken_over))
+
+    abandoned = unique("topic-abandoned")
+    open(publisher_lock_file(abandoned), "wb").close()
+    live = unique("topic-live")
+    with Publisher(live) as publisher:
+        lifecycle.clean_stale()
+        assert not os.path.exists(publisher_lock_file(abandoned))
+        assert os.path.exists(publisher_lock_file(live))  # a live publisher's lock is never touched
+        publisher.publish(b"\x01")
 
 
 def test_names_are_parsed_exactly_and_bad_ones_are_refused_by_name():

@@ -400,6 +400,9 @@ def clean_stale(dry_run: bool, orphan_grace: float, except_name: Optional[str] =
                 results.append(result)
         except (ZeroBufferError, OSError) as ex:
             _log.warning("Stale sweep skipped buffer '%s': %s", name, ex)
+    if not dry_run:
+        from ..topics import abandoned_topic_locks  # here, not at the top: the topics package uses this module
+        abandoned_topic_locks.remove()  # a crashed publisher's lock file (docs/topics.md)
     return results
 
 

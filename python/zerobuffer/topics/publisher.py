@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Callable, Optional, Sequence, Union
 
 from .._primitives.lock_file import LockFile, Outcome
@@ -80,11 +81,7 @@ class Publisher:
         self._claim_links: tuple[SubscriberLink, ...] = ()
         self._scratch = bytearray()  # replaced when too small, never resized: a view handed out earlier may still exist
 
-        lock_path = topic_names.publisher_lock_file(topic)
-        outcome, held = LockFile.try_acquire(lock_path, True, topic)
-        if outcome is not Outcome.ACQUIRED or held is None:
-            raise TopicAlreadyPublishedError(topic, "Topic '%s' already has a live publisher (it holds %s)." % (topic, lock_path))
-        self._topic_lock = held
+        self._topic_lock = _take_topic(topic)
         try:
             self._discover()  # subscribers already there get the first frame
         except BaseException:
@@ -396,3 +393,19 @@ class Publisher:
     def _throw_if_closed(self) -> None:
         if self._closed:
             raise ObjectDisposedError("The publisher of topic '%s' was closed." % self.topic)
+
+
+_LOCK_PROBE_GRACE = 0.1  # seconds a refusal must last: a stale sweep probing the lock holds it for microseconds
+
+
+def _take_topic(topic: str) -> LockFile:
+    """Takes the topic's lock; a live publisher holds it for good, so a refusal is believed only once it lasted a moment."""
+    lock_path = topic_names.publisher_lock_file(topic)
+    deadline = time.monotonic() + _LOCK_PROBE_GRACE
+    while True:
+        outcome, held = LockFile.try_acquire(lock_path, True, topic)
+        if outcome is Outcome.ACQUIRED and held is not None:
+            return held
+        if time.monotonic() >= deadline:
+            raise TopicAlreadyPublishedError(topic, "Topic '%s' already has a live publisher (it holds %s)." % (topic, lock_path))
+        time.sleep(0.001)
