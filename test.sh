@@ -31,11 +31,15 @@ dotnet build ZeroBuffer.slnx -c Release --no-restore
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 status=0
-dotnet test ZeroBuffer.slnx -c Release --no-build \
-  --logger "trx;LogFileName=results.trx" --results-directory "$results" \
-  --logger "console;verbosity=normal" || status=$?
+# One run per test project, each with its own TRX report: a shared report name would let one
+# project's report overwrite another's, and its tests would go uncounted.
+for project in tests/*/*.csproj; do
+  dotnet test "$project" -c Release --no-build \
+    --logger "trx;LogFileName=$(basename "$project" .csproj).trx" --results-directory "$results" \
+    --logger "console;verbosity=normal" || status=$?
+done
 
-# Totals from the TRX report (one per test project).
+# Totals from the TRX reports (one per test project).
 passed=0; failed=0
 for trx in "$results"/*.trx "$results"/*/*.trx; do
   [ -f "$trx" ] || continue
