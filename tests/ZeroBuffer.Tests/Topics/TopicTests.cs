@@ -350,6 +350,34 @@ public sealed class TopicTests
     }
 
     [Fact]
+    public async Task TheCatalog_ListsTopics_WithTheirPublisherAndSubscribers()
+    {
+        string topic = TestNames.Unique("topic-list");
+        using (var publisher = new Publisher(topic))
+        using (var a = new Subscriber(topic, DeliveryPolicy.Block, SmallRing, id: "a1"))
+        using (var b = new Subscriber(topic, DeliveryPolicy.LatestOnly, SmallRing, id: "b2"))
+        {
+            await JoinedAsync(publisher, 2);
+            TopicInfo listed = Assert.Single(TopicCatalog.List(), t => t.Topic == topic);
+            Assert.True(listed.PublisherAlive);
+            Assert.Equal([("a1", DeliveryPolicy.Block), ("b2", DeliveryPolicy.LatestOnly)], listed.Subscribers.Select(s => (s.Id, s.Policy)).Order());
+            Assert.All(listed.Subscribers, s => Assert.Equal(BufferState.Live, s.Buffer.State));
+        }
+
+        using (var alone = new Subscriber(topic, DeliveryPolicy.DropNewest, SmallRing, id: "c3"))
+        {
+            TopicInfo listed = Assert.Single(TopicCatalog.List(), t => t.Topic == topic);
+            Assert.False(listed.PublisherAlive); // the publisher went, its lock file with it
+            Assert.Equal("c3", Assert.Single(listed.Subscribers).Id);
+        }
+
+        Assert.DoesNotContain(TopicCatalog.List(), t => t.Topic == topic);
+        Assert.True(TopicCatalog.TryParseSubscriberBuffer("cam0.sub-block.sub-latest-only-x", out string nested, out _, out _));
+        Assert.Equal("cam0.sub-block", nested);
+        Assert.False(TopicCatalog.TryParseSubscriberBuffer("cam0", out _, out _, out _));
+    }
+
+    [Fact]
     public void Names_AreParsedExactly_AndBadOnesAreRefusedByName()
     {
         Assert.Equal("cam0.sub-drop-newest-k1", TopicNames.SubscriberBuffer("cam0", DeliveryPolicy.DropNewest, "k1"));
