@@ -1,5 +1,3 @@
-using System.CommandLine;
-
 namespace ZeroBuffer.Bench;
 
 /// <summary>
@@ -9,12 +7,9 @@ namespace ZeroBuffer.Bench;
 /// </summary>
 internal static class BenchApp
 {
-    /// <summary>Builds the tree for <see cref="CliApp.Run(string[], string, Func{GlobalOptions, Dictionary{Command, string}, RootCommand})"/>.</summary>
-    internal static RootCommand Build(GlobalOptions global, Dictionary<Command, string> epilogues)
-    {
-        (RootCommand root, string epilogue) = BenchCommand.Create(global);
-        epilogues[root] = epilogue;
-        CliApp.Add(root, epilogues, PeerCommand.Create(global));
-        return root;
-    }
+    /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code.</summary>
+    internal static int Run(string[] args) => CliApp.Run(args, Build, BenchEventContext.Events);
+
+    /// <summary>Builds the tree for <see cref="CliApp.Run(string[], Func{GlobalOptions, CommandTree}, System.Text.Json.JsonSerializerOptions?)"/>.</summary>
+    internal static CommandTree Build(GlobalOptions global) => new(BenchCommand.Create(global), [PeerCommand.Create(global)]);
 }

@@ -51,7 +51,6 @@ internal static class BenchCommand
                   {"semaphore":{"p50",..,"max"},"busyPoll":{"p50",..,"max"}}                           (ZeroBuffer latency)
                   {...,"rawPingPong":{"p50",..,"max"}}     (duplex: ÷ latency/zerobuffer/copy/back-to-back/64, same strategy)
           or "error":"..." instead of the figures when the case failed}
-        Exit code 0 when every case ran; 1 when one failed (its row has an "error").
 
         Examples (from the repository root; or run bench/ZeroBuffer.Bench/bin/Release/net10.0/ZeroBuffer.Bench):
           dotnet run -c Release --project bench/ZeroBuffer.Bench -- --quick
@@ -59,18 +58,21 @@ internal static class BenchCommand
 
         """;
 
-    internal static (RootCommand Command, string Epilogue) Create(GlobalOptions global)
+    internal static CommandSpec Create(GlobalOptions global)
     {
         var quick = new Option<bool>("--quick") { Description = "Short run: 64 B, 4 KiB, 64 KiB, 1 MiB throughput; every target row; 0.5 s per case (< 60 s in all)." };
         var plots = new Option<string?>("--plots") { Description = "Write PNG plots into this directory." };
         var scenarios = new Option<string?>("--scenarios") { Description = $"Comma-separated subset of: {string.Join(",", Scenarios.All)}." };
         var sizes = new Option<string?>("--sizes") { Description = "Comma-separated frame sizes for throughput and ping-pong (e.g. 64,4K,1M)." };
         var duration = new Option<double?>("--duration") { Description = "Measured seconds per case (default 2, --quick 0.5)." };
+        duration.Check(value => value is double d && !(d > 0 && d <= 600) ? $"--duration must be in (0, 600] (got {d})." : null);
         var rate = new Option<double?>("--rate") { Description = "Round trips per second of the fixed-rate ping-pong (default 2000/s up to 64 KiB, 200/s above)." };
+        rate.Check(value => value is double r && !(r > 0 && r <= PeerCommand.MaxRate) ? $"--rate must be in (0, {PeerCommand.MaxRate}] (got {r})." : null);
         var ringSize = new Option<long?>("--ring-size") { Description = "Ring size of every buffer (default: max(4 MiB, 4 frames) one-way, max(64 KiB, 2 frames) ping-pong)." }.Sized();
         var runs = new Option<int>("--runs") { Description = "Run every case this many times; figures are medians, with min-max in the JSON \"spread\".", DefaultValueFactory = _ => 1 };
         runs.Check(value => value is < 1 or > 100 ? $"--runs must be in [1, 100] (got {value})." : null);
-        var streamBytes = new Option<long>("--stream-bytes") { Description = "Size of each streaming-memcpy buffer (at least 256 MiB).", DefaultValueFactory = _ => 256L << 20 }.Sized();
+        var streamBytes = new Option<long>("--stream-bytes") { Description = "Size of each streaming-memcpy buffer (at least 256 MiB: smaller ones may stay in cache).", DefaultValueFactory = _ => 256L << 20 }
+            .Sized().AtLeast(256L << 20);
         var strategy = new Option<string>("--strategy")
         {
             Description = "Wait strategy of every ZeroBuffer reader and writer (the busy-spin 64 B round trip is measured whatever this says).",
@@ -79,7 +81,7 @@ internal static class BenchCommand
         strategy.AcceptOnlyFromAmong(StrategyNames.All);
         var batchReleases = new Option<bool>("--batch-releases") { Description = "Throughput readers publish freed space in batches (Reader.BatchReleases)." };
         var prefault = new Option<bool>("--prefault") { Description = "Every ZeroBuffer peer prefaults its rings after creating or connecting." };
-        var command = new RootCommand("Measure ZeroBuffer's throughput and latency across processes, next to baselines (Unix socket, semaphore, busy-poll, memcpy).")
+        var command = new Command(ProgramName, "Measure ZeroBuffer's throughput and latency across processes, next to baselines (Unix socket, semaphore, busy-poll, memcpy).")
         {
             quick, plots, scenarios, sizes, duration, rate, ringSize, streamBytes, runs, strategy, batchReleases, prefault,
         };
@@ -94,8 +96,13 @@ internal static class BenchCommand
             };
             return Execute(output, stop, options, parse.GetValue(plots), parse.GetValue(runs));
         }));
-        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
+        return new CommandSpec(command, Events, ExitCodeTable.Standard("success: every case ran")
+            .With(ExitCodes.Unexpected, "a case failed (its row has an \"error\"), or an unexpected error")
+            .Interrupted("Ctrl+C or SIGTERM (the running case's peers stop and their resources are removed)"));
     }
+
+    /// <summary>The program's name in usage lines (its own, not the tool's).</summary>
+    internal const string ProgramName = "ZeroBuffer.Bench";
 
     private static BenchOptions Parse(bool quick, string? scenarios, string? sizes, double? duration, double? rate, long? ringSize, long streamBytes)
     {
@@ -123,20 +130,6 @@ internal static class BenchCommand
         }
 
         double seconds = duration ?? (quick ? BenchPlan.QuickSeconds : BenchPlan.FullSeconds);
-        if (!(seconds > 0 && seconds <= 600))
-        {
-            throw new UsageException($"--duration must be in (0, 600] (got {seconds}).");
-        }
-
-        if (rate is <= 0)
-        {
-            throw new UsageException("--rate must be positive.");
-        }
-
-        if (streamBytes < 256L << 20)
-        {
-            throw new UsageException("--stream-bytes must be at least 256 MiB (268435456): smaller buffers may stay in cache.");
-        }
 
         IReadOnlyList<int> throughputSizes = (IReadOnlyList<int>?)sizeList ?? (quick ? BenchPlan.QuickThroughputSizes : BenchPlan.FullThroughputSizes);
         IReadOnlyList<int> latencySizes = (IReadOnlyList<int>?)sizeList ?? BenchPlan.LatencySizes;
@@ -157,75 +150,43 @@ internal static class BenchCommand
         List<(BenchCase Case, int Run)> cases = [.. Enumerable.Range(0, runCount).SelectMany(run => plan.Select(c => (c, run)))];
         var perRun = Enumerable.Range(0, runCount).Select(_ => new List<BenchResult>()).ToList();
         var clock = Stopwatch.StartNew();
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("started");
-            e.Writer.WriteString("name"u8, runName);
-            e.Writer.WriteNumber("cases"u8, plan.Count);
-            e.Writer.WriteNumber("runs"u8, runCount);
-            e.Writer.WriteBoolean("quick"u8, options.Quick);
-            e.Writer.WriteNumber("seconds"u8, options.Seconds);
-            e.Writer.WriteStartArray("scenarios"u8);
-            foreach (string s in options.Scenarios.Order(StringComparer.Ordinal))
-            {
-                e.Writer.WriteStringValue(s);
-            }
-
-            e.Writer.WriteEndArray();
-            WriteFlags(e.Writer, options);
-        }
-
-        if (!output.Json && !Console.IsOutputRedirected)
-        {
-            CliConsole.Out.Progress()
-                .AutoClear(true)
-                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new ElapsedTimeColumn())
-                .Start(context =>
-                {
-                    ProgressTask task = context.AddTask("bench", maxValue: cases.Count);
-                    for (int i = 0; i < cases.Count; i++)
-                    {
-                        task.Description = $"[bold][[{i + 1}/{cases.Count}]][/] {Markup.Escape(cases[i].Case.Describe())}";
-                        context.Refresh();
-                        perRun[cases[i].Run].AddRange(BenchRunner.Run(cases[i].Case, options, stop));
-                        task.Increment(1);
-                    }
-                });
-        }
-        else
+        output.Emit(new BenchStartedEvent(runName, plan.Count, runCount, options.Quick, options.Seconds, [.. options.Scenarios.Order(StringComparer.Ordinal)],
+            options.Strategy, options.BatchReleases, options.Prefault));
+        // On a terminal a progress line redrawn in place; otherwise a line per case on stderr (and, with --json, the result events).
+        bool redrawn = output.CanRedraw;
+        output.Live(new Text(""), update =>
         {
             for (int i = 0; i < cases.Count; i++)
             {
-                if (!output.Json)
+                string progress = $"[{i + 1}/{cases.Count}] {cases[i].Case.Describe()}";
+                if (redrawn)
                 {
-                    Output.ErrorLine($"bench: [{i + 1}/{cases.Count}] {cases[i].Case.Describe()}");
+                    update(() => new Markup($"[bold]bench[/] {Markup.Escape(progress)}  [grey]{clock.Elapsed.TotalSeconds:0} s[/]"));
+                }
+                else
+                {
+                    output.Progress("bench: " + progress);
                 }
 
-                IReadOnlyList<BenchResult> rows = BenchRunner.Run(cases[i].Case, options, stop);
+                IReadOnlyList<BenchResult> rows = BenchRunner.Run(output, cases[i].Case, options, stop);
                 perRun[cases[i].Run].AddRange(rows);
-                if (output.Json)
+                foreach (BenchResult row in rows)
                 {
-                    foreach (BenchResult row in rows)
-                    {
-                        using Output.JsonEvent e = output.Event("result");
-                        row.WriteJson(e.Writer);
-                    }
+                    output.Emit(new BenchResultEvent(row));
                 }
             }
-        }
+        }, redrawOnly: true);
 
         List<BenchResult> results = runCount == 1 ? perRun[0] : RunAggregation.Median(perRun);
         Ratios.Compute(results);
         IReadOnlyList<TargetLine> targets = Targets.Evaluate(results, options);
         IReadOnlyList<string> plotFiles = plotDirectory is null ? [] : BenchPlots.Write(plotDirectory, results);
         int failed = results.Count(r => r.Error is not null);
-        if (output.Json)
+        output.Emit(new BenchSummaryEvent(Math.Round(clock.Elapsed.TotalSeconds, 3), Environment.ProcessorCount, LoadAverage(),
+            RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription, options.Strategy, options.BatchReleases, options.Prefault,
+            results, failed, targets));
+        output.Show(console =>
         {
-            WriteSummary(output, results, targets, clock.Elapsed, failed, options);
-        }
-        else
-        {
-            IAnsiConsole console = CliConsole.Out;
             BenchTable.Write(console, results, options);
             Targets.WriteTable(console, targets);
             console.MarkupLine($"[grey]{cases.Count} cases in {clock.Elapsed.TotalSeconds:0.0} s; load average {Markup.Escape(LoadAverage())}[/]");
@@ -233,47 +194,9 @@ internal static class BenchCommand
             {
                 console.MarkupLine($"plot: {Markup.Escape(file)}");
             }
-        }
+        });
 
         return failed == 0 ? ExitCodes.Success : ExitCodes.Unexpected;
-    }
-
-    private static void WriteFlags(System.Text.Json.Utf8JsonWriter writer, BenchOptions options)
-    {
-        writer.WriteString("strategy"u8, options.Strategy);
-        writer.WriteBoolean("batchReleases"u8, options.BatchReleases);
-        writer.WriteBoolean("prefault"u8, options.Prefault);
-    }
-
-    private static void WriteSummary(Output output, List<BenchResult> results, IReadOnlyList<TargetLine> targets, TimeSpan elapsed, int failed,
-        BenchOptions options)
-    {
-        using Output.JsonEvent e = output.Event("summary");
-        e.Writer.WriteNumber("seconds"u8, Math.Round(elapsed.TotalSeconds, 3));
-        e.Writer.WriteNumber("processors"u8, Environment.ProcessorCount);
-        e.Writer.WriteString("loadAverage"u8, LoadAverage());
-        e.Writer.WriteString("runtime"u8, RuntimeInformation.FrameworkDescription);
-        e.Writer.WriteString("os"u8, RuntimeInformation.OSDescription);
-        WriteFlags(e.Writer, options);
-        e.Writer.WriteStartArray("results"u8);
-        foreach (BenchResult row in results)
-        {
-            e.Writer.WriteStartObject();
-            row.WriteJson(e.Writer);
-            e.Writer.WriteEndObject();
-        }
-
-        e.Writer.WriteEndArray();
-        e.Writer.WriteNumber("failed"u8, failed);
-        e.Writer.WriteStartArray("targets"u8);
-        foreach (TargetLine target in targets)
-        {
-            e.Writer.WriteStartObject();
-            target.WriteJson(e.Writer);
-            e.Writer.WriteEndObject();
-        }
-
-        e.Writer.WriteEndArray();
     }
 
     /// <summary>The 1/5/15-minute load averages from /proc/loadavg ("?" if unreadable): says how busy the machine was.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ZeroBuffer.Cli.Events;
 
 namespace ZeroBuffer.Bench;
 
@@ -45,7 +46,8 @@ internal sealed record SideFigures(string Role, double? CpuPercent, double? Allo
 }
 
 /// <summary>One row of the bench report; see <c>bench --help</c> for its JSON shape.</summary>
-internal sealed class BenchResult(BenchCase benchCase)
+[System.Text.Json.Serialization.JsonConverter(typeof(SelfWrittenJsonConverter<BenchResult>))]
+internal sealed class BenchResult(BenchCase benchCase) : ISelfWrittenJson
 {
     internal BenchCase Case { get; } = benchCase;
 
@@ -90,7 +92,7 @@ internal sealed class BenchResult(BenchCase benchCase)
     /// <summary>Baseline name → figure name → ratio (null when that baseline was not run).</summary>
     internal Dictionary<string, Dictionary<string, double?>> Ratios { get; } = [];
 
-    internal void WriteJson(Utf8JsonWriter w)
+    public void WriteJson(Utf8JsonWriter w)
     {
         w.WriteString("id"u8, Id);
         w.WriteString("kind"u8, Case.Kind.ToString().ToLowerInvariant());

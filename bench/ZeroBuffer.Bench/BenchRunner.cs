@@ -15,7 +15,7 @@ internal static class BenchRunner
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(60);
 
-    internal static IReadOnlyList<BenchResult> Run(BenchCase benchCase, BenchOptions options, Interruption stop)
+    internal static IReadOnlyList<BenchResult> Run(Output output, BenchCase benchCase, BenchOptions options, Interruption stop)
     {
         // Declared before the children, so it is disposed after them: a late "ready" from a child
         // that missed its deadline must not find it disposed.
@@ -74,7 +74,7 @@ internal static class BenchRunner
         {
             active?.Dispose();
             passive?.Dispose();
-            Leftovers.Remove(benchCase.Resources);
+            Leftovers.Remove(output, benchCase.Resources);
         }
     }
 

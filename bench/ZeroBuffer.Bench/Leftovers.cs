@@ -1,4 +1,5 @@
-using ZeroBuffer.Cli.Commands;
+using ZeroBuffer.Cli.Demo;
+using ZeroBuffer.Cli.Events;
 
 namespace ZeroBuffer.Bench;
 
@@ -9,17 +10,20 @@ namespace ZeroBuffer.Bench;
 /// </summary>
 internal static class Leftovers
 {
-    internal static void Remove(string name)
+    /// <summary>Removes what the case named <paramref name="name"/> left; a buffer that cannot be removed is a warning.</summary>
+    internal static void Remove(Output output, string name)
     {
-        foreach (string buffer in new[] { name, ZeroBufferPingPongPeers.RequestBuffer(name), ZeroBufferPingPongPeers.ReplyBuffer(name),
-                     name + "_request", name + "_response" })
+        string[] buffers =
+        [
+            name, ZeroBufferPingPongPeers.RequestBuffer(name), ZeroBufferPingPongPeers.ReplyBuffer(name), name + "_request", name + "_response",
+            .. Enumerable.Range(0, BenchPlan.IdleAsyncReaders).Select(i => ZeroBufferAsyncPeers.IdleBuffer(name, i)),
+        ];
+        foreach (string buffer in buffers)
         {
-            DemoCommand.RemoveLeftovers(buffer);
-        }
-
-        for (int i = 0; i < BenchPlan.IdleAsyncReaders; i++)
-        {
-            DemoCommand.RemoveLeftovers(ZeroBufferAsyncPeers.IdleBuffer(name, i));
+            if (BufferSweep.Remove(buffer) is string problem)
+            {
+                output.Emit(new WarningEvent(problem));
+            }
         }
 
         File.Delete(UnixSocketPeers.SocketPath(name));

@@ -23,16 +23,16 @@ internal static class PeerCommand
 
         """;
 
-    internal static (Command Command, string Epilogue) Create(GlobalOptions global)
+    internal static CommandSpec Create(GlobalOptions global)
     {
         var role = new Argument<string>("ROLE") { Description = "Which side to run." };
         role.AcceptOnlyFromAmong(PeerRoles.All);
         var name = new Option<string>("--name") { Description = "Base name of the pair's resources.", Required = true };
         var size = new Option<int>("--size") { Description = "Data frame size, bytes.", DefaultValueFactory = _ => 64 }.Sized().AtLeast(ControlFrames.MinimumDataSize);
         var zeroCopy = new Option<bool>("--zero-copy") { Description = "Zero-copy mode (default: copy-in/copy-out)." };
-        var seconds = new Option<double>("--seconds") { Description = "Measured seconds.", DefaultValueFactory = _ => 1 }.AtLeast(0.01);
-        var warmUp = new Option<double>("--warmup") { Description = "Warm-up seconds.", DefaultValueFactory = _ => 0.2 }.AtLeast(0);
-        var rate = new Option<double>("--rate") { Description = "Round trips per second (pingers); 0 = back-to-back.", DefaultValueFactory = _ => 0 }.AtLeast(0);
+        var seconds = new Option<double>("--seconds") { Description = "Measured seconds.", DefaultValueFactory = _ => 1 }.Within(0.01, 3600);
+        var warmUp = new Option<double>("--warmup") { Description = "Warm-up seconds.", DefaultValueFactory = _ => 0.2 }.Within(0, 600);
+        var rate = new Option<double>("--rate") { Description = "Round trips per second (pingers); 0 = back-to-back.", DefaultValueFactory = _ => 0 }.Within(0, MaxRate);
         var ringSize = new Option<long>("--ring-size") { Description = "Ring size, bytes.", DefaultValueFactory = _ => 4L << 20 }.Sized().AtLeast(64);
         var streamBytes = new Option<long>("--stream-bytes") { Description = "Streaming memcpy buffer size, bytes.", DefaultValueFactory = _ => 256L << 20 }.Sized().AtLeast(4096);
         var strategy = new Option<string>("--strategy") { Description = "Wait strategy of ZeroBuffer readers and writers.", DefaultValueFactory = _ => StrategyNames.Default };
@@ -54,7 +54,25 @@ internal static class PeerCommand
             stop.CancelOnStdinClosed();
             return Execute(output, stop, settings);
         }));
-        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
+        return new CommandSpec(command, Events, ExitCodeTable);
+    }
+
+    /// <summary>The most round trips per second a pinger is asked for.</summary>
+    internal const double MaxRate = 10_000_000;
+
+    /// <summary>What a peer can return: any error of the library it measures, or being stopped before its window ended.</summary>
+    private static ExitCodeTable ExitCodeTable
+    {
+        get
+        {
+            ExitCodeTable table = ExitCodeTable.Standard("success: measured, summary sent");
+            foreach (ZeroBufferErrorKind kind in Enum.GetValues<ZeroBufferErrorKind>())
+            {
+                table.With(kind, "the measured side failed");
+            }
+
+            return table.Interrupted("stdin closed (the bench stopped it), SIGTERM or Ctrl+C, before its summary");
+        }
     }
 
     private static int Execute(Output output, Interruption stop, PeerSettings settings) => settings.Role switch

@@ -1,1 +1,1 @@
-return ZeroBuffer.Cli.CliApp.Run(args, "ZeroBuffer.Bench", ZeroBuffer.Bench.BenchApp.Build);
+return ZeroBuffer.Bench.BenchApp.Run(args);

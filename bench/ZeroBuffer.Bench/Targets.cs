@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Spectre.Console;
+using ZeroBuffer.Cli.Events;
 
 namespace ZeroBuffer.Bench;
 
@@ -8,7 +9,8 @@ namespace ZeroBuffer.Bench;
 /// value (the median with <c>--runs</c> &gt; 1, with min–max), the target, and the ratio
 /// (measured ÷ target, or measured ÷ baseline when the target is stated against a baseline).
 /// </summary>
-internal sealed record TargetLine(string Figure, string Row, string Field, string Comparison, double Target, string Unit)
+[System.Text.Json.Serialization.JsonConverter(typeof(SelfWrittenJsonConverter<TargetLine>))]
+internal sealed record TargetLine(string Figure, string Row, string Field, string Comparison, double Target, string Unit) : ISelfWrittenJson
 {
     /// <summary>The measured value; null when the row was not part of the run (or failed).</summary>
     internal double? Measured { get; init; }
@@ -35,7 +37,7 @@ internal sealed record TargetLine(string Figure, string Row, string Field, strin
         null => "not measured",
     };
 
-    internal void WriteJson(Utf8JsonWriter w)
+    public void WriteJson(Utf8JsonWriter w)
     {
         w.WriteString("figure"u8, Figure);
         w.WriteString("row"u8, Row);

@@ -86,4 +86,13 @@ internal static class ByteSize
         result.AddError($"{option.Name}: '{text}' is not a size (a whole number of bytes up to {maximum}, optionally with K, M, G or KiB, MiB, GiB).");
         return null;
     }
+
+    /// <summary>A size for people: whole KiB, MiB or GiB when it is one, else bytes (<c>32 MiB</c>, <c>3,110,400 B</c>).</summary>
+    internal static string Format(long bytes) => bytes switch
+    {
+        >= 1L << 30 when bytes % (1L << 30) == 0 => $"{bytes >> 30} GiB",
+        >= 1L << 20 when bytes % (1L << 20) == 0 => $"{bytes >> 20} MiB",
+        >= 1L << 10 when bytes % (1L << 10) == 0 => $"{bytes >> 10} KiB",
+        _ => $"{bytes:N0} B",
+    };
 }

@@ -1,91 +1,122 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using System.Text.Json;
 using ZeroBuffer.Cli.Commands;
+using ZeroBuffer.Cli.Events;
 
 namespace ZeroBuffer.Cli;
 
 /// <summary>Builds the <c>zerobuffer</c> command tree and runs it with the exit-code contract.</summary>
 internal static partial class CliApp
 {
+    /// <summary>The program's name in usage lines, however it is started (apphost, <c>dotnet ZeroBuffer.Cli.dll</c>, the installed tool).</summary>
+    internal const string ProgramName = "zerobuffer";
+
+    private const string RootHelp = """
+        Every command has --help with its JSON events (--json), examples and the exit codes it can return;
+        below, every exit code of the tool. Codes 11-27 are library errors: 10 + ZeroBufferErrorKind.
+        Sizes take K, M, G or KiB, MiB, GiB (powers of 1024): 32M, 4KiB, 3110400.
+
+        Examples:
+          zerobuffer list
+          zerobuffer watch camera-1
+          zerobuffer read camera-1 --json --hash
+
+        """;
+
     /// <summary>Parses and runs <paramref name="args"/>; returns the process exit code.</summary>
-    internal static int Run(string[] args) => Run(args, "zerobuffer", Build);
+    internal static int Run(string[] args) => Run(args, Tree);
+
+    /// <summary>Every command of the tool, for <paramref name="global"/>'s options.</summary>
+    internal static CommandTree Tree(GlobalOptions global) => new(
+        new CommandSpec(
+            new Command(ProgramName, "ZeroBuffer: zero-copy shared-memory IPC (protocol 1.0). Read, write, inspect and clean buffers from the command line."),
+            RootHelp,
+            ExitCodeSummary()),
+        [
+            ReadCommand.Create(global),
+            WriteCommand.Create(global),
+            DemoCommand.Create(global),
+            DemoReaderCommand.Create(global),
+            DemoWriterCommand.Create(global),
+            LayoutCommand.Create(global),
+            ServeCommand.Create(global),
+            CallCommand.Create(global),
+            ListCommand.Create(global),
+            CleanCommand.Create(global),
+            SoakCommand.Create(global),
+            InspectCommand.Create(global),
+            WatchCommand.Create(global),
+            RelayCommand.Create(global),
+        ]);
 
     /// <summary>
-    /// Parses and runs <paramref name="args"/> against the command tree <paramref name="build"/>
-    /// makes (given the global options, and the help epilogue of each command to fill in), with
-    /// the global options, help epilogues and exit-code contract of every zerobuffer command;
-    /// <paramref name="program"/> names the root command in usage hints. The cross-process bench
-    /// (bench/ZeroBuffer.Bench) runs its own tree through it.
+    /// Parses and runs <paramref name="args"/> against the tree <paramref name="build"/> makes, with
+    /// the global options, help epilogues and exit-code contract of every zerobuffer command. The
+    /// cross-process bench (bench/ZeroBuffer.Bench) runs its own tree, and events
+    /// (<paramref name="events"/>), through it.
     /// </summary>
-    internal static int Run(string[] args, string program, Func<GlobalOptions, Dictionary<Command, string>, RootCommand> build)
+    internal static int Run(string[] args, Func<GlobalOptions, CommandTree> build, JsonSerializerOptions? events = null)
     {
-        var global = new GlobalOptions();
-        var epilogues = new Dictionary<Command, string>();
-        RootCommand root = build(global, epilogues);
-        root.Options.Add(global.Json);
-        root.Options.Add(global.Verbose);
-
-        foreach (HelpOption help in root.Options.OfType<HelpOption>())
-        {
-            help.Action = new HelpWithEpilogue((SynchronousCommandLineAction)help.Action!, epilogues);
-        }
-
+        var global = new GlobalOptions(events);
+        CommandTree tree = build(global);
+        Command root = Assemble(tree, global);
         ParseResult result = root.Parse(args);
         if (result.Errors.Count > 0 && result.Action is not HelpWithEpilogue)
         {
-            return ReportUsageErrors(result, global, program);
+            return ReportUsageErrors(result, global, root);
         }
 
         return result.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
 
-    private static RootCommand Build(GlobalOptions global, Dictionary<Command, string> epilogues)
+    /// <summary>
+    /// Puts the tree together: the subcommands under the root, help and version, the global
+    /// options, and each command's events and exit codes after its standard help. The root is a
+    /// plain command named after the program, not a RootCommand, whose name would be the
+    /// executable's file name (ZeroBuffer.Cli under <c>dotnet ZeroBuffer.Cli.dll</c>).
+    /// </summary>
+    internal static Command Assemble(CommandTree tree, GlobalOptions global)
     {
-        var root = new RootCommand(
-            "ZeroBuffer: zero-copy shared-memory IPC (protocol 1.0). Read, write, inspect and clean buffers from the command line.");
+        Command root = tree.Root.Command;
+        foreach (CommandSpec spec in tree.Subcommands)
+        {
+            root.Subcommands.Add(spec.Command);
+        }
 
-        Add(root, epilogues, ReadCommand.Create(global));
-        Add(root, epilogues, WriteCommand.Create(global));
-        Add(root, epilogues, DemoCommand.Create(global));
-        Add(root, epilogues, DemoReaderCommand.Create(global));
-        Add(root, epilogues, DemoWriterCommand.Create(global));
-        Add(root, epilogues, LayoutCommand.Create(global));
-        Add(root, epilogues, ServeCommand.Create(global));
-        Add(root, epilogues, CallCommand.Create(global));
-        Add(root, epilogues, ListCommand.Create(global));
-        Add(root, epilogues, CleanCommand.Create(global));
-        Add(root, epilogues, SoakCommand.Create(global));
-        Add(root, epilogues, InspectCommand.Create(global));
-        Add(root, epilogues, WatchCommand.Create(global));
-        Add(root, epilogues, RelayCommand.Create(global));
-        epilogues[root] = ExitCodes.HelpSection(withTimeout: true, withVerification: true);
+        var help = new HelpOption();
+        help.Action = new HelpWithEpilogue((SynchronousCommandLineAction)help.Action!, tree);
+        root.Options.Add(help);
+        root.Options.Add(new VersionOption());
+        root.Options.Add(global.Json);
+        root.Options.Add(global.Verbose);
         return root;
     }
 
-    /// <summary>Adds a command under <paramref name="root"/>, with the epilogue of its help.</summary>
-    internal static void Add(RootCommand root, Dictionary<Command, string> epilogues, (Command Command, string Epilogue) entry)
+    /// <summary>The root's table: what the codes mean across commands (each command's help lists its own).</summary>
+    private static ExitCodeTable ExitCodeSummary()
     {
-        root.Subcommands.Add(entry.Command);
-        epilogues[entry.Command] = entry.Epilogue;
+        ExitCodeTable table = ExitCodeTable.Standard("success (each command's --help lists the codes it can return)")
+            .With(ExitCodes.Timeout, "timeout: read --timeout-ms got no frame; call found no server or got no response")
+            .With(ExitCodes.VerificationFailed, "verification failed (demo, soak, call)")
+            .With(ExitCodes.Refused, "clean NAME refused: the buffer is live")
+            .With(ExitCodes.Inconsistent, "inspect: the control block violates a protocol invariant");
+        foreach (ZeroBufferErrorKind kind in Enum.GetValues<ZeroBufferErrorKind>())
+        {
+            table.With(ExitCodes.For(kind), kind.ToString()); // "NN   Kind": the form other implementations' tests parse
+        }
+
+        return table.Interrupted("SIGTERM, or Ctrl+C during a job with an end of its own; after cleaning up");
     }
 
-    private static int ReportUsageErrors(ParseResult result, GlobalOptions global, string program)
+    private static int ReportUsageErrors(ParseResult result, GlobalOptions global, Command root)
     {
         string[] messages = [.. result.Errors.Select(e => Plain(e.Message))];
-        foreach (string message in messages)
-        {
-            Output.ErrorLine($"error: {message}");
-        }
-
-        string command = result.CommandResult.Command is RootCommand ? program : $"{program} {result.CommandResult.Command.Name}";
-        Output.ErrorLine($"Run '{command} --help' for usage.");
-        if (result.GetValue(global.Json))
-        {
-            using var output = new Output(json: true, verbose: false);
-            ErrorReporter.Emit(output, ErrorReporter.UsageKind, string.Join("; ", messages));
-        }
-
+        string command = result.CommandResult.Command == root ? root.Name : $"{root.Name} {result.CommandResult.Command.Name}";
+        string lines = string.Join(Environment.NewLine, messages.Select(m => $"error: {m}")) + Environment.NewLine + $"Run '{command} --help' for usage.";
+        using Output output = global.CreateOutput(result);
+        output.Emit(new ErrorEvent(ErrorReporter.UsageKind, string.Join("; ", messages), lines));
         return ExitCodes.Usage;
     }
 
@@ -112,20 +143,15 @@ internal static partial class CliApp
     [System.Text.RegularExpressions.GeneratedRegex(@"^Cannot parse argument '(?<value>.*)' for option '(?<option>[^']+)' as expected type '(?<type>[^']+)'\.?$")]
     private static partial System.Text.RegularExpressions.Regex ConversionError();
 
-    /// <summary>The standard help, followed by the command's events and exit codes.</summary>
-    private sealed class HelpWithEpilogue(SynchronousCommandLineAction standard, Dictionary<Command, string> epilogues)
-        : SynchronousCommandLineAction
+    /// <summary>The standard help, followed by the command's events, examples and exit codes.</summary>
+    private sealed class HelpWithEpilogue(SynchronousCommandLineAction standard, CommandTree tree) : SynchronousCommandLineAction
     {
         public override int Invoke(ParseResult parseResult)
         {
             int code = standard.Invoke(parseResult);
-            if (epilogues.TryGetValue(parseResult.CommandResult.Command, out string? epilogue))
-            {
-                TextWriter output = parseResult.InvocationConfiguration.Output;
-                output.WriteLine(epilogue.TrimEnd());
-                output.WriteLine();
-            }
-
+            TextWriter output = parseResult.InvocationConfiguration.Output;
+            output.WriteLine(tree.Of(parseResult.CommandResult.Command).Epilogue.TrimEnd());
+            output.WriteLine();
             return code;
         }
     }

@@ -1,6 +1,8 @@
+using ZeroBuffer.Cli.Events;
+
 namespace ZeroBuffer.Cli;
 
-/// <summary>Turns an exception into the exit code, the stderr line and (with --json) the error event.</summary>
+/// <summary>Turns an exception into the exit code and the error event (its stderr line, and with --json its JSON line).</summary>
 internal static class ErrorReporter
 {
     /// <summary>The <c>kind</c> of usage errors in the error event.</summary>
@@ -9,8 +11,11 @@ internal static class ErrorReporter
     /// <summary>The <c>kind</c> of unexpected errors in the error event.</summary>
     internal const string UnexpectedKind = "UnexpectedError";
 
-    /// <summary>The <c>kind</c> of an interruption (Ctrl+C, SIGTERM) in the error event.</summary>
+    /// <summary>The <c>kind</c> of an interruption (SIGTERM, or Ctrl+C during a job with an end of its own) in the error event.</summary>
     internal const string InterruptedKind = "Interrupted";
+
+    /// <summary>The <c>kind</c> of a verification failure (exit 4) in the error event.</summary>
+    internal const string VerificationKind = "VerificationFailed";
 
     /// <summary>Exit code and event kind of <paramref name="error"/>.</summary>
     internal static (int ExitCode, string Kind) Classify(Exception error) => error switch
@@ -26,27 +31,17 @@ internal static class ErrorReporter
     {
         (int exitCode, string kind) = Classify(error);
         string message = error is OperationCanceledException ? "interrupted" : error.Message;
-        Output.ErrorLine(exitCode == ExitCodes.Unexpected && !output.Verbose
+        string line = exitCode == ExitCodes.Unexpected && !output.Verbose
             ? $"error: {error.GetType().Name}: {message} (run with --verbose for details)"
-            : $"error: {message}");
-        if (output.Verbose)
-        {
-            Output.ErrorLine(error.ToString());
-        }
-
-        if (output.Json)
-        {
-            Emit(output, kind, message);
-        }
-
+            : $"error: {message}";
+        output.Emit(new ErrorEvent(kind, message, output.Verbose ? line + Environment.NewLine + error : line));
         return exitCode;
     }
 
-    /// <summary>Writes the error event.</summary>
-    internal static void Emit(Output output, string kind, string message)
+    /// <summary>Reports an error that is not an exception (its stderr line is <c>error: message</c>) and returns <paramref name="exitCode"/>.</summary>
+    internal static int Report(Output output, int exitCode, string kind, string message)
     {
-        using Output.JsonEvent e = output.Event("error");
-        e.Writer.WriteString("kind"u8, kind);
-        e.Writer.WriteString("message"u8, message);
+        output.Emit(new ErrorEvent(kind, message, $"error: {message}"));
+        return exitCode;
     }
 }

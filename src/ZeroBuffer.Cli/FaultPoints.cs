@@ -19,20 +19,7 @@ internal static class FaultPoints
     /// <summary>Reports the pause and blocks until the process is killed or interrupted.</summary>
     internal static void Pause(Output output, Interruption stop, string point, ulong? sequence)
     {
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("paused");
-            e.Writer.WriteString("point"u8, point);
-            if (sequence is ulong s)
-            {
-                e.Writer.WriteNumber("sequence"u8, s);
-            }
-        }
-        else
-        {
-            output.Line($"Paused at {point}" + (sequence is ulong s ? $" (sequence {s})" : "") + "; waiting to be killed...");
-        }
-
+        output.Emit(new Events.PausedEvent(point, sequence));
         stop.Token.WaitHandle.WaitOne();
         stop.Token.ThrowIfCancellationRequested();
     }

@@ -1,9 +1,11 @@
 using System.CommandLine;
+using System.Text.Json;
 
 namespace ZeroBuffer.Cli;
 
-/// <summary>The options every command accepts (recursive on the root command).</summary>
-internal sealed class GlobalOptions
+/// <summary>The options every command accepts (recursive on the root command), and how a command body runs.</summary>
+/// <param name="events">How event records serialize: the CLI's, or a program's own events added (the bench's).</param>
+internal sealed class GlobalOptions(JsonSerializerOptions? events = null)
 {
     internal Option<bool> Json { get; } = new("--json")
     {
@@ -17,13 +19,16 @@ internal sealed class GlobalOptions
         Recursive = true,
     };
 
+    /// <summary>The writer of a command's events, for <paramref name="parseResult"/>'s --json and --verbose.</summary>
+    internal Output CreateOutput(ParseResult parseResult) => new(parseResult.GetValue(Json), parseResult.GetValue(Verbose), events);
+
     /// <summary>
     /// Runs a command body with its output and interruption handling; any exception becomes the
-    /// documented exit code, a stderr line and (with --json) an error event.
+    /// documented exit code and the error event.
     /// </summary>
     internal int Run(ParseResult parseResult, Func<Output, Interruption, int> body)
     {
-        using var output = new Output(parseResult.GetValue(Json), parseResult.GetValue(Verbose));
+        using Output output = CreateOutput(parseResult);
         using var interruption = new Interruption();
         try
         {

@@ -7,6 +7,15 @@ namespace ZeroBuffer.Cli;
 /// reader removes its buffer). A second signal while already cancelled terminates at once.
 /// Optionally, end of standard input cancels too: a child process then never outlives its parent.
 /// </summary>
+/// <remarks>
+/// What a stop means depends on the command and the signal. Ctrl+C is the person at the terminal
+/// ending a command that runs until stopped (<c>watch</c>, <c>serve</c>, <c>read</c>/<c>relay</c>
+/// without --count, the hold of <c>write --hold</c>): its normal end, exit 0 after its done event
+/// (<see cref="OpenEndedExit"/>). SIGTERM, or the end of stdin for a child, is a stop from outside
+/// (a supervisor, a test harness, the parent): exit 130, so whoever sent it can tell it from a
+/// command that finished. Either signal during a job with an end of its own (<c>--count</c>,
+/// <c>write</c>, <c>call</c>, <c>demo</c>, <c>soak</c>) leaves it unfinished: exit 130.
+/// </remarks>
 internal sealed class Interruption : IDisposable
 {
     private readonly CancellationTokenSource _cancel = new();
@@ -14,6 +23,7 @@ internal sealed class Interruption : IDisposable
     private readonly PosixSignalRegistration _sigterm;
     private readonly TaskCompletionSource _stdinClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _stdinWatched;
+    private volatile bool _byUser;
 
     internal Interruption()
     {
@@ -26,6 +36,21 @@ internal sealed class Interruption : IDisposable
 
     /// <summary>Whether a stop was requested.</summary>
     internal bool IsRequested => _cancel.IsCancellationRequested;
+
+    /// <summary>
+    /// The exit code of a command whose normal end is a stop, once it reported its end: 0 after
+    /// Ctrl+C (or when nothing stopped it); after SIGTERM or the end of stdin it throws the
+    /// cancellation, which the command's runner reports as interrupted (exit 130).
+    /// </summary>
+    internal int OpenEndedExit()
+    {
+        if (IsRequested && !_byUser)
+        {
+            throw new OperationCanceledException(Token);
+        }
+
+        return ExitCodes.Success;
+    }
 
     /// <summary>Completes when standard input reaches end of file (once <see cref="WatchStdin"/> ran).</summary>
     internal Task StdinClosed => _stdinClosed.Task;
@@ -80,6 +105,7 @@ internal sealed class Interruption : IDisposable
         }
 
         context.Cancel = true;
+        _byUser = context.Signal == PosixSignal.SIGINT;
         _cancel.Cancel();
     }
 

@@ -17,6 +17,11 @@ internal static class OptionValidation
         where T : struct, INumber<T> =>
         option.Check(value => value is T v && v < minimum ? $"{option.Name} must be at least {minimum} (got {v})." : null);
 
+    /// <summary>Rejects values outside [<paramref name="minimum"/>, <paramref name="maximum"/>].</summary>
+    internal static Option<T> Within<T>(this Option<T> option, T minimum, T maximum)
+        where T : struct, INumber<T> =>
+        option.Check(value => value < minimum || value > maximum ? $"{option.Name} must be from {minimum} to {maximum} (got {value})." : null);
+
     /// <summary>
     /// Adds a check of the option's value: <paramref name="problem"/> returns the error message for a
     /// bad value, or null. A value that is not even of the option's type (<c>--count abc</c>) is left

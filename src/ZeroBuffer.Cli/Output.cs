@@ -1,13 +1,18 @@
 using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+using ZeroBuffer.Cli.Events;
 
 namespace ZeroBuffer.Cli;
 
 /// <summary>
-/// Where a command reports: with <c>--json</c>, one JSON object per line on stdout (camelCase
-/// properties, always an <c>event</c> property, flushed at once so a peer can read line by line);
-/// otherwise human-readable lines. Thread-safe: progress reporters may write from another thread.
+/// The one writer of everything a command reports. An event (<see cref="CliEvent"/>) becomes, with
+/// <c>--json</c>, one JSON object on one line of stdout, flushed at once so a peer can react line
+/// by line; otherwise its text line, on stdout or stderr as the event says. Views (tables, live
+/// displays) exist only in text mode, where they show what the events carry. Thread-safe:
+/// progress reporters may emit from another thread.
 /// </summary>
 internal sealed class Output : IDisposable
 {
@@ -18,15 +23,20 @@ internal sealed class Output : IDisposable
     };
 
     private readonly Lock _gate = new();
-    private readonly Stream _stdout;
+    private readonly Lazy<Stream> _stdout = new(Console.OpenStandardOutput);
     private readonly ArrayBufferWriter<byte> _line = new(512);
     private readonly Utf8JsonWriter _json;
+    private readonly JsonSerializerOptions _events;
+    private bool _reportsOnStderr;
 
-    internal Output(bool json, bool verbose, Stream? stdout = null)
+    /// <param name="json">Whether events are JSON lines.</param>
+    /// <param name="verbose">Whether errors carry stack traces.</param>
+    /// <param name="events">How event records serialize (the CLI's, or with the bench's events added).</param>
+    internal Output(bool json, bool verbose, JsonSerializerOptions? events = null)
     {
         Json = json;
         Verbose = verbose;
-        _stdout = stdout ?? Console.OpenStandardOutput();
+        _events = events ?? CliEventContext.Default.Options;
         _json = new Utf8JsonWriter(_line, WriterOptions);
     }
 
@@ -36,69 +46,105 @@ internal sealed class Output : IDisposable
     /// <summary>Whether errors carry stack traces.</summary>
     internal bool Verbose { get; }
 
-    /// <summary>
-    /// Starts a JSON event line; write its properties through <see cref="JsonEvent.Writer"/>, and
-    /// dispose it to end and flush the line. Only valid in JSON mode.
-    /// </summary>
-    internal JsonEvent Event(string name)
-    {
-        _gate.Enter();
-        _line.ResetWrittenCount();
-        _json.Reset(_line);
-        _json.WriteStartObject();
-        _json.WriteString("event"u8, name);
-        return new JsonEvent(this);
-    }
+    /// <summary>From now on the text of report events goes to stderr: stdout carries data (<c>read --output</c>).</summary>
+    internal void ReportOnStderr() => _reportsOnStderr = true;
 
-    /// <summary>Writes one human-readable line (text mode).</summary>
-    internal void Line(string text)
+    /// <summary>Reports <paramref name="e"/>: its JSON line with --json, otherwise its text (if any).</summary>
+    internal void Emit(CliEvent e)
     {
         lock (_gate)
         {
-            Console.Out.WriteLine(text);
-            Console.Out.Flush();
+            if (Json)
+            {
+                WriteJsonLine(e);
+            }
+
+            if ((Json && e.Target != TextTarget.Failure) || e.HumanText is not string text)
+            {
+                return;
+            }
+
+            TextWriter writer = e.Target == TextTarget.Report && !_reportsOnStderr ? Console.Out : Console.Error;
+            writer.WriteLine(text);
+            writer.Flush();
         }
     }
 
-    /// <summary>Writes a line on stderr.</summary>
-    internal static void ErrorLine(string text)
+    /// <summary>A line for the person watching a long run (stderr, text mode only: JSON readers have the events).</summary>
+    internal void Progress(string line)
     {
-        Console.Error.WriteLine(text);
-        Console.Error.Flush();
+        if (!Json)
+        {
+            lock (_gate)
+            {
+                Console.Error.WriteLine(line);
+                Console.Error.Flush();
+            }
+        }
     }
 
-    private void EndEvent()
+    /// <summary>Draws a view (tables) on the console in text mode; with --json the events already said it.</summary>
+    internal void Show(Action<IAnsiConsole> draw)
     {
-        try
+        if (!Json)
         {
-            _json.WriteEndObject();
-            _json.Flush();
-            _line.Write("\n"u8);
-            _stdout.Write(_line.WrittenSpan);
-            _stdout.Flush();
+            lock (_gate)
+            {
+                draw(CliConsole.Out);
+            }
         }
-        finally
+    }
+
+    /// <summary>Whether views can be redrawn in place: text mode on a terminal that takes escape sequences.</summary>
+    internal bool CanRedraw => !Json && !CliConsole.Plain;
+
+    /// <summary>
+    /// Runs <paramref name="body"/> with a view: each call of the update it gets shows the view it
+    /// is given. On a terminal the view is redrawn in place (starting from <paramref name="initial"/>);
+    /// where the output is plain text (a pipe, a file, NO_COLOR, TERM=dumb) each update is written
+    /// once, below the last, unless <paramref name="redrawOnly"/>; with --json the update does nothing.
+    /// </summary>
+    internal void Live(IRenderable initial, Action<Action<Func<IRenderable>>> body, bool redrawOnly = false)
+    {
+        if (CanRedraw)
         {
-            _gate.Exit();
+            CliConsole.Out.Live(initial).AutoClear(false).Start(context => body(view =>
+            {
+                context.UpdateTarget(view());
+                context.Refresh();
+            }));
         }
+        else if (Json || redrawOnly)
+        {
+            body(static _ => { });
+        }
+        else
+        {
+            body(view => Show(console =>
+            {
+                console.Write(view());
+                console.WriteLine();
+            }));
+        }
+    }
+
+    private void WriteJsonLine(CliEvent e)
+    {
+        _line.ResetWrittenCount();
+        _json.Reset(_line);
+        JsonSerializer.Serialize(_json, e, e.GetType(), _events);
+        _json.Flush();
+        _line.Write("\n"u8);
+        _stdout.Value.Write(_line.WrittenSpan);
+        _stdout.Value.Flush();
     }
 
     public void Dispose()
     {
         _json.Dispose();
-        _stdout.Dispose();
-    }
-
-    /// <summary>One JSON event being written; dispose to emit it.</summary>
-    internal readonly ref struct JsonEvent
-    {
-        private readonly Output _owner;
-
-        internal JsonEvent(Output owner) => _owner = owner;
-
-        /// <summary>The writer positioned inside the event object.</summary>
-        internal Utf8JsonWriter Writer => _owner._json;
-
-        public void Dispose() => _owner.EndEvent();
+        if (_stdout.IsValueCreated)
+        {
+            _stdout.Value.Dispose();
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Unicode;
+using ZeroBuffer.Cli.Events;
 using ZeroBuffer.Duplex;
 
 namespace ZeroBuffer.Cli.Commands;
@@ -31,7 +32,7 @@ internal static class CallCommand
 
         """;
 
-    internal static (Command Command, string Epilogue) Create(GlobalOptions global)
+    internal static CommandSpec Create(GlobalOptions global)
     {
         var channel = new Argument<string>("CHANNEL") { Description = "Channel name (a server must be serving it)." };
         var text = new Option<string?>("--text") { Description = "Send this UTF-8 text as each request." };
@@ -49,8 +50,21 @@ internal static class CallCommand
             parse.GetRequiredValue(channel), parse.GetValue(text), parse.GetValue(size), parse.GetValue(count),
             TimeSpan.FromMilliseconds(parse.GetValue(timeoutMs)), TimeSpan.FromMilliseconds(parse.GetValue(connectTimeoutMs)),
             WaitStrategyOption.Get(parse, waitStrategy))));
-        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: true, withVerification: true));
+        return new CommandSpec(command, Events, ExitCodeTable);
     }
+
+    /// <summary>What call can return: no server or no response, a wrong answer, and the errors of a duplex client.</summary>
+    private static ExitCodeTable ExitCodeTable => ExitCodeTable.Standard("success: every request answered")
+        .With(ExitCodes.Timeout, "no server serves the channel (within --connect-timeout-ms), or no response within --timeout-ms")
+        .With(ExitCodes.VerificationFailed, "a response answers another request (its sequence differs)")
+        .CreatingAsReader("the session's response buffer")
+        .WritingFrames("the server")
+        .With(ZeroBufferErrorKind.BufferFull, "no room for a request in time")
+        .With(ZeroBufferErrorKind.WriterAlreadyConnected, "another client holds the session")
+        .With(ZeroBufferErrorKind.WriterDead, "the server died after answering")
+        .With(ZeroBufferErrorKind.WriterClosed, "the server stopped after answering")
+        .With(ZeroBufferErrorKind.DuplexHandlerFailed, "the server could not answer a request (its message is the error's)")
+        .Interrupted("Ctrl+C or SIGTERM before every request was answered");
 
     private static int Execute(Output output, Interruption stop, string channel, string? text, int size, long count, TimeSpan timeout,
         TimeSpan connectTimeout, WaitStrategy waitStrategy)
@@ -63,14 +77,7 @@ internal static class CallCommand
         catch (ZeroBufferException ex) when (ex is BufferNotFoundException or ReaderDeadException)
         {
             // Not a library failure to the user: there is simply nobody to call.
-            if (output.Json)
-            {
-                using Output.JsonEvent e = output.Event("no-server");
-                e.Writer.WriteString("channel"u8, channel);
-                e.Writer.WriteString("message"u8, ex.Message);
-            }
-
-            Output.ErrorLine($"error: {ex.Message}");
+            output.Emit(new NoServerEvent(channel, ex.Message));
             return ExitCodes.Timeout;
         }
 
@@ -82,17 +89,7 @@ internal static class CallCommand
 
     private static int Call(Output output, Interruption stop, IDuplexClient client, string channel, string? text, int size, long count, TimeSpan timeout)
     {
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("connected");
-            e.Writer.WriteString("channel"u8, channel);
-            e.Writer.WriteNumber("session"u8, client.Session);
-            e.Writer.WriteNumber("pid"u8, Environment.ProcessId);
-        }
-        else
-        {
-            output.Line($"Connected to channel '{channel}' (session {client.Session}); PID {Environment.ProcessId}.");
-        }
+        output.Emit(new ClientConnectedEvent(channel, client.Session, Environment.ProcessId));
 
         byte[] request = text is null ? new byte[size] : Encoding.UTF8.GetBytes(text);
         for (long i = 0; i < count; i++)
@@ -109,81 +106,25 @@ internal static class CallCommand
             }
 
             client.CommitRequest();
-            Report(output, "sent", sequence, request.Length);
+            output.Emit(new RequestSentEvent(sequence, request.Length));
 
             using Frame response = client.ReceiveResponse(timeout);
             if (!response.IsValid)
             {
-                if (output.Json)
-                {
-                    using Output.JsonEvent e = output.Event("timeout");
-                }
-                else
-                {
-                    Output.ErrorLine($"timeout: no response to request {sequence} within {timeout.TotalMilliseconds:0} ms");
-                }
-
+                output.Emit(new ResponseTimeoutEvent(sequence, timeout));
                 return ExitCodes.Timeout;
             }
 
-            ReportResponse(output, response);
+            ReadOnlySpan<byte> payload = response.Span;
+            output.Emit(new ResponseEvent(response.Sequence, payload.Length, Hashing.Sha256Hex(payload), Utf8.IsValid(payload) ? Encoding.UTF8.GetString(payload) : null));
             if (response.Sequence != sequence)
             {
-                Output.ErrorLine($"error: response sequence {response.Sequence} does not answer request {sequence}");
-                return ExitCodes.VerificationFailed;
+                return ErrorReporter.Report(output, ExitCodes.VerificationFailed, ErrorReporter.VerificationKind,
+                    $"response sequence {response.Sequence} does not answer request {sequence}");
             }
         }
 
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("done");
-            e.Writer.WriteNumber("requests"u8, count);
-        }
-        else
-        {
-            output.Line($"Done: {count} requests answered.");
-        }
-
+        output.Emit(new CallDoneEvent(count));
         return ExitCodes.Success;
-    }
-
-    private static void Report(Output output, string name, ulong sequence, int size)
-    {
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event(name);
-            e.Writer.WriteNumber("sequence"u8, sequence);
-            e.Writer.WriteNumber("size"u8, size);
-        }
-        else
-        {
-            output.Line($"Sent request {sequence}, size: {size}");
-        }
-    }
-
-    private static void ReportResponse(Output output, Frame response)
-    {
-        ReadOnlySpan<byte> payload = response.Span;
-        string sha256 = Hashing.Sha256Hex(payload);
-        string? text = Utf8.IsValid(payload) ? Encoding.UTF8.GetString(payload) : null;
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("response");
-            e.Writer.WriteNumber("sequence"u8, response.Sequence);
-            e.Writer.WriteNumber("size"u8, payload.Length);
-            e.Writer.WriteString("sha256"u8, sha256);
-            if (text is null)
-            {
-                e.Writer.WriteNull("text"u8);
-            }
-            else
-            {
-                e.Writer.WriteString("text"u8, text);
-            }
-        }
-        else
-        {
-            output.Line($"Response {response.Sequence}, size: {payload.Length}" + (text is null ? $", SHA-256 {sha256}" : $": {text}"));
-        }
     }
 }

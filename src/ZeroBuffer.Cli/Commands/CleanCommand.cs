@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ZeroBuffer.Cli.Events;
 using ZeroBuffer.Lifecycle;
 
 namespace ZeroBuffer.Cli.Commands;
@@ -14,7 +15,6 @@ internal static class CleanCommand
           {"event":"done","wouldRemove":n,"refused":n,"dryRun":true}   after --dry-run (nothing was removed)
         A live buffer (a lock held, or its reader or writer alive) is never touched: 'clean NAME' then
         exits with 5. --stale removes every stale buffer and every orphan older than --grace-ms.
-        Exit code 5: refused, the named buffer is live. 0 otherwise (also when nothing was found).
 
         Examples:
           zerobuffer clean cam0
@@ -23,7 +23,7 @@ internal static class CleanCommand
 
         """;
 
-    internal static (Command Command, string Epilogue) Create(GlobalOptions global)
+    internal static CommandSpec Create(GlobalOptions global)
     {
         var name = new Argument<string?>("NAME") { Description = "The buffer to clean.", Arity = ArgumentArity.ZeroOrOne };
         var stale = new Option<bool>("--stale") { Description = "Clean every stale or orphaned buffer instead of one name." };
@@ -36,7 +36,10 @@ internal static class CleanCommand
         var command = new Command("clean", "Remove stale or orphaned buffers (never live ones).") { name, stale, dryRun, graceMs };
         command.SetAction(parse => global.Run(parse, (output, _) => Execute(
             output, parse.GetValue(name), parse.GetValue(stale), parse.GetValue(dryRun), TimeSpan.FromMilliseconds(parse.GetValue(graceMs)))));
-        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
+        return new CommandSpec(command, Events, ExitCodeTable.Standard("success (also when nothing was found)")
+            .With(ExitCodes.Refused, "clean NAME refused: the buffer is live, nothing was removed")
+            .With(ZeroBufferErrorKind.SystemError, "a lock file could not be opened or a file removed")
+            .With(ZeroBufferErrorKind.AccessDenied, "a lock file of another user that this one may not open"));
     }
 
     private static int Execute(Output output, string? name, bool stale, bool dryRun, TimeSpan grace)
@@ -55,64 +58,13 @@ internal static class CleanCommand
         {
             removed += result.Outcome is CleanupOutcome.Removed or CleanupOutcome.WouldRemove ? 1 : 0;
             refused += result.Outcome == CleanupOutcome.RefusedLive ? 1 : 0;
-            Report(output, result);
+            output.Emit(new BufferCleanedEvent(result.Name, result.Outcome.ToString(), result.StateBefore?.ToString(),
+                ListCommand.ResourceList(result.Removed), result.Message, Refused: result.Outcome == CleanupOutcome.RefusedLive));
         }
 
-        if (output.Json)
-        {
-            // A dry run removed nothing: its count says what it would remove, under another name.
-            using Output.JsonEvent e = output.Event("done");
-            e.Writer.WriteNumber(dryRun ? "wouldRemove"u8 : "removed"u8, removed);
-            e.Writer.WriteNumber("refused"u8, refused);
-            if (dryRun)
-            {
-                e.Writer.WriteBoolean("dryRun"u8, true);
-            }
-        }
-        else if (results.Count == 0)
-        {
-            output.Line("Nothing to clean.");
-        }
-        else if (dryRun)
-        {
-            output.Line($"Dry run: {removed} buffer(s) would be removed, nothing was.");
-        }
-
+        output.Emit(dryRun
+            ? new CleanDoneEvent(Removed: null, WouldRemove: removed, refused, DryRun: true, NothingFound: results.Count == 0)
+            : new CleanDoneEvent(Removed: removed, WouldRemove: null, refused, DryRun: null, NothingFound: results.Count == 0));
         return !stale && refused > 0 ? ExitCodes.Refused : ExitCodes.Success;
-    }
-
-    private static void Report(Output output, CleanupResult result)
-    {
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("cleaned");
-            e.Writer.WriteString("name"u8, result.Name);
-            e.Writer.WriteString("outcome"u8, result.Outcome.ToString());
-            if (result.StateBefore is BufferState state)
-            {
-                e.Writer.WriteString("state"u8, state.ToString());
-            }
-            else
-            {
-                e.Writer.WriteNull("state"u8);
-            }
-
-            e.Writer.WriteStartArray("resources"u8);
-            foreach (string resource in ListCommand.ResourceList(result.Removed))
-            {
-                e.Writer.WriteStringValue(resource);
-            }
-
-            e.Writer.WriteEndArray();
-            e.Writer.WriteString("message"u8, result.Message);
-        }
-        else if (result.Outcome == CleanupOutcome.RefusedLive)
-        {
-            Output.ErrorLine($"refused: {result.Message}");
-        }
-        else
-        {
-            output.Line(result.Message);
-        }
     }
 }

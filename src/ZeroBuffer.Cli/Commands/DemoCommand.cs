@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using Spectre.Console;
 using ZeroBuffer.Cli.Demo;
+using ZeroBuffer.Cli.Events;
 using ZeroBuffer.Protocol;
 
 namespace ZeroBuffer.Cli.Commands;
@@ -21,6 +22,12 @@ internal static class DemoCommand
     /// <summary>32 MiB: ten 1080p frames, and it fits Docker's default 64 MiB /dev/shm.</summary>
     internal const long DefaultRingSize = 32L << 20;
 
+    /// <summary>The highest --fps (beyond it pacing means nothing).</summary>
+    internal const double MaxFps = 10_000_000;
+
+    /// <summary>The longest demo, in seconds.</summary>
+    internal const double MaxSeconds = 3600;
+
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan FinishGrace = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(100);
@@ -34,10 +41,12 @@ internal static class DemoCommand
         Events (--json, one object per line):
           {"event":"started","name":"N","frameSize":F,"ringSize":R,"seconds":S,"fps":X}
           {"event":"progress","seconds":t,"written":W,"read":R,"errors":E,"gigabytesPerSecond":G}   every 500 ms
-          {"event":"summary","name":"N","verified":true,"frames":F,"seconds":S,"framesPerSecond":..,"gigabytesPerSecond":..,
-           "latencyMicroseconds":{"p50":..,"p90":..,"p99":..,"p999":..,"max":..},"errors":0,
-           "writerAllocatedBytesPerFrame":..,"readerAllocatedBytesPerFrame":..}
-        Exit 0 only if every frame arrived in order with a correct checksum.
+          {"event":"summary","name":"N","verified":b,"verdict":"...","framesWritten":W,"frames":F,"bytes":B,"errors":E,"seconds":S,
+           "framesPerSecond":..,"gigabytesPerSecond":..,"latencyMicroseconds":{"p50":..,"p90":..,"p99":..,"p999":..,"max":..},
+           "writerAllocatedBytesPerFrame":..|null,"readerAllocatedBytesPerFrame":..|null}
+          {"event":"warning","message":"..."}   what a killed child left could not be removed
+        Exit 0 only if every frame arrived in order with a correct checksum. A child that fails passes on
+        its exit code (the error codes below come from the reader and writer children).
 
         Examples:
           zerobuffer demo
@@ -45,10 +54,10 @@ internal static class DemoCommand
 
         """;
 
-    internal static (Command Command, string Epilogue) Create(GlobalOptions global)
+    internal static CommandSpec Create(GlobalOptions global)
     {
         var seconds = new Option<double>("--seconds") { Description = "How long to stream.", DefaultValueFactory = _ => 5 };
-        seconds.Check(value => value > 0 && value <= 3600 ? null : $"--seconds must be in (0, 3600] (got {value}).");
+        seconds.Check(value => value > 0 && value <= MaxSeconds ? null : $"--seconds must be in (0, {MaxSeconds}] (got {value}).");
         var frameSize = new Option<int>("--frame-size")
         {
             Description = $"Frame size in bytes (default {DefaultFrameSize}: 1080p YUV 4:2:0).",
@@ -59,7 +68,7 @@ internal static class DemoCommand
             Description = $"Ring size in bytes (default {DefaultRingSize}); at least 2 × (frame size + 16).",
             DefaultValueFactory = _ => DefaultRingSize,
         }.Sized().AtLeast(64);
-        var fps = new Option<double>("--fps") { Description = "Frames per second; 0 = as fast as possible.", DefaultValueFactory = _ => 0 }.AtLeast(0);
+        var fps = new Option<double>("--fps") { Description = "Frames per second; 0 = as fast as possible.", DefaultValueFactory = _ => 0 }.Within(0, MaxFps);
 
         var command = new Command("demo", "Stream frames between two processes and report throughput, latency and verification.")
         {
@@ -67,7 +76,12 @@ internal static class DemoCommand
         };
         command.SetAction(parse => global.Run(parse, (output, stop) => Execute(output, stop, new Settings(
             parse.GetValue(seconds), parse.GetValue(frameSize), parse.GetValue(ringSize), parse.GetValue(fps)))));
-        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: true));
+        return new CommandSpec(command, Events, ExitCodeTable.Standard("success: every frame arrived in order with a correct checksum")
+            .With(ExitCodes.Unexpected, "unexpected error, or the children did not finish in time")
+            .With(ExitCodes.VerificationFailed, "verification failed (a gap, a duplicate, a checksum mismatch, or an incomplete run)")
+            .Interrupted("Ctrl+C or SIGTERM before the run ended (the children stop and the buffer is removed)")
+            .Including(DemoReaderCommand.ExitCodeTable)
+            .Including(DemoWriterCommand.ExitCodeTable));
     }
 
     private sealed record Settings(double Seconds, int FrameSize, long RingSize, double Fps);
@@ -81,7 +95,7 @@ internal static class DemoCommand
         ChildProcess? writer = null;
         try
         {
-            ReportStarted(output, name, settings);
+            output.Emit(new DemoStartedEvent(name, settings.FrameSize, settings.RingSize, settings.Seconds, settings.Fps));
             reader = ChildProcess.Start("reader",
                 ["demo-reader", name, "--ring-size", Invariant(settings.RingSize), "--json"], live.OnReaderEvent);
             if (!WaitForReady(reader, live, stop))
@@ -99,14 +113,7 @@ internal static class DemoCommand
             Func<bool> finished = () => reader.HasExited && writer.HasExited;
             var deadline = Stopwatch.StartNew();
             Func<bool> stopWaiting = () => finished() || stop.IsRequested || deadline.Elapsed > TimeSpan.FromSeconds(settings.Seconds) + FinishGrace;
-            if (output.Json)
-            {
-                MonitorJson(output, live, stopWaiting);
-            }
-            else
-            {
-                MonitorConsole(live, settings, stopWaiting);
-            }
+            Monitor(output, live, settings, stopWaiting);
 
             stop.Token.ThrowIfCancellationRequested();
             if (!writer.WaitForExit(FinishGrace) || !reader.WaitForExit(FinishGrace))
@@ -120,7 +127,10 @@ internal static class DemoCommand
         {
             writer?.Dispose();
             reader?.Dispose();
-            RemoveLeftovers(name);
+            if (BufferSweep.Remove(name) is string problem)
+            {
+                output.Emit(new WarningEvent(problem));
+            }
         }
     }
 
@@ -171,79 +181,53 @@ internal static class DemoCommand
             : child.Stderr;
         int code = child.HasExited && child.ExitCode != 0 ? child.ExitCode : ExitCodes.Unexpected;
         string kind = child.Error is JsonElement e && e.TryGetProperty("kind", out JsonElement k) ? k.GetString() ?? ErrorReporter.UnexpectedKind : ErrorReporter.UnexpectedKind;
-        Output.ErrorLine($"error: the demo {child.Role} {what}: {detail}");
-        if (output.Json)
-        {
-            ErrorReporter.Emit(output, kind, $"the demo {child.Role} {what}: {detail}");
-        }
-
-        return code;
+        return ErrorReporter.Report(output, code, kind, $"the demo {child.Role} {what}: {detail}");
     }
 
-    private static void MonitorJson(Output output, LiveCounters live, Func<bool> stopWaiting)
+    /// <summary>Follows the children until <paramref name="stopWaiting"/>: a progress event every 500 ms, and on a terminal a live view.</summary>
+    private static void Monitor(Output output, LiveCounters live, Settings settings, Func<bool> stopWaiting)
     {
         long nextReport = Stopwatch.GetTimestamp();
-        while (!stopWaiting())
+        output.Live(ProgressView(live.Take(), settings, done: false), update =>
         {
-            Thread.Sleep(RefreshInterval);
-            if (Stopwatch.GetTimestamp() < nextReport)
+            while (true)
             {
-                continue;
-            }
+                bool done = stopWaiting();
+                LiveCounters.Snapshot s = live.Take();
+                update(() => ProgressView(s, settings, done));
+                if (Stopwatch.GetTimestamp() >= nextReport)
+                {
+                    nextReport = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 2;
+                    output.Emit(new DemoProgressEvent(Math.Round(s.Elapsed.TotalSeconds, 2), s.WriterFrames, s.ReaderFrames, s.Errors, Math.Round(s.GigabytesPerSecond, 3)));
+                }
 
-            nextReport = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 2;
-            LiveCounters.Snapshot s = live.Take();
-            using Output.JsonEvent e = output.Event("progress");
-            e.Writer.WriteNumber("seconds"u8, Math.Round(s.Elapsed.TotalSeconds, 2));
-            e.Writer.WriteNumber("written"u8, s.WriterFrames);
-            e.Writer.WriteNumber("read"u8, s.ReaderFrames);
-            e.Writer.WriteNumber("errors"u8, s.Errors);
-            e.Writer.WriteNumber("gigabytesPerSecond"u8, Math.Round(s.GigabytesPerSecond, 3));
-        }
+                if (done)
+                {
+                    return;
+                }
+
+                Thread.Sleep(RefreshInterval);
+            }
+        }, redrawOnly: true); // piped, the result table says it all: no progress view every 100 ms
     }
 
-    private static void MonitorConsole(LiveCounters live, Settings settings, Func<bool> stopWaiting)
+    /// <summary>The text view while the demo runs: frames written and verified, throughput, time against the planned seconds.</summary>
+    private static Grid ProgressView(LiveCounters.Snapshot s, Settings settings, bool done)
     {
-        CliConsole.Out.Progress()
-            .AutoClear(false)
-            .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new ElapsedTimeColumn())
-            .Start(context =>
-            {
-                ProgressTask writerTask = context.AddTask("writer", maxValue: settings.Seconds);
-                ProgressTask readerTask = context.AddTask("reader", maxValue: settings.Seconds);
-                while (true)
-                {
-                    bool done = stopWaiting();
-                    LiveCounters.Snapshot s = live.Take();
-                    double elapsed = Math.Min(s.Elapsed.TotalSeconds, settings.Seconds);
-                    writerTask.Description = $"[bold]writer[/]  {s.WriterFrames,9:N0} frames written";
-                    readerTask.Description = $"[bold]reader[/]  {s.ReaderFrames,9:N0} frames verified  {s.GigabytesPerSecond,6:F2} GB/s"
-                                             + (s.Errors > 0 ? $"  [red]{s.Errors} errors[/]" : "");
-                    writerTask.Value = done ? settings.Seconds : elapsed;
-                    readerTask.Value = done ? settings.Seconds : elapsed;
-                    context.Refresh();
-                    if (done)
-                    {
-                        break;
-                    }
-
-                    Thread.Sleep(RefreshInterval);
-                }
-            });
+        const int BarWidth = 30;
+        double elapsed = done ? settings.Seconds : Math.Min(s.Elapsed.TotalSeconds, settings.Seconds);
+        int filled = (int)Math.Round(BarWidth * elapsed / settings.Seconds);
+        string bar = $"[green]{new string('━', filled)}[/][grey]{new string('━', BarWidth - filled)}[/] {elapsed:F1}/{settings.Seconds:0.##} s";
+        return new Grid().AddColumn().AddColumn().AddColumn()
+            .AddRow("[bold]writer[/]", $"{s.WriterFrames,9:N0} frames written", bar)
+            .AddRow("[bold]reader[/]", $"{s.ReaderFrames,9:N0} frames verified  {s.GigabytesPerSecond,6:F2} GB/s" + (s.Errors > 0 ? $"  [red]{s.Errors} errors[/]" : ""), "");
     }
 
     private static int Summarize(Output output, string name, Settings settings, ChildProcess reader, ChildProcess writer)
     {
         var summary = DemoSummary.From(settings.FrameSize, reader, writer);
-        if (output.Json)
-        {
-            summary.WriteJson(output, name);
-        }
-        else
-        {
-            summary.WriteTable(settings.FrameSize, settings.RingSize, settings.Fps);
-        }
+        output.Emit(summary.ToEvent(name));
+        output.Show(console => console.Write(summary.View(settings.FrameSize, settings.RingSize, settings.Fps)));
 
         if (summary.Verified)
         {
@@ -260,56 +244,6 @@ internal static class DemoCommand
 
         return ExitCodes.VerificationFailed;
     }
-
-    private static void ReportStarted(Output output, string name, Settings settings)
-    {
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("started");
-            e.Writer.WriteString("name"u8, name);
-            e.Writer.WriteNumber("frameSize"u8, settings.FrameSize);
-            e.Writer.WriteNumber("ringSize"u8, settings.RingSize);
-            e.Writer.WriteNumber("seconds"u8, settings.Seconds);
-            e.Writer.WriteNumber("fps"u8, settings.Fps);
-        }
-        else
-        {
-            CliConsole.Out.MarkupLine(
-                $"[bold]ZeroBuffer demo[/]: {settings.FrameSize:N0}-byte frames through a {FormatBytes(settings.RingSize)} ring for {settings.Seconds:0.##} s"
-                + (settings.Fps > 0 ? $" at {settings.Fps:0.##} fps" : " as fast as possible")
-                + $" (buffer [grey]{Markup.Escape(name)}[/])");
-        }
-    }
-
-    /// <summary>Removes whatever a killed child left of the buffer: a new reader sweeps it, then removes it.</summary>
-    internal static void RemoveLeftovers(string name)
-    {
-        bool any = File.Exists(ResourceNames.SegmentFile(name))
-                   || File.Exists(ResourceNames.SemaphoreFile(ResourceNames.DataAvailableSemaphore(name)))
-                   || File.Exists(ResourceNames.SemaphoreFile(ResourceNames.SpaceAvailableSemaphore(name)))
-                   || File.Exists(ResourceNames.LockFile(name));
-        if (!any)
-        {
-            return;
-        }
-
-        try
-        {
-            using var sweeper = new Reader(name, new BufferConfig(0, 64));
-        }
-        catch (ZeroBufferException ex)
-        {
-            Output.ErrorLine($"warning: could not remove buffer '{name}': {ex.Message}");
-        }
-    }
-
-    internal static string FormatBytes(long bytes) => bytes switch
-    {
-        >= 1L << 30 when bytes % (1L << 30) == 0 => $"{bytes >> 30} GiB",
-        >= 1L << 20 when bytes % (1L << 20) == 0 => $"{bytes >> 20} MiB",
-        >= 1L << 10 when bytes % (1L << 10) == 0 => $"{bytes >> 10} KiB",
-        _ => $"{bytes:N0} B",
-    };
 
     private static string Invariant(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using HdrHistogram;
 using ZeroBuffer.Cli.Demo;
+using ZeroBuffer.Cli.Events;
 
 namespace ZeroBuffer.Cli.Commands;
 
@@ -17,18 +18,17 @@ internal static class DemoReaderCommand
     private const int MaxReportedErrors = 10;
 
     private const string Events = """
-        Child of 'zerobuffer demo'; JSON lines on stdout whatever the options:
+        Child of 'zerobuffer demo', which starts it with --json:
           {"event":"ready","name":"N","pid":1234}
           {"event":"progress","frames":F,"bytes":B,"errors":E}   every 200 ms
           {"event":"verify-error","sequence":s,"reason":"..."}    the first 10 failures
           {"event":"summary","frames":F,"bytes":B,"errors":E,"finished":true,"seconds":S,
            "latencyMicroseconds":{"p50":..,"p90":..,"p99":..,"p999":..,"max":..},   frames after the 64-frame warm-up
            "allocatedBytes":A,"allocationFrames":N}   bytes the hot loop allocated over N frames after a 64-frame warm-up
-        Exit code 0 when the EXIT frame arrived and every frame verified, 4 otherwise.
 
         """;
 
-    internal static (Command Command, string Epilogue) Create(GlobalOptions global)
+    internal static CommandSpec Create(GlobalOptions global)
     {
         var name = new Argument<string>("NAME") { Description = "Buffer name to create." };
         var ringSize = new Option<long>("--ring-size") { Description = "Ring size in bytes.", DefaultValueFactory = _ => DemoCommand.DefaultRingSize }.Sized().AtLeast(64);
@@ -36,18 +36,23 @@ internal static class DemoReaderCommand
         command.Hidden = true;
         command.SetAction(parse => global.Run(parse, (output, stop) =>
             Execute(output, stop, parse.GetRequiredValue(name), parse.GetValue(ringSize))));
-        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: true));
+        return new CommandSpec(command, Events, ExitCodeTable);
     }
+
+    /// <summary>What the reading child can return: verification failures, and the errors of creating the buffer and reading it.</summary>
+    internal static ExitCodeTable ExitCodeTable => ExitCodeTable.Standard("success: the EXIT frame arrived and every frame verified")
+        .With(ExitCodes.VerificationFailed, "a frame failed verification, or no EXIT frame came")
+        .CreatingAsReader()
+        .With(ZeroBufferErrorKind.WriterDead, "the writer died before its EXIT frame")
+        .With(ZeroBufferErrorKind.BufferCorrupted, "a frame header is impossible")
+        .With(ZeroBufferErrorKind.WriterClosed, "the writer closed the stream without its EXIT frame")
+        .Interrupted("stdin closed (the parent left or asked it to stop), SIGTERM or Ctrl+C");
 
     private static int Execute(Output output, Interruption stop, string name, long ringSize)
     {
         stop.CancelOnStdinClosed();
         using var reader = new Reader(name, new BufferConfig(metadataSize: 0, payloadSize: ringSize));
-        using (Output.JsonEvent e = output.Event("ready"))
-        {
-            e.Writer.WriteString("name"u8, name);
-            e.Writer.WriteNumber("pid"u8, Environment.ProcessId);
-        }
+        output.Emit(new DemoReaderReadyEvent(name, Environment.ProcessId));
 
         var counters = new DemoCounters();
         // Latency in nanoseconds, 3 significant digits, up to one hour.
@@ -123,23 +128,12 @@ internal static class DemoReaderCommand
         }
 
         stop.Token.ThrowIfCancellationRequested();
-        using (Output.JsonEvent e = output.Event("summary"))
-        {
-            e.Writer.WriteNumber("frames"u8, counters.Frames);
-            e.Writer.WriteNumber("bytes"u8, counters.Bytes);
-            e.Writer.WriteNumber("errors"u8, counters.Errors);
-            e.Writer.WriteBoolean("finished"u8, finished);
-            e.Writer.WriteNumber("seconds"u8, Stopwatch.GetElapsedTime(firstReceived, lastReceived).TotalSeconds);
-            e.Writer.WriteStartObject("latencyMicroseconds"u8);
-            e.Writer.WriteNumber("p50"u8, Micros(latency, 50));
-            e.Writer.WriteNumber("p90"u8, Micros(latency, 90));
-            e.Writer.WriteNumber("p99"u8, Micros(latency, 99));
-            e.Writer.WriteNumber("p999"u8, Micros(latency, 99.9));
-            e.Writer.WriteNumber("max"u8, latency.TotalCount == 0 ? 0 : latency.GetMaxValue() / 1000.0);
-            e.Writer.WriteEndObject();
-            counters.WriteAllocations(e.Writer, allocatedAfter);
-        }
-
+        (long? allocated, long allocationFrames) = counters.Allocations(allocatedAfter);
+        output.Emit(new DemoReaderSummaryEvent(counters.Frames, counters.Bytes, counters.Errors, finished,
+            Stopwatch.GetElapsedTime(firstReceived, lastReceived).TotalSeconds,
+            new LatencyMicroseconds(Micros(latency, 50), Micros(latency, 90), Micros(latency, 99), Micros(latency, 99.9),
+                latency.TotalCount == 0 ? 0 : latency.GetMaxValue() / 1000.0),
+            allocated, allocationFrames));
         return finished && counters.Errors == 0 ? ExitCodes.Success : ExitCodes.VerificationFailed;
     }
 
@@ -153,8 +147,6 @@ internal static class DemoReaderCommand
             return;
         }
 
-        using Output.JsonEvent e = output.Event("verify-error");
-        e.Writer.WriteNumber("sequence"u8, sequence);
-        e.Writer.WriteString("reason"u8, reason);
+        output.Emit(new VerifyErrorEvent(sequence, reason));
     }
 }

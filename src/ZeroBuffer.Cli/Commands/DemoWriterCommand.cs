@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using ZeroBuffer.Cli.Demo;
+using ZeroBuffer.Cli.Events;
 
 namespace ZeroBuffer.Cli.Commands;
 
@@ -12,35 +13,38 @@ namespace ZeroBuffer.Cli.Commands;
 internal static class DemoWriterCommand
 {
     private const string Events = """
-        Child of 'zerobuffer demo'; JSON lines on stdout whatever the options:
+        Child of 'zerobuffer demo', which starts it with --json:
           {"event":"connected","name":"N","pid":1234}
           {"event":"progress","frames":F,"bytes":B,"errors":0}   every 200 ms
           {"event":"summary","frames":F,"bytes":B,"seconds":S,"allocatedBytes":A,"allocationFrames":N}   after a 64-frame warm-up
 
         """;
 
-    internal static (Command Command, string Epilogue) Create(GlobalOptions global)
+    internal static CommandSpec Create(GlobalOptions global)
     {
         var name = new Argument<string>("NAME") { Description = "Buffer name to connect to." };
         var frameSize = new Option<int>("--frame-size") { Description = "Frame size in bytes.", DefaultValueFactory = _ => DemoCommand.DefaultFrameSize }.Sized().AtLeast(DemoFrame.MinimumSize);
-        var seconds = new Option<double>("--seconds") { Description = "How long to stream.", DefaultValueFactory = _ => 5 };
-        var fps = new Option<double>("--fps") { Description = "Frames per second; 0 = as fast as possible.", DefaultValueFactory = _ => 0 }.AtLeast(0);
+        var seconds = new Option<double>("--seconds") { Description = "How long to stream.", DefaultValueFactory = _ => 5 }.Within(0, DemoCommand.MaxSeconds);
+        var fps = new Option<double>("--fps") { Description = "Frames per second; 0 = as fast as possible.", DefaultValueFactory = _ => 0 }.Within(0, DemoCommand.MaxFps);
         var command = new Command("demo-writer", "The writing child process of 'demo'.") { name, frameSize, seconds, fps };
         command.Hidden = true;
         command.SetAction(parse => global.Run(parse, (output, stop) => Execute(output, stop,
             parse.GetRequiredValue(name), parse.GetValue(frameSize), parse.GetValue(seconds), parse.GetValue(fps))));
-        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
+        return new CommandSpec(command, Events, ExitCodeTable);
     }
+
+    /// <summary>What the writing child can return: the errors of connecting to the buffer and writing to it.</summary>
+    internal static ExitCodeTable ExitCodeTable => ExitCodeTable.Standard("success: streamed for --seconds, then sent the EXIT frame")
+        .ConnectingAsWriter("the reader's buffer")
+        .WritingFrames()
+        .With(ZeroBufferErrorKind.BufferFull, "no room for 10 s while the reader lives")
+        .Interrupted("stdin closed (the parent left or asked it to stop), SIGTERM or Ctrl+C");
 
     private static int Execute(Output output, Interruption stop, string name, int frameSize, double seconds, double fps)
     {
         stop.CancelOnStdinClosed();
         using var writer = new Writer(name) { WriteTimeout = TimeSpan.FromSeconds(10) };
-        using (Output.JsonEvent e = output.Event("connected"))
-        {
-            e.Writer.WriteString("name"u8, name);
-            e.Writer.WriteNumber("pid"u8, Environment.ProcessId);
-        }
+        output.Emit(new DemoWriterConnectedEvent(name, Environment.ProcessId));
 
         var counters = new DemoCounters();
         long period = fps > 0 ? (long)(Stopwatch.Frequency / fps) : 0;
@@ -84,14 +88,8 @@ internal static class DemoWriterCommand
         double elapsed = Stopwatch.GetElapsedTime(start).TotalSeconds;
         stop.Token.ThrowIfCancellationRequested();
         writer.WriteFrame(FramePattern.ExitFrame);
-        using (Output.JsonEvent e = output.Event("summary"))
-        {
-            e.Writer.WriteNumber("frames"u8, counters.Frames);
-            e.Writer.WriteNumber("bytes"u8, counters.Bytes);
-            e.Writer.WriteNumber("seconds"u8, elapsed);
-            counters.WriteAllocations(e.Writer, allocatedAfter);
-        }
-
+        (long? allocated, long allocationFrames) = counters.Allocations(allocatedAfter);
+        output.Emit(new DemoWriterSummaryEvent(counters.Frames, counters.Bytes, elapsed, allocated, allocationFrames));
         return ExitCodes.Success;
     }
 

@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Reflection;
+using System.Text.Json.Nodes;
+using ZeroBuffer.Cli.Events;
 using ZeroBuffer.Protocol;
 
 namespace ZeroBuffer.Cli.Commands;
@@ -30,11 +32,11 @@ internal static class LayoutCommand
 
         """;
 
-    internal static (Command Command, string Epilogue) Create(GlobalOptions global)
+    internal static CommandSpec Create(GlobalOptions global)
     {
         var command = new Command("layout", "Print the protocol's layout constants and resource name formats.");
         command.SetAction(parse => global.Run(parse, (output, _) => Execute(output)));
-        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
+        return new CommandSpec(command, Events, ExitCodeTable.Standard());
     }
 
     /// <summary>Every public constant of <see cref="ZeroBufferLayout"/>, in declaration order.</summary>
@@ -60,60 +62,28 @@ internal static class LayoutCommand
 
     private static int Execute(Output output)
     {
-        string version = string.Create(CultureInfo.InvariantCulture,
-            $"{ZeroBufferLayout.VersionMajor}.{ZeroBufferLayout.VersionMinor}.{ZeroBufferLayout.VersionPatch}");
-        if (output.Json)
+        var constants = new JsonObject();
+        foreach ((string name, object value) in Constants())
         {
-            using Output.JsonEvent e = output.Event("layout");
-            e.Writer.WriteString("protocolVersion"u8, version);
-            e.Writer.WriteStartObject("constants"u8);
-            foreach ((string name, object value) in Constants())
+            constants[name] = value switch
             {
-                WriteNumber(e.Writer, name, value);
-            }
-
-            e.Writer.WriteEndObject();
-            e.Writer.WriteStartObject("names"u8);
-            foreach ((string name, string value) in NameFormats())
-            {
-                e.Writer.WriteString(name, value);
-            }
-
-            e.Writer.WriteNumber("maxNameLength"u8, ResourceNames.MaxNameLength);
-            e.Writer.WriteEndObject();
-        }
-        else
-        {
-            output.Line("protocol version " + version);
-            foreach ((string name, object value) in Constants())
-            {
-                output.Line(string.Create(CultureInfo.InvariantCulture, $"{name,-28} {value}"));
-            }
-
-            foreach ((string name, string value) in NameFormats())
-            {
-                output.Line($"{name,-28} {value}");
-            }
-
-            output.Line(string.Create(CultureInfo.InvariantCulture, $"{"maxNameLength",-28} {ResourceNames.MaxNameLength}"));
+                ulong u => JsonValue.Create(u),
+                long l => JsonValue.Create(l),
+                _ => JsonValue.Create(Convert.ToInt64(value, CultureInfo.InvariantCulture)),
+            };
         }
 
+        var names = new JsonObject();
+        foreach ((string name, string value) in NameFormats())
+        {
+            names[name] = value;
+        }
+
+        names["maxNameLength"] = ResourceNames.MaxNameLength;
+        output.Emit(new LayoutEvent(
+            string.Create(CultureInfo.InvariantCulture, $"{ZeroBufferLayout.VersionMajor}.{ZeroBufferLayout.VersionMinor}.{ZeroBufferLayout.VersionPatch}"),
+            constants,
+            names));
         return ExitCodes.Success;
-    }
-
-    private static void WriteNumber(System.Text.Json.Utf8JsonWriter writer, string name, object value)
-    {
-        switch (value)
-        {
-            case ulong u:
-                writer.WriteNumber(name, u);
-                break;
-            case long l:
-                writer.WriteNumber(name, l);
-                break;
-            default:
-                writer.WriteNumber(name, Convert.ToInt64(value, CultureInfo.InvariantCulture));
-                break;
-        }
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using ZeroBuffer.Cli.Events;
 using ZeroBuffer.Lifecycle;
 
 namespace ZeroBuffer.Cli.Commands;
@@ -24,53 +25,35 @@ internal static class ListCommand
 
         """;
 
-    internal static (Command Command, string Epilogue) Create(GlobalOptions global)
+    internal static CommandSpec Create(GlobalOptions global)
     {
         var command = new Command("list", "List buffers in /dev/shm and the lock directory, with their state.");
         command.SetAction(parse => global.Run(parse, (output, _) => Execute(output)));
-        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
+        return new CommandSpec(command, Events, ExitCodeTable.Standard());
     }
 
     private static int Execute(Output output)
     {
         IReadOnlyList<BufferInfo> buffers = BufferCatalog.List();
-        if (output.Json)
+        foreach (BufferInfo info in buffers)
         {
-            foreach (BufferInfo info in buffers)
-            {
-                using Output.JsonEvent e = output.Event("buffer");
-                e.Writer.WriteString("name"u8, info.Name);
-                e.Writer.WriteString("state"u8, info.State.ToString());
-                e.Writer.WriteString("reason"u8, info.Reason);
-                e.Writer.WriteNumber("readerPid"u8, info.ReaderPid);
-                e.Writer.WriteBoolean("readerAlive"u8, info.ReaderAlive);
-                e.Writer.WriteNumber("writerPid"u8, info.WriterPid);
-                e.Writer.WriteBoolean("writerAlive"u8, info.WriterAlive);
-                e.Writer.WriteBoolean("lockHeld"u8, info.LockHeld);
-                e.Writer.WriteNumber("segmentBytes"u8, info.SegmentLength);
-                e.Writer.WriteNumber("metadataSize"u8, info.MetadataSize);
-                e.Writer.WriteNumber("payloadSize"u8, info.PayloadSize);
-                e.Writer.WriteNumber("writerGeneration"u8, info.ControlBlock?.WriterGeneration ?? 0);
-                e.Writer.WriteStartArray("resources"u8);
-                foreach (string resource in ResourceList(info.Resources))
-                {
-                    e.Writer.WriteStringValue(resource);
-                }
-
-                e.Writer.WriteEndArray();
-            }
-
-            using Output.JsonEvent done = output.Event("done");
-            done.Writer.WriteNumber("buffers"u8, buffers.Count);
-            return ExitCodes.Success;
+            output.Emit(new BufferListedEvent(info.Name, info.State.ToString(), info.Reason, info.ReaderPid, info.ReaderAlive, info.WriterPid,
+                info.WriterAlive, info.LockHeld, info.SegmentLength, info.MetadataSize, info.PayloadSize, info.ControlBlock?.WriterGeneration ?? 0,
+                ResourceList(info.Resources)));
         }
 
-        if (buffers.Count == 0)
+        output.Emit(new ListDoneEvent(buffers.Count));
+        if (buffers.Count > 0)
         {
-            output.Line("No buffers.");
-            return ExitCodes.Success;
+            output.Show(console => console.Write(Table(buffers)));
         }
 
+        return ExitCodes.Success;
+    }
+
+    /// <summary>The text view: one row per buffer.</summary>
+    private static Table Table(IReadOnlyList<BufferInfo> buffers)
+    {
         var table = new Table().Border(TableBorder.Rounded)
             .AddColumn("Name").AddColumn("State").AddColumn(new TableColumn("Reader PID").RightAligned())
             .AddColumn(new TableColumn("Writer PID").RightAligned()).AddColumn(new TableColumn("Ring").RightAligned())
@@ -88,8 +71,7 @@ internal static class ListCommand
                 info.PayloadSize == 0 ? "-" : $"{info.PayloadSize:N0} B", string.Join(", ", ResourceList(info.Resources)), Markup.Escape(info.Reason));
         }
 
-        CliConsole.Out.Write(table);
-        return ExitCodes.Success;
+        return table;
     }
 
     private static string Pid(ulong pid, bool alive) => pid == 0 ? "-" : alive ? $"{pid}" : $"{pid} (dead)";

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Unicode;
+using ZeroBuffer.Cli.Events;
 
 namespace ZeroBuffer.Cli.Commands;
 
@@ -20,7 +21,7 @@ internal static class ReadCommand
           {"event":"metadata","size":n,"sha256":"<hex>","text":"<UTF-8 text or null>"}   once, when the writer's metadata is present
           {"event":"frame","sequence":s,"size":n[,"sha256":"<hex>"]}                per frame (sha256 with --hash)
           {"event":"exit-frame","sequence":s}   a frame whose payload is exactly "EXIT" ends the command (exit 0)
-          {"event":"done","frames":N,"bytes":B}  after --count frames or the EXIT frame (frames and bytes exclude EXIT)
+          {"event":"done","frames":N,"bytes":B}  after --count frames, the EXIT frame, or Ctrl+C without --count (frames and bytes exclude EXIT)
           {"event":"timeout"}                    no frame within --timeout-ms (exit 3)
           {"event":"end","frames":N,"bytes":B}   the writer closed the stream cleanly and every frame was read (exit 0)
           {"event":"error","kind":"WriterDead","message":"..."}   the writer died (or left without closing its session) and every frame was read (exit 16)
@@ -34,7 +35,8 @@ internal static class ReadCommand
           events as usual, frame events carry "file":"<path>". With a new writer connection (sequence 1 again)
           later files overwrite earlier ones of the same sequence.
         --access owner|group|everyone: who besides this user may open the buffer (modes 0600, 0660, 0666).
-        The buffer is removed when the command ends (also on Ctrl+C).
+        The buffer is removed when the command ends (also on Ctrl+C). Without --count, Ctrl+C is the normal end
+        (the done event, exit 0); with --count, or on SIGTERM, the read is interrupted (exit 130).
 
         Examples:
           zerobuffer read camera-1 --json --hash
@@ -44,7 +46,7 @@ internal static class ReadCommand
 
         """;
 
-    internal static (Command Command, string Epilogue) Create(GlobalOptions global)
+    internal static CommandSpec Create(GlobalOptions global)
     {
         var name = new Argument<string>("NAME") { Description = "Buffer name: 1-200 characters from [A-Za-z0-9._-]." };
         var metadataSize = new Option<long>("--metadata-size")
@@ -102,8 +104,17 @@ internal static class ReadCommand
             parse.GetValue(outputDir),
             WaitStrategyOption.Get(parse, waitStrategy),
             AccessOption.Get(parse, access)))));
-        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: true, withVerification: false));
+        return new CommandSpec(command, Events, ExitCodeTable);
     }
+
+    /// <summary>What read can return: its own timeout, and the errors of creating a buffer and reading from it.</summary>
+    private static ExitCodeTable ExitCodeTable => ExitCodeTable.Standard("success: --count frames, an EXIT frame, the writer's clean close, or Ctrl+C without --count")
+        .With(ExitCodes.Timeout, "timeout: no frame within --timeout-ms")
+        .CreatingAsReader()
+        .With(ZeroBufferErrorKind.WriterDead, "the writer died (or left without closing), every frame read; not with --keep-going")
+        .With(ZeroBufferErrorKind.SequenceError, "a frame arrived out of sequence")
+        .With(ZeroBufferErrorKind.BufferCorrupted, "a frame header or the metadata is impossible")
+        .Interrupted("SIGTERM, or Ctrl+C before --count frames (the buffer is removed either way)");
 
     private sealed record Settings(
         string Name, long MetadataSize, long PayloadSize, long Count, TimeSpan? Timeout, bool Hash, int DelayMs, string? PauseAt, long PauseFrame, bool KeepGoing,
@@ -127,12 +138,10 @@ internal static class ReadCommand
         using var reader = new Reader(settings.Name, config) { WaitStrategy = settings.WaitStrategy };
         if (sink.ToStdout)
         {
-            Output.ErrorLine($"Created buffer '{reader.Name}'; reader PID {Environment.ProcessId}. Writing frames to stdout ({settings.OutputFormat}).");
+            output.ReportOnStderr(); // stdout carries the frames
         }
-        else
-        {
-            ReportReady(output, reader);
-        }
+
+        output.Emit(new BufferCreatedEvent(reader.Name, Environment.ProcessId, reader.Config.MetadataBlockSize, reader.Config.PayloadBlockSize, settings.OutputFormat));
 
         bool metadataShown = false;
         long frames = 0;
@@ -163,15 +172,19 @@ internal static class ReadCommand
                 if (!writerGoneReported)
                 {
                     writerGoneReported = true;
-                    ReportWriterGone(output, closed: ex is WriterClosedException);
+                    output.Emit(new WriterGoneEvent(Closed: ex is WriterClosedException));
                 }
 
                 continue;
             }
+            catch (OperationCanceledException) when (settings.Count == 0)
+            {
+                break; // a stop ends a read without --count: its done event, then the exit code of the signal
+            }
             catch (WriterClosedException)
             {
                 // The end of the stream, not an error: everything the writer committed was read.
-                ReportEnd(output, sink, frames, bytes);
+                output.Emit(new StreamEndEvent(frames, bytes));
                 return ExitCodes.Success;
             }
 
@@ -179,7 +192,7 @@ internal static class ReadCommand
             {
                 if (settings.Timeout is TimeSpan expired && Stopwatch.GetElapsedTime(lastFrame) >= expired)
                 {
-                    ReportTimeout(output, expired);
+                    output.Emit(new ReadTimeoutEvent(expired));
                     return ExitCodes.Timeout;
                 }
 
@@ -194,7 +207,7 @@ internal static class ReadCommand
                 ReadOnlySpan<byte> payload = frame.Span;
                 if (FramePattern.IsExitFrame(payload))
                 {
-                    ReportExitFrame(output, frame.Sequence);
+                    output.Emit(new ExitFrameEvent(frame.Sequence, Sent: false));
                     break;
                 }
 
@@ -203,8 +216,9 @@ internal static class ReadCommand
                 string? file = sink.Write(frame.Sequence, payload);
                 if (!sink.ToStdout)
                 {
-                    ReportFrame(output, frame.Sequence, payload, settings.Hash, file);
+                    output.Emit(new FrameReadEvent(frame.Sequence, payload.Length, settings.Hash ? Hashing.Sha256Hex(payload) : null, file));
                 }
+
                 if (settings.PauseAt == FaultPoints.HoldingFrame && frames == settings.PauseFrame)
                 {
                     FaultPoints.Pause(output, stop, FaultPoints.HoldingFrame, frame.Sequence);
@@ -218,34 +232,11 @@ internal static class ReadCommand
             }
         }
 
-        if (sink.ToStdout)
-        {
-            Output.ErrorLine($"Done: {frames} frames, {bytes} bytes.");
-        }
-        else
-        {
-            ReportDone(output, frames, bytes);
-        }
-
-        return ExitCodes.Success;
+        output.Emit(new FramesDoneEvent(frames, bytes));
+        return settings.Count == 0 ? stop.OpenEndedExit() : ExitCodes.Success;
     }
 
-    private static void ReportReady(Output output, Reader reader)
-    {
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("ready");
-            e.Writer.WriteString("name"u8, reader.Name);
-            e.Writer.WriteNumber("pid"u8, Environment.ProcessId);
-            e.Writer.WriteNumber("metadataSize"u8, reader.Config.MetadataBlockSize);
-            e.Writer.WriteNumber("payloadSize"u8, reader.Config.PayloadBlockSize);
-        }
-        else
-        {
-            output.Line($"Created buffer '{reader.Name}' (metadata {reader.Config.MetadataBlockSize} bytes, ring {reader.Config.PayloadBlockSize} bytes); reader PID {Environment.ProcessId}. Waiting for frames...");
-        }
-    }
-
+    /// <summary>Reports (and saves) the metadata once the writer wrote it; false while there is none.</summary>
     private static bool TryReportMetadata(Output output, Reader reader, FrameSink sink)
     {
         ReadOnlySpan<byte> metadata = reader.GetMetadata();
@@ -255,132 +246,12 @@ internal static class ReadCommand
         }
 
         sink.WriteMetadata(metadata);
-        if (sink.ToStdout)
+        if (!sink.ToStdout)
         {
-            return true;
-        }
-
-        string sha256 = Hashing.Sha256Hex(metadata);
-        string? text = Utf8.IsValid(metadata) ? Encoding.UTF8.GetString(metadata) : null;
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("metadata");
-            e.Writer.WriteNumber("size"u8, metadata.Length);
-            e.Writer.WriteString("sha256"u8, sha256);
-            if (text is null)
-            {
-                e.Writer.WriteNull("text"u8);
-            }
-            else
-            {
-                e.Writer.WriteString("text"u8, text);
-            }
-        }
-        else
-        {
-            output.Line($"Metadata: {metadata.Length} bytes, SHA-256 {sha256}" + (text is null ? " (binary)" : $": {text}"));
+            output.Emit(new MetadataReceivedEvent(metadata.Length, Hashing.Sha256Hex(metadata), Utf8.IsValid(metadata) ? Encoding.UTF8.GetString(metadata) : null));
         }
 
         return true;
-    }
-
-    private static void ReportFrame(Output output, ulong sequence, ReadOnlySpan<byte> payload, bool hash, string? file)
-    {
-        string? sha256 = hash ? Hashing.Sha256Hex(payload) : null;
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("frame");
-            e.Writer.WriteNumber("sequence"u8, sequence);
-            e.Writer.WriteNumber("size"u8, payload.Length);
-            if (sha256 is not null)
-            {
-                e.Writer.WriteString("sha256"u8, sha256);
-            }
-
-            if (file is not null)
-            {
-                e.Writer.WriteString("file"u8, file);
-            }
-        }
-        else
-        {
-            output.Line($"Read frame {sequence}, size: {payload.Length}" + (file is null ? "" : $" -> {file}"));
-            if (sha256 is not null)
-            {
-                output.Line($"Hash: {sha256}");
-            }
-        }
-    }
-
-    private static void ReportExitFrame(Output output, ulong sequence)
-    {
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("exit-frame");
-            e.Writer.WriteNumber("sequence"u8, sequence);
-        }
-        else
-        {
-            output.Line($"Received EXIT frame (sequence {sequence}).");
-        }
-    }
-
-    private static void ReportDone(Output output, long frames, long bytes)
-    {
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("done");
-            e.Writer.WriteNumber("frames"u8, frames);
-            e.Writer.WriteNumber("bytes"u8, bytes);
-        }
-        else
-        {
-            output.Line($"Done: {frames} frames, {bytes} bytes.");
-        }
-    }
-
-    private static void ReportWriterGone(Output output, bool closed)
-    {
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("writer-gone");
-            e.Writer.WriteBoolean("closed"u8, closed);
-        }
-        else
-        {
-            output.Line(closed ? "The writer closed the stream; waiting for a new one..." : "The writer is gone; waiting for a new one...");
-        }
-    }
-
-    /// <summary>The writer closed the stream cleanly and every frame was read: the end event (or stderr line with --output).</summary>
-    private static void ReportEnd(Output output, FrameSink sink, long frames, long bytes)
-    {
-        if (sink.ToStdout)
-        {
-            Output.ErrorLine($"End of stream: the writer closed it; {frames} frames, {bytes} bytes.");
-        }
-        else if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("end");
-            e.Writer.WriteNumber("frames"u8, frames);
-            e.Writer.WriteNumber("bytes"u8, bytes);
-        }
-        else
-        {
-            output.Line($"End of stream: the writer closed it; {frames} frames, {bytes} bytes.");
-        }
-    }
-
-    private static void ReportTimeout(Output output, TimeSpan timeout)
-    {
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("timeout");
-        }
-        else
-        {
-            Output.ErrorLine($"timeout: no frame for {timeout.TotalMilliseconds:0} ms");
-        }
     }
 
     /// <summary>Where frame payloads go besides the report: stdout (raw or length-prefixed), files, or nowhere.</summary>

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using ZeroBuffer.Cli.Events;
 
 namespace ZeroBuffer.Cli.Commands;
 
@@ -22,7 +23,7 @@ internal static class RelayCommand
           {"event":"metadata","size":n}                       IN's metadata was copied to OUT (once)
           {"event":"progress","frames":N,"bytes":B}           every --progress-ms while frames flow
           {"event":"input-writer-gone","closed":b}            IN's writer closed its stream (true) or died (false), and every frame was forwarded
-          {"event":"done","frames":N,"bytes":B,"reason":"count|exit-frame|input-writer-gone"}
+          {"event":"done","frames":N,"bytes":B,"reason":"count|exit-frame|input-writer-gone|stopped"}   stopped: Ctrl+C without --count (exit 0)
           {"event":"error","kind":"ReaderDead","message":"..."}   OUT's reader died (exit 15, also noticed while idle); IN is removed
         Frames keep their payload, not their sequence numbers (OUT numbers them from 1). An EXIT
         frame is forwarded and ends the relay. With --keep-going the relay waits for a new IN writer
@@ -36,7 +37,7 @@ internal static class RelayCommand
 
         """;
 
-    internal static (Command Command, string Epilogue) Create(GlobalOptions global)
+    internal static CommandSpec Create(GlobalOptions global)
     {
         var input = new Argument<string>("IN") { Description = "Buffer to create and read from." };
         var outputName = new Argument<string>("OUT") { Description = "Existing buffer (created by its reader) to write to." };
@@ -53,8 +54,22 @@ internal static class RelayCommand
         command.SetAction(parse => global.Run(parse, (output, stop) => Execute(output, stop, new Settings(
             parse.GetRequiredValue(input), parse.GetRequiredValue(outputName), parse.GetValue(metadataSize), parse.GetValue(payloadSize),
             parse.GetValue(count), parse.GetValue(progressMs), parse.GetValue(keepGoing), AccessOption.Get(parse, access)))));
-        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
+        return new CommandSpec(command, Events, ExitCodeTable);
     }
+
+    /// <summary>What relay can return: the errors of writing to OUT, and of creating and reading IN.</summary>
+    private static ExitCodeTable ExitCodeTable => ExitCodeTable.Standard("success: --count frames, an EXIT frame, IN's writer gone, or Ctrl+C without --count")
+        .CreatingAsReader("IN")
+        .ConnectingAsWriter("OUT")
+        .WritingFrames("OUT's reader")
+        .With(ZeroBufferErrorKind.SystemError, "the OS refused IN or OUT")
+        .With(ZeroBufferErrorKind.BufferNotFound, "OUT does not exist (nothing was created)")
+        .With(ZeroBufferErrorKind.ReaderDead, "OUT's reader died (noticed while idle too)")
+        .With(ZeroBufferErrorKind.SequenceError, "a frame of IN arrived out of sequence")
+        .With(ZeroBufferErrorKind.MetadataAlreadyWritten, "OUT already has metadata")
+        .With(ZeroBufferErrorKind.BufferCorrupted, "a control block or frame header is impossible")
+        .With(ZeroBufferErrorKind.AccessDenied, "OUT, or IN's name, belongs to another user who did not share it")
+        .Interrupted("SIGTERM, or Ctrl+C before --count frames (IN is removed either way)");
 
     private sealed record Settings(string In, string Out, long MetadataSize, long PayloadSize, long Count, int ProgressMs, bool KeepGoing, BufferAccess Access);
 
@@ -68,19 +83,7 @@ internal static class RelayCommand
         // OUT first: when it does not exist, nothing is created.
         using var writer = new Writer(settings.Out);
         using var reader = new Reader(settings.In, new BufferConfig(settings.MetadataSize, settings.PayloadSize) { Access = settings.Access });
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("ready");
-            e.Writer.WriteString("in"u8, settings.In);
-            e.Writer.WriteString("out"u8, settings.Out);
-            e.Writer.WriteNumber("pid"u8, Environment.ProcessId);
-            e.Writer.WriteNumber("inPayloadSize"u8, reader.Config.PayloadBlockSize);
-            e.Writer.WriteNumber("outPayloadSize"u8, writer.RingSize);
-        }
-        else
-        {
-            output.Line($"Relaying '{settings.In}' (created, ring {reader.Config.PayloadBlockSize} bytes) -> '{settings.Out}' (ring {writer.RingSize} bytes); PID {Environment.ProcessId}.");
-        }
+        output.Emit(new RelayReadyEvent(settings.In, settings.Out, Environment.ProcessId, reader.Config.PayloadBlockSize, writer.RingSize));
 
         bool metadataCopied = false;
         long frames = 0;
@@ -89,100 +92,83 @@ internal static class RelayCommand
         long lastProgress = Stopwatch.GetTimestamp();
         bool writerGoneReported = false;
         string reason = "count";
-        while (settings.Count == 0 || frames < settings.Count)
+        try
         {
-            if (!metadataCopied && !reader.GetMetadata().IsEmpty)
+            while (settings.Count == 0 || frames < settings.Count)
             {
-                ReadOnlySpan<byte> metadata = reader.GetMetadata();
-                writer.SetMetadata(metadata);
-                metadataCopied = true;
-                Report(output, "metadata", $"Copied metadata ({metadata.Length} bytes).", ("size", metadata.Length));
-            }
-
-            if (frames != reported && Stopwatch.GetElapsedTime(lastProgress).TotalMilliseconds >= settings.ProgressMs)
-            {
-                Report(output, "progress", $"Forwarded {frames} frames, {bytes} bytes.", ("frames", frames), ("bytes", bytes));
-                (reported, lastProgress) = (frames, Stopwatch.GetTimestamp());
-            }
-
-            Frame frame;
-            try
-            {
-                if (!reader.TryReadFrame(ReadSlice, out frame, stop.Token))
+                if (!metadataCopied && !reader.GetMetadata().IsEmpty)
                 {
-                    if (!writer.IsReaderConnected())
+                    ReadOnlySpan<byte> metadata = reader.GetMetadata();
+                    writer.SetMetadata(metadata);
+                    metadataCopied = true;
+                    output.Emit(new MetadataCopiedEvent(metadata.Length));
+                }
+
+                if (frames != reported && Stopwatch.GetElapsedTime(lastProgress).TotalMilliseconds >= settings.ProgressMs)
+                {
+                    output.Emit(new RelayProgressEvent(frames, bytes));
+                    (reported, lastProgress) = (frames, Stopwatch.GetTimestamp());
+                }
+
+                Frame frame;
+                try
+                {
+                    if (!reader.TryReadFrame(ReadSlice, out frame, stop.Token))
                     {
-                        // Noticed while idle too, not only at the next write.
-                        throw new ReaderDeadException(settings.Out, $"The reader of buffer '{settings.Out}' is gone.");
+                        if (!writer.IsReaderConnected())
+                        {
+                            // Noticed while idle too, not only at the next write.
+                            throw new ReaderDeadException(settings.Out, $"The reader of buffer '{settings.Out}' is gone.");
+                        }
+
+                        continue;
+                    }
+                }
+                catch (Exception ex) when (ex is WriterDeadException or WriterClosedException)
+                {
+                    if (!writerGoneReported)
+                    {
+                        writerGoneReported = true;
+                        output.Emit(new InputWriterGoneEvent(Closed: ex is WriterClosedException, settings.In));
                     }
 
-                    continue;
-                }
-            }
-            catch (Exception ex) when (ex is WriterDeadException or WriterClosedException)
-            {
-                if (!writerGoneReported)
-                {
-                    writerGoneReported = true;
-                    bool closed = ex is WriterClosedException;
-                    Report(output, "input-writer-gone", closed
-                        ? $"The writer of '{settings.In}' closed its stream; every frame was forwarded."
-                        : $"The writer of '{settings.In}' is gone; every frame was forwarded.", ("closed", closed));
-                }
+                    if (settings.KeepGoing)
+                    {
+                        stop.Token.WaitHandle.WaitOne(ReadSlice);
+                        stop.Token.ThrowIfCancellationRequested();
+                        continue;
+                    }
 
-                if (settings.KeepGoing)
-                {
-                    stop.Token.WaitHandle.WaitOne(ReadSlice);
-                    stop.Token.ThrowIfCancellationRequested();
-                    continue;
-                }
-
-                reason = "input-writer-gone";
-                break;
-            }
-
-            writerGoneReported = false;
-            using (frame)
-            {
-                ReadOnlySpan<byte> payload = frame.Span; // IN's ring: not copied before it lands in OUT's ring
-                while (!writer.TryWriteFrame(payload, WriteSlice, stop.Token))
-                {
-                    // OUT is full and its reader alive: wait (ReaderDeadException ends the relay).
-                }
-
-                if (FramePattern.IsExitFrame(payload))
-                {
-                    reason = "exit-frame";
+                    reason = "input-writer-gone";
                     break;
                 }
 
-                frames++;
-                bytes += payload.Length;
+                writerGoneReported = false;
+                using (frame)
+                {
+                    ReadOnlySpan<byte> payload = frame.Span; // IN's ring: not copied before it lands in OUT's ring
+                    while (!writer.TryWriteFrame(payload, WriteSlice, stop.Token))
+                    {
+                        // OUT is full and its reader alive: wait (ReaderDeadException ends the relay).
+                    }
+
+                    if (FramePattern.IsExitFrame(payload))
+                    {
+                        reason = "exit-frame";
+                        break;
+                    }
+
+                    frames++;
+                    bytes += payload.Length;
+                }
             }
         }
-
-        Report(output, "done", $"Done: {frames} frames, {bytes} bytes ({reason}).", ("frames", frames), ("bytes", bytes), ("reason", reason));
-        return ExitCodes.Success;
-    }
-
-    private static void Report(Output output, string name, string text, params (string Key, object Value)[] properties)
-    {
-        if (!output.Json)
+        catch (OperationCanceledException) when (settings.Count == 0)
         {
-            output.Line(text);
-            return;
+            reason = "stopped"; // a stop ends a relay without --count (a frame waiting for room in OUT is not forwarded)
         }
 
-        using Output.JsonEvent e = output.Event(name);
-        foreach ((string key, object value) in properties)
-        {
-            switch (value)
-            {
-                case long l: e.Writer.WriteNumber(key, l); break;
-                case int i: e.Writer.WriteNumber(key, i); break;
-                case bool b: e.Writer.WriteBoolean(key, b); break;
-                default: e.Writer.WriteString(key, value.ToString()); break;
-            }
-        }
+        output.Emit(new RelayDoneEvent(frames, bytes, reason));
+        return settings.Count == 0 ? stop.OpenEndedExit() : ExitCodes.Success;
     }
 }

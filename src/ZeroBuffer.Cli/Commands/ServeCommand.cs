@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ZeroBuffer.Cli.Events;
 using ZeroBuffer.Duplex;
 
 namespace ZeroBuffer.Cli.Commands;
@@ -16,7 +17,7 @@ internal static class ServeCommand
           {"event":"request","sequence":s,"size":n}       per request, with --log-requests (before the handler's delay)
           {"event":"server-error","session":k,"sequence":s,"kind":"...","message":"..."}   a handler or response-write failure,
                                                            answered with an error response; or a client session that ended badly
-          {"event":"done","requests":N}                    Ctrl+C/SIGTERM: every session closed, the buffers removed (exit 130)
+          {"event":"done","requests":N}                    stopped: every session closed, the buffers removed (Ctrl+C: exit 0; SIGTERM: exit 130)
         The transform: --echo (default) returns the request, --reverse its bytes reversed, --xor K each byte XOR K;
         --fail-every N makes every Nth request fail (the handler throws; the client gets the error at once).
         The server runs until Ctrl+C or SIGTERM, serving clients one after another and up to --max-sessions at
@@ -28,7 +29,7 @@ internal static class ServeCommand
 
         """;
 
-    internal static (Command Command, string Epilogue) Create(GlobalOptions global)
+    internal static CommandSpec Create(GlobalOptions global)
     {
         var channel = new Argument<string>("CHANNEL") { Description = "Channel name: 1-188 characters from [A-Za-z0-9._-]." };
         var echo = new Option<bool>("--echo") { Description = "Answer each request with its own bytes (the default)." };
@@ -76,8 +77,15 @@ internal static class ServeCommand
             WaitStrategyOption.Get(parse, waitStrategy),
             parse.GetValue(maxSessions),
             parse.GetValue(failEvery)))));
-        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
+        return new CommandSpec(command, Events, ExitCodeTable);
     }
+
+    /// <summary>What serve can return: it runs until stopped; creating the channel's request buffer can fail.</summary>
+    private static ExitCodeTable ExitCodeTable => ExitCodeTable.Standard("success: stopped with Ctrl+C, every session closed and its buffers removed")
+        .With(ExitCodes.Unexpected, "unexpected error, or every session ended by itself (its buffers could not be created anew)")
+        .CreatingAsReader("the channel's request buffer")
+        .With(ZeroBufferErrorKind.ReaderAlreadyConnected, "another server serves the channel")
+        .Interrupted("SIGTERM (after the done event: every session closed, the buffers removed)");
 
     private enum Transform
     {
@@ -101,13 +109,14 @@ internal static class ServeCommand
         };
         long requests = 0;
         using IImmutableDuplexServer server = new DuplexChannelFactory().CreateImmutableServer(settings.Channel, settings.Config, options);
-        server.OnError += (_, e) => ReportServerError(output, e);
+        server.OnError += (_, e) => output.Emit(new ServerErrorEvent(e.Session, e.RequestSequence,
+            e.Exception is TimeoutException ? "Timeout" : ErrorReporter.Classify(e.Exception).Kind, e.Exception.Message));
         server.Start((request, response) =>
         {
             long served = Interlocked.Increment(ref requests);
             if (settings.LogRequests)
             {
-                ReportRequest(output, request.Sequence, request.Size);
+                output.Emit(new RequestReceivedEvent(request.Sequence, request.Size));
             }
 
             if (settings.DelayMs > 0)
@@ -142,7 +151,7 @@ internal static class ServeCommand
 
             response.Commit();
         });
-        ReportReady(output, server, settings.Config);
+        output.Emit(new ServerReadyEvent(server.ChannelName, Environment.ProcessId, server.Mode.ToString(), settings.Config.PayloadBlockSize));
 
         try
         {
@@ -150,72 +159,13 @@ internal static class ServeCommand
         }
         catch (OperationCanceledException)
         {
+            // Serving runs until stopped: the stop is its end.
             server.Stop();
-            ReportDone(output, Interlocked.Read(ref requests));
-            throw;
+            output.Emit(new ServerDoneEvent(Interlocked.Read(ref requests)));
+            return stop.OpenEndedExit();
         }
 
-        ReportDone(output, Interlocked.Read(ref requests)); // every session ended by itself (their buffers could not be created anew)
+        output.Emit(new ServerDoneEvent(Interlocked.Read(ref requests))); // every session ended by itself (their buffers could not be created anew)
         return ExitCodes.Unexpected;
-    }
-
-    private static void ReportReady(Output output, IDuplexServer server, BufferConfig config)
-    {
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("ready");
-            e.Writer.WriteString("channel"u8, server.ChannelName);
-            e.Writer.WriteNumber("pid"u8, Environment.ProcessId);
-            e.Writer.WriteString("mode"u8, server.Mode.ToString());
-            e.Writer.WriteNumber("payloadSize"u8, config.PayloadBlockSize);
-        }
-        else
-        {
-            output.Line($"Serving channel '{server.ChannelName}' ({server.Mode}, request ring {config.PayloadBlockSize} bytes); PID {Environment.ProcessId}. Ctrl+C to stop.");
-        }
-    }
-
-    private static void ReportRequest(Output output, ulong sequence, int size)
-    {
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("request");
-            e.Writer.WriteNumber("sequence"u8, sequence);
-            e.Writer.WriteNumber("size"u8, size);
-        }
-        else
-        {
-            output.Line($"Request {sequence}, size: {size}");
-        }
-    }
-
-    private static void ReportServerError(Output output, DuplexErrorEventArgs error)
-    {
-        string kind = ErrorReporter.Classify(error.Exception).Kind;
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("server-error");
-            e.Writer.WriteNumber("session"u8, error.Session);
-            e.Writer.WriteNumber("sequence"u8, error.RequestSequence);
-            e.Writer.WriteString("kind"u8, error.Exception is TimeoutException ? "Timeout" : kind);
-            e.Writer.WriteString("message"u8, error.Exception.Message);
-        }
-        else
-        {
-            Output.ErrorLine($"server error (session {error.Session}, request {error.RequestSequence}): {error.Exception.Message}");
-        }
-    }
-
-    private static void ReportDone(Output output, long requests)
-    {
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("done");
-            e.Writer.WriteNumber("requests"u8, requests);
-        }
-        else
-        {
-            output.Line($"Stopped: {requests} requests served.");
-        }
     }
 }

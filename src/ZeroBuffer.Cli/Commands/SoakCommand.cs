@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using ZeroBuffer.Cli.Demo;
+using ZeroBuffer.Cli.Events;
 using ZeroBuffer.Lifecycle;
 
 namespace ZeroBuffer.Cli.Commands;
@@ -27,7 +28,7 @@ internal static class SoakCommand
           {"event":"kill","side":"reader|writer","detectedMs":n}      a SIGKILL and how long the survivor took to notice
           {"event":"problem","message":"..."}                           a verification failure
           {"event":"summary","frames":N,"bytes":B,"readerKills":n,"writerKills":n,"recoveries":n,"errors":n,"maxDetectionMs":n,"leftovers":n}
-        Exit code 4: verification failed (errors > 0, or something left behind).
+        Stopped early (Ctrl+C, SIGTERM), it still verifies and summarizes what ran, then exits 130.
 
         Examples:
           zerobuffer soak --minutes 10
@@ -35,12 +36,13 @@ internal static class SoakCommand
 
         """;
 
-    internal static (Command Command, string Epilogue) Create(GlobalOptions global)
+    internal static CommandSpec Create(GlobalOptions global)
     {
-        var minutes = new Option<double>("--minutes") { Description = "How long to run.", DefaultValueFactory = _ => 1 };
+        var minutes = new Option<double>("--minutes") { Description = "How long to run (at most a week, 10080).", DefaultValueFactory = _ => 1 };
+        minutes.Check(value => value > 0 && value <= 10080 ? null : $"--minutes must be in (0, 10080] (got {value}).");
         var seconds = new Option<int?>("--seconds") { Description = "How long to run, in seconds (overrides --minutes)." }.AtLeast(1);
         var payloadSize = new Option<long>("--payload-size") { Description = "Ring size in bytes.", DefaultValueFactory = _ => 64 * 1024 }.Sized().AtLeast(1024);
-        var seed = new Option<int>("--seed") { Description = "Seed of frame sizes and kill timing.", DefaultValueFactory = _ => Environment.TickCount };
+        var seed = new Option<int>("--seed") { Description = "Seed of frame sizes and kill timing (0 or more).", DefaultValueFactory = _ => Environment.TickCount & int.MaxValue }.AtLeast(0);
         var command = new Command("soak", "Stream between two processes while killing and restarting them at random; verify every frame.")
         {
             minutes, seconds, payloadSize, seed,
@@ -51,7 +53,10 @@ internal static class SoakCommand
             using var run = new Run(output, stop, duration, parse.GetValue(payloadSize), parse.GetValue(seed));
             return run.Execute();
         }));
-        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: true));
+        return new CommandSpec(command, Events, ExitCodeTable.Standard("success: every delivered frame verified, nothing left behind")
+            .With(ExitCodes.Unexpected, "unexpected error, or a child could not be started")
+            .With(ExitCodes.VerificationFailed, "verification failed (errors > 0, or something left behind)")
+            .Interrupted("Ctrl+C or SIGTERM before --minutes/--seconds ran out (after the summary of what ran)"));
     }
 
     private sealed class Run(Output output, Interruption stop, TimeSpan duration, long payloadSize, int seed) : IDisposable
@@ -123,6 +128,7 @@ internal static class SoakCommand
             }
 
             ReportSummary(leftovers);
+            stop.Token.ThrowIfCancellationRequested(); // stopped early: the summary says what ran, the exit code that it was cut short
             return _errors == 0 ? ExitCodes.Success : ExitCodes.VerificationFailed;
         }
 
@@ -270,12 +276,7 @@ internal static class SoakCommand
                 Problem($"the {side}'s death was noticed after {elapsed.TotalMilliseconds:0} ms");
             }
 
-            if (output.Json)
-            {
-                using Output.JsonEvent e = output.Event("kill");
-                e.Writer.WriteString("side"u8, side);
-                e.Writer.WriteNumber("detectedMs"u8, Math.Round(elapsed.TotalMilliseconds));
-            }
+            output.Emit(new KillDetectedEvent(side, Math.Round(elapsed.TotalMilliseconds)));
         }
 
         private void OnReaderEvent(string name, JsonElement e)
@@ -365,15 +366,7 @@ internal static class SoakCommand
         private void Problem(string message)
         {
             Interlocked.Increment(ref _errors);
-            if (output.Json)
-            {
-                using Output.JsonEvent e = output.Event("problem");
-                e.Writer.WriteString("message"u8, message);
-            }
-            else
-            {
-                Output.ErrorLine($"problem: {message}");
-            }
+            output.Emit(new SoakProblemEvent(message));
         }
 
         public void Dispose()
@@ -382,25 +375,7 @@ internal static class SoakCommand
             _writerConnected.Dispose();
         }
 
-        private void ReportSummary(int leftovers)
-        {
-            if (output.Json)
-            {
-                using Output.JsonEvent e = output.Event("summary");
-                e.Writer.WriteNumber("frames"u8, _frames);
-                e.Writer.WriteNumber("bytes"u8, _bytes);
-                e.Writer.WriteNumber("readerKills"u8, _readerKills);
-                e.Writer.WriteNumber("writerKills"u8, _writerKills);
-                e.Writer.WriteNumber("recoveries"u8, _recoveries);
-                e.Writer.WriteNumber("errors"u8, _errors);
-                e.Writer.WriteNumber("maxDetectionMs"u8, Math.Round(_maxDetectionMs));
-                e.Writer.WriteNumber("leftovers"u8, leftovers);
-            }
-            else
-            {
-                output.Line($"Soak: {_frames:N0} frames ({_bytes:N0} bytes) verified; {_readerKills} reader kills, {_writerKills} writer kills, " +
-                            $"{_recoveries} recoveries; slowest death detection {_maxDetectionMs:0} ms; errors: {_errors}; leftovers: {leftovers}.");
-            }
-        }
+        private void ReportSummary(int leftovers) => output.Emit(new SoakSummaryEvent(
+            _frames, _bytes, _readerKills, _writerKills, _recoveries, _errors, Math.Round(_maxDetectionMs), leftovers));
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Spectre.Console;
+using ZeroBuffer.Cli.Events;
 using ZeroBuffer.Cli.Inspection;
 using ZeroBuffer.Lifecycle;
 using ZeroBuffer.Protocol;
@@ -9,8 +10,9 @@ using ZeroBuffer.Protocol;
 namespace ZeroBuffer.Cli.Commands;
 
 /// <summary>
-/// <c>zerobuffer watch NAME</c>: samples a buffer's control block every interval (read-only, from
-/// the segment file) and shows frames/s, MB/s, utilization, health and peer state, refreshed in place.
+/// <c>zerobuffer watch NAME</c>: measures a buffer from outside (read-only, from the segment file)
+/// and shows, every interval, the writer's frames/s and MB/s, the reader's pace, utilization,
+/// health and peer state, refreshed in place, until Ctrl+C or --count samples.
 /// </summary>
 internal static class WatchCommand
 {
@@ -18,14 +20,20 @@ internal static class WatchCommand
         Events (--json, one object per line, one "sample" per interval):
           {"event":"sample","name":"N","sample":k,"elapsedMs":t,"framesPerSecond":f,"megabytesPerSecond":m,
            "writtenCount":c,"readCount":c,"unreadEntries":n,"usedBytes":u,"payloadSize":P,"utilization":0.0-1.0,
-           "health":"healthy|degraded|critical","readerPid":r,"readerAlive":b,"writerPid":w,"writerAlive":b}
+           "health":"healthy|degraded|critical","readerPid":r,"readerAlive":b,"writerPid":w,"writerAlive":b,
+           "frames":F,"bytes":B,"entriesReadPerSecond":e,"exact":b}
           {"event":"gone","name":"N"}          the buffer disappeared while watched (exit 0)
-          {"event":"done","samples":k}         after --count samples
-        framesPerSecond: entries the reader consumed per second (payload_read_count; a wrap marker counts as one).
-        megabytesPerSecond: ring bytes the write position advanced per second (an estimate: a writer that
-        laps the whole ring within one interval is undercounted). MB = 1,000,000 bytes.
+          {"event":"done","samples":k}         after --count samples, or Ctrl+C
+        framesPerSecond, megabytesPerSecond: what the writer committed over the interval: frames (wrap markers
+          excluded) and their payload bytes (headers and skipped ring tails excluded); MB = 1,000,000 bytes.
+          frames, bytes: the same, in total since the watch began.
+        How: the control block counts entries (frames and wrap markers) but not bytes, and the write position
+          goes round the ring, so watch looks every millisecond while frames flow and walks the frame headers
+          committed since its last look. "exact": false when part of the interval was estimated instead (the
+          writer went round the whole ring between two looks): from the entry count and the sizes measured so far.
+        entriesReadPerSecond: entries (frames and wrap markers) the reader consumed per second.
         Health: healthy below 80 % of the ring in use, degraded 80-95 %, critical above 95 %.
-        Without --json a live table is redrawn in place until Ctrl+C (or --count samples).
+        Without --json a live table is redrawn in place. Ctrl+C is the way to stop it: the done event, exit 0.
 
         Examples:
           zerobuffer watch camera-1
@@ -33,7 +41,7 @@ internal static class WatchCommand
 
         """;
 
-    internal static (Command Command, string Epilogue) Create(GlobalOptions global)
+    internal static CommandSpec Create(GlobalOptions global)
     {
         var name = new Argument<string>("NAME") { Description = "Buffer name." };
         var intervalMs = new Option<int>("--interval-ms") { Description = "Sampling interval in milliseconds.", DefaultValueFactory = _ => 1000 }.AtLeast(10);
@@ -41,146 +49,128 @@ internal static class WatchCommand
         var command = new Command("watch", "Live frames/s, MB/s, utilization and peer state of a buffer.") { name, intervalMs, count };
         command.SetAction(parse => global.Run(parse, (output, stop) => Execute(
             output, stop, parse.GetRequiredValue(name), TimeSpan.FromMilliseconds(parse.GetValue(intervalMs)), parse.GetValue(count))));
-        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
+        return new CommandSpec(command, Events, ExitCodeTable.Standard("success: --count samples, Ctrl+C, or the buffer is gone")
+            .With(ZeroBufferErrorKind.SystemError, "the segment cannot be read (another user's, or not a segment file)")
+            .With(ZeroBufferErrorKind.BufferNotFound, "no segment of that name at the start")
+            .Interrupted("SIGTERM (after the done event)"));
     }
-
-    /// <summary>One sample: the rates since the previous one and the current state.</summary>
-    private sealed record Sample(long Index, double ElapsedMs, double FramesPerSecond, double MegabytesPerSecond, SegmentSnapshot Snapshot, BufferInfo? Info);
 
     private static int Execute(Output output, Interruption stop, string name, TimeSpan interval, long count)
     {
         ResourceNames.Validate(name);
-        SegmentSnapshot previous = SegmentSnapshot.Read(name)
+        SegmentSnapshot first = SegmentSnapshot.Read(name)
             ?? throw new BufferNotFoundException(name, $"Buffer '{name}' has no segment ({ResourceNames.SegmentFile(name)} does not exist).");
-        long start = Stopwatch.GetTimestamp();
-        long previousAt = start;
-        long taken = 0;
-
-        Sample? Next()
-        {
-            if (stop.Token.WaitHandle.WaitOne(interval))
-            {
-                return null;
-            }
-
-            SegmentSnapshot? current = SegmentSnapshot.Read(name);
-            if (current is null)
-            {
-                return null;
-            }
-
-            long now = Stopwatch.GetTimestamp();
-            double seconds = Stopwatch.GetElapsedTime(previousAt, now).TotalSeconds;
-            ulong frames = current.ReadCount >= previous.ReadCount ? current.ReadCount - previous.ReadCount : 0;
-            ulong advanced = current.PayloadSize == 0 || current.PayloadSize != previous.PayloadSize ? 0
-                : (current.Block.WritePosition % current.PayloadSize + current.PayloadSize - previous.Block.WritePosition % current.PayloadSize) % current.PayloadSize;
-            var sample = new Sample(++taken, Stopwatch.GetElapsedTime(start, now).TotalMilliseconds,
-                frames / seconds, advanced / seconds / 1_000_000, current, BufferCatalog.Inspect(name));
-            (previous, previousAt) = (current, now);
-            return sample;
-        }
-
+        using RingMeter meter = RingMeter.Open(ResourceNames.SegmentFile(name));
+        var sampler = new Sampler(name, interval, meter, first);
         bool gone = false;
-        if (output.Json)
+        output.Live(View(name, null), update =>
         {
-            while (count == 0 || taken < count)
+            while (count == 0 || sampler.Taken < count)
             {
-                Sample? sample = Next();
-                if (sample is null)
+                if (!sampler.TryNext(stop, out WatchSampleEvent? sample))
                 {
                     gone = !stop.IsRequested;
-                    break;
+                    return;
                 }
 
-                WriteJson(output, name, sample);
+                output.Emit(sample);
+                update(() => View(name, sample));
             }
-        }
-        else
-        {
-            CliConsole.Out.Live(Render(name, null)).AutoClear(false).Start(context =>
-            {
-                while (count == 0 || taken < count)
-                {
-                    Sample? sample = Next();
-                    if (sample is null)
-                    {
-                        gone = !stop.IsRequested;
-                        break;
-                    }
+        });
 
-                    context.UpdateTarget(Render(name, sample));
-                    context.Refresh();
-                }
-            });
-        }
-
-        if (gone)
-        {
-            if (output.Json)
-            {
-                using Output.JsonEvent e = output.Event("gone");
-                e.Writer.WriteString("name"u8, name);
-            }
-            else
-            {
-                output.Line($"Buffer '{name}' is gone.");
-            }
-        }
-        else if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("done");
-            e.Writer.WriteNumber("samples"u8, taken);
-        }
-
-        stop.Token.ThrowIfCancellationRequested();
-        return ExitCodes.Success;
+        output.Emit(gone ? new BufferGoneEvent(name) : new WatchDoneEvent(sampler.Taken));
+        return stop.OpenEndedExit();
     }
 
-    private static void WriteJson(Output output, string name, Sample sample)
-    {
-        SegmentSnapshot s = sample.Snapshot;
-        using Output.JsonEvent e = output.Event("sample");
-        e.Writer.WriteString("name"u8, name);
-        e.Writer.WriteNumber("sample"u8, sample.Index);
-        e.Writer.WriteNumber("elapsedMs"u8, Math.Round(sample.ElapsedMs));
-        e.Writer.WriteNumber("framesPerSecond"u8, Math.Round(sample.FramesPerSecond, 1));
-        e.Writer.WriteNumber("megabytesPerSecond"u8, Math.Round(sample.MegabytesPerSecond, 3));
-        e.Writer.WriteNumber("writtenCount"u8, s.WrittenCount);
-        e.Writer.WriteNumber("readCount"u8, s.ReadCount);
-        e.Writer.WriteNumber("unreadEntries"u8, s.WrittenCount >= s.ReadCount ? s.WrittenCount - s.ReadCount : 0);
-        e.Writer.WriteNumber("usedBytes"u8, s.UsedBytes);
-        e.Writer.WriteNumber("payloadSize"u8, s.PayloadSize);
-        e.Writer.WriteNumber("utilization"u8, Math.Round(s.Utilization, 4));
-        e.Writer.WriteString("health"u8, SegmentSnapshot.Health(s.Utilization));
-        e.Writer.WriteNumber("readerPid"u8, s.ReaderPid);
-        e.Writer.WriteBoolean("readerAlive"u8, sample.Info?.ReaderAlive ?? false);
-        e.Writer.WriteNumber("writerPid"u8, s.WriterPid);
-        e.Writer.WriteBoolean("writerAlive"u8, sample.Info?.WriterAlive ?? false);
-    }
-
-    private static Table Render(string name, Sample? sample)
+    /// <summary>The text view: the last sample's figures.</summary>
+    private static Table View(string name, WatchSampleEvent? s)
     {
         var table = new Table().Border(TableBorder.Rounded).Title($"zerobuffer watch {Markup.Escape(name)}")
             .AddColumn("Metric").AddColumn(new TableColumn("Value").RightAligned());
-        if (sample is null)
+        if (s is null)
         {
             table.AddRow("status", "sampling...");
             return table;
         }
 
-        SegmentSnapshot s = sample.Snapshot;
-        string health = SegmentSnapshot.Health(s.Utilization);
-        string color = health switch { "healthy" => "green", "degraded" => "yellow", _ => "red" };
-        string Peer(ulong pid, bool alive) => pid == 0 ? "none" : alive ? $"{pid} [green]alive[/]" : $"{pid} [red]dead[/]";
-        table.AddRow("frames/s", sample.FramesPerSecond.ToString("N1", CultureInfo.InvariantCulture));
-        table.AddRow("MB/s", sample.MegabytesPerSecond.ToString("N2", CultureInfo.InvariantCulture));
+        static string Peer(ulong pid, bool alive) => pid == 0 ? "none" : alive ? $"{pid} [green]alive[/]" : $"{pid} [red]dead[/]";
+        static string N(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+        table.AddRow("frames/s (written)", N(s.FramesPerSecond, "N1"));
+        table.AddRow("MB/s (payload written)", N(s.MegabytesPerSecond, "N2") + (s.Exact ? "" : " [yellow](estimated)[/]"));
+        table.AddRow("entries/s (read)", N(s.EntriesReadPerSecond, "N1"));
         table.AddRow("utilization", $"{s.Utilization:P1} of {s.PayloadSize:N0} bytes");
-        table.AddRow("health", $"[{color}]{health}[/]");
-        table.AddRow("unread entries", (s.WrittenCount >= s.ReadCount ? s.WrittenCount - s.ReadCount : 0).ToString("N0", CultureInfo.InvariantCulture));
+        table.AddRow("health", $"[{SegmentSnapshot.HealthColor(s.Health)}]{s.Health}[/]");
+        table.AddRow("unread entries", $"{s.UnreadEntries:N0}");
         table.AddRow("written / read", $"{s.WrittenCount:N0} / {s.ReadCount:N0}");
-        table.AddRow("reader", Peer(s.ReaderPid, sample.Info?.ReaderAlive ?? false));
-        table.AddRow("writer", Peer(s.WriterPid, sample.Info?.WriterAlive ?? false));
-        table.AddRow("sample", $"#{sample.Index} at {sample.ElapsedMs / 1000:N1} s");
+        table.AddRow("frames, bytes since start", $"{s.Frames:N0}, {s.Bytes:N0}");
+        table.AddRow("reader", Peer(s.ReaderPid, s.ReaderAlive));
+        table.AddRow("writer", Peer(s.WriterPid, s.WriterAlive));
+        table.AddRow("sample", $"#{s.Sample} at {s.ElapsedMs / 1000:N1} s");
         return table;
+    }
+
+    /// <summary>Takes one sample per interval: polls the meter meanwhile, then reads the buffer's state.</summary>
+    private sealed class Sampler(string name, TimeSpan interval, RingMeter meter, SegmentSnapshot first)
+    {
+        private readonly long _start = Stopwatch.GetTimestamp();
+        private long _previousAt = Stopwatch.GetTimestamp();
+        private long _previousFrames;
+        private long _previousBytes;
+        private ulong _previousReadCount = first.ReadCount;
+
+        internal long Taken { get; private set; }
+
+        /// <summary>The next sample; false when stopped or the buffer is gone.</summary>
+        internal bool TryNext(Interruption stop, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out WatchSampleEvent? sample)
+        {
+            sample = null;
+            meter.BeginInterval();
+            long due = _previousAt + (long)(interval.TotalSeconds * Stopwatch.Frequency);
+            for (long now = Stopwatch.GetTimestamp(); now < due; now = Stopwatch.GetTimestamp())
+            {
+                TimeSpan left = Stopwatch.GetElapsedTime(now, due);
+                if (stop.Token.WaitHandle.WaitOne(left < meter.PollDelay ? left : meter.PollDelay))
+                {
+                    return false;
+                }
+
+                meter.Poll();
+            }
+
+            SegmentSnapshot? current = SegmentSnapshot.Read(name);
+            if (current is null || !meter.Reopen())
+            {
+                return false;
+            }
+
+            meter.Poll();
+            long at = Stopwatch.GetTimestamp();
+            double seconds = Stopwatch.GetElapsedTime(_previousAt, at).TotalSeconds;
+            ulong read = current.ReadCount >= _previousReadCount ? current.ReadCount - _previousReadCount : 0;
+            BufferInfo? info = BufferCatalog.Inspect(name);
+            sample = new WatchSampleEvent(
+                name,
+                ++Taken,
+                Math.Round(Stopwatch.GetElapsedTime(_start, at).TotalMilliseconds),
+                Math.Round((meter.Frames - _previousFrames) / seconds, 1),
+                Math.Round((meter.Bytes - _previousBytes) / seconds / 1_000_000, 3),
+                current.WrittenCount,
+                current.ReadCount,
+                current.UnreadEntries,
+                current.UsedBytes,
+                current.PayloadSize,
+                Math.Round(current.Utilization, 4),
+                SegmentSnapshot.Health(current.Utilization),
+                current.ReaderPid,
+                info?.ReaderAlive ?? false,
+                current.WriterPid,
+                info?.WriterAlive ?? false,
+                meter.Frames,
+                meter.Bytes,
+                Math.Round(read / seconds, 1),
+                meter.Exact);
+            (_previousAt, _previousFrames, _previousBytes, _previousReadCount) = (at, meter.Frames, meter.Bytes, current.ReadCount);
+            return true;
+        }
     }
 }

@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text;
+using ZeroBuffer.Cli.Events;
 
 namespace ZeroBuffer.Cli.Commands;
 
@@ -22,7 +23,7 @@ internal static class WriteCommand
           {"event":"written","sequence":s,"size":n[,"sha256":"<hex>"]}      per frame (sha256 with --hash)
           {"event":"exit-frame","sequence":s}                                 the EXIT frame (--exit)
           {"event":"done","frames":N,"bytes":B}                               frames and bytes exclude the EXIT frame
-          {"event":"holding"}                                                 --hold: connected until stdin closes
+          {"event":"holding"}                                                 --hold: connected until stdin closes or Ctrl+C (exit 0)
           {"event":"paused","point":"P"[,"sequence":s]}                       --pause-at: stopped there until killed
         --pause-at after-acquire: frame number --pause-frame (1-based) is acquired and half filled, never committed.
         --pause-at mid-metadata: the --metadata is acquired and half filled, never committed.
@@ -47,7 +48,10 @@ internal static class WriteCommand
 
         """;
 
-    internal static (Command Command, string Epilogue) Create(GlobalOptions global)
+    /// <summary>The highest --rate, frames per second (beyond it pacing means nothing).</summary>
+    private const double MaxRate = 10_000_000;
+
+    internal static CommandSpec Create(GlobalOptions global)
     {
         var name = new Argument<string>("NAME") { Description = "Buffer name (created by a reader)." };
         var count = new Option<long>("--count") { Description = "Frames to write.", DefaultValueFactory = _ => 10 }.AtLeast(0);
@@ -63,7 +67,7 @@ internal static class WriteCommand
             DefaultValueFactory = _ => "sequence",
         };
         pattern.AcceptOnlyFromAmong("sequence", "zero", "random");
-        var seed = new Option<int>("--seed") { Description = "Seed of the random pattern.", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the random pattern (0 or more).", DefaultValueFactory = _ => 1 }.AtLeast(0);
         var metadata = new Option<string?>("--metadata") { Description = "Metadata to write first (UTF-8 text)." };
         var metadataFile = new Option<FileInfo?>("--metadata-file") { Description = "Metadata to write first (the file's bytes)." };
         var delayMs = new Option<int>("--delay-ms") { Description = "Pause between frames, in milliseconds.", DefaultValueFactory = _ => 0 }.AtLeast(0);
@@ -87,7 +91,7 @@ internal static class WriteCommand
         };
         files.AcceptExistingOnly();
         var rate = new Option<double?>("--rate") { Description = "Frames per second (pacing); default: as fast as the reader allows." };
-        rate.Check(value => value is double r && !(r > 0) ? $"--rate must be greater than 0 (got {r})." : null);
+        rate.Check(value => value is double r && !(r > 0 && r <= MaxRate) ? $"--rate must be greater than 0 and at most {MaxRate} (got {r})." : null);
         var waitStrategy = WaitStrategyOption.Create("the writer (for ring space)");
         var waitForReader = new Option<int?>("--wait-for-reader")
         {
@@ -121,8 +125,19 @@ internal static class WriteCommand
             WaitStrategyOption.Get(parse, waitStrategy),
             parse.GetResult(waitForReader) is null ? null
                 : parse.GetValue(waitForReader) is int ms ? TimeSpan.FromMilliseconds(ms) : Timeout.InfiniteTimeSpan))));
-        return (command, Events + "\n" + ExitCodes.HelpSection(withTimeout: false, withVerification: false));
+        return new CommandSpec(command, Events, ExitCodeTable);
     }
+
+    /// <summary>What write can return: the errors of connecting to a buffer and writing metadata and frames.</summary>
+    private static ExitCodeTable ExitCodeTable => ExitCodeTable.Standard("success: every frame written (and, with --hold, stdin closed or Ctrl+C)")
+        .ConnectingAsWriter()
+        .WritingFrames()
+        .With(ZeroBufferErrorKind.BufferNotFound, "no such buffer (with --wait-for-reader MS: none within MS ms)")
+        .With(ZeroBufferErrorKind.ReaderDead, "the reader died (with --wait-for-reader MS: none replaced it within MS ms)")
+        .With(ZeroBufferErrorKind.BufferFull, "no room within --write-timeout-ms while the reader lives")
+        .With(ZeroBufferErrorKind.InvalidFrameSize, "an empty frame (a 0 length prefix on stdin)")
+        .With(ZeroBufferErrorKind.MetadataAlreadyWritten, "the buffer already has metadata")
+        .Interrupted("SIGTERM, or Ctrl+C before every frame was written (or while waiting for the reader)");
 
     /// <summary>Connects; with --wait-for-reader, says it is waiting (once) and waits for the reader.</summary>
     private static Writer Connect(Output output, Interruption stop, Settings settings)
@@ -138,16 +153,7 @@ internal static class WriteCommand
         }
         catch (Exception ex) when (ex is BufferNotFoundException or ReaderDeadException)
         {
-            if (output.Json)
-            {
-                using Output.JsonEvent e = output.Event("waiting");
-                e.Writer.WriteString("name"u8, settings.Name);
-                e.Writer.WriteString("reason"u8, ex.Message);
-            }
-            else
-            {
-                output.Line($"Waiting for the reader of '{settings.Name}': {ex.Message}");
-            }
+            output.Emit(new WaitingForReaderEvent(settings.Name, ex.Message));
 
             return Writer.Connect(settings.Name, wait, cancellationToken: stop.Token);
         }
@@ -217,7 +223,7 @@ internal static class WriteCommand
             writer.WriteTimeout = TimeSpan.FromMilliseconds(timeout);
         }
 
-        ReportConnected(output, writer);
+        output.Emit(new WriterConnectedEvent(writer.Name, Environment.ProcessId, writer.MetadataBlockSize, writer.RingSize));
         if (settings.PauseAt == FaultPoints.MidMetadata)
         {
             if (metadata is null)
@@ -233,7 +239,7 @@ internal static class WriteCommand
         if (metadata is not null)
         {
             writer.SetMetadata(metadata);
-            ReportMetadata(output, metadata);
+            output.Emit(new MetadataWrittenEvent(metadata.Length, Hashing.Sha256Hex(metadata)));
         }
 
         var progress = new Progress(output, settings.Hash, settings.Rate, stop);
@@ -257,26 +263,27 @@ internal static class WriteCommand
         if (settings.Exit)
         {
             writer.WriteFrame(FramePattern.ExitFrame, stop.Token);
-            ReportExitFrame(output, writer.NextSequence - 1);
+            output.Emit(new ExitFrameEvent(writer.NextSequence - 1, Sent: true));
         }
 
-        ReportDone(output, progress);
-        if (settings.Hold)
+        output.Emit(new FramesDoneEvent(progress.Frames, progress.Bytes));
+        if (!settings.Hold)
         {
-            stop.WatchStdin();
-            if (output.Json)
-            {
-                using Output.JsonEvent e = output.Event("holding");
-            }
-            else
-            {
-                output.Line("Holding the connection until stdin closes (Ctrl+D)...");
-            }
+            return ExitCodes.Success;
+        }
 
+        stop.WatchStdin();
+        output.Emit(new HoldingEvent());
+        try
+        {
             stop.StdinClosed.Wait(stop.Token);
         }
+        catch (OperationCanceledException)
+        {
+            // Holding runs until stopped: Ctrl+C is its normal end, as stdin closing is.
+        }
 
-        return ExitCodes.Success;
+        return stop.OpenEndedExit();
     }
 
     private static void WriteGenerated(Writer writer, Settings settings, Progress progress, Output output, Interruption stop)
@@ -425,64 +432,6 @@ internal static class WriteCommand
         }
     }
 
-    private static void ReportConnected(Output output, Writer writer)
-    {
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("connected");
-            e.Writer.WriteString("name"u8, writer.Name);
-            e.Writer.WriteNumber("pid"u8, Environment.ProcessId);
-            e.Writer.WriteNumber("metadataSize"u8, writer.MetadataBlockSize);
-            e.Writer.WriteNumber("payloadSize"u8, writer.RingSize);
-        }
-        else
-        {
-            output.Line($"Connected to buffer '{writer.Name}' (ring {writer.RingSize} bytes); writer PID {Environment.ProcessId}.");
-        }
-    }
-
-    private static void ReportMetadata(Output output, byte[] metadata)
-    {
-        string sha256 = Hashing.Sha256Hex(metadata);
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("metadata");
-            e.Writer.WriteNumber("size"u8, metadata.Length);
-            e.Writer.WriteString("sha256"u8, sha256);
-        }
-        else
-        {
-            output.Line($"Wrote metadata: {metadata.Length} bytes, SHA-256 {sha256}");
-        }
-    }
-
-    private static void ReportExitFrame(Output output, ulong sequence)
-    {
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("exit-frame");
-            e.Writer.WriteNumber("sequence"u8, sequence);
-        }
-        else
-        {
-            output.Line($"Sent EXIT frame (sequence {sequence}).");
-        }
-    }
-
-    private static void ReportDone(Output output, Progress progress)
-    {
-        if (output.Json)
-        {
-            using Output.JsonEvent e = output.Event("done");
-            e.Writer.WriteNumber("frames"u8, progress.Frames);
-            e.Writer.WriteNumber("bytes"u8, progress.Bytes);
-        }
-        else
-        {
-            output.Line($"Done: {progress.Frames} frames, {progress.Bytes} bytes.");
-        }
-    }
-
     /// <summary>Counts and reports written frames.</summary>
     private sealed class Progress(Output output, bool hash, double? rate, Interruption stop)
     {
@@ -517,24 +466,7 @@ internal static class WriteCommand
         {
             Frames++;
             Bytes += size;
-            if (output.Json)
-            {
-                using Output.JsonEvent e = output.Event("written");
-                e.Writer.WriteNumber("sequence"u8, sequence);
-                e.Writer.WriteNumber("size"u8, size);
-                if (sha256 is not null)
-                {
-                    e.Writer.WriteString("sha256"u8, sha256);
-                }
-            }
-            else
-            {
-                output.Line($"Wrote frame {sequence}, size: {size}");
-                if (sha256 is not null)
-                {
-                    output.Line($"Hash: {sha256}");
-                }
-            }
+            output.Emit(new FrameWrittenEvent(sequence, size, sha256));
         }
     }
 }

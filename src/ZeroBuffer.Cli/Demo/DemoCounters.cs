@@ -40,19 +40,12 @@ internal sealed class DemoCounters
         }
     }
 
-    /// <summary>Writes <c>allocatedBytes</c> and <c>allocationFrames</c>: what the hot loop's thread allocated after warm-up, and over how many frames (null/0 when the run was too short).</summary>
-    internal void WriteAllocations(System.Text.Json.Utf8JsonWriter writer, long allocatedNow)
-    {
-        if (_allocatedAtWarmUp < 0)
-        {
-            writer.WriteNull("allocatedBytes"u8);
-            writer.WriteNumber("allocationFrames"u8, 0);
-            return;
-        }
-
-        writer.WriteNumber("allocatedBytes"u8, allocatedNow - _allocatedAtWarmUp);
-        writer.WriteNumber("allocationFrames"u8, _frames - _framesAtWarmUp);
-    }
+    /// <summary>
+    /// What the hot loop's thread allocated after warm-up, and over how many frames; (null, 0)
+    /// when the run was too short to warm up.
+    /// </summary>
+    internal (long? AllocatedBytes, long Frames) Allocations(long allocatedNow) =>
+        _allocatedAtWarmUp < 0 ? (null, 0) : (allocatedNow - _allocatedAtWarmUp, _frames - _framesAtWarmUp);
 }
 
 /// <summary>Emits <c>{"event":"progress",...}</c> lines every <see cref="Interval"/> from its own thread, off the hot loop.</summary>
@@ -81,13 +74,7 @@ internal sealed class ProgressReporter : IDisposable
         }
     }
 
-    private void Emit()
-    {
-        using Output.JsonEvent e = _output.Event("progress");
-        e.Writer.WriteNumber("frames"u8, _counters.Frames);
-        e.Writer.WriteNumber("bytes"u8, _counters.Bytes);
-        e.Writer.WriteNumber("errors"u8, _counters.Errors);
-    }
+    private void Emit() => _output.Emit(new Events.DemoChildProgressEvent(_counters.Frames, _counters.Bytes, _counters.Errors));
 
     /// <summary>Stops the thread after one last line.</summary>
     public void Dispose()

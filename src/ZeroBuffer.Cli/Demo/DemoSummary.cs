@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Spectre.Console;
-using ZeroBuffer.Cli.Commands;
+using ZeroBuffer.Cli.Events;
 
 namespace ZeroBuffer.Cli.Demo;
 
@@ -73,47 +73,18 @@ internal sealed record DemoSummary(
             ? (double)a.GetInt64() / n.GetInt64()
             : null;
 
-    internal void WriteJson(Output output, string name)
-    {
-        using Output.JsonEvent e = output.Event("summary");
-        e.Writer.WriteString("name"u8, name);
-        e.Writer.WriteBoolean("verified"u8, Verified);
-        e.Writer.WriteString("verdict"u8, Verdict);
-        e.Writer.WriteNumber("framesWritten"u8, WriterFrames);
-        e.Writer.WriteNumber("frames"u8, Frames);
-        e.Writer.WriteNumber("bytes"u8, Bytes);
-        e.Writer.WriteNumber("errors"u8, Errors);
-        e.Writer.WriteNumber("seconds"u8, Math.Round(Seconds, 3));
-        e.Writer.WriteNumber("framesPerSecond"u8, Math.Round(FramesPerSecond, 1));
-        e.Writer.WriteNumber("gigabytesPerSecond"u8, Math.Round(GigabytesPerSecond, 3));
-        e.Writer.WriteStartObject("latencyMicroseconds"u8);
-        e.Writer.WriteNumber("p50"u8, P50);
-        e.Writer.WriteNumber("p90"u8, P90);
-        e.Writer.WriteNumber("p99"u8, P99);
-        e.Writer.WriteNumber("p999"u8, P999);
-        e.Writer.WriteNumber("max"u8, Max);
-        e.Writer.WriteEndObject();
-        WriteNullable(e, "writerAllocatedBytesPerFrame"u8, WriterAllocatedPerFrame);
-        WriteNullable(e, "readerAllocatedBytesPerFrame"u8, ReaderAllocatedPerFrame);
-    }
+    /// <summary>The summary event.</summary>
+    internal DemoSummaryEvent ToEvent(string name) => new(
+        name, Verified, Verdict, WriterFrames, Frames, Bytes, Errors, Math.Round(Seconds, 3), Math.Round(FramesPerSecond, 1),
+        Math.Round(GigabytesPerSecond, 3), new LatencyMicroseconds(P50, P90, P99, P999, Max),
+        WriterAllocatedPerFrame is double w ? Math.Round(w, 2) : null, ReaderAllocatedPerFrame is double r ? Math.Round(r, 2) : null);
 
-    private static void WriteNullable(Output.JsonEvent e, ReadOnlySpan<byte> property, double? value)
-    {
-        if (value is double v)
-        {
-            e.Writer.WriteNumber(property, Math.Round(v, 2));
-        }
-        else
-        {
-            e.Writer.WriteNull(property);
-        }
-    }
-
-    internal void WriteTable(int frameSize, long ringSize, double fps)
+    /// <summary>The text view: a table of the result, and what the latency figures include.</summary>
+    internal Rows View(int frameSize, long ringSize, double fps)
     {
         var table = new Table().Border(TableBorder.Rounded).AddColumn("[bold]Result[/]").AddColumn(new TableColumn("").RightAligned());
         table.AddRow("Frame size", $"{frameSize:N0} B");
-        table.AddRow("Ring", DemoCommand.FormatBytes(ringSize));
+        table.AddRow("Ring", ByteSize.Format(ringSize));
         table.AddRow("Pacing", fps > 0 ? $"{fps:0.##} fps" : "as fast as possible");
         table.AddRow("Frames", $"{Frames:N0}");
         table.AddRow("Duration", $"{Seconds:F2} s");
@@ -127,12 +98,8 @@ internal sealed record DemoSummary(
         table.AddRow("Writer loop allocations", WriterAllocatedPerFrame is double wa ? $"{wa:0.##} B/frame" : "n/a (too few frames)");
         table.AddRow("Reader loop allocations", ReaderAllocatedPerFrame is double ra ? $"{ra:0.##} B/frame" : "n/a (too few frames)");
         table.AddRow("Verification", Verified ? $"[green]{Markup.Escape(Verdict)}[/]" : $"[red]{Markup.Escape(Verdict)}[/]");
-        CliConsole.Out.Write(table);
-        if (fps <= 0)
-        {
-            CliConsole.Out.MarkupLine("[grey]Latency includes time queued in the ring while the writer runs ahead; use --fps for paced latency.[/]");
-        }
-
-        CliConsole.Out.MarkupLine($"[grey]Latency and allocations exclude the first {DemoCounters.WarmUpFrames} frames (JIT tier-up, first-touch page faults).[/]");
+        string queued = fps <= 0 ? "[grey]Latency includes time queued in the ring while the writer runs ahead; use --fps for paced latency.[/]\n" : "";
+        return new Rows(table, new Markup(queued
+            + $"[grey]Latency and allocations exclude the first {DemoCounters.WarmUpFrames} frames (JIT tier-up, first-touch page faults).[/]"));
     }
 }

@@ -80,6 +80,9 @@ internal sealed record SegmentSnapshot(string Name, ControlBlock Block, byte[] M
     internal ulong[] Reserved =>
         [Block.ExtensionMagic | ((ulong)Block.ExtensionFeatures << 32), Block.WriterSession, Block.SessionStart, Block.CommitRecord];
 
+    /// <summary>Entries (frames and wrap markers) written and not yet read (0 when the counts are out of order).</summary>
+    internal ulong UnreadEntries => WrittenCount >= ReadCount ? WrittenCount - ReadCount : 0;
+
     /// <summary>Used bytes of the ring (0 when the free count is out of range).</summary>
     internal ulong UsedBytes => Block.PayloadFreeBytes <= Block.PayloadSize ? Block.PayloadSize - Block.PayloadFreeBytes : 0;
 
@@ -113,4 +116,7 @@ internal sealed record SegmentSnapshot(string Name, ControlBlock Block, byte[] M
         <= 0.95 => "degraded",
         _ => "critical",
     };
+
+    /// <summary>The colour a view shows <paramref name="health"/> in.</summary>
+    internal static string HealthColor(string health) => health switch { "healthy" => "green", "degraded" => "yellow", _ => "red" };
 }

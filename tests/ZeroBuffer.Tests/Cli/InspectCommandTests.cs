@@ -174,6 +174,6 @@ public sealed class InspectCommandTests
         string help = string.Join('\n', cli.Output);
         Assert.Contains("\"verdict\"", help, StringComparison.Ordinal);
         Assert.Contains("Examples:", help, StringComparison.Ordinal);
-        Assert.Contains("6    inspect", help, StringComparison.Ordinal);
+        Assert.Contains("6    the control block violates an invariant", help, StringComparison.Ordinal);
     }
 }

@@ -198,7 +198,7 @@ public sealed class LifecycleCliTests
             Assert.Equal(0, await help.WaitForExitAsync());
             string text = string.Join('\n', help.Output);
             Assert.Contains("--dry-run", text, StringComparison.Ordinal);
-            Assert.Contains("Exit code 5", text, StringComparison.Ordinal);
+            Assert.Contains("5    clean NAME refused", text, StringComparison.Ordinal);
         }
 
         await using (CliProcess help = CliProcess.Start("list", "--help"))

@@ -16,17 +16,33 @@ internal sealed class CliProcess : IAsyncDisposable
     private readonly List<string> _all = [];
     private readonly List<string> _errors = [];
     private readonly TaskCompletionSource _stdoutClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private DeclaredExitCodes.Command? _contract;
+    private bool _killed;
 
     private CliProcess(Process process) => _process = process;
 
     /// <summary>Default deadline for waiting on a line or an exit.</summary>
     internal static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
-    /// <summary>Starts <c>zerobuffer &lt;args&gt;</c> from the test output folder.</summary>
-    internal static CliProcess Start(params string[] args) => StartProgram("dotnet", [CliPath, .. args]);
+    /// <summary>
+    /// Starts <c>zerobuffer &lt;args&gt;</c> from the test output folder. Its exit code is checked
+    /// against the codes the command declares (<see cref="WaitForExitAsync"/>).
+    /// </summary>
+    internal static CliProcess Start(params string[] args) => StartWithEnvironment(null, args);
+
+    /// <summary>Starts <c>zerobuffer &lt;args&gt;</c> with <paramref name="environment"/> changed (a null value removes the variable).</summary>
+    internal static CliProcess StartWithEnvironment(IReadOnlyDictionary<string, string?>? environment, params string[] args) =>
+        Checked(StartProgram("dotnet", [CliPath, .. args], environment), DeclaredExitCodes.OfCli(args));
 
     /// <summary>Starts the cross-process bench (bench/ZeroBuffer.Bench, an executable of its own) with <paramref name="args"/> from the test output folder.</summary>
-    internal static CliProcess StartBench(params string[] args) => StartProgram("dotnet", [BenchPath, .. args]);
+    internal static CliProcess StartBench(params string[] args) =>
+        Checked(StartProgram("dotnet", [BenchPath, .. args]), DeclaredExitCodes.OfBench(args));
+
+    private static CliProcess Checked(CliProcess process, DeclaredExitCodes.Command contract)
+    {
+        process._contract = contract;
+        return process;
+    }
 
     /// <summary>
     /// Starts <c>zerobuffer &lt;args&gt;</c> as a container would run it: in its own PID and mount
@@ -37,18 +53,18 @@ internal sealed class CliProcess : IAsyncDisposable
     /// </summary>
     internal static CliProcess StartInNamespace(params string[] args)
     {
-        var process = StartProgram("unshare",
+        var process = Checked(StartProgram("unshare",
         [
             "--pid", "--mount", "--fork", "--mount-proc", "--kill-child=SIGKILL",
             "sh", "-c", "mount -t tmpfs tmpfs /tmp && exec env -u TMPDIR \"$@\"", "sh",
             "dotnet", CliPath, .. args,
-        ]);
+        ]), DeclaredExitCodes.OfCli(args));
         process.InNamespace = true;
         return process;
     }
 
-    /// <summary>Starts <paramref name="program"/> with stdin, stdout and stderr redirected.</summary>
-    internal static CliProcess StartProgram(string program, IEnumerable<string> args)
+    /// <summary>Starts <paramref name="program"/> with stdin, stdout and stderr redirected (and <paramref name="environment"/> changed).</summary>
+    internal static CliProcess StartProgram(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var info = new ProcessStartInfo(program)
         {
@@ -60,6 +76,18 @@ internal sealed class CliProcess : IAsyncDisposable
         foreach (string a in args)
         {
             info.ArgumentList.Add(a);
+        }
+
+        foreach ((string variable, string? value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                info.Environment.Remove(variable);
+            }
+            else
+            {
+                info.Environment[variable] = value;
+            }
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
@@ -228,7 +256,11 @@ internal sealed class CliProcess : IAsyncDisposable
         return false;
     }
 
-    /// <summary>Waits for the process to exit; returns its exit code.</summary>
+    /// <summary>
+    /// Waits for the process to exit; returns its exit code. For the CLI and the bench, the code
+    /// must be one the command declares (its help lists): a test that provokes a code checks the
+    /// contract too.
+    /// </summary>
     internal async Task<int> WaitForExitAsync(TimeSpan? timeout = null)
     {
         using var cts = new CancellationTokenSource(timeout ?? DefaultTimeout);
@@ -242,6 +274,12 @@ internal sealed class CliProcess : IAsyncDisposable
             throw new TimeoutException($"The CLI did not exit within {timeout ?? DefaultTimeout}. Output:\n{string.Join('\n', Output)}\nStderr:\n{ErrorOutput}");
         }
 
+        if (_contract is { } contract && !_killed)
+        {
+            Assert.True(contract.ExitCodes.Contains(_process.ExitCode),
+                $"'{contract.Name}' exited with {_process.ExitCode}, which its exit-code table does not declare ({string.Join(", ", contract.ExitCodes.Codes)}). Stderr:\n{ErrorOutput}");
+        }
+
         return _process.ExitCode;
     }
 
@@ -251,6 +289,7 @@ internal sealed class CliProcess : IAsyncDisposable
     /// </summary>
     internal async Task KillAsync()
     {
+        _killed = true;
         if (!_process.HasExited)
         {
             if (InNamespace)
@@ -280,6 +319,13 @@ internal sealed class CliProcess : IAsyncDisposable
         }
 
         using var sweeper = new Reader(name, new BufferConfig(0, 64));
+    }
+
+    /// <summary>SIGINT, as Ctrl+C in a terminal sends it (the CLI cleans up; a command that runs until stopped ends normally).</summary>
+    internal async Task InterruptAsync()
+    {
+        const int SIGINT = 2;
+        _ = ZeroBuffer.Interop.LibC.Kill(InNamespace ? await HostPidAsync() : _process.Id, SIGINT);
     }
 
     /// <summary>
