@@ -2,7 +2,8 @@
 # Runs every test of the project on a fresh machine: restores NuGet packages, builds in Release,
 # runs the xUnit suite, then the Python SDK's pytest suite (including the interop tests against
 # the C# CLI just built, and the README's install commands) with Debian's python3, installing
-# python3-pytest, python3-venv, python3-setuptools and python3-wheel first when they are missing,
+# python3-pytest, python3-venv, python3-setuptools and python3-wheel first when they are missing
+# (and nats-server, which the NATS bridge's tests start),
 # and checks that the runs left nothing behind in /dev/shm or the lock directory.
 # Ends with a plain "N passed, N failed" line (both suites summed).
 set -euo pipefail
@@ -31,6 +32,17 @@ dotnet build ZeroBuffer.slnx -c Release --no-restore
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 status=0
+# The NATS bridge's tests (tests/ZeroBuffer.Nats.Tests) start real nats-server processes on
+# loopback ports: Debian's package, installed here when it is missing.
+if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; then
+  echo "nats-server is missing: installing it with apt-get"
+  if ! { apt-get update && apt-get install -y nats-server; }; then
+    echo "error: could not install nats-server; the NATS bridge's tests cannot run" >&2
+    status=1
+  fi
+fi
+
+
 # One run per test project, each with its own TRX report: a shared report name would let one
 # project's report overwrite another's, and its tests would go uncounted.
 for project in tests/*/*.csproj; do
