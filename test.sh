@@ -42,7 +42,6 @@ if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ]; t
   fi
 fi
 
-
 # One run per test project, each with its own TRX report: a shared report name would let one
 # project's report overwrite another's, and its tests would go uncounted.
 for project in tests/*/*.csproj; do
