@@ -15,13 +15,14 @@ internal static partial class CliApp
 
     private const string RootHelp = """
         Every command has --help with its JSON events (--json), examples and the exit codes it can return;
-        below, every exit code of the tool. Codes 11-27 are library errors: 10 + ZeroBufferErrorKind.
+        below, every exit code of the tool. Codes 11-28 are library errors: 10 + ZeroBufferErrorKind.
         Sizes take K, M, G or KiB, MiB, GiB (powers of 1024): 32M, 4KiB, 3110400.
 
         Examples:
           zerobuffer list
           zerobuffer watch camera-1
           zerobuffer read camera-1 --json --hash
+          zerobuffer subscribe cam0 --policy latest-only --json
 
         """;
 
@@ -31,12 +32,14 @@ internal static partial class CliApp
     /// <summary>Every command of the tool, for <paramref name="global"/>'s options.</summary>
     internal static CommandTree Tree(GlobalOptions global) => new(
         new CommandSpec(
-            new Command(ProgramName, "ZeroBuffer: zero-copy shared-memory IPC (protocol 1.0). Read, write, inspect and clean buffers from the command line."),
+            new Command(ProgramName, "ZeroBuffer: zero-copy shared-memory IPC (protocol 1.0). Read, write, inspect and clean buffers, and publish and subscribe to topics, from the command line."),
             RootHelp,
             ExitCodeSummary()),
         [
             ReadCommand.Create(global),
             WriteCommand.Create(global),
+            PublishCommand.Create(global),
+            SubscribeCommand.Create(global),
             DemoCommand.Create(global),
             DemoReaderCommand.Create(global),
             DemoWriterCommand.Create(global),

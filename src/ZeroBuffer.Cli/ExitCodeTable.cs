@@ -55,6 +55,18 @@ internal sealed class ExitCodeTable
         .With(ZeroBufferErrorKind.ReaderClosed, $"{reader} closed the buffer on purpose")
         .With(ZeroBufferErrorKind.FrameTooLarge, "a frame can never fit the ring");
 
+    /// <summary>
+    /// Adds the codes of taking frames until a count, a timeout or the writer's end (<c>read</c>,
+    /// <c>subscribe</c>): the timeout, creating <paramref name="buffer"/>, the writer's death
+    /// (<paramref name="writerDied"/>), an impossible frame, and a stop.
+    /// </summary>
+    internal ExitCodeTable ReceivingFrames(string writerDied, string buffer = "the buffer") => this
+        .With(ExitCodes.Timeout, "timeout: no frame within --timeout-ms")
+        .CreatingAsReader(buffer)
+        .With(ZeroBufferErrorKind.WriterDead, $"{writerDied}, every frame read; not with --keep-going")
+        .With(ZeroBufferErrorKind.BufferCorrupted, "a frame header or the metadata is impossible")
+        .Interrupted("SIGTERM, or Ctrl+C before --count frames (the buffer is removed either way)");
+
     /// <summary>Adds 130, interrupted, with <paramref name="when"/> it happens here.</summary>
     internal ExitCodeTable Interrupted(string when) => With(ExitCodes.Interrupted, $"interrupted: {when}");
 

@@ -52,6 +52,25 @@ internal sealed class Interruption : IDisposable
         return ExitCodes.Success;
     }
 
+    /// <summary>
+    /// Holds (<c>write --hold</c>, <c>publish --hold</c>) until stdin closes or a stop, and returns
+    /// the exit code: a hold runs until stopped, so Ctrl+C ends it normally (<see cref="OpenEndedExit"/>).
+    /// </summary>
+    internal int HoldUntilStdinClosed()
+    {
+        WatchStdin();
+        try
+        {
+            StdinClosed.Wait(Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Holding runs until stopped: Ctrl+C is its normal end, as stdin closing is.
+        }
+
+        return OpenEndedExit();
+    }
+
     /// <summary>Completes when standard input reaches end of file (once <see cref="WatchStdin"/> ran).</summary>
     internal Task StdinClosed => _stdinClosed.Task;
 

@@ -21,8 +21,18 @@ internal sealed record BufferListedEvent(
     internal override string? HumanText => null;
 }
 
-/// <summary><c>list</c>: how many buffers were listed.</summary>
-internal sealed record ListDoneEvent(int Buffers) : CliEvent("done")
+/// <summary>One subscriber of a listed topic: its id, policy and buffer, the buffer's state, and whether a publisher is connected to it.</summary>
+internal sealed record TopicSubscriberListing(
+    string Id, string Policy, string Buffer, string State, ulong ReaderPid, bool ReaderAlive, bool PublisherConnected, long PayloadSize);
+
+/// <summary><c>list</c>: one topic, whether a live publisher holds it, and its subscribers (the text view is a table of them).</summary>
+internal sealed record TopicListedEvent(string Topic, bool PublisherAlive, IReadOnlyList<TopicSubscriberListing> Subscribers) : CliEvent("topic")
+{
+    internal override string? HumanText => null;
+}
+
+/// <summary><c>list</c>: how many buffers and topics were listed.</summary>
+internal sealed record ListDoneEvent(int Buffers, int Topics) : CliEvent("done")
 {
     internal override string? HumanText => Buffers == 0 ? "No buffers." : null;
 }

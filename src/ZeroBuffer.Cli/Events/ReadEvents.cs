@@ -18,21 +18,27 @@ internal sealed record MetadataReceivedEvent(int Size, string Sha256, string? Te
     internal override string HumanText => $"Metadata: {Size} bytes, SHA-256 {Sha256}" + (Text is null ? " (binary)" : $": {Text}");
 }
 
-/// <summary><c>read</c>: one frame (<c>sha256</c> with --hash, <c>file</c> with --output-dir).</summary>
+/// <summary>
+/// <c>read</c>, <c>subscribe</c>: one frame (<c>gap</c> for a subscriber: the frames missed just
+/// before it; <c>sha256</c> with --hash, <c>file</c> with --output-dir).
+/// </summary>
 internal sealed record FrameReadEvent(
     ulong Sequence,
     int Size,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ulong? Gap,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Sha256,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? File) : CliEvent("frame")
 {
     internal override string HumanText =>
-        $"Read frame {Sequence}, size: {Size}" + (File is null ? "" : $" -> {File}") + (Sha256 is null ? "" : $"\nHash: {Sha256}");
+        $"Read frame {Sequence}, size: {Size}" + (Gap is ulong gap ? $", gap: {gap}" : "") + (File is null ? "" : $" -> {File}")
+        + (Sha256 is null ? "" : $"\nHash: {Sha256}");
 }
 
-/// <summary><c>read</c>: the writer closed the stream cleanly and every frame was read (exit 0).</summary>
-internal sealed record StreamEndEvent(long Frames, long Bytes) : CliEvent("end")
+/// <summary><c>read</c>, <c>subscribe</c>: the writer (publisher) closed the stream cleanly and every frame was read (exit 0).</summary>
+internal sealed record StreamEndEvent(long Frames, long Bytes, ulong? Missed = null, ulong? Skipped = null)
+    : FrameTotalsEvent("end", Frames, Bytes, Missed, Skipped)
 {
-    internal override string HumanText => $"End of stream: the writer closed it; {Frames} frames, {Bytes} bytes.";
+    internal override string HumanText => $"End of stream: the writer closed it; {Totals}.";
 }
 
 /// <summary><c>read</c>: no frame within --timeout-ms (exit 3).</summary>

@@ -9,10 +9,26 @@ internal sealed record ExitFrameEvent(ulong Sequence, [property: JsonIgnore] boo
     internal override string HumanText => $"{(Sent ? "Sent" : "Received")} EXIT frame (sequence {Sequence}).";
 }
 
-/// <summary><c>read</c>, <c>write</c>: finished; frames and bytes exclude an EXIT frame.</summary>
-internal sealed record FramesDoneEvent(long Frames, long Bytes) : CliEvent("done")
+/// <summary>
+/// The totals that end a stream of frames (<c>done</c>, <c>end</c>): frames and bytes, an EXIT
+/// frame excluded; a subscriber adds the frames it missed (gaps) and skipped (latest-only).
+/// </summary>
+internal abstract record FrameTotalsEvent(
+    string Event,
+    long Frames,
+    long Bytes,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ulong? Missed,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] ulong? Skipped) : CliEvent(Event)
 {
-    internal override string HumanText => $"Done: {Frames} frames, {Bytes} bytes.";
+    /// <summary>"N frames, B bytes", and a subscriber's ", missed M, skipped S".</summary>
+    private protected string Totals => $"{Frames} frames, {Bytes} bytes" + (Missed is ulong missed ? $", missed {missed}, skipped {Skipped ?? 0}" : "");
+}
+
+/// <summary><c>read</c>, <c>write</c>, <c>subscribe</c>: finished (--count frames, the EXIT frame, every frame written, or Ctrl+C).</summary>
+internal sealed record FramesDoneEvent(long Frames, long Bytes, ulong? Missed = null, ulong? Skipped = null)
+    : FrameTotalsEvent("done", Frames, Bytes, Missed, Skipped)
+{
+    internal override string HumanText => $"Done: {Totals}.";
 }
 
 /// <summary>Fault injection (<c>--pause-at</c>): stopped at a protocol point until killed.</summary>

@@ -27,8 +27,8 @@ internal sealed record FrameWrittenEvent(ulong Sequence, int Size, [property: Js
     internal override string HumanText => $"Wrote frame {Sequence}, size: {Size}" + (Sha256 is null ? "" : $"\nHash: {Sha256}");
 }
 
-/// <summary><c>write --hold</c>: connected until stdin closes.</summary>
-internal sealed record HoldingEvent() : CliEvent("holding")
+/// <summary><c>write --hold</c>, <c>publish --hold</c>: connected until stdin closes. Held: what is held, in the text ("the connection", "the topic").</summary>
+internal sealed record HoldingEvent([property: JsonIgnore] string Held) : CliEvent("holding")
 {
-    internal override string HumanText => "Holding the connection until stdin closes (Ctrl+D)...";
+    internal override string HumanText => $"Holding {Held} until stdin closes (Ctrl+D)...";
 }

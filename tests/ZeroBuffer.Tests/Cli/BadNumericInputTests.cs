@@ -51,7 +51,7 @@ public sealed class BadNumericInputTests
     public void TheMatrixCoversEveryCommandWithNumbers()
     {
         string[] commands = [.. NumericOptions().Select(c => c.Spec.Command.Name).Distinct()];
-        foreach (string expected in new[] { "read", "write", "demo", "demo-reader", "demo-writer", "serve", "call", "clean", "soak", "watch", "relay", "peer", "ZeroBuffer.Bench" })
+        foreach (string expected in new[] { "read", "write", "publish", "subscribe", "demo", "demo-reader", "demo-writer", "serve", "call", "clean", "soak", "watch", "relay", "peer", "ZeroBuffer.Bench" })
         {
             Assert.Contains(expected, commands);
         }

@@ -8,6 +8,8 @@ public sealed class CliHelpTests
     [Theory]
     [InlineData("read")]
     [InlineData("write")]
+    [InlineData("publish")]
+    [InlineData("subscribe")]
     [InlineData("inspect")]
     [InlineData("watch")]
     [InlineData("relay")]
@@ -35,7 +37,7 @@ public sealed class CliHelpTests
         await using CliProcess cli = CliProcess.Start("--help");
         Assert.Equal(0, await cli.WaitForExitAsync());
         string help = string.Join('\n', cli.Output);
-        foreach (string command in new[] { "inspect", "watch", "relay", "read", "write", "layout" })
+        foreach (string command in new[] { "inspect", "watch", "relay", "read", "write", "layout", "publish", "subscribe" })
         {
             Assert.Contains($"  {command} ", help, StringComparison.Ordinal);
         }

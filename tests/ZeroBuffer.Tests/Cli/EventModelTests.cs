@@ -31,8 +31,11 @@ public sealed class EventModelTests
     [Fact]
     public void Event_IsTheFirstProperty_AndIgnoredOrOptionalFieldsStayOut()
     {
-        string json = JsonSerializer.Serialize(new FrameReadEvent(7, 100, Sha256: null, File: null), CliEventContext.Default.Options);
-        Assert.Equal("""{"event":"frame","sequence":7,"size":100}""", json);
+        string json = JsonSerializer.Serialize(new FrameReadEvent(7, 100, Gap: null, Sha256: null, File: null), CliEventContext.Default.Options);
+        Assert.Equal("""{"event":"frame","sequence":7,"size":100}""", json); // a plain reader's frame has no gap
+
+        json = JsonSerializer.Serialize(new FrameReadEvent(7, 100, Gap: 0, Sha256: null, File: null), CliEventContext.Default.Options);
+        Assert.Equal("""{"event":"frame","sequence":7,"size":100,"gap":0}""", json); // a subscriber's always has one
 
         json = JsonSerializer.Serialize(new MetadataReceivedEvent(2, "ab", Text: null), CliEventContext.Default.Options);
         Assert.Equal("""{"event":"metadata","size":2,"sha256":"ab","text":null}""", json); // text is always there, null when binary

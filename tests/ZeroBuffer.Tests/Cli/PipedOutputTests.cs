@@ -114,6 +114,32 @@ public sealed class PipedOutputTests
     }
 
     [Fact]
+    public async Task PublishSubscribeAndTopicList_HaveNoEscapes()
+    {
+        string topic = TestNames.Unique("cli-plain-topic");
+        await using CliProcess subscriber = Start("subscribe", topic, "--policy", "drop-newest", "--id", "plain", "--hash");
+        await subscriber.WaitForLineAsync(l => l.StartsWith("Subscribed", StringComparison.Ordinal));
+        await using (CliProcess publisher = Start("publish", topic, "--count", "3", "--size", "100", "--subscribers", "1", "--metadata", "x=1", "--hold"))
+        {
+            await publisher.WaitForLineAsync(l => l.StartsWith("Holding", StringComparison.Ordinal));
+            await using (CliProcess list = Start("list"))
+            {
+                Assert.Equal(ExitCodes.Success, await list.WaitForExitAsync());
+                Assert.Contains(list.Output, l => l.Contains(topic, StringComparison.Ordinal) && l.Contains("drop-newest", StringComparison.Ordinal));
+                AssertPlain(list);
+            }
+
+            publisher.Input.Close();
+            Assert.Equal(ExitCodes.Success, await publisher.WaitForExitAsync());
+            AssertPlain(publisher);
+        }
+
+        Assert.Equal(ExitCodes.Success, await subscriber.WaitForExitAsync());
+        Assert.Contains(subscriber.Output, l => l.StartsWith("Read frame 3, size: 100, gap: 0", StringComparison.Ordinal));
+        AssertPlain(subscriber);
+    }
+
+    [Fact]
     public async Task DemoAndSoak_HaveNoEscapes()
     {
         await using (CliProcess demo = Start("demo", "--seconds", "0.5", "--frame-size", "64K", "--ring-size", "1M"))

@@ -1,14 +1,15 @@
 using System.Text.Json;
 using ZeroBuffer.Cli;
 using ZeroBuffer.Tests.Infrastructure;
+using ZeroBuffer.Topics;
 
 namespace ZeroBuffer.Tests.Cli;
 
 /// <summary>
 /// What a stop means, by command and signal: Ctrl+C (SIGINT) ends a command that runs until
-/// stopped (watch, serve, read and relay without --count, the hold of write --hold) normally:
-/// its done event, exit 0, no error. A job with an end of its own, or SIGTERM (a stop from
-/// outside), is interrupted: exit 130 and the Interrupted error.
+/// stopped (watch, serve, read, subscribe and relay without --count, the hold of write --hold and
+/// publish --hold) normally: its done event, exit 0, no error. A job with an end of its own, or
+/// SIGTERM (a stop from outside), is interrupted: exit 130 and the Interrupted error.
 /// </summary>
 public sealed class StopSignalTests
 {
@@ -108,6 +109,47 @@ public sealed class StopSignalTests
         }
 
         OsResources.AssertNone(name);
+    }
+
+    [Fact]
+    public async Task PublishHold_CtrlC_ExitsZero_AndGivesUpTheTopic()
+    {
+        string topic = TestNames.Unique("cli-stop-publish");
+        await using (CliProcess publish = CliProcess.Start("publish", topic, "--count", "1", "--size", "10", "--hold", "--json"))
+        {
+            await publish.WaitForEventAsync("holding");
+            await publish.InterruptAsync();
+            Assert.Equal(ExitCodes.Success, await publish.WaitForExitAsync());
+            Assert.Empty(publish.Events("error"));
+        }
+
+        Assert.False(File.Exists(TopicNames.PublisherLockFile(topic)));
+    }
+
+    [Fact]
+    public async Task Publish_WaitingForSubscribers_CtrlC_IsInterrupted()
+    {
+        await using CliProcess publish = CliProcess.Start("publish", TestNames.Unique("cli-stop-publish-wait"), "--subscribers", "1", "--json");
+        Assert.Equal(0, (await publish.WaitForEventAsync("waiting")).GetProperty("connected").GetInt32());
+        await publish.InterruptAsync();
+        Assert.Equal(ExitCodes.Interrupted, await publish.WaitForExitAsync());
+        Assert.Equal("Interrupted", Assert.Single(publish.Events("error")).GetProperty("kind").GetString());
+        Assert.Empty(publish.Events("written"));
+    }
+
+    [Fact]
+    public async Task Subscribe_WithoutCount_CtrlC_ExitsZeroWithADoneEvent_AndRemovesTheBuffer()
+    {
+        string topic = TestNames.Unique("cli-stop-subscribe");
+        await using (CliProcess subscribe = CliProcess.Start("subscribe", topic, "--policy", "latest-only", "--id", "stop", "--json"))
+        {
+            await subscribe.WaitForEventAsync("ready");
+            await subscribe.InterruptAsync();
+            JsonElement done = await AssertEndedNormally(subscribe);
+            Assert.Equal((0, 0, 0), (done.GetProperty("frames").GetInt32(), done.GetProperty("missed").GetInt32(), done.GetProperty("skipped").GetInt32()));
+        }
+
+        OsResources.AssertNone(TopicNames.SubscriberBuffer(topic, DeliveryPolicy.LatestOnly, "stop"));
     }
 
     [Fact]
