@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using ZeroBuffer.Tests.Infrastructure;
 using ZeroBuffer.Topics;
 
@@ -48,6 +49,56 @@ public sealed class TopicCrossProcessTests
         Assert.IsType<ReaderDeadException>(gone.Reason);
         Abandon.AssertGone(killedName); // the publisher cleaned the stale buffer (a discovery look that listed it just before may still hold its locks a moment)
         Assert.Single(publisher.GetSubscribers());
+    }
+
+    /// <summary>
+    /// A subscriber process that is SIGSTOPped (hung, not dead: its lock stays held) never holds the
+    /// publisher back, nor the other subscribers, unless it chose Block: its ring fills and the rest
+    /// of the frames are dropped for it; once continued it reads what its ring kept.
+    /// </summary>
+    [Theory]
+    [InlineData(DeliveryPolicy.DropNewest)]
+    [InlineData(DeliveryPolicy.LatestOnly)]
+    public async Task AStoppedSubscriber_HoldsNobodyBack(DeliveryPolicy policy)
+    {
+        string topic = TestNames.Unique("topic-stop");
+        using var publisher = new Publisher(topic);
+        using var fast = new Subscriber(topic, DeliveryPolicy.Block, new BufferConfig(0, 1 << 20));
+        await using CliProcess stopped = CliProcess.Start("subscribe", topic, "--policy", TopicNames.PolicyName(policy), "--id", "stopped",
+            "--payload-size", "64K", "--json");
+        await stopped.WaitForEventAsync("ready");
+        await TopicTests.JoinedAsync(publisher, 2);
+        Signal(stopped.Pid, "STOP");
+        try
+        {
+            const int Frames = 200; // 1,016 B each with its header: the stopped one's 64 KiB ring keeps 64
+            await Task.Run(() =>
+            {
+                for (int i = 1; i <= Frames; i++)
+                {
+                    publisher.Publish(TopicTests.Payload(i, 1000));
+                    using Frame frame = fast.ReadFrame(Timeout);
+                    Assert.Equal((ulong)i, frame.Sequence);
+                }
+            }).WaitAsync(TimeSpan.FromSeconds(60)); // a publisher held back would end here, not hang the suite
+
+            SubscriberStatus held = Assert.Single(publisher.GetSubscribers(), s => s.Id == "stopped");
+            Assert.Equal((ulong)Frames, held.FramesDelivered + held.FramesDropped);
+            Assert.InRange(held.FramesDelivered, 1UL, 64UL);
+        }
+        finally
+        {
+            Signal(stopped.Pid, "CONT");
+        }
+
+        await stopped.WaitForEventAsync("frame"); // continued, it reads what its ring kept
+    }
+
+    private static void Signal(int pid, string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
     }
 
     [Fact]
