@@ -1,3 +1,5 @@
+using ZeroBuffer.Topics;
+
 namespace ZeroBuffer.Bench;
 
 /// <summary>What a bench row measures.</summary>
@@ -14,6 +16,9 @@ internal enum CaseKind
 
     /// <summary>A connected pair with no traffic: what waiting costs.</summary>
     Idle,
+
+    /// <summary>One topic publisher, n subscribers: the publisher's cost per frame.</summary>
+    FanOut,
 }
 
 /// <summary>The transports (and baselines) a row can be about; the strings are the JSON values.</summary>
@@ -27,6 +32,9 @@ internal static class Transports
 
     /// <summary>The duplex round trip (request/response over the duplex layer, see <see cref="DuplexRoundTrip"/>).</summary>
     internal const string Duplex = "duplex";
+
+    /// <summary>A topic: one publisher, n subscribers (see <see cref="FanOutPeers"/>).</summary>
+    internal const string Topic = "topic";
 }
 
 /// <summary>One peer process of a case: its role and its extra arguments.</summary>
@@ -54,11 +62,19 @@ internal sealed record BenchCase(
     /// <summary>Wait strategy of the ZeroBuffer peers (<see cref="StrategyNames"/>); null for the baselines.</summary>
     internal string? Strategy { get; init; }
 
+    /// <summary>Subscribers of a fan-out case; 0 for the others.</summary>
+    internal int Subscribers { get; init; }
+
+    /// <summary>The subscribers' delivery policy of a fan-out case.</summary>
+    internal DeliveryPolicy Policy { get; init; }
+
     /// <summary>A short human description for progress lines.</summary>
     internal string Describe() => Kind switch
     {
         CaseKind.Bandwidth => "memcpy bandwidth (hot and streaming)",
         CaseKind.Idle => "idle reader (connected writer, no traffic)",
+        CaseKind.FanOut => $"fan-out zero-copy, {Subscribers} {TopicNames.PolicyName(Policy)} subscriber{(Subscribers == 1 ? "" : "s")}, {Format.Bytes(FrameSize)}"
+                           + (Strategy is null or StrategyNames.Default ? "" : " " + Strategy),
         _ => $"{Kind.ToString().ToLowerInvariant()} {Transport}{(Mode is null ? "" : " " + Mode)}{(Pacing is null ? "" : " " + Pacing)}"
              + (FrameSize > 0 ? $" {Format.Bytes(FrameSize)}" : "") + (Strategy is null or StrategyNames.Default ? "" : " " + Strategy),
     };

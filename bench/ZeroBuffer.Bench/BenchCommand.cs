@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Spectre.Console;
+using ZeroBuffer.Topics;
 
 namespace ZeroBuffer.Bench;
 
@@ -28,8 +29,12 @@ internal static class BenchCommand
                       next to the blocking ones (fixed-rate @blocking: every reply a wake-up), and one process
                       with 100 idle async readers (CPU, and its "threads")
           duplex      duplex request/response round trip, 64 B, back-to-back (ratio to the raw ping-pong)
+          fanout      one topic publisher, 1, 2, 4 and 8 subscribers (Block unless --fanout-policy), 64 B and 3.1 MB
+                      (--quick: 3.1 MB only): zero-copy publishes back-to-back, each frame filled once; the time of one
+                      publish against n streaming copies of the frame, and each subscriber's deliveries and drops
         Row ids of ZeroBuffer rows measured with a strategy other than spin-then-block end in "@STRATEGY"
         (e.g. latency/zerobuffer/copy/back-to-back/64@busy-spin); the row's "strategy" field says it either way.
+        Fan-out rows with a policy other than block end in "@POLICY" too (fanout/zero-copy/8/64@drop-newest).
         --json: JSON lines, each with an "event" property:
           {"event":"started","name":"zb-bench-..","cases":N,"quick":Q,"seconds":S,"scenarios":[..],
            "strategy":"spin-then-block","batchReleases":false,"prefault":false}
@@ -39,17 +44,22 @@ internal static class BenchCommand
            "strategy":"..","batchReleases":B,"prefault":B,"results":[ ...every row... ],"failed":F,
            "targets":[{"figure":"..","row":"id","field":"..","status":"met|missed|not measured","measured":V,"min":V,"max":V,
                        "comparison":">=|<=","target":T,"unit":"..","ratio":R,"ratioOf":"target|baseline","met":B}]}
-        A row: {"id":"throughput/zerobuffer/copy/4096","kind":"throughput|latency|bandwidth|idle",
-          "transport":"zerobuffer|duplex|unix-socket|semaphore|busy-poll|memcpy","mode":"zero-copy|copy|hot|streaming|null",
-          "strategy":"blocking|spin-then-block|busy-spin" (ZeroBuffer and duplex rows only),
+        A row: {"id":"throughput/zerobuffer/copy/4096","kind":"throughput|latency|bandwidth|idle|fanout",
+          "transport":"zerobuffer|duplex|topic|unix-socket|semaphore|busy-poll|memcpy","mode":"zero-copy|copy|hot|streaming|null",
+          "strategy":"blocking|spin-then-block|busy-spin" (ZeroBuffer, duplex and fan-out rows only),
           "pacing":"back-to-back|fixed-rate|null","frameSize":B,"rate":R (fixed-rate only),"frames":F,"seconds":S,
           "framesPerSecond":..,"gigabytesPerSecond":..,"samples":N,"latencyMicroseconds":{"p50","p90","p99","p999","max"},
           "sendLagMicroseconds":{same percentiles} (fixed-rate only: actual - intended send time; the pacer's own lateness shows here),
           "runs":N,"spread":{"framesPerSecond"|"gigabytesPerSecond"|"p50"..|"max":{"min","max"}} (only with --runs > 1),
-          "sides":{"writer"|"reader"|"pinger"|"echo"|"copier":{"cpuPercent":..,"allocatedBytesPerFrame":..}},
+          fan-out rows: "subscribers":N,"policy":"block|drop-newest|latest-only","publishSamples":N,
+            "publishMicroseconds":{"mean","p50","p90","p99","p999","max"} (mean = window / publishes; percentiles: one timed publish per batch),
+            "perSubscriber":[{"id","delivered","dropped","read","bytes"}] (delivered + dropped = frames; read = the subscriber's own count),
+            "framesPerSecond" = publishes/s, "gigabytesPerSecond" = bytes delivered to all subscribers per second,
+          "sides":{"writer"|"reader"|"pinger"|"echo"|"copier"|"publisher"|"subscribers":{"cpuPercent":..,"allocatedBytesPerFrame":..}},
           "ratios":{"unixSocket":{"framesPerSecond"},"memcpyStreaming":{"gigabytesPerSecond"}}            (ZeroBuffer throughput)
                   {"semaphore":{"p50",..,"max"},"busyPoll":{"p50",..,"max"}}                           (ZeroBuffer latency)
                   {...,"rawPingPong":{"p50",..,"max"}}     (duplex: ÷ latency/zerobuffer/copy/back-to-back/64, same strategy)
+                  {"memcpyStreaming":{"publishMicroseconds"}}        (fan-out: mean publish ÷ n × streaming memcpy of one frame)
           or "error":"..." instead of the figures when the case failed}
 
         Examples (from the repository root; or run bench/ZeroBuffer.Bench/bin/Release/net10.0/ZeroBuffer.Bench):
@@ -60,10 +70,10 @@ internal static class BenchCommand
 
     internal static CommandSpec Create(GlobalOptions global)
     {
-        var quick = new Option<bool>("--quick") { Description = "Short run: 64 B, 4 KiB, 64 KiB, 1 MiB throughput; every target row; 0.5 s per case (< 60 s in all)." };
+        var quick = new Option<bool>("--quick") { Description = "Short run: 64 B, 4 KiB, 64 KiB, 1 MiB throughput; fan-out at 3.1 MB only; every target row; 0.5 s per case (< 60 s in all)." };
         var plots = new Option<string?>("--plots") { Description = "Write PNG plots into this directory." };
         var scenarios = new Option<string?>("--scenarios") { Description = $"Comma-separated subset of: {string.Join(",", Scenarios.All)}." };
-        var sizes = new Option<string?>("--sizes") { Description = "Comma-separated frame sizes for throughput and ping-pong (e.g. 64,4K,1M)." };
+        var sizes = new Option<string?>("--sizes") { Description = "Comma-separated frame sizes for throughput, ping-pong and fan-out (e.g. 64,4K,1M)." };
         var duration = new Option<double?>("--duration") { Description = "Measured seconds per case (default 2, --quick 0.5)." };
         duration.Check(value => value is double d && !(d > 0 && d <= 600) ? $"--duration must be in (0, 600] (got {d})." : null);
         var rate = new Option<double?>("--rate") { Description = "Round trips per second of the fixed-rate ping-pong (default 2000/s up to 64 KiB, 200/s above)." };
@@ -81,9 +91,15 @@ internal static class BenchCommand
         strategy.AcceptOnlyFromAmong(StrategyNames.All);
         var batchReleases = new Option<bool>("--batch-releases") { Description = "Throughput readers publish freed space in batches (Reader.BatchReleases)." };
         var prefault = new Option<bool>("--prefault") { Description = "Every ZeroBuffer peer prefaults its rings after creating or connecting." };
+        var fanOutPolicy = new Option<string>("--fanout-policy")
+        {
+            Description = "Delivery policy of the fan-out subscribers (block: each gets every frame; drop-newest: the publisher never waits, a full ring misses the frame).",
+            DefaultValueFactory = _ => TopicNames.PolicyName(DeliveryPolicy.Block),
+        };
+        fanOutPolicy.AcceptOnlyFromAmong(FanOutPeers.PolicyNames);
         var command = new Command(ProgramName, "Measure ZeroBuffer's throughput and latency across processes, next to baselines (Unix socket, semaphore, busy-poll, memcpy).")
         {
-            quick, plots, scenarios, sizes, duration, rate, ringSize, streamBytes, runs, strategy, batchReleases, prefault,
+            quick, plots, scenarios, sizes, duration, rate, ringSize, streamBytes, runs, strategy, batchReleases, prefault, fanOutPolicy,
         };
         command.SetAction(parse => global.Run(parse, (output, stop) =>
         {
@@ -93,6 +109,7 @@ internal static class BenchCommand
                 Strategy = parse.GetValue(strategy) ?? StrategyNames.Default,
                 BatchReleases = parse.GetValue(batchReleases),
                 Prefault = parse.GetValue(prefault),
+                FanOutPolicy = FanOutPeers.ParsePolicy(parse.GetValue(fanOutPolicy)),
             };
             return Execute(output, stop, options, parse.GetValue(plots), parse.GetValue(runs));
         }));
@@ -133,13 +150,14 @@ internal static class BenchCommand
 
         IReadOnlyList<int> throughputSizes = (IReadOnlyList<int>?)sizeList ?? (quick ? BenchPlan.QuickThroughputSizes : BenchPlan.FullThroughputSizes);
         IReadOnlyList<int> latencySizes = (IReadOnlyList<int>?)sizeList ?? BenchPlan.LatencySizes;
-        if (ringSize is long ring && throughputSizes.Concat(latencySizes).Any(s => 2 * (s + 16L) > ring))
+        IReadOnlyList<int> fanOutSizes = (IReadOnlyList<int>?)sizeList ?? (quick ? [FanOutPeers.VideoFrame] : FanOutPeers.Sizes);
+        if (ringSize is long ring && throughputSizes.Concat(latencySizes).Concat(chosen.Contains(Scenarios.FanOut) ? fanOutSizes : []).Any(s => 2 * (s + 16L) > ring))
         {
             throw new UsageException($"--ring-size {ring} is too small: every frame size needs a ring of at least 2 × (size + 16).");
         }
 
         return new BenchOptions(quick, chosen, throughputSizes, latencySizes, seconds, rate, ringSize, streamBytes,
-            Custom: scenarios is not null || sizes is not null);
+            Custom: scenarios is not null || sizes is not null) { FanOutSizes = fanOutSizes };
     }
 
     private static int Execute(Output output, Interruption stop, BenchOptions options, string? plotDirectory, int runCount)

@@ -1,3 +1,5 @@
+using ZeroBuffer.Topics;
+
 namespace ZeroBuffer.Bench;
 
 /// <summary>What the bench was asked to run.</summary>
@@ -18,6 +20,12 @@ internal sealed record BenchOptions(
     double Seconds, double? Rate, long? RingSize, long StreamBytes, bool Custom,
     string Strategy = StrategyNames.Default, bool BatchReleases = false, bool Prefault = false)
 {
+    /// <summary>Frame sizes of the fan-out rows (<see cref="FanOutPeers.Sizes"/> unless <c>--sizes</c> says otherwise).</summary>
+    internal IReadOnlyList<int> FanOutSizes { get; init; } = FanOutPeers.Sizes;
+
+    /// <summary>Delivery policy of the fan-out subscribers (<c>--fanout-policy</c>; Block by default, see <see cref="FanOutPeers"/>).</summary>
+    internal DeliveryPolicy FanOutPolicy { get; init; } = DeliveryPolicy.Block;
+
     /// <summary>
     /// Unmeasured warm-up before each window: a quarter of it, between 0.4 and 1 s. At least 0.4 s
     /// because .NET's tiered compilation starts promoting hot methods only after a 100 ms delay

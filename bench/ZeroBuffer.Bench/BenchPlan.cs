@@ -186,6 +186,17 @@ internal static class BenchPlan
             cases.Add(DuplexRoundTrip.LargeCase(options, Next(), timing));
         }
 
+        if (Wants(Scenarios.FanOut))
+        {
+            foreach (int size in options.FanOutSizes)
+            {
+                foreach (int subscribers in FanOutPeers.SubscriberCounts)
+                {
+                    cases.Add(FanOutPeers.Case(options, subscribers, size, Next(), timing));
+                }
+            }
+        }
+
         return cases;
     }
 

@@ -77,6 +77,9 @@ internal sealed class BenchResult(BenchCase benchCase) : ISelfWrittenJson
 
     internal IReadOnlyList<SideFigures> Sides { get; init; } = [];
 
+    /// <summary>Fan-out rows: subscribers, publish times, deliveries per subscriber.</summary>
+    internal FanOutFigures? FanOut { get; init; }
+
     /// <summary>Idle rows with many readers: the readers' process threads at the end of the window.</summary>
     internal int? Threads { get; init; }
 
@@ -136,6 +139,8 @@ internal sealed class BenchResult(BenchCase benchCase) : ISelfWrittenJson
         {
             WritePercentiles(w, "sendLagMicroseconds", SendLag);
         }
+
+        FanOut?.WriteJson(w, FrameSize);
 
         if (Runs > 1)
         {

@@ -135,6 +135,9 @@ internal static class BenchRunner
                 ];
             }
 
+            case CaseKind.FanOut:
+                return [FanOutPeers.Result(c, active, passive ?? throw new InvalidOperationException("fan-out cases have subscribers"))];
+
             case CaseKind.Idle:
                 return
                 [

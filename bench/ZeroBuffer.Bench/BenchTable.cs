@@ -5,7 +5,7 @@ namespace ZeroBuffer.Bench;
 /// <summary>
 /// The human report: one table per kind. Each ZeroBuffer figure carries its ratio to the baseline
 /// underneath (throughput: × Unix socket and × streaming memcpy; latency: × semaphore ping-pong
-/// and × busy-poll ping-pong, per percentile).
+/// and × busy-poll ping-pong, per percentile; fan-out: × n streaming copies of the frame).
 /// </summary>
 internal static class BenchTable
 {
@@ -19,6 +19,7 @@ internal static class BenchTable
         WriteThroughput(console, results);
         WriteLatency(console, results);
         WriteIdle(console, results);
+        WriteFanOut(console, results);
         foreach (BenchResult failed in results.Where(r => r.Error is not null))
         {
             console.MarkupLine($"[red]failed[/] {Markup.Escape(failed.Id)}: {Markup.Escape(failed.Error!)}");
@@ -113,6 +114,34 @@ internal static class BenchTable
         foreach (BenchResult r in rows)
         {
             table.AddRow(r.Id, Format.Number(r.Seconds), Sides(r, s => s.CpuPercent), r.Threads is int threads ? Format.Number(threads) : "-");
+        }
+
+        console.Write(table);
+    }
+
+    private static void WriteFanOut(IAnsiConsole console, IReadOnlyList<BenchResult> results)
+    {
+        List<BenchResult> rows = [.. results.Where(r => r.Case.Kind == CaseKind.FanOut && r.Error is null && r.FanOut is not null)
+            .OrderBy(r => r.FrameSize).ThenBy(r => r.FanOut!.Subscribers)];
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var table = new Table
+        {
+            Title = new TableTitle("fan-out: one zero-copy publisher, n subscribers (ratio: mean publish ÷ n × streaming memcpy of the frame)"),
+        };
+        table.AddColumns("subscribers", "policy", "frame", "publishes/s", "µs/publish mean", "p50", "p99", "× n memcpy", "delivered", "dropped (each)",
+            "CPU % pub / subs", "alloc B/frame pub / subs");
+        foreach (BenchResult r in rows)
+        {
+            FanOutFigures f = r.FanOut!;
+            r.Ratios.TryGetValue(Ratios.MemcpyStreaming, out var memcpy);
+            table.AddRow(Format.Count(f.Subscribers), f.Policy + (r.Case.Strategy is null or StrategyNames.Default ? "" : " @" + r.Case.Strategy), Format.Bytes(r.FrameSize), Format.Number(r.FramesPerSecond ?? double.NaN), Format.Number(f.MeanMicroseconds),
+                Format.Number(f.Publish.P50), Format.Number(f.Publish.P99), Format.Ratio(memcpy?["publishMicroseconds"]),
+                Format.Number(f.DeliveredShare(r.Frames) * 100) + " %", string.Join(" ", f.Each.Select(s => Format.Count(s.Dropped))),
+                Sides(r, s => s.CpuPercent), Sides(r, s => s.AllocatedBytesPerFrame));
         }
 
         console.Write(table);

@@ -1,11 +1,13 @@
 using ZeroBuffer.Cli.Demo;
 using ZeroBuffer.Cli.Events;
+using ZeroBuffer.Topics;
 
 namespace ZeroBuffer.Bench;
 
 /// <summary>
 /// Removes whatever a case's peers left behind when one was killed or failed: the ZeroBuffer
-/// buffers (swept like <c>demo</c> does; the duplex channel's <c>NAME_request</c> and <c>NAME_response</c> too), the socket file, the semaphores and the spin file.
+/// buffers (swept like <c>demo</c> does; the duplex channel's <c>NAME_request</c> and <c>NAME_response</c> and the fan-out
+/// subscribers' <c>NAME.sub-POLICY-sI</c> too), the topic's publisher lock file, the socket file, the semaphores and the spin file.
 /// Peers remove their own resources on a normal exit, so this usually finds nothing.
 /// </summary>
 internal static class Leftovers
@@ -17,6 +19,7 @@ internal static class Leftovers
         [
             name, ZeroBufferPingPongPeers.RequestBuffer(name), ZeroBufferPingPongPeers.ReplyBuffer(name), name + "_request", name + "_response",
             .. Enumerable.Range(0, BenchPlan.IdleAsyncReaders).Select(i => ZeroBufferAsyncPeers.IdleBuffer(name, i)),
+            .. Enum.GetValues<DeliveryPolicy>().SelectMany(p => Enumerable.Range(0, FanOutPeers.MaxSubscribers).Select(i => FanOutPeers.SubscriberBuffer(name, p, i))),
         ];
         foreach (string buffer in buffers)
         {
@@ -26,6 +29,7 @@ internal static class Leftovers
             }
         }
 
+        File.Delete(TopicNames.PublisherLockFile(name)); // the publisher's process is gone by now: nobody holds it
         File.Delete(UnixSocketPeers.SocketPath(name));
         File.Delete(BusyPollPingPongPeers.FilePath(name));
         PosixSemaphore.Unlink(SemaphorePingPongPeers.PingName(name));

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ZeroBuffer.Topics;
 
 namespace ZeroBuffer.Bench;
 
@@ -18,8 +19,10 @@ internal static class PeerCommand
            ...memcpy adds "hotGigabytesPerSecond","streamingGigabytesPerSecond"}
         Roles: zb-reader zb-writer zb-echo zb-ping uds-reader uds-writer uds-echo uds-ping sem-echo sem-ping
                spin-echo spin-ping memcpy idle-reader idle-writer zb-async-echo zb-async-ping idle-async-readers idle-async-writer
-               duplex-server duplex-client. The first of each pair must be ready before the second starts.
+               duplex-server duplex-client fanout-subscribers fanout-publisher. The first of each pair must be ready before the second starts.
         idle-async-readers adds "threads" (the process's threads at the end of the window) and "readers".
+        fanout-publisher adds "subscribers":[{"id","delivered","dropped"}] (its counts over the window) and the
+        sampled publish times as "latencyMicroseconds"; fanout-subscribers adds "subscribers":[{"id","read","allocatedBytes"}].
 
         """;
 
@@ -39,10 +42,12 @@ internal static class PeerCommand
         strategy.AcceptOnlyFromAmong(StrategyNames.All);
         var batchReleases = new Option<bool>("--batch-releases") { Description = "Throughput readers release in batches (Reader.BatchReleases)." };
         var prefault = new Option<bool>("--prefault") { Description = "Prefault every ring after creating or connecting." };
-        var readers = new Option<int>("--readers") { Description = "Readers of the idle async pair.", DefaultValueFactory = _ => 1 }.AtLeast(1);
+        var readers = new Option<int>("--readers") { Description = "Readers of the idle async pair; subscribers of the fan-out pair.", DefaultValueFactory = _ => 1 }.AtLeast(1);
+        var policy = new Option<string>("--policy") { Description = "Delivery policy of the fan-out subscribers.", DefaultValueFactory = _ => TopicNames.PolicyName(DeliveryPolicy.Block) };
+        policy.AcceptOnlyFromAmong(FanOutPeers.PolicyNames);
         var command = new Command("peer", "One measured side of the bench (a separate process).")
         {
-            role, name, size, zeroCopy, seconds, warmUp, rate, ringSize, streamBytes, strategy, batchReleases, prefault, readers,
+            role, name, size, zeroCopy, seconds, warmUp, rate, ringSize, streamBytes, strategy, batchReleases, prefault, readers, policy,
         };
         command.Hidden = true;
         command.SetAction(parse => global.Run(parse, (output, stop) =>
@@ -50,7 +55,7 @@ internal static class PeerCommand
             var settings = new PeerSettings(parse.GetRequiredValue(role), parse.GetRequiredValue(name), parse.GetValue(size),
                 parse.GetValue(zeroCopy), parse.GetValue(seconds), parse.GetValue(warmUp), parse.GetValue(rate),
                 parse.GetValue(ringSize), parse.GetValue(streamBytes), parse.GetValue(strategy) ?? StrategyNames.Default,
-                parse.GetValue(batchReleases), parse.GetValue(prefault), parse.GetValue(readers));
+                parse.GetValue(batchReleases), parse.GetValue(prefault), parse.GetValue(readers), FanOutPeers.ParsePolicy(parse.GetValue(policy)));
             stop.CancelOnStdinClosed();
             return Execute(output, stop, settings);
         }));
@@ -98,6 +103,8 @@ internal static class PeerCommand
         PeerRoles.AsyncPing => ZeroBufferAsyncPeers.RunPing(output, stop, settings),
         PeerRoles.IdleAsyncReaders => ZeroBufferAsyncPeers.RunIdleReaders(output, stop, settings),
         PeerRoles.IdleAsyncWriter => ZeroBufferAsyncPeers.RunIdleWriter(output, stop, settings),
+        PeerRoles.FanOutSubscribers => FanOutPeers.RunSubscribers(output, stop, settings),
+        PeerRoles.FanOutPublisher => FanOutPeers.RunPublisher(output, stop, settings),
         _ => throw new UsageException($"unknown role '{settings.Role}'"),
     };
 }

@@ -1,3 +1,5 @@
+using ZeroBuffer.Topics;
+
 namespace ZeroBuffer.Bench;
 
 /// <summary>What a bench peer process is told on its command line (see <c>ZeroBuffer.Bench peer --help</c>).</summary>
@@ -13,10 +15,11 @@ namespace ZeroBuffer.Bench;
 /// <param name="Strategy">Wait strategy of every ZeroBuffer reader and writer (a <see cref="WaitStrategy.Parse"/> name).</param>
 /// <param name="BatchReleases">Throughput readers publish freed space in batches (<see cref="Reader.BatchReleases"/>).</param>
 /// <param name="Prefault">Fault in every page of each ring after creating or connecting (<see cref="Reader.Prefault"/>, <see cref="Writer.Prefault"/>).</param>
-/// <param name="Readers">Readers of the idle async pair (one buffer each).</param>
+/// <param name="Readers">Readers of the idle async pair (one buffer each); subscribers of the fan-out pair.</param>
+/// <param name="Policy">Delivery policy of the fan-out subscribers.</param>
 internal sealed record PeerSettings(
     string Role, string Name, int FrameSize, bool ZeroCopy, double Seconds, double WarmUpSeconds, double Rate, long RingSize, long StreamBytes,
-    string Strategy, bool BatchReleases, bool Prefault, int Readers = 1)
+    string Strategy, bool BatchReleases, bool Prefault, int Readers = 1, DeliveryPolicy Policy = DeliveryPolicy.Block)
 {
     /// <summary>The wait strategy named by <see cref="Strategy"/>.</summary>
     internal WaitStrategy WaitStrategy => WaitStrategy.Parse(Strategy);
@@ -70,11 +73,13 @@ internal static class PeerRoles
     internal const string IdleAsyncWriter = "idle-async-writer";
     internal const string DuplexServer = "duplex-server";
     internal const string DuplexClient = "duplex-client";
+    internal const string FanOutSubscribers = "fanout-subscribers";
+    internal const string FanOutPublisher = "fanout-publisher";
 
     internal static readonly string[] All =
     [
         ZeroBufferReader, ZeroBufferWriter, ZeroBufferEcho, ZeroBufferPing, SocketReader, SocketWriter, SocketEcho, SocketPing,
         SemaphoreEcho, SemaphorePing, SpinEcho, SpinPing, Memcpy, IdleReader, IdleWriter, AsyncEcho, AsyncPing, IdleAsyncReaders, IdleAsyncWriter,
-        DuplexServer, DuplexClient,
+        DuplexServer, DuplexClient, FanOutSubscribers, FanOutPublisher,
     ];
 }

@@ -6,7 +6,9 @@ namespace ZeroBuffer.Bench;
 /// streaming memcpy (<c>memcpyStreaming.gigabytesPerSecond</c>). Latency rows: each percentile
 /// over the same percentile of the semaphore ping-pong (<c>semaphore.p50</c> …) and of the
 /// busy-poll ping-pong (<c>busyPoll.p50</c> …). The duplex row also over the raw two-buffer
-/// ping-pong of the same size and strategy (<c>rawPingPong.p50</c> …). A baseline that was not run gives null ratios.
+/// ping-pong of the same size and strategy (<c>rawPingPong.p50</c> …). Fan-out rows: the mean time
+/// of one publish over n streaming copies of the frame (<c>memcpyStreaming.publishMicroseconds</c>,
+/// see <see cref="FanOutBaseline"/>). A baseline that was not run gives null ratios.
 /// </summary>
 internal static class Ratios
 {
@@ -23,12 +25,19 @@ internal static class Ratios
         BenchResult? busyPoll = Find(results, r => r.Case.Transport == Transports.BusyPoll);
         foreach (BenchResult row in results)
         {
-            if (row.Case.Transport is not (Transports.ZeroBuffer or Transports.Duplex) || row.Error is not null)
+            if (row.Case.Transport is not (Transports.ZeroBuffer or Transports.Duplex or Transports.Topic) || row.Error is not null)
             {
                 continue;
             }
 
-            if (row.Case.Kind == CaseKind.Throughput)
+            if (row.Case.Kind == CaseKind.FanOut && row.FanOut is not null)
+            {
+                row.Ratios[MemcpyStreaming] = new()
+                {
+                    ["publishMicroseconds"] = Divide(row.FanOut.MeanMicroseconds, FanOutBaseline(row, streaming?.GigabytesPerSecond)),
+                };
+            }
+            else if (row.Case.Kind == CaseKind.Throughput)
             {
                 BenchResult? socket = Find(results, r =>
                     r.Case.Kind == CaseKind.Throughput && r.Case.Transport == Transports.UnixSocket && r.FrameSize == row.FrameSize);
@@ -47,6 +56,15 @@ internal static class Ratios
             }
         }
     }
+
+    /// <summary>
+    /// What n streaming copies of a fan-out row's frame take, µs: the publisher fills the frame
+    /// once and copies it once into each further subscriber's ring, n frame-sized passes over
+    /// memory, against one streaming memcpy of the frame per subscriber. At 64 B the per-frame
+    /// work dominates and the ratio is large; it is reported anyway.
+    /// </summary>
+    internal static double? FanOutBaseline(BenchResult row, double? streamingGigabytesPerSecond) =>
+        streamingGigabytesPerSecond is double g && g > 0 && row.FanOut is { } f ? f.Subscribers * row.FrameSize / (g * 1e9) * 1e6 : null;
 
     private static Dictionary<string, double?> PerPercentile(LatencyFigures figures, LatencyFigures? baseline)
     {

@@ -42,9 +42,11 @@ internal static class RunAggregation
                         Of(rows, r => r.SendLag?[3])!.Value, Of(rows, r => r.SendLag?[4])!.Value),
                 Sides = [.. first.Sides.Select((side, i) => new SideFigures(side.Role,
                     Of(rows, r => r.Sides[i].CpuPercent), Of(rows, r => r.Sides[i].AllocatedBytesPerFrame)))],
+                FanOut = first.FanOut is null ? null : FanOut(rows),
             };
             Spread(result, rows, "framesPerSecond", r => r.FramesPerSecond);
             Spread(result, rows, "gigabytesPerSecond", r => r.GigabytesPerSecond);
+            Spread(result, rows, "publishMicroseconds", r => r.FanOut?.MeanMicroseconds);
             for (int i = 0; i < LatencyFigures.Names.Length; i++)
             {
                 int index = i;
@@ -55,6 +57,25 @@ internal static class RunAggregation
         }
 
         return aggregated;
+    }
+
+    /// <summary>The fan-out figures of a row's runs: each the median, per subscriber too (by position: the ids are the same in every run).</summary>
+    private static FanOutFigures FanOut(List<BenchResult> rows)
+    {
+        FanOutFigures first = rows[0].FanOut!;
+        return first with
+        {
+            MeanMicroseconds = Of(rows, r => r.FanOut!.MeanMicroseconds) ?? double.NaN,
+            Publish = new LatencyFigures(Of(rows, r => r.FanOut!.Publish[0])!.Value, Of(rows, r => r.FanOut!.Publish[1])!.Value,
+                Of(rows, r => r.FanOut!.Publish[2])!.Value, Of(rows, r => r.FanOut!.Publish[3])!.Value, Of(rows, r => r.FanOut!.Publish[4])!.Value),
+            Samples = (long)Of(rows, r => r.FanOut!.Samples)!.Value,
+            Each = [.. first.Each.Select((s, i) => s with
+            {
+                Delivered = (long)Of(rows, r => r.FanOut!.Each[i].Delivered)!.Value,
+                Dropped = (long)Of(rows, r => r.FanOut!.Each[i].Dropped)!.Value,
+                Read = (long)Of(rows, r => r.FanOut!.Each[i].Read)!.Value,
+            })],
+        };
     }
 
     /// <summary>The median of the values that exist; null if none.</summary>

@@ -33,8 +33,11 @@ internal static class Scenarios
     /// <summary>Duplex round trip, 64 B, next to the raw two-buffer ping-pong (see <see cref="DuplexRoundTrip"/>).</summary>
     internal const string Duplex = "duplex";
 
-    internal static readonly string[] All = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Async, Duplex];
+    /// <summary>One publisher and 1, 2, 4, 8 subscribers of a topic: the publisher's cost per frame (see <see cref="FanOutPeers"/>).</summary>
+    internal const string FanOut = "fanout";
+
+    internal static readonly string[] All = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Async, Duplex, FanOut];
 
     /// <summary>What runs when <c>--scenarios</c> is not given: everything that exists.</summary>
-    internal static readonly string[] Default = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Async, Duplex];
+    internal static readonly string[] Default = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Async, Duplex, FanOut];
 }

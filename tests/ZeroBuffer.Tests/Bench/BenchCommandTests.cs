@@ -95,7 +95,7 @@ public sealed class BenchCommandTests
 
         // One targets line per figure; the rows of this run that exist are measured, the others say so.
         Dictionary<string, JsonElement> targets = summary.GetProperty("targets").EnumerateArray().ToDictionary(t => t.GetProperty("figure").GetString()!);
-        Assert.Equal(14, targets.Count);
+        Assert.Equal(15, targets.Count);
         Assert.All(targets.Values, t => Assert.Contains(t.GetProperty("status").GetString(), new[] { "met", "missed", "not measured" }));
         foreach (string measured in new[]
                  {
@@ -164,6 +164,69 @@ public sealed class BenchCommandTests
             .Single(t => t.GetProperty("row").GetString() == "latency/duplex/zero-copy/back-to-back/3110400");
         Assert.Equal("sides.pinger.allocatedBytesPerFrame", target.GetProperty("field").GetString());
         Assert.Equal(JsonValueKind.Number, target.GetProperty("measured").ValueKind);
+        AssertNothingLeft(name);
+    }
+
+    /// <summary>
+    /// The fan-out scenario of --quick (3.1 MB only): a row per subscriber count, every frame offered to every
+    /// subscriber delivered or dropped (Block: delivered), every delivered frame read, the ratio to n streaming copies,
+    /// the target line, and nothing left of the subscribers' buffers or the publisher's lock file.
+    /// </summary>
+    [Fact]
+    public async Task Bench_FanOut_Quick_EverySubscriberGetsEveryFrame_AndNothingIsLeft()
+    {
+        await using CliProcess bench = CliProcess.StartBench("--scenarios", "fanout,memcpy", "--quick", "--duration", "0.1", "--json");
+        string name = (await bench.WaitForEventAsync("started")).GetProperty("name").GetString()!;
+        JsonElement summary = await bench.WaitForEventAsync("summary", RunTimeout);
+        Assert.Equal(0, await bench.WaitForExitAsync(RunTimeout));
+
+        Assert.True(summary.GetProperty("failed").GetInt32() == 0, $"failed rows: {summary.GetProperty("results")}");
+        Dictionary<string, JsonElement> rows = summary.GetProperty("results").EnumerateArray()
+            .Where(r => r.GetProperty("kind").GetString() == "fanout").ToDictionary(r => r.GetProperty("id").GetString()!);
+        Assert.Equal(
+            ["fanout/zero-copy/1/3110400", "fanout/zero-copy/2/3110400", "fanout/zero-copy/4/3110400", "fanout/zero-copy/8/3110400"],
+            rows.Keys.Order(StringComparer.Ordinal));
+        foreach ((string id, JsonElement row) in rows)
+        {
+            int subscribers = AssertFanOut(row, "block");
+            Assert.All(row.GetProperty("perSubscriber").EnumerateArray(), s => Assert.Equal(0, s.GetProperty("dropped").GetInt64()));
+            Assert.Equal(subscribers, int.Parse(id.Split('/')[2], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(row.GetProperty("ratios").GetProperty("memcpyStreaming").GetProperty("publishMicroseconds").GetDouble() > 0, id);
+        }
+
+        JsonElement target = summary.GetProperty("targets").EnumerateArray()
+            .Single(t => t.GetProperty("figure").GetString()!.StartsWith("fan-out 3.1 MB", StringComparison.Ordinal));
+        Assert.Contains(target.GetProperty("row").GetString(), rows.Keys);
+        Assert.Equal("baseline", target.GetProperty("ratioOf").GetString());
+        Assert.True(target.GetProperty("ratio").GetDouble() > 0);
+        AssertNothingLeft(name);
+    }
+
+    /// <summary>Fan-out with drop-newest subscribers and another strategy: both in the row ids, and the drops accounted for.</summary>
+    [Fact]
+    public async Task Bench_FanOut_DropNewest_CountsEveryFrameDeliveredOrDropped()
+    {
+        await using CliProcess bench = CliProcess.StartBench("--scenarios", "fanout", "--sizes", "64", "--duration", "0.1",
+            "--fanout-policy", "drop-newest", "--strategy", "blocking", "--json");
+        string name = (await bench.WaitForEventAsync("started")).GetProperty("name").GetString()!;
+        JsonElement summary = await bench.WaitForEventAsync("summary", RunTimeout);
+        Assert.Equal(0, await bench.WaitForExitAsync(RunTimeout));
+
+        Assert.True(summary.GetProperty("failed").GetInt32() == 0, $"failed rows: {summary.GetProperty("results")}");
+        Dictionary<string, JsonElement> rows = summary.GetProperty("results").EnumerateArray().ToDictionary(r => r.GetProperty("id").GetString()!);
+        Assert.Equal(
+            [
+                "fanout/zero-copy/1/64@blocking@drop-newest", "fanout/zero-copy/2/64@blocking@drop-newest",
+                "fanout/zero-copy/4/64@blocking@drop-newest", "fanout/zero-copy/8/64@blocking@drop-newest",
+            ],
+            rows.Keys.Order(StringComparer.Ordinal));
+        foreach (JsonElement row in rows.Values)
+        {
+            _ = AssertFanOut(row, "drop-newest");
+            Assert.Equal("blocking", row.GetProperty("strategy").GetString());
+            Assert.Equal(JsonValueKind.Null, row.GetProperty("ratios").GetProperty("memcpyStreaming").GetProperty("publishMicroseconds").ValueKind);
+        }
+
         AssertNothingLeft(name);
     }
 
@@ -298,6 +361,7 @@ public sealed class BenchCommandTests
         foreach (string expected in new[]
                  {
                      "--quick", "--plots", "--scenarios", "--sizes", "--duration", "\"event\":\"summary\"", "\"ratios\"", "duplex", "--strategy", "\"targets\"",
+                     "fanout", "--fanout-policy", "\"perSubscriber\"",
                      "Usage:", "Examples", "dotnet run -c Release --project bench/ZeroBuffer.Bench -- --quick", "Exit codes:", "130  interrupted",
                  })
         {
@@ -317,6 +381,34 @@ public sealed class BenchCommandTests
             Assert.True(value > 0 && value >= previous, $"{row.GetProperty("id")}: {p} = {value} after {previous}");
             previous = value;
         }
+    }
+
+    /// <summary>A fan-out row's figures; returns its subscriber count.</summary>
+    private static int AssertFanOut(JsonElement row, string policy)
+    {
+        string id = row.GetProperty("id").GetString()!;
+        Assert.Equal("topic", row.GetProperty("transport").GetString());
+        Assert.Equal(policy, row.GetProperty("policy").GetString());
+        long frames = row.GetProperty("frames").GetInt64();
+        Assert.True(frames > 0, id);
+        Assert.True(row.GetProperty("framesPerSecond").GetDouble() > 0, id);
+        JsonElement publish = row.GetProperty("publishMicroseconds");
+        Assert.True(publish.GetProperty("mean").GetDouble() > 0, id);
+        Assert.True(row.GetProperty("publishSamples").GetInt64() > 0, id);
+        Assert.True(publish.GetProperty("p50").GetDouble() > 0 && publish.GetProperty("p50").GetDouble() <= publish.GetProperty("max").GetDouble(), id);
+        int subscribers = row.GetProperty("subscribers").GetInt32();
+        JsonElement[] each = [.. row.GetProperty("perSubscriber").EnumerateArray()];
+        Assert.Equal(subscribers, each.Length);
+        foreach (JsonElement s in each)
+        {
+            long delivered = s.GetProperty("delivered").GetInt64();
+            Assert.Equal(frames, delivered + s.GetProperty("dropped").GetInt64()); // every publish offered to every subscriber
+            Assert.Equal(delivered, s.GetProperty("read").GetInt64()); // and every delivered frame read by it
+            Assert.Equal(delivered * row.GetProperty("frameSize").GetInt64(), s.GetProperty("bytes").GetInt64());
+        }
+
+        AssertSides(row, "publisher", "subscribers");
+        return subscribers;
     }
 
     private static void AssertSides(JsonElement row, params string[] roles)

@@ -1,5 +1,6 @@
 using ZeroBuffer.Bench;
 using ZeroBuffer.Cli;
+using ZeroBuffer.Topics;
 
 namespace ZeroBuffer.Tests.Bench;
 
@@ -57,6 +58,53 @@ public sealed class BenchTargetsTests
         Assert.Equal(0.5, allocations.Measured);
         Assert.False(allocations.Met);
     }
+
+    /// <summary>The fan-out line: mean publish ÷ (n × one streaming copy of 3.1 MB), the worst subscriber count; 64 B and drop-newest rows ignored.</summary>
+    [Fact]
+    public void Evaluate_FanOut_TheWorstSubscriberCountAgainstNStreamingCopies()
+    {
+        const int video = 3110400;
+        double copy = video / 10e9 * 1e6; // µs of one streaming copy at 10 GB/s: 311.04
+        BenchResult[] rows =
+        [
+            StreamingMemcpy(gigabytesPerSecond: 10),
+            FanOut(1, video, meanMicroseconds: 0.5 * copy),
+            FanOut(4, video, meanMicroseconds: 4 * 0.9 * copy),
+            FanOut(8, video, meanMicroseconds: 8 * 0.7 * copy),
+            FanOut(8, 64, meanMicroseconds: 100), // × 20,000 of its baseline: not this line's size
+            FanOut(2, video, meanMicroseconds: 2 * 2 * copy, DeliveryPolicy.DropNewest), // its drops are copies not made: not judged
+        ];
+        Ratios.Compute(rows);
+
+        TargetLine line = Targets.Evaluate(rows, Options).Single(l => l.Figure.StartsWith("fan-out 3.1 MB", StringComparison.Ordinal));
+        Assert.Equal("fanout/zero-copy/4/3110400", line.Row);
+        Assert.Equal(0.9, line.Ratio!.Value, 6);
+        Assert.Equal(4 * 0.9 * copy, line.Measured!.Value, 6);
+        Assert.Equal("baseline", line.RatioOf);
+        Assert.Equal(1.0, Targets.FanOutFactor);
+        Assert.True(line.Met); // 0.9 ≤ 1.0
+        Assert.Equal(0.7, rows[3].Ratios[Ratios.MemcpyStreaming]["publishMicroseconds"]!.Value, 6);
+
+        BenchResult[] slower = [StreamingMemcpy(gigabytesPerSecond: 10), FanOut(2, video, meanMicroseconds: 2 * 1.2 * copy)];
+        Ratios.Compute(slower);
+        TargetLine missed = Targets.Evaluate(slower, Options).Single(l => l.Figure.StartsWith("fan-out 3.1 MB", StringComparison.Ordinal));
+        Assert.Equal(1.2, missed.Ratio!.Value, 6);
+        Assert.False(missed.Met);
+
+        TargetLine unmeasured = Targets.Evaluate([FanOut(2, video, meanMicroseconds: 100)], Options)
+            .Single(l => l.Figure.StartsWith("fan-out 3.1 MB", StringComparison.Ordinal));
+        Assert.Equal("not measured", unmeasured.Status); // no memcpy row, no baseline
+    }
+
+    private static BenchResult FanOut(int subscribers, int size, double meanMicroseconds, DeliveryPolicy policy = DeliveryPolicy.Block) =>
+        new(new BenchCase(FanOutPeers.RowId(subscribers, size, StrategyNames.SpinThenBlock, policy), CaseKind.FanOut, Transports.Topic,
+            "zero-copy", null, size, 0, null, new PeerSpec("x", []), true, "n") { Strategy = StrategyNames.SpinThenBlock, Subscribers = subscribers, Policy = policy })
+        {
+            Frames = 100,
+            FanOut = new FanOutFigures(subscribers, TopicNames.PolicyName(policy), meanMicroseconds, new LatencyFigures(1, 1, 1, 1, 1), 10,
+                [.. Enumerable.Range(0, subscribers).Select(i => new SubscriberFigures($"s{i}", 100, 0, 100))]),
+            Sides = [new SideFigures("publisher", 50, 0), new SideFigures("subscribers", 5, 0)],
+        };
 
     private static BenchResult StreamingMemcpy(double gigabytesPerSecond) =>
         new(new BenchCase("bandwidth/memcpy", CaseKind.Bandwidth, Transports.Memcpy, null, null, 0, 0, null, new PeerSpec("x", []), true, "n"))
