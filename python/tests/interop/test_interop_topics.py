@@ -38,6 +38,20 @@ def test_a_plain_csharp_reader_subscribes_by_name_and_sees_every_frame_numbered_
             assert '"event":"metadata"' in events[0]  # the metadata was there before the first frame
 
 
+def test_a_plain_python_reader_subscribes_to_a_csharp_publisher_by_name():
+    # The Python peer's plain "read" knows nothing of topics and checks every number from 1.
+    topic = unique("io-topic-plain-py")
+    name = subscriber_buffer(topic, DeliveryPolicy.BLOCK, "plainpy")
+    with PeerProcess.python("read", name, "--count", "20", "--hash", "--json") as reader:
+        reader.wait_for_event("ready")
+        with PeerProcess.csharp("publish", topic, "--count", "20", "--size", "3000", "--subscribers", "1", "--hash", "--json") as publisher:
+            assert publisher.wait_for_exit() == 0, publisher.error_output
+            written = [(w["sequence"], w["sha256"]) for w in publisher.events("written")]
+        assert reader.wait_for_exit() == 0, reader.error_output
+        assert [(f["sequence"], f["sha256"]) for f in reader.events("frame")] == written
+        assert [sequence for sequence, _ in written] == list(range(1, 21))
+
+
 @pytest.mark.parametrize("policy", [DeliveryPolicy.BLOCK, DeliveryPolicy.DROP_NEWEST])
 def test_a_killed_csharp_reader_subscriber_is_dropped_and_cleaned_while_another_gets_every_frame(policy):
     a_killed_subscriber_is_dropped_and_cleaned(policy, lambda _topic, name: PeerProcess.csharp("read", name, "--json"))
