@@ -30,6 +30,9 @@ internal static class ServerAccess
         return connection.ServerInfo?.MaxPayload is int maxPayload and > 0 ? maxPayload : 1 << 20;
     }
 
+    /// <summary>How many JetStream API requests in a row may go unanswered before the bridge gives up.</summary>
+    private const int MaxUnansweredRequests = 5;
+
     /// <summary>The bridge's stream: found as it is, or created.</summary>
     /// <exception cref="NatsJetStreamException">No JetStream, or the server refused the stream.</exception>
     internal static async Task<INatsJSStream> EnsureStreamAsync(NatsJSContext js, string prefix, NatsJetStreamOptions options, string bufferName, CancellationToken cancellationToken)
@@ -37,23 +40,35 @@ internal static class ServerAccess
         string name = options.EffectiveStreamName(prefix);
         try
         {
-            for (int attempt = 0; ; attempt++)
+            int attempt = 0;
+            int unanswered = 0;
+            while (true)
             {
                 try
                 {
-                    return await js.GetStreamAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false);
-                }
-                catch (NatsJSApiException missing) when (missing.Error.ErrCode == StreamNotFound && attempt == 0)
-                {
-                }
+                    try
+                    {
+                        return await js.GetStreamAsync(name, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (NatsJSApiException missing) when (missing.Error.ErrCode == StreamNotFound && attempt == 0)
+                    {
+                    }
 
-                try
-                {
-                    return await js.CreateStreamAsync(StreamConfigFor(name, prefix, options), cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        return await js.CreateStreamAsync(StreamConfigFor(name, prefix, options), cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (NatsJSApiException raced) when (attempt == 0 && raced.Error.ErrCode != StreamNotFound)
+                    {
+                        // The other bridge created it at the same moment: take the one that exists.
+                    }
+
+                    attempt++;
                 }
-                catch (NatsJSApiException raced) when (attempt == 0 && raced.Error.ErrCode != StreamNotFound)
+                catch (NatsJSApiNoResponseException) when (++unanswered < MaxUnansweredRequests)
                 {
-                    // The other bridge created it at the same moment: take the one that exists.
+                    // A busy server (one just started or restarted, on a loaded machine) answered after
+                    // the client's request timeout: ask again; both requests are idempotent.
                 }
             }
         }
