@@ -14,6 +14,7 @@ import pytest
 from zerobuffer import (BufferConfig, ErrorKind, InvalidFrameSizeError, MetadataAlreadyWrittenError, ObjectDisposedError, ReaderClosedError,
                         TopicAlreadyPublishedError, WriterClosedError)
 from zerobuffer import lifecycle
+from zerobuffer.wait import WaitStrategy
 from zerobuffer._protocol import names
 from zerobuffer.topics import (MAX_SUBSCRIBER_ID_LENGTH, MAX_TOPIC_LENGTH, DeliveryPolicy, Publisher, PublisherOptions, Subscriber,
                                publisher_lock_file, subscriber_buffer, try_parse_policy, try_parse_subscriber, validate_topic)
@@ -45,6 +46,19 @@ def test_every_subscriber_gets_every_frame_in_order_with_the_metadata_when_it_ke
             assert publisher.frames_published == 50
             with pytest.raises(MetadataAlreadyWrittenError):
                 publisher.set_metadata(b"again")
+
+
+def test_a_subscriber_takes_the_readers_wait_strategy_and_prefault_and_still_gets_every_frame():
+    topic = unique("topic-spin")
+    with Publisher(topic) as publisher:
+        with Subscriber(topic, DeliveryPolicy.BLOCK, BufferConfig(0, 64 * 1024), wait_strategy=WaitStrategy.BUSY_SPIN) as subscriber:
+            subscriber.prefault()
+            joined(publisher, 1)
+            for i in range(1, 21):
+                publisher.publish(payload(i, 300))
+                with subscriber.read_frame(TIMEOUT) as frame:
+                    assert frame.sequence == i
+                    assert frame.to_bytes() == payload(i, 300)
 
 
 def test_a_late_joiner_gets_the_metadata_before_its_first_frame_numbered_from_one():

@@ -85,6 +85,11 @@ class Subscriber:
     def closed(self) -> bool:
         return self._reader.closed
 
+    def prefault(self) -> None:
+        """Maps every page of the subscriber's buffer into this process now, so the first pass over
+        a large ring takes no page faults (see :meth:`zerobuffer.Reader.prefault`)."""
+        self._reader.prefault()
+
     def is_publisher_connected(self) -> bool:
         """Whether a publisher is connected to this subscriber's buffer and alive."""
         return self._reader.is_writer_connected()

@@ -67,6 +67,25 @@ public sealed class Subscriber : IDisposable
     /// <summary>Frames missed just before the frame last read (0: it followed its predecessor).</summary>
     public ulong LastGap { get; private set; }
 
+    /// <summary>
+    /// How this subscriber waits for frames (default <see cref="WaitStrategy.Default"/>, spin then
+    /// block): <see cref="WaitStrategy.BusySpin"/> for the lowest latency at the cost of a core.
+    /// May be changed between reads.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">Set to null.</exception>
+    public WaitStrategy WaitStrategy
+    {
+        get => _reader.WaitStrategy;
+        set => _reader.WaitStrategy = value;
+    }
+
+    /// <summary>
+    /// Maps every page of the subscriber's buffer into this process now, so the first pass over a
+    /// large ring takes no page faults (see <see cref="Reader.Prefault"/>).
+    /// </summary>
+    /// <exception cref="SystemCallException">The kernel refused (e.g. ENOMEM).</exception>
+    public void Prefault() => _reader.Prefault();
+
     /// <summary>Whether a publisher is connected to this subscriber's buffer and alive.</summary>
     public bool IsPublisherConnected() => _reader.IsWriterConnected();
 

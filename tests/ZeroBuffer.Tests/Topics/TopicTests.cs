@@ -45,6 +45,28 @@ public sealed class TopicTests
     }
 
     [Fact]
+    public async Task ASubscriber_TakesTheReadersWaitStrategy_AndPrefault_AndStillGetsEveryFrame()
+    {
+        string topic = TestNames.Unique("topic-spin");
+        using var publisher = new Publisher(topic);
+        using var subscriber = new Subscriber(topic, DeliveryPolicy.Block, new BufferConfig(0, 64 * 1024));
+        Assert.Same(WaitStrategy.Default, subscriber.WaitStrategy);
+        subscriber.WaitStrategy = WaitStrategy.BusySpin;
+        subscriber.Prefault();
+        Assert.Same(WaitStrategy.BusySpin, subscriber.WaitStrategy);
+        Assert.Throws<ArgumentNullException>(() => subscriber.WaitStrategy = null!);
+        await JoinedAsync(publisher, 1);
+
+        for (int i = 1; i <= 20; i++)
+        {
+            publisher.Publish(Payload(i, 300));
+            using Frame frame = subscriber.ReadFrame(Timeout);
+            Assert.Equal((ulong)i, frame.Sequence);
+            Assert.Equal(Payload(i, 300), frame.Span.ToArray());
+        }
+    }
+
+    [Fact]
     public async Task ALateJoiner_GetsTheMetadata_BeforeItsFirstFrame_NumberedFromOne()
     {
         string topic = TestNames.Unique("topic-late");
