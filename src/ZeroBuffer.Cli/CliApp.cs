@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using System.CommandLine.Parsing;
 using System.Text.Json;
 using ZeroBuffer.Cli.Commands;
 using ZeroBuffer.Cli.Events;
@@ -23,6 +24,7 @@ internal static partial class CliApp
           zerobuffer watch camera-1
           zerobuffer read camera-1 --json --hash
           zerobuffer subscribe cam0 --policy latest-only --json
+          zerobuffer bridge export cam0 --nats nats://hostb:4222 --subject site1.cam0
 
         """;
 
@@ -32,7 +34,7 @@ internal static partial class CliApp
     /// <summary>Every command of the tool, for <paramref name="global"/>'s options.</summary>
     internal static CommandTree Tree(GlobalOptions global) => new(
         new CommandSpec(
-            new Command(ProgramName, "ZeroBuffer: zero-copy shared-memory IPC (protocol 1.0). Read, write, inspect and clean buffers, and publish and subscribe to topics, from the command line."),
+            new Command(ProgramName, "ZeroBuffer: zero-copy shared-memory IPC (protocol 1.0). Read, write, inspect and clean buffers, publish and subscribe to topics, and bridge buffers to other hosts over NATS, from the command line."),
             RootHelp,
             ExitCodeSummary()),
         [
@@ -52,6 +54,7 @@ internal static partial class CliApp
             InspectCommand.Create(global),
             WatchCommand.Create(global),
             RelayCommand.Create(global),
+            BridgeCommand.Create(global),
         ]);
 
     /// <summary>
@@ -68,7 +71,7 @@ internal static partial class CliApp
         ParseResult result = root.Parse(args);
         if (result.Errors.Count > 0 && result.Action is not HelpWithEpilogue)
         {
-            return ReportUsageErrors(result, global, root);
+            return ReportUsageErrors(result, global);
         }
 
         return result.Invoke(new InvocationConfiguration { ProcessTerminationTimeout = null });
@@ -83,10 +86,7 @@ internal static partial class CliApp
     internal static Command Assemble(CommandTree tree, GlobalOptions global)
     {
         Command root = tree.Root.Command;
-        foreach (CommandSpec spec in tree.Subcommands)
-        {
-            root.Subcommands.Add(spec.Command);
-        }
+        AddUnder(root, tree.Subcommands);
 
         var help = new HelpOption();
         help.Action = new HelpWithEpilogue((SynchronousCommandLineAction)help.Action!, tree);
@@ -97,6 +97,16 @@ internal static partial class CliApp
         return root;
     }
 
+    /// <summary>Puts <paramref name="specs"/> under <paramref name="parent"/>, and their own commands under them (<c>bridge export</c>).</summary>
+    private static void AddUnder(Command parent, IReadOnlyList<CommandSpec> specs)
+    {
+        foreach (CommandSpec spec in specs)
+        {
+            parent.Subcommands.Add(spec.Command);
+            AddUnder(spec.Command, spec.Subcommands);
+        }
+    }
+
     /// <summary>The root's table: what the codes mean across commands (each command's help lists its own).</summary>
     private static ExitCodeTable ExitCodeSummary()
     {
@@ -104,7 +114,9 @@ internal static partial class CliApp
             .With(ExitCodes.Timeout, "timeout: read --timeout-ms got no frame; call found no server or got no response")
             .With(ExitCodes.VerificationFailed, "verification failed (demo, soak, call)")
             .With(ExitCodes.Refused, "clean NAME refused: the buffer is live")
-            .With(ExitCodes.Inconsistent, "inspect: the control block violates a protocol invariant");
+            .With(ExitCodes.Inconsistent, "inspect: the control block violates a protocol invariant")
+            .With(ExitCodes.NotAuthorized, "bridge: the NATS server refused the credentials, or TLS failed")
+            .With(ExitCodes.JetStreamUnavailable, "bridge --mode jetstream: no JetStream, or the stream or consumer was refused");
         foreach (ZeroBufferErrorKind kind in Enum.GetValues<ZeroBufferErrorKind>())
         {
             table.With(ExitCodes.For(kind), kind.ToString()); // "NN   Kind": the form other implementations' tests parse
@@ -113,14 +125,44 @@ internal static partial class CliApp
         return table.Interrupted("SIGTERM, or Ctrl+C during a job with an end of its own; after cleaning up");
     }
 
-    private static int ReportUsageErrors(ParseResult result, GlobalOptions global, Command root)
+    private static int ReportUsageErrors(ParseResult result, GlobalOptions global)
     {
-        string[] messages = [.. result.Errors.Select(e => Plain(e.Message))];
-        string command = result.CommandResult.Command == root ? root.Name : $"{root.Name} {result.CommandResult.Command.Name}";
+        string[] messages = [.. result.Errors.Select(Plain)];
+        string command = UsageName(result.CommandResult);
         string lines = string.Join(Environment.NewLine, messages.Select(m => $"error: {m}")) + Environment.NewLine + $"Run '{command} --help' for usage.";
         using Output output = global.CreateOutput(result);
         output.Emit(new ErrorEvent(ErrorReporter.UsageKind, string.Join("; ", messages), lines));
         return ExitCodes.Usage;
+    }
+
+    /// <summary>The words that run the command of <paramref name="result"/>, program name first (<c>zerobuffer bridge export</c>).</summary>
+    private static string UsageName(CommandResult result)
+    {
+        var words = new Stack<string>();
+        for (CommandResult? at = result; at is not null; at = at.Parent as CommandResult)
+        {
+            words.Push(at.Command.Name);
+        }
+
+        return string.Join(' ', words);
+    }
+
+    /// <summary>
+    /// One line per error, naming the option: the parser lists the accepted values on lines of their
+    /// own ("Argument 'x' not recognized. Must be one of:\n\t'a'\n\t'b'") and does not say whose
+    /// argument it is.
+    /// </summary>
+    private static string Plain(ParseError error)
+    {
+        string[] lines = Plain(error.Message).Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        string message = lines.Length <= 1 ? string.Join("", lines) : $"{lines[0]} {string.Join(", ", lines[1..])}";
+        string? option = error.SymbolResult switch
+        {
+            OptionResult result => result.Option.Name,
+            ArgumentResult { Parent: OptionResult result } => result.Option.Name,
+            _ => null,
+        };
+        return option is not null && !message.Contains(option, StringComparison.Ordinal) ? $"{option}: {message}" : message;
     }
 
     /// <summary>

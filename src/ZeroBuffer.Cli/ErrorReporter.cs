@@ -1,3 +1,4 @@
+using ZeroBuffer.Cli.Bridging;
 using ZeroBuffer.Cli.Events;
 
 namespace ZeroBuffer.Cli;
@@ -17,9 +18,17 @@ internal static class ErrorReporter
     /// <summary>The <c>kind</c> of a verification failure (exit 4) in the error event.</summary>
     internal const string VerificationKind = "VerificationFailed";
 
+    /// <summary>The <c>kind</c> of a refusal by the NATS server (credentials or TLS; exit 7) in the error event.</summary>
+    internal const string NotAuthorizedKind = "NotAuthorized";
+
+    /// <summary>The <c>kind</c> of a JetStream set-up failure (exit 8) in the error event.</summary>
+    internal const string JetStreamUnavailableKind = "JetStreamUnavailable";
+
     /// <summary>Exit code and event kind of <paramref name="error"/>.</summary>
     internal static (int ExitCode, string Kind) Classify(Exception error) => error switch
     {
+        NatsNotAuthorizedException => (ExitCodes.NotAuthorized, NotAuthorizedKind),
+        ZeroBuffer.Nats.NatsJetStreamException => (ExitCodes.JetStreamUnavailable, JetStreamUnavailableKind), // before its base, a ZeroBufferException
         ZeroBufferException z => (ExitCodes.For(z.Kind), z.Kind.ToString()),
         UsageException or ArgumentException => (ExitCodes.Usage, UsageKind),
         OperationCanceledException => (ExitCodes.Interrupted, InterruptedKind),

@@ -94,7 +94,7 @@ internal sealed class ExitCodeTable
         }
 
         text.AppendLine("An error prints one line on stderr (with the stack trace under --verbose) and, with --json, the event");
-        text.AppendLine("{\"event\":\"error\",\"kind\":\"<ZeroBufferErrorKind name, UsageError, UnexpectedError, Interrupted or VerificationFailed>\",\"message\":\"...\"}.");
+        text.AppendLine("{\"event\":\"error\",\"kind\":\"<ZeroBufferErrorKind name, UsageError, UnexpectedError, Interrupted, VerificationFailed, NotAuthorized or JetStreamUnavailable>\",\"message\":\"...\"}.");
         return text.ToString();
     }
 }

@@ -28,6 +28,17 @@ internal static class ExitCodes
     /// <summary><c>inspect NAME</c>: the control block violates a protocol invariant (it was still reported).</summary>
     internal const int Inconsistent = 6;
 
+    /// <summary>
+    /// <c>bridge</c>: the NATS server refused this client: its credentials (authorization
+    /// violation, expired credentials), or the TLS handshake (the server's certificate not trusted,
+    /// the client's refused, TLS required by one side and not offered by the other). Retrying
+    /// would not help, so the bridge does not keep trying as it does while no server answers.
+    /// </summary>
+    internal const int NotAuthorized = 7;
+
+    /// <summary><c>bridge export</c>/<c>import --mode jetstream</c>: the server has no JetStream, or refused the stream or consumer.</summary>
+    internal const int JetStreamUnavailable = 8;
+
     /// <summary>Stopped by a signal before the command was done (SIGTERM; Ctrl+C during a job with an end of its own); it cleaned up first.</summary>
     internal const int Interrupted = 130;
 

@@ -119,6 +119,12 @@ public sealed class NatsExporter : IAsyncDisposable
     public event EventHandler<NatsBridgeErrorEventArgs>? Error;
 
     /// <summary>
+    /// The local writer closed its stream (or died), every frame it committed was exported, and
+    /// the end was published (<c>P.end</c>). Raised on the exporter's loop; keep handlers short.
+    /// </summary>
+    public event EventHandler<NatsStreamEndedEventArgs>? StreamEnded;
+
+    /// <summary>
     /// Connects, sets up the stream (JetStream mode) and the metadata responder, and starts
     /// exporting in the background (<see cref="Completion"/>).
     /// </summary>
@@ -232,8 +238,14 @@ public sealed class NatsExporter : IAsyncDisposable
                 {
                     if (!departureSent)
                     {
-                        await PublishEndAsync(gone is WriterDeadException ? EndReason.Died : EndReason.Closed, abort).ConfigureAwait(false);
+                        EndReason reason = gone is WriterDeadException ? EndReason.Died : EndReason.Closed;
+                        await PublishEndAsync(reason, abort).ConfigureAwait(false);
                         departureSent = true;
+                        _events.Raise(StreamEnded, new NatsStreamEndedEventArgs(Session, LastSequence, reason));
+                        if (_options.StopAtEndOfStream)
+                        {
+                            break;
+                        }
                     }
 
                     continue;
@@ -252,6 +264,11 @@ public sealed class NatsExporter : IAsyncDisposable
                 {
                     await PublishMetadataOnceAsync(abort).ConfigureAwait(false);
                     await PublishFrameAsync(frame, abort).ConfigureAwait(false);
+                }
+
+                if (_counters.Frames >= _options.MaxFrames)
+                {
+                    break; // the end published below (stopped) ends the importer's side here too
                 }
             }
 

@@ -24,6 +24,20 @@ public sealed class NatsExporterOptions
     /// </summary>
     public TimeSpan MaxRetryPause { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Frames to export before the exporter stops by itself (null, the default: no limit). It
+    /// stops right after that frame was published whole, and publishes the end of the stream
+    /// (<c>stopped</c>), so the importer's side ends there too; frames written after it stay in the ring.
+    /// </summary>
+    public long? MaxFrames { get; init; }
+
+    /// <summary>
+    /// Whether the exporter stops by itself once the local writer's stream ended (default false:
+    /// it goes on with the next local writer). Every frame the writer committed is exported first,
+    /// then the end is published (<see cref="NatsExporter.StreamEnded"/>) and the exporter completes.
+    /// </summary>
+    public bool StopAtEndOfStream { get; init; }
+
     internal void Validate()
     {
         BridgeSubjects.Validate(Subject);
@@ -33,6 +47,11 @@ public sealed class NatsExporterOptions
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(MaxRetryPause, TimeSpan.Zero, nameof(MaxRetryPause));
+        if (MaxFrames is long frames)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(frames, 1, nameof(MaxFrames));
+        }
+
         JetStream.Validate();
     }
 }

@@ -55,6 +55,7 @@ public sealed class NatsImporter : IAsyncDisposable
     private byte[]? _metadata; // the exporter's, once known: written to every buffer the importer connects to
     private bool _metadataWritten; // to the current writer's buffer
     private ulong _duplicateChunksCounted; // of the sequencer's count, already added to the counters
+    private bool _finished; // MaxFrames reached, or the end of the stream with StopAtEndOfStream: stop after acknowledging
     private int _started;
     private int _disposed;
 
@@ -295,6 +296,11 @@ public sealed class NatsImporter : IAsyncDisposable
                     // the stream goes on (the resume point of the next importer with this consumer).
                     _source.Acknowledge(message!, stopping);
                 }
+
+                if (_finished)
+                {
+                    break;
+                }
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
@@ -403,6 +409,7 @@ public sealed class NatsImporter : IAsyncDisposable
         ReportGaps();
         Log.StreamEnded(_logger, _bufferName, end.Reason, end.LastSequence, end.Session);
         Raise(StreamEnded, new NatsStreamEndedEventArgs(end.Session, end.LastSequence, end.Reason));
+        _finished |= _options.StopAtEndOfStream;
         if (_options.PropagateEndOfStream && _writer is not null)
         {
             _writer.Dispose(); // the local reader sees the end of the stream; the next frame connects a new writer
@@ -430,6 +437,7 @@ public sealed class NatsImporter : IAsyncDisposable
 
                 writer.CommitFrame();
                 _counters.Frame(length);
+                _finished |= _counters.Frames >= _options.MaxFrames;
                 return;
             }
             catch (BufferFullException)

@@ -33,11 +33,30 @@ public sealed class NatsImporterOptions
     /// <summary>The stream and the durable consumer, in <see cref="BridgeMode.JetStream"/>.</summary>
     public NatsJetStreamOptions JetStream { get; init; } = new();
 
+    /// <summary>
+    /// Frames to write into the local buffer before the importer stops by itself (null, the
+    /// default: no limit). It stops right after that frame was committed (and, in JetStream mode,
+    /// acknowledged), then closes its writer: the local reader sees the end of the stream.
+    /// </summary>
+    public long? MaxFrames { get; init; }
+
+    /// <summary>
+    /// Whether the importer stops by itself at the first end of the exporter's stream it receives
+    /// (default false: it goes on with the exporter's next session). In JetStream mode the end is
+    /// acknowledged first, so the next importer with the same consumer goes on after it.
+    /// </summary>
+    public bool StopAtEndOfStream { get; init; }
+
     internal void Validate()
     {
         BridgeSubjects.Validate(Subject);
         ArgumentOutOfRangeException.ThrowIfLessThan(PendingBytes, 1, nameof(PendingBytes));
         ArgumentOutOfRangeException.ThrowIfLessThan(MetadataRequestTimeout, TimeSpan.Zero, nameof(MetadataRequestTimeout));
+        if (MaxFrames is long frames)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(frames, 1, nameof(MaxFrames));
+        }
+
         JetStream.Validate();
     }
 }

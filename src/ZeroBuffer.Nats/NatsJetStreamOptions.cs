@@ -55,11 +55,19 @@ public sealed class NatsJetStreamOptions
 
     private static readonly System.Buffers.SearchValues<char> NotInNames = System.Buffers.SearchValues.Create(" \t.*>/\\");
 
-    /// <summary>The stream name for subject prefix <paramref name="prefix"/>.</summary>
-    internal string EffectiveStreamName(string prefix) => StreamName ?? "ZB_" + prefix.Replace('.', '_');
+    /// <summary>The stream name used for subject prefix <paramref name="prefix"/>: <see cref="StreamName"/>, or the one derived from the prefix.</summary>
+    public string EffectiveStreamName(string prefix)
+    {
+        ArgumentNullException.ThrowIfNull(prefix);
+        return StreamName ?? "ZB_" + prefix.Replace('.', '_');
+    }
 
-    /// <summary>The durable consumer name for local buffer <paramref name="bufferName"/>.</summary>
-    internal string EffectiveConsumerName(string bufferName) => ConsumerName ?? "zb-" + bufferName.Replace('.', '_');
+    /// <summary>The durable consumer name used for local buffer <paramref name="bufferName"/>: <see cref="ConsumerName"/>, or the one derived from the name.</summary>
+    public string EffectiveConsumerName(string bufferName)
+    {
+        ArgumentNullException.ThrowIfNull(bufferName);
+        return ConsumerName ?? "zb-" + bufferName.Replace('.', '_');
+    }
 
     internal void Validate()
     {

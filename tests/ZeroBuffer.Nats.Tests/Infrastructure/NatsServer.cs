@@ -20,13 +20,15 @@ internal sealed partial class NatsServer : IAsyncDisposable
     private readonly bool _jetStream;
     private readonly int? _maxPayload;
     private readonly string _name;
+    private readonly string? _extraConfiguration;
     private readonly List<string> _log = [];
     private Process? _process;
     private TaskCompletionSource<int> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private NatsServer(string name, bool jetStream, int? maxPayload, int port, int clusterPort, IReadOnlyList<int> routes)
+    private NatsServer(string name, bool jetStream, int? maxPayload, int port, int clusterPort, IReadOnlyList<int> routes, string? extraConfiguration = null)
     {
         _name = name;
+        _extraConfiguration = extraConfiguration;
         _jetStream = jetStream;
         _maxPayload = maxPayload;
         Port = port;
@@ -45,6 +47,9 @@ internal sealed partial class NatsServer : IAsyncDisposable
 
     internal string Url => $"nats://127.0.0.1:{Port}";
 
+    /// <summary>The URL that requires TLS (a server configured with a tls block).</summary>
+    internal string TlsUrl => $"tls://127.0.0.1:{Port}";
+
     internal string Name => _name;
 
     /// <summary>Where nats-server is: on PATH, or Debian's /usr/sbin (test.sh installs it with apt-get).</summary>
@@ -57,6 +62,30 @@ internal sealed partial class NatsServer : IAsyncDisposable
         await server.LaunchAsync();
         return server;
     }
+
+    /// <summary>
+    /// A server not started yet, on a free port chosen now (its <see cref="Url"/> is known before it
+    /// listens: clients may start first); <see cref="RestartAsync"/> starts it. With
+    /// <paramref name="extraConfiguration"/> appended to its configuration (an authorization or tls
+    /// block); its readiness probe then connects with <paramref name="probeOptions"/> (to
+    /// <see cref="TlsUrl"/> when they name a CA).
+    /// </summary>
+    internal static NatsServer Planned(bool jetStream = false, string? extraConfiguration = null, NatsOpts? probeOptions = null) =>
+        new("zbn-" + Guid.NewGuid().ToString("N")[..8], jetStream, maxPayload: null, FreePorts(1)[0], clusterPort: 0, routes: [], extraConfiguration)
+        {
+            ProbeOptions = probeOptions,
+        };
+
+    /// <summary>Starts a single server with <paramref name="extraConfiguration"/> (see <see cref="Planned"/>).</summary>
+    internal static async Task<NatsServer> StartAsync(string extraConfiguration, NatsOpts probeOptions, bool jetStream = false)
+    {
+        NatsServer server = Planned(jetStream, extraConfiguration, probeOptions);
+        await server.RestartAsync();
+        return server;
+    }
+
+    /// <summary>How the readiness probe connects (credentials, TLS), when the server asks for more than a plain client.</summary>
+    private NatsOpts? ProbeOptions { get; init; }
 
     /// <summary>Starts a cluster of <paramref name="size"/> servers, routes between all, JetStream on each.</summary>
     internal static async Task<NatsServer[]> StartClusterAsync(int size)
@@ -166,7 +195,7 @@ internal sealed partial class NatsServer : IAsyncDisposable
         Port = await _listening.Task;
 
         // Ready when a client connects, and with JetStream when its API answers.
-        await using NatsConnection probe = new(new NatsOpts { Url = Url, Name = "zbn-probe" });
+        await using NatsConnection probe = new((ProbeOptions ?? new NatsOpts()) with { Url = ProbeOptions?.TlsOpts.CaFile is null ? Url : TlsUrl, Name = "zbn-probe" });
         await Eventually.SucceedsAsync(async () => { await probe.ConnectAsync(); return await probe.PingAsync(); }, $"a client connected to {Url}");
         if (_jetStream && waitForJetStream)
         {
@@ -196,6 +225,11 @@ internal sealed partial class NatsServer : IAsyncDisposable
         {
             string store = Path.Combine(_directory, "jetstream").Replace("\\", "/", StringComparison.Ordinal);
             text.AppendLine(CultureInfo.InvariantCulture, $"jetstream {{ store_dir: \"{store}\" }}");
+        }
+
+        if (_extraConfiguration is not null)
+        {
+            text.AppendLine(_extraConfiguration);
         }
 
         if (ClusterPort != 0)

@@ -36,18 +36,14 @@ internal sealed class PythonReader : IAsyncDisposable
 
     private PythonReader(Process process) => _process = process;
 
-    internal static PythonReader Start(string bufferName, long ring)
+    /// <summary>Starts the reader of <paramref name="bufferName"/> (on <paramref name="host"/>, or here).</summary>
+    internal static PythonReader Start(string bufferName, long ring, SimulatedHost? host = null)
     {
-        var info = new ProcessStartInfo("/usr/bin/python3")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add(Script);
-        info.ArgumentList.Add(bufferName);
-        info.ArgumentList.Add(ring.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        string[] args = ["-c", Script, bufferName, ring.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        ProcessStartInfo info = host?.StartInfo("/usr/bin/python3", args) ?? new ProcessStartInfo("/usr/bin/python3", args);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.UseShellExecute = false;
         info.Environment["PYTHONPATH"] = Path.Combine(RepositoryRoot(), "python");
         var process = new Process { StartInfo = info };
         var reader = new PythonReader(process);

@@ -24,11 +24,11 @@ public sealed class BadNumericInputTests
     public static TheoryData<TestedProgram, string, string, string> Cases()
     {
         var cases = new TheoryData<TestedProgram, string, string, string>();
-        foreach ((TestedProgram program, CommandSpec spec, Option option) in NumericOptions())
+        foreach ((TestedProgram program, string command, Option option) in NumericOptions())
         {
             foreach (string value in BadValues)
             {
-                cases.Add(program, spec.Command.Name, option.Name, value);
+                cases.Add(program, command, option.Name, value);
             }
         }
 
@@ -39,9 +39,9 @@ public sealed class BadNumericInputTests
     public static TheoryData<TestedProgram, string, string> FirstOptionOfEachCommand()
     {
         var cases = new TheoryData<TestedProgram, string, string>();
-        foreach (var group in NumericOptions().GroupBy(c => (c.Program, c.Spec.Command.Name)))
+        foreach (var group in NumericOptions().GroupBy(c => (c.Program, c.Command)))
         {
-            cases.Add(group.Key.Program, group.Key.Name, group.First().Option.Name);
+            cases.Add(group.Key.Program, group.Key.Command, group.First().Option.Name);
         }
 
         return cases;
@@ -50,8 +50,12 @@ public sealed class BadNumericInputTests
     [Fact]
     public void TheMatrixCoversEveryCommandWithNumbers()
     {
-        string[] commands = [.. NumericOptions().Select(c => c.Spec.Command.Name).Distinct()];
-        foreach (string expected in new[] { "read", "write", "publish", "subscribe", "demo", "demo-reader", "demo-writer", "serve", "call", "clean", "soak", "watch", "relay", "peer", "ZeroBuffer.Bench" })
+        string[] commands = [.. NumericOptions().Select(c => c.Command).Distinct()];
+        foreach (string expected in new[]
+        {
+            "read", "write", "publish", "subscribe", "demo", "demo-reader", "demo-writer", "serve", "call", "clean", "soak", "watch", "relay", "peer", "ZeroBuffer.Bench",
+            "bridge export", "bridge import", "bridge export-channel", "bridge import-channel",
+        })
         {
             Assert.Contains(expected, commands);
         }
@@ -95,16 +99,12 @@ public sealed class BadNumericInputTests
         Assert.EndsWith(" --help' for usage.", errorLines[1], StringComparison.Ordinal);
     }
 
-    /// <summary>The command line: the command, a valid value for each required argument and option, then the option under test.</summary>
+    /// <summary>The command line: the command's words (<c>bridge export</c>), a valid value for each required argument and option, then the option under test.</summary>
     private static string[] Arguments(TestedProgram program, string command, string option, string value)
     {
         CommandTree tree = InProcessCli.Tree(program);
-        CommandSpec spec = tree.All.Single(s => s.Command.Name == command);
-        var args = new List<string>();
-        if (spec != tree.Root)
-        {
-            args.Add(command);
-        }
+        CommandSpec spec = tree.All.Single(s => tree.NameOf(s) == command);
+        var args = new List<string>(tree.PathOf(spec));
 
         foreach (Argument argument in spec.Command.Arguments.Where(a => a.Arity.MinimumNumberOfValues > 0))
         {
@@ -123,10 +123,12 @@ public sealed class BadNumericInputTests
     /// <summary>One of the values the symbol accepts, when it names them; otherwise a plain name.</summary>
     private static string ValidValue(Symbol symbol) => symbol.GetCompletions(CompletionContext.Empty).FirstOrDefault()?.Label ?? "x";
 
-    private static IEnumerable<(TestedProgram Program, CommandSpec Spec, Option Option)> NumericOptions() =>
+    /// <summary>Every numeric option, with the program and the command (its words, as <see cref="CommandTree.NameOf"/> gives them).</summary>
+    private static IEnumerable<(TestedProgram Program, string Command, Option Option)> NumericOptions() =>
         from program in new[] { TestedProgram.Cli, TestedProgram.Bench }
-        from spec in InProcessCli.Tree(program).All
+        let tree = InProcessCli.Tree(program)
+        from spec in tree.All
         from option in spec.Command.Options
         where NumericTypes.Contains(option.ValueType)
-        select (program, spec, option);
+        select (program, tree.NameOf(spec), option);
 }

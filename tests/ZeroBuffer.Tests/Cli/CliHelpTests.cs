@@ -20,9 +20,14 @@ public sealed class CliHelpTests
     [InlineData("call")]
     [InlineData("soak")]
     [InlineData("demo")]
+    [InlineData("bridge")]
+    [InlineData("bridge export")]
+    [InlineData("bridge import")]
+    [InlineData("bridge export-channel")]
+    [InlineData("bridge import-channel")]
     public async Task EveryCommand_HelpHasExamplesAndExitCodes(string command)
     {
-        await using CliProcess cli = CliProcess.Start(command, "--help");
+        await using CliProcess cli = CliProcess.Start([.. command.Split(' '), "--help"]);
         Assert.Equal(0, await cli.WaitForExitAsync());
         string help = string.Join('\n', cli.Output);
         Assert.Contains("Usage:", help, StringComparison.Ordinal);
@@ -37,7 +42,7 @@ public sealed class CliHelpTests
         await using CliProcess cli = CliProcess.Start("--help");
         Assert.Equal(0, await cli.WaitForExitAsync());
         string help = string.Join('\n', cli.Output);
-        foreach (string command in new[] { "inspect", "watch", "relay", "read", "write", "layout", "publish", "subscribe" })
+        foreach (string command in new[] { "inspect", "watch", "relay", "read", "write", "layout", "publish", "subscribe", "bridge" })
         {
             Assert.Contains($"  {command} ", help, StringComparison.Ordinal);
         }

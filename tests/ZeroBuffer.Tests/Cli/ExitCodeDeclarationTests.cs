@@ -12,15 +12,16 @@ namespace ZeroBuffer.Tests.Cli;
 [Collection(ConsoleRedirection.Name)]
 public sealed partial class ExitCodeDeclarationTests
 {
-    /// <summary>Every command of the tool and of the bench, hidden ones included.</summary>
+    /// <summary>Every command of the tool and of the bench, hidden ones and those under a group (<c>bridge export</c>) included.</summary>
     public static TheoryData<TestedProgram, string> Commands()
     {
         var commands = new TheoryData<TestedProgram, string>();
         foreach (TestedProgram program in new[] { TestedProgram.Cli, TestedProgram.Bench })
         {
-            foreach (CommandSpec spec in InProcessCli.Tree(program).All)
+            CommandTree tree = InProcessCli.Tree(program);
+            foreach (CommandSpec spec in tree.All)
             {
-                commands.Add(program, spec.Command.Name);
+                commands.Add(program, tree.NameOf(spec));
             }
         }
 
@@ -32,8 +33,8 @@ public sealed partial class ExitCodeDeclarationTests
     public void Help_ListsExactlyTheDeclaredExitCodes(TestedProgram program, string command)
     {
         CommandTree tree = InProcessCli.Tree(program);
-        CommandSpec spec = tree.All.Single(s => s.Command.Name == command);
-        string[] args = spec == tree.Root ? ["--help"] : [command, "--help"];
+        CommandSpec spec = tree.All.Single(s => tree.NameOf(s) == command);
+        string[] args = [.. tree.PathOf(spec), "--help"];
 
         InProcessCli.Result help = InProcessCli.Run(program, args);
 

@@ -21,9 +21,10 @@ public sealed class PipedOutputTests
     public static TheoryData<string> Commands()
     {
         var commands = new TheoryData<string>();
-        foreach (CommandSpec spec in InProcessCli.Tree(TestedProgram.Cli).Subcommands)
+        CommandTree tree = InProcessCli.Tree(TestedProgram.Cli);
+        foreach (CommandSpec spec in tree.All.Where(s => s != tree.Root))
         {
-            commands.Add(spec.Command.Name);
+            commands.Add(tree.NameOf(spec));
         }
 
         return commands;
@@ -33,7 +34,7 @@ public sealed class PipedOutputTests
     [MemberData(nameof(Commands))]
     public async Task Help_HasNoEscapes(string command)
     {
-        await using CliProcess help = Start(command, "--help");
+        await using CliProcess help = Start([.. command.Split(' '), "--help"]);
         Assert.Equal(ExitCodes.Success, await help.WaitForExitAsync());
         AssertPlain(help);
     }

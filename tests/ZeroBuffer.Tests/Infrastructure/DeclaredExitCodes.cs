@@ -18,10 +18,22 @@ internal static class DeclaredExitCodes
     /// <summary>The command <c>ZeroBuffer.Bench <paramref name="args"/></c> runs.</summary>
     internal static Command OfBench(IReadOnlyList<string> args) => Find(BenchTree.Value, args);
 
-    /// <summary>The subcommand named by the first argument, else the root (as the parser decides).</summary>
+    /// <summary>The command the leading arguments name (<c>read</c>, <c>bridge export</c>), else the root (as the parser decides).</summary>
     private static Command Find(CommandTree tree, IReadOnlyList<string> args)
     {
-        CommandSpec spec = args.Count > 0 && tree.Subcommands.FirstOrDefault(s => s.Command.Name == args[0]) is CommandSpec sub ? sub : tree.Root;
-        return new Command(spec == tree.Root ? spec.Command.Name : $"{tree.Root.Command.Name} {spec.Command.Name}", spec.ExitCodes);
+        CommandSpec spec = tree.Root;
+        IReadOnlyList<CommandSpec> under = tree.Subcommands;
+        foreach (string arg in args)
+        {
+            if (under.FirstOrDefault(s => s.Command.Name == arg) is not CommandSpec sub)
+            {
+                break;
+            }
+
+            spec = sub;
+            under = sub.Subcommands;
+        }
+
+        return new Command(spec == tree.Root ? spec.Command.Name : $"{tree.Root.Command.Name} {tree.NameOf(spec)}", spec.ExitCodes);
     }
 }

@@ -1,0 +1,31 @@
+using System.Diagnostics;
+using ZeroBuffer.Cli.Events;
+
+namespace ZeroBuffer.Cli.Bridging;
+
+/// <summary>
+/// The <c>progress</c> events of <c>bridge export</c>/<c>import</c>: the totals, and the rates over
+/// the interval since the previous event, from the counts and the clock (nothing estimated).
+/// </summary>
+internal sealed class ThroughputMeter
+{
+    private long _frames;
+    private long _bytes;
+    private long _since = Stopwatch.GetTimestamp();
+
+    /// <summary>The event for the totals now, or null when no frame passed since the previous one (an idle bridge says nothing).</summary>
+    internal BridgeProgressEvent? Sample(long frames, long bytes)
+    {
+        if (frames == _frames)
+        {
+            return null;
+        }
+
+        long now = Stopwatch.GetTimestamp();
+        double seconds = Stopwatch.GetElapsedTime(_since, now).TotalSeconds;
+        var progress = new BridgeProgressEvent(frames, bytes, Math.Round(seconds * 1000, 1),
+            Math.Round((frames - _frames) / seconds, 2), Math.Round((bytes - _bytes) / seconds / 1_000_000, 3));
+        (_frames, _bytes, _since) = (frames, bytes, now);
+        return progress;
+    }
+}
