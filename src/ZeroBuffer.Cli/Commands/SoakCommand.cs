@@ -33,6 +33,7 @@ internal static class SoakCommand
         Examples:
           zerobuffer soak --minutes 10
           zerobuffer soak --seconds 30 --json
+          zerobuffer soak --kills 20
 
         """;
 
@@ -42,15 +43,16 @@ internal static class SoakCommand
         minutes.Check(value => value > 0 && value <= 10080 ? null : $"--minutes must be in (0, 10080] (got {value}).");
         var seconds = new Option<int?>("--seconds") { Description = "How long to run, in seconds (overrides --minutes)." }.AtLeast(1);
         var payloadSize = new Option<long>("--payload-size") { Description = "Ring size in bytes.", DefaultValueFactory = _ => 64 * 1024 }.Sized().AtLeast(1024);
+        var kills = new Option<int?>("--kills") { Description = "End after this many kills (each one recovered from), or when the time runs out if that comes first." }.AtLeast(1);
         var seed = new Option<int>("--seed") { Description = "Seed of frame sizes and kill timing (0 or more).", DefaultValueFactory = _ => Environment.TickCount & int.MaxValue }.AtLeast(0);
         var command = new Command("soak", "Stream between two processes while killing and restarting them at random; verify every frame.")
         {
-            minutes, seconds, payloadSize, seed,
+            minutes, seconds, kills, payloadSize, seed,
         };
         command.SetAction(parse => global.Run(parse, (output, stop) =>
         {
             TimeSpan duration = parse.GetValue(seconds) is int s ? TimeSpan.FromSeconds(s) : TimeSpan.FromMinutes(parse.GetValue(minutes));
-            using var run = new Run(output, stop, duration, parse.GetValue(payloadSize), parse.GetValue(seed));
+            using var run = new Run(output, stop, duration, parse.GetValue(kills), parse.GetValue(payloadSize), parse.GetValue(seed));
             return run.Execute();
         }));
         return new CommandSpec(command, Events, ExitCodeTable.Standard("success: every delivered frame verified, nothing left behind")
@@ -59,7 +61,7 @@ internal static class SoakCommand
             .Interrupted("Ctrl+C or SIGTERM before --minutes/--seconds ran out (after the summary of what ran)"));
     }
 
-    private sealed class Run(Output output, Interruption stop, TimeSpan duration, long payloadSize, int seed) : IDisposable
+    private sealed class Run(Output output, Interruption stop, TimeSpan duration, int? killLimit, long payloadSize, int seed) : IDisposable
     {
         private readonly string _name = $"zbsoak-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40];
         private readonly Random _random = new(seed);
@@ -98,7 +100,9 @@ internal static class SoakCommand
             {
                 StartReader();
                 StartWriter();
-                while (clock.Elapsed < duration && !stop.IsRequested)
+                // A kill count makes the run's extent independent of the machine's speed: a loaded
+                // machine restarts children slowly, so a time limit alone may leave room for one kill.
+                while (clock.Elapsed < duration && !stop.IsRequested && !(_readerKills + _writerKills >= killLimit))
                 {
                     stop.Token.WaitHandle.WaitOne(_random.Next(300, 1500)); // random time between crashes
                     if (stop.IsRequested || clock.Elapsed >= duration)
