@@ -19,6 +19,9 @@ internal enum CaseKind
 
     /// <summary>One topic publisher, n subscribers: the publisher's cost per frame.</summary>
     FanOut,
+
+    /// <summary>Through a NATS server, bare or bridged: one-way throughput, or one-way latency at a fixed rate (see <see cref="NatsScenario"/>).</summary>
+    Nats,
 }
 
 /// <summary>The transports (and baselines) a row can be about; the strings are the JSON values.</summary>
@@ -35,6 +38,12 @@ internal static class Transports
 
     /// <summary>A topic: one publisher, n subscribers (see <see cref="FanOutPeers"/>).</summary>
     internal const string Topic = "topic";
+
+    /// <summary>Bare NATS: a NATS.Net publisher, the server, a NATS.Net subscriber (see <see cref="NatsScenario"/>).</summary>
+    internal const string Nats = "nats";
+
+    /// <summary>The NATS bridge, buffer to buffer: writer, buffer, exporter, the server, importer, buffer, reader (see <see cref="NatsScenario"/>).</summary>
+    internal const string NatsBridge = "nats-bridge";
 }
 
 /// <summary>One peer process of a case: its role and its extra arguments.</summary>
@@ -68,6 +77,9 @@ internal sealed record BenchCase(
     /// <summary>The subscribers' delivery policy of a fan-out case.</summary>
     internal DeliveryPolicy Policy { get; init; }
 
+    /// <summary>Why the case cannot run in this run (its row then says so instead of figures); null when it can.</summary>
+    internal string? NotRunReason { get; init; }
+
     /// <summary>A short human description for progress lines.</summary>
     internal string Describe() => Kind switch
     {
@@ -75,6 +87,7 @@ internal sealed record BenchCase(
         CaseKind.Idle => "idle reader (connected writer, no traffic)",
         CaseKind.FanOut => $"fan-out zero-copy, {Subscribers} {TopicNames.PolicyName(Policy)} subscriber{(Subscribers == 1 ? "" : "s")}, {Format.Bytes(FrameSize)}"
                            + (Strategy is null or StrategyNames.Default ? "" : " " + Strategy),
+        CaseKind.Nats => $"{NatsScenario.MeasureOf(this)} {Transport} {Mode}{(Rate > 0 ? $" {Rate:0}/s" : "")} {Format.Bytes(FrameSize)}",
         _ => $"{Kind.ToString().ToLowerInvariant()} {Transport}{(Mode is null ? "" : " " + Mode)}{(Pacing is null ? "" : " " + Pacing)}"
              + (FrameSize > 0 ? $" {Format.Bytes(FrameSize)}" : "") + (Strategy is null or StrategyNames.Default ? "" : " " + Strategy),
     };

@@ -32,6 +32,13 @@ internal static class BenchCommand
           fanout      one topic publisher, 1, 2, 4 and 8 subscribers (Block unless --fanout-policy), 64 B and 3.1 MB
                       (--quick: 3.1 MB only): zero-copy publishes back-to-back, each frame filled once; the time of one
                       publish against n streaming copies of the frame, and each subscriber's deliveries and drops
+          nats        (only when asked for) the NATS bridge (issue 17) through a nats-server the bench starts (PATH or
+                      /usr/sbin; a free loopback port, default max_payload, JetStream in memory; stopped at the end): bare NATS
+                      (a NATS.Net publisher -> server -> a NATS.Net subscriber) next to the bridge, buffer to buffer (writer ->
+                      buffer -> NatsExporter -> server -> NatsImporter -> buffer -> reader), 64 B, 4 KiB and 3.1 MB (chunked
+                      alike on both paths), core and JetStream (--nats-modes): one-way throughput at full speed, and one-way
+                      latency at a fixed rate (1,000/s, 25/s for 3.1 MB); the bridged row's ratio to the bare one. Without
+                      nats-server its rows say "not run" and why
         Row ids of ZeroBuffer rows measured with a strategy other than spin-then-block end in "@STRATEGY"
         (e.g. latency/zerobuffer/copy/back-to-back/64@busy-spin); the row's "strategy" field says it either way.
         Fan-out rows with a policy other than block end in "@POLICY" too (fanout/zero-copy/8/64@drop-newest).
@@ -56,6 +63,11 @@ internal static class BenchCommand
             "perSubscriber":[{"id","delivered","dropped","read","bytes"}] (delivered + dropped = frames; read = the subscriber's own count),
             "framesPerSecond" = publishes/s, "gigabytesPerSecond" = bytes delivered to all subscribers per second,
           "sides":{"writer"|"reader"|"pinger"|"echo"|"copier"|"publisher"|"subscribers":{"cpuPercent":..,"allocatedBytesPerFrame":..}},
+          nats rows ("kind":"nats", "transport":"nats|nats-bridge", "mode":"core|jetstream", "pacing":"fixed-rate" for latency):
+            "nats":{"path":"bare|bridge","mode","measure":"throughput|latency","maxPayload","chunkSize","chunks","chunking",
+                    "sent","lost" (sent - received in the window),"bridgeLost" (the importer's count)},
+            latency rows: "latencyMicroseconds" is one-way (send time to the whole frame received), "sendLagMicroseconds" the sender's,
+            sides "sender" and "receiver" (whole processes), "ratios":{"bareNats":{"framesPerSecond","gigabytesPerSecond"} or {"p50",..,"max"}}
           "ratios":{"unixSocket":{"framesPerSecond"},"memcpyStreaming":{"gigabytesPerSecond"}}            (ZeroBuffer throughput)
                   {"semaphore":{"p50",..,"max"},"busyPoll":{"p50",..,"max"}}                           (ZeroBuffer latency)
                   {...,"rawPingPong":{"p50",..,"max"}}     (duplex: ÷ latency/zerobuffer/copy/back-to-back/64, same strategy)
@@ -97,9 +109,11 @@ internal static class BenchCommand
             DefaultValueFactory = _ => TopicNames.PolicyName(DeliveryPolicy.Block),
         };
         fanOutPolicy.AcceptOnlyFromAmong(FanOutPeers.PolicyNames);
+        var natsModes = new Option<string?>("--nats-modes") { Description = $"Comma-separated NATS modes of the nats scenario: {string.Join(",", NatsScenario.Modes)} (default both)." };
         var command = new Command(ProgramName, "Measure ZeroBuffer's throughput and latency across processes, next to baselines (Unix socket, semaphore, busy-poll, memcpy).")
         {
             quick, plots, scenarios, sizes, duration, rate, ringSize, streamBytes, runs, strategy, batchReleases, prefault, fanOutPolicy,
+            natsModes,
         };
         command.SetAction(parse => global.Run(parse, (output, stop) =>
         {
@@ -110,6 +124,7 @@ internal static class BenchCommand
                 BatchReleases = parse.GetValue(batchReleases),
                 Prefault = parse.GetValue(prefault),
                 FanOutPolicy = FanOutPeers.ParsePolicy(parse.GetValue(fanOutPolicy)),
+                NatsModes = ParseNatsModes(parse.GetValue(natsModes)),
             };
             return Execute(output, stop, options, parse.GetValue(plots), parse.GetValue(runs));
         }));
@@ -157,12 +172,31 @@ internal static class BenchCommand
         }
 
         return new BenchOptions(quick, chosen, throughputSizes, latencySizes, seconds, rate, ringSize, streamBytes,
-            Custom: scenarios is not null || sizes is not null) { FanOutSizes = fanOutSizes };
+            Custom: scenarios is not null || sizes is not null) { FanOutSizes = fanOutSizes, NatsSizes = (IReadOnlyList<int>?)sizeList ?? NatsScenario.Sizes };
+    }
+
+    private static string[] ParseNatsModes(string? modes)
+    {
+        if (modes is null)
+        {
+            return NatsScenario.Modes;
+        }
+
+        string[] chosen = [.. modes.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Distinct()];
+        foreach (string mode in chosen.Where(m => !NatsScenario.Modes.Contains(m)))
+        {
+            throw new UsageException($"--nats-modes: unknown mode '{mode}'; known: {string.Join(", ", NatsScenario.Modes)}");
+        }
+
+        return chosen.Length > 0 ? chosen : throw new UsageException("--nats-modes: no mode given");
     }
 
     private static int Execute(Output output, Interruption stop, BenchOptions options, string? plotDirectory, int runCount)
     {
         string runName = $"zb-bench-{Environment.ProcessId}-{Guid.NewGuid():N}"[..28];
+        // The nats scenario's server lives for the whole run; disposed (killed, its store removed) however the run ends.
+        using NatsBenchServer? nats = options.Scenarios.Contains(Scenarios.Nats) ? NatsBenchServer.Start(runName, stop.Token) : null;
+        options = options with { Nats = nats };
         List<BenchCase> plan = BenchPlan.Build(options, runName);
         // Repeated runs go round-robin (all cases, then all again), so a slow drift of the machine spreads over every row.
         List<(BenchCase Case, int Run)> cases = [.. Enumerable.Range(0, runCount).SelectMany(run => plan.Select(c => (c, run)))];
@@ -208,6 +242,11 @@ internal static class BenchCommand
             BenchTable.Write(console, results, options);
             Targets.WriteTable(console, targets);
             console.MarkupLine($"[grey]{cases.Count} cases in {clock.Elapsed.TotalSeconds:0.0} s; load average {Markup.Escape(LoadAverage())}[/]");
+            if (nats is not null)
+            {
+                console.MarkupLine($"[grey]{Markup.Escape(nats.Url is null ? $"NATS rows not run: {nats.NotRunReason}" : $"NATS: {nats.Version ?? "nats-server"} at {nats.Url}, default max_payload")}[/]");
+            }
+
             foreach (string file in plotFiles)
             {
                 console.MarkupLine($"plot: {Markup.Escape(file)}");

@@ -26,6 +26,15 @@ internal sealed record BenchOptions(
     /// <summary>Delivery policy of the fan-out subscribers (<c>--fanout-policy</c>; Block by default, see <see cref="FanOutPeers"/>).</summary>
     internal DeliveryPolicy FanOutPolicy { get; init; } = DeliveryPolicy.Block;
 
+    /// <summary>Frame sizes of the NATS rows (<see cref="NatsScenario.Sizes"/> unless <c>--sizes</c> says otherwise).</summary>
+    internal IReadOnlyList<int> NatsSizes { get; init; } = NatsScenario.Sizes;
+
+    /// <summary>The NATS modes measured (<c>--nats-modes</c>; both by default).</summary>
+    internal IReadOnlyList<string> NatsModes { get; init; } = NatsScenario.Modes;
+
+    /// <summary>The run's NATS server, when the nats scenario runs (its URL, or why there is none).</summary>
+    internal NatsBenchServer? Nats { get; init; }
+
     /// <summary>
     /// Unmeasured warm-up before each window: a quarter of it, between 0.4 and 1 s. At least 0.4 s
     /// because .NET's tiered compilation starts promoting hot methods only after a 100 ms delay

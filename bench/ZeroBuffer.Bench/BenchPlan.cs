@@ -197,6 +197,11 @@ internal static class BenchPlan
             }
         }
 
+        if (Wants(Scenarios.Nats))
+        {
+            cases.AddRange(NatsScenario.Plan(options, Next, timing));
+        }
+
         return cases;
     }
 

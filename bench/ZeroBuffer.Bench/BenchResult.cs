@@ -80,6 +80,9 @@ internal sealed class BenchResult(BenchCase benchCase) : ISelfWrittenJson
     /// <summary>Fan-out rows: subscribers, publish times, deliveries per subscriber.</summary>
     internal FanOutFigures? FanOut { get; init; }
 
+    /// <summary>NATS rows: path, mode, measure, chunking, losses (see <see cref="NatsScenario"/>).</summary>
+    internal NatsFigures? Nats { get; init; }
+
     /// <summary>Idle rows with many readers: the readers' process threads at the end of the window.</summary>
     internal int? Threads { get; init; }
 
@@ -141,6 +144,7 @@ internal sealed class BenchResult(BenchCase benchCase) : ISelfWrittenJson
         }
 
         FanOut?.WriteJson(w, FrameSize);
+        Nats?.WriteJson(w);
 
         if (Runs > 1)
         {

@@ -17,6 +17,11 @@ internal static class BenchRunner
 
     internal static IReadOnlyList<BenchResult> Run(Output output, BenchCase benchCase, BenchOptions options, Interruption stop)
     {
+        if (benchCase.NotRunReason is string reason)
+        {
+            return [new BenchResult(benchCase) { Error = "not run: " + reason }];
+        }
+
         // Declared before the children, so it is disposed after them: a late "ready" from a child
         // that missed its deadline must not find it disposed.
         using var ready = new ManualResetEventSlim();
@@ -137,6 +142,9 @@ internal static class BenchRunner
 
             case CaseKind.FanOut:
                 return [FanOutPeers.Result(c, active, passive ?? throw new InvalidOperationException("fan-out cases have subscribers"))];
+
+            case CaseKind.Nats:
+                return [NatsScenario.Result(c, active, passive ?? throw new InvalidOperationException("NATS cases have a receiver"))];
 
             case CaseKind.Idle:
                 return

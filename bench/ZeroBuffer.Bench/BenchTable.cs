@@ -20,6 +20,7 @@ internal static class BenchTable
         WriteLatency(console, results);
         WriteIdle(console, results);
         WriteFanOut(console, results);
+        NatsTable.Write(console, results);
         foreach (BenchResult failed in results.Where(r => r.Error is not null))
         {
             console.MarkupLine($"[red]failed[/] {Markup.Escape(failed.Id)}: {Markup.Escape(failed.Error!)}");

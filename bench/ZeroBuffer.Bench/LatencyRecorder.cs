@@ -22,13 +22,22 @@ internal sealed class LatencyRecorder
     /// <summary>Paced runs: how late each send actually went out (actual − intended), to tell the pacer's own delays from the transport's.</summary>
     private readonly LongHistogram _sendLag = new(3_600_000_000_000L, 3);
     private readonly long _intervalTicks;
+
+    /// <summary>Paced runs that sleep precisely (<see cref="MonotonicSleep"/>) until this close to a send, then spin; 0: the default pacing.</summary>
+    private readonly long _preciseSpinTicks;
     private long _scheduleStart;
     private long _sent;
 
     /// <param name="rate">Round trips per second; 0 = back-to-back (each send right after the previous reply).</param>
-    internal LatencyRecorder(double rate)
+    /// <param name="sleepsPrecisely">
+    /// Sleep until 100 µs before each send with the kernel's resolution, and spin only that last
+    /// stretch, instead of spinning the last 2 ms: for paced senders whose spinning would take a
+    /// core the measured path needs (the NATS rows: a server and two clients on 2 cores).
+    /// </param>
+    internal LatencyRecorder(double rate, bool sleepsPrecisely = false)
     {
         Rate = rate;
+        _preciseSpinTicks = sleepsPrecisely ? Stopwatch.Frequency / 10_000 : 0;
         _intervalTicks = rate > 0 ? Math.Max(1, (long)(Stopwatch.Frequency / rate)) : 0;
         _histogram.RecordValue(1); // the first record initialises lazily (allocates): keep it out of the measured loop
         _histogram.Reset();
@@ -71,7 +80,11 @@ internal sealed class LatencyRecorder
                 return due;
             }
 
-            if (remaining > NearTicks)
+            if (_preciseSpinTicks > 0 && remaining > _preciseSpinTicks)
+            {
+                MonotonicSleep.Until(due - _preciseSpinTicks);
+            }
+            else if (remaining > NearTicks)
             {
                 Thread.Sleep(1);
             }

@@ -7,7 +7,7 @@ namespace ZeroBuffer.Bench;
 /// <summary>
 /// Removes whatever a case's peers left behind when one was killed or failed: the ZeroBuffer
 /// buffers (swept like <c>demo</c> does; the duplex channel's <c>NAME_request</c> and <c>NAME_response</c> and the fan-out
-/// subscribers' <c>NAME.sub-POLICY-sI</c> too), the topic's publisher lock file, the socket file, the semaphores and the spin file.
+/// subscribers' <c>NAME.sub-POLICY-sI</c> and the NATS bridge's <c>NAME-a</c> and <c>NAME-b</c> too), the topic's publisher lock file, the socket file, the semaphores and the spin file.
 /// Peers remove their own resources on a normal exit, so this usually finds nothing.
 /// </summary>
 internal static class Leftovers
@@ -20,6 +20,7 @@ internal static class Leftovers
             name, ZeroBufferPingPongPeers.RequestBuffer(name), ZeroBufferPingPongPeers.ReplyBuffer(name), name + "_request", name + "_response",
             .. Enumerable.Range(0, BenchPlan.IdleAsyncReaders).Select(i => ZeroBufferAsyncPeers.IdleBuffer(name, i)),
             .. Enum.GetValues<DeliveryPolicy>().SelectMany(p => Enumerable.Range(0, FanOutPeers.MaxSubscribers).Select(i => FanOutPeers.SubscriberBuffer(name, p, i))),
+            NatsBridgePeers.SourceBuffer(name), NatsBridgePeers.SinkBuffer(name),
         ];
         foreach (string buffer in buffers)
         {

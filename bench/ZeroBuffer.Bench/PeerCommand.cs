@@ -19,10 +19,14 @@ internal static class PeerCommand
            ...memcpy adds "hotGigabytesPerSecond","streamingGigabytesPerSecond"}
         Roles: zb-reader zb-writer zb-echo zb-ping uds-reader uds-writer uds-echo uds-ping sem-echo sem-ping
                spin-echo spin-ping memcpy idle-reader idle-writer zb-async-echo zb-async-ping idle-async-readers idle-async-writer
-               duplex-server duplex-client fanout-subscribers fanout-publisher. The first of each pair must be ready before the second starts.
+               duplex-server duplex-client fanout-subscribers fanout-publisher nats-sub nats-pub nats-bridge-sink nats-bridge-source.
+               The first of each pair must be ready before the second starts.
         idle-async-readers adds "threads" (the process's threads at the end of the window) and "readers".
         fanout-publisher adds "subscribers":[{"id","delivered","dropped"}] (its counts over the window) and the
         sampled publish times as "latencyMicroseconds"; fanout-subscribers adds "subscribers":[{"id","read","allocatedBytes"}].
+        The NATS peers take --nats URL and --nats-mode core|jetstream; the senders (nats-pub, nats-bridge-source) add
+        "maxPayload","chunkSize","chunks" and, paced, "sendLagMicroseconds"; the receivers (nats-sub, nats-bridge-sink) report
+        one-way "latencyMicroseconds" when paced, and nats-bridge-sink adds "bridgeFramesLost" (its importer's count).
 
         """;
 
@@ -45,9 +49,13 @@ internal static class PeerCommand
         var readers = new Option<int>("--readers") { Description = "Readers of the idle async pair; subscribers of the fan-out pair.", DefaultValueFactory = _ => 1 }.AtLeast(1);
         var policy = new Option<string>("--policy") { Description = "Delivery policy of the fan-out subscribers.", DefaultValueFactory = _ => TopicNames.PolicyName(DeliveryPolicy.Block) };
         policy.AcceptOnlyFromAmong(FanOutPeers.PolicyNames);
+        var natsUrl = new Option<string?>("--nats") { Description = "NATS rows: the server's URL." };
+        var natsMode = new Option<string>("--nats-mode") { Description = "NATS rows: core or jetstream.", DefaultValueFactory = _ => NatsScenario.CoreMode };
+        natsMode.AcceptOnlyFromAmong(NatsScenario.Modes);
         var command = new Command("peer", "One measured side of the bench (a separate process).")
         {
             role, name, size, zeroCopy, seconds, warmUp, rate, ringSize, streamBytes, strategy, batchReleases, prefault, readers, policy,
+            natsUrl, natsMode,
         };
         command.Hidden = true;
         command.SetAction(parse => global.Run(parse, (output, stop) =>
@@ -55,7 +63,11 @@ internal static class PeerCommand
             var settings = new PeerSettings(parse.GetRequiredValue(role), parse.GetRequiredValue(name), parse.GetValue(size),
                 parse.GetValue(zeroCopy), parse.GetValue(seconds), parse.GetValue(warmUp), parse.GetValue(rate),
                 parse.GetValue(ringSize), parse.GetValue(streamBytes), parse.GetValue(strategy) ?? StrategyNames.Default,
-                parse.GetValue(batchReleases), parse.GetValue(prefault), parse.GetValue(readers), FanOutPeers.ParsePolicy(parse.GetValue(policy)));
+                parse.GetValue(batchReleases), parse.GetValue(prefault), parse.GetValue(readers), FanOutPeers.ParsePolicy(parse.GetValue(policy)))
+            {
+                NatsUrl = parse.GetValue(natsUrl),
+                NatsMode = parse.GetValue(natsMode) ?? NatsScenario.CoreMode,
+            };
             stop.CancelOnStdinClosed();
             return Execute(output, stop, settings);
         }));
@@ -105,6 +117,10 @@ internal static class PeerCommand
         PeerRoles.IdleAsyncWriter => ZeroBufferAsyncPeers.RunIdleWriter(output, stop, settings),
         PeerRoles.FanOutSubscribers => FanOutPeers.RunSubscribers(output, stop, settings),
         PeerRoles.FanOutPublisher => FanOutPeers.RunPublisher(output, stop, settings),
+        PeerRoles.NatsSubscriber => NatsBarePeers.RunSubscriber(output, stop, settings),
+        PeerRoles.NatsPublisher => NatsBarePeers.RunPublisher(output, stop, settings),
+        PeerRoles.NatsBridgeSink => NatsBridgePeers.RunSink(output, stop, settings),
+        PeerRoles.NatsBridgeSource => NatsBridgePeers.RunSource(output, stop, settings),
         _ => throw new UsageException($"unknown role '{settings.Role}'"),
     };
 }

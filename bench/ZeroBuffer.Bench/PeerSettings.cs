@@ -21,6 +21,12 @@ internal sealed record PeerSettings(
     string Role, string Name, int FrameSize, bool ZeroCopy, double Seconds, double WarmUpSeconds, double Rate, long RingSize, long StreamBytes,
     string Strategy, bool BatchReleases, bool Prefault, int Readers = 1, DeliveryPolicy Policy = DeliveryPolicy.Block)
 {
+    /// <summary>The NATS server of a NATS row's peers (<c>--nats</c>); null for the other peers.</summary>
+    internal string? NatsUrl { get; init; }
+
+    /// <summary>NATS rows: <c>core</c> or <c>jetstream</c> (<c>--nats-mode</c>, see <see cref="NatsScenario"/>).</summary>
+    internal string NatsMode { get; init; } = NatsScenario.CoreMode;
+
     /// <summary>The wait strategy named by <see cref="Strategy"/>.</summary>
     internal WaitStrategy WaitStrategy => WaitStrategy.Parse(Strategy);
 
@@ -75,11 +81,16 @@ internal static class PeerRoles
     internal const string DuplexClient = "duplex-client";
     internal const string FanOutSubscribers = "fanout-subscribers";
     internal const string FanOutPublisher = "fanout-publisher";
+    internal const string NatsSubscriber = "nats-sub";
+    internal const string NatsPublisher = "nats-pub";
+    internal const string NatsBridgeSink = "nats-bridge-sink";
+    internal const string NatsBridgeSource = "nats-bridge-source";
 
     internal static readonly string[] All =
     [
         ZeroBufferReader, ZeroBufferWriter, ZeroBufferEcho, ZeroBufferPing, SocketReader, SocketWriter, SocketEcho, SocketPing,
         SemaphoreEcho, SemaphorePing, SpinEcho, SpinPing, Memcpy, IdleReader, IdleWriter, AsyncEcho, AsyncPing, IdleAsyncReaders, IdleAsyncWriter,
         DuplexServer, DuplexClient, FanOutSubscribers, FanOutPublisher,
+        NatsSubscriber, NatsPublisher, NatsBridgeSink, NatsBridgeSource,
     ];
 }

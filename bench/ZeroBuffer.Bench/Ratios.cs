@@ -20,6 +20,7 @@ internal static class Ratios
 
     internal static void Compute(IReadOnlyList<BenchResult> results)
     {
+        NatsRatios.Compute(results);
         BenchResult? streaming = Find(results, r => r.Case.Kind == CaseKind.Bandwidth && r.Mode == "streaming");
         BenchResult? semaphore = Find(results, r => r.Case.Transport == Transports.Semaphore);
         BenchResult? busyPoll = Find(results, r => r.Case.Transport == Transports.BusyPoll);

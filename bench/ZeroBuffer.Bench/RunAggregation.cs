@@ -43,6 +43,7 @@ internal static class RunAggregation
                 Sides = [.. first.Sides.Select((side, i) => new SideFigures(side.Role,
                     Of(rows, r => r.Sides[i].CpuPercent), Of(rows, r => r.Sides[i].AllocatedBytesPerFrame)))],
                 FanOut = first.FanOut is null ? null : FanOut(rows),
+                Nats = first.Nats is null ? null : NatsFigures.Median(rows),
             };
             Spread(result, rows, "framesPerSecond", r => r.FramesPerSecond);
             Spread(result, rows, "gigabytesPerSecond", r => r.GigabytesPerSecond);

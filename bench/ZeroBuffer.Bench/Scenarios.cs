@@ -36,8 +36,15 @@ internal static class Scenarios
     /// <summary>One publisher and 1, 2, 4, 8 subscribers of a topic: the publisher's cost per frame (see <see cref="FanOutPeers"/>).</summary>
     internal const string FanOut = "fanout";
 
-    internal static readonly string[] All = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Async, Duplex, FanOut];
+    /// <summary>
+    /// Frames through a nats-server the bench starts, bare NATS next to the ZeroBuffer bridge (see <see cref="NatsScenario"/>).
+    /// Not in <see cref="Default"/>: it needs a program from outside (nats-server), and it measures the network
+    /// bridge, not shared memory.
+    /// </summary>
+    internal const string Nats = "nats";
 
-    /// <summary>What runs when <c>--scenarios</c> is not given: everything that exists.</summary>
+    internal static readonly string[] All = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Async, Duplex, FanOut, Nats];
+
+    /// <summary>What runs when <c>--scenarios</c> is not given: everything that exists (except <see cref="Nats"/>, which must be asked for).</summary>
     internal static readonly string[] Default = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Async, Duplex, FanOut];
 }

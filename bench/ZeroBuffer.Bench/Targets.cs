@@ -118,6 +118,7 @@ internal static class Targets
             Figure(Row, "CPU of a reader waiting with no traffic", Id("idle/zerobuffer"), "sides.reader.cpuPercent", "<", 1, "%",
                 r => r.Sides.FirstOrDefault(s => s.Role == "reader")?.CpuPercent),
         };
+        lines.AddRange(NatsTargets.Evaluate(results, options));
         return lines;
     }
 

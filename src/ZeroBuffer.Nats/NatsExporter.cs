@@ -46,6 +46,9 @@ public sealed class NatsExporter : IAsyncDisposable
     private readonly INatsConnection _connection;
     private readonly Reader _reader;
     private readonly NatsExporterOptions _options;
+    private readonly string _framesSubject; // built once: a subject per message would be an allocation per message
+    private readonly string _metadataSubject;
+    private readonly string _endSubject;
     private readonly ILogger _logger;
     private readonly BridgeCounters _counters;
     private readonly BridgeEvents _events;
@@ -79,6 +82,9 @@ public sealed class NatsExporter : IAsyncDisposable
         _connection = connection;
         _reader = reader;
         _options = options;
+        _framesSubject = BridgeSubjects.Frames(options.Subject);
+        _metadataSubject = BridgeSubjects.Metadata(options.Subject);
+        _endSubject = BridgeSubjects.End(options.Subject);
         _logger = logger ?? NullLogger.Instance;
         Session = Guid.NewGuid().ToString("N");
         _counters = new BridgeCounters("exporter", options.Subject, reader.Name);
@@ -299,27 +305,43 @@ public sealed class NatsExporter : IAsyncDisposable
         ulong sequence = _sequence + 1;
         ulong sourceSequence = frame.Sequence;
         int size = frame.Size;
-
-        // JetStream: a frame's chunks are in flight together (up to ChunkWindow), each waiting for
-        // its own acknowledgement, so a 3-chunk frame costs about one round trip, not three. The
-        // next frame starts only when every chunk of this one is stored: frames stay in order in
-        // the stream (a retried chunk may land after its siblings; the importer takes them in any order).
-        var inFlight = new List<Task>(Math.Min(chunks, ChunkWindow));
-        for (int chunk = 0; chunk < chunks; chunk++)
+        if (_js is null)
         {
-            int offset = chunk * plan.ChunkSize;
-            int length = Math.Min(plan.ChunkSize, size - offset);
-            int index = chunk;
-            Task publish = PublishAsync(BridgeSubjects.Frames(_options.Subject), bytes.Slice(offset, length),
-                () => WireText.Chunk(Session, sequence, sourceSequence, size, offset, index, chunks),
-                WireText.ChunkId(Session, sequence, chunk), cancellationToken);
-            if (_js is null)
+            // Core: each publish completes as soon as the client has the bytes. Nothing here
+            // allocates but the headers (NATS.Net makes them read-only once published).
+            for (int index = 0; index < chunks; index++)
             {
-                await publish.ConfigureAwait(false); // core: completes as soon as the client has the bytes
-                continue;
+                ChunkHeader chunk = plan.Chunk(size, index);
+                await _connection.PublishAsync(_framesSubject, plan.Slice(bytes, chunk), WireText.Chunk(Session, sequence, sourceSequence, chunk),
+                    serializer: NatsRawSerializer<ReadOnlyMemory<byte>>.Default, cancellationToken: cancellationToken).ConfigureAwait(false);
+                _counters.Message();
             }
+        }
+        else
+        {
+            await PublishFrameToStreamAsync(bytes, plan, sequence, sourceSequence, chunks, cancellationToken).ConfigureAwait(false);
+        }
 
-            inFlight.Add(publish);
+        Volatile.Write(ref _sequence, sequence);
+        _counters.Frame(size);
+    }
+
+    /// <summary>
+    /// JetStream: a frame's chunks are in flight together (up to <see cref="ChunkWindow"/>), each
+    /// waiting for its own acknowledgement, so a 3-chunk frame costs about one round trip, not
+    /// three. The next frame starts only when every chunk of this one is stored: frames stay in
+    /// order in the stream (a retried chunk may land after its siblings; the importer takes them
+    /// in any order).
+    /// </summary>
+    private async Task PublishFrameToStreamAsync(ReadOnlyMemory<byte> bytes, ChunkPlan plan, ulong sequence, ulong sourceSequence, int chunks,
+        CancellationToken cancellationToken)
+    {
+        var inFlight = new List<Task>(Math.Min(chunks, ChunkWindow));
+        for (int index = 0; index < chunks; index++)
+        {
+            ChunkHeader chunk = plan.Chunk(bytes.Length, index);
+            inFlight.Add(PublishAsync(_framesSubject, plan.Slice(bytes, chunk), () => WireText.Chunk(Session, sequence, sourceSequence, chunk),
+                WireText.ChunkId(Session, sequence, index), cancellationToken));
             if (inFlight.Count == ChunkWindow)
             {
                 await Task.WhenAll(inFlight).ConfigureAwait(false);
@@ -328,9 +350,6 @@ public sealed class NatsExporter : IAsyncDisposable
         }
 
         await Task.WhenAll(inFlight).ConfigureAwait(false);
-
-        Volatile.Write(ref _sequence, sequence);
-        _counters.Frame(frame.Size);
     }
 
     private async Task PublishMetadataOnceAsync(CancellationToken cancellationToken)
@@ -356,7 +375,7 @@ public sealed class NatsExporter : IAsyncDisposable
         }
 
         ulong next = _sequence + 1;
-        await PublishAsync(BridgeSubjects.Metadata(_options.Subject), metadata, () => WireText.Metadata(Session, next),
+        await PublishAsync(_metadataSubject, metadata, () => WireText.Metadata(Session, next),
             WireText.MetadataId(Session), cancellationToken).ConfigureAwait(false);
     }
 
@@ -369,7 +388,7 @@ public sealed class NatsExporter : IAsyncDisposable
         }
 
         _endPublishedAfter = last;
-        return PublishAsync(BridgeSubjects.End(_options.Subject), ReadOnlyMemory<byte>.Empty, () => WireText.End(Session, last, reason),
+        return PublishAsync(_endSubject, ReadOnlyMemory<byte>.Empty, () => WireText.End(Session, last, reason),
             WireText.EndId(Session, last), cancellationToken);
     }
 

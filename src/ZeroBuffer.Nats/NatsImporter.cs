@@ -341,7 +341,7 @@ public sealed class NatsImporter : IAsyncDisposable
     private bool Handle(Inbound message, CancellationToken stopping)
     {
         _counters.Message();
-        var parsed = BridgeMessage.Parse(_options.Subject, message.Subject, message.Headers, message.Length);
+        var parsed = BridgeMessage.Parse(_options.Subject, message.Subject, message.Headers, message.Length, _sequencer.Session);
         switch (parsed.Kind)
         {
             case MessageKind.Chunk:

@@ -31,7 +31,10 @@ public sealed class CoreGapTests(ITestOutputHelper output)
 
         using CancellationTokenSource safety = Eventually.Safety();
         Task<List<Received>> reading = bridge.ReadUntilEndAsync(safety.Token);
-        await Eventually.TrueAsync(() => bridge.Importer!.FramesImported > 0 && bridge.Importer.FramesLost > 0, "frames imported and lost");
+        // Not "and lost" here: whether a dropped frame is known before the end depends on timing. If
+        // the importer moved its first frames into the ring before the drops began, every drop is at
+        // the tail of the burst, and only the end message (its last sequence) reveals them.
+        await Eventually.TrueAsync(() => bridge.Importer!.FramesImported > 0, "frames imported");
         producerMayClose.SetResult(); // the end of the stream: it tells the importer the last sequence
         List<Received> received = await reading;
         await produce;
@@ -39,6 +42,7 @@ public sealed class CoreGapTests(ITestOutputHelper output)
         GapAudit.AssertExact(received, bridge.Gaps, count, size);
         output.WriteLine($"{received.Count} frames arrived, {bridge.Importer!.FramesLost} lost in {bridge.Gaps.Count} gaps, {bridge.Importer.MessagesDropped} messages dropped by the client");
         Assert.All(bridge.Gaps, g => Assert.Equal(GapKind.Lost, g.Kind));
+        Assert.True(bridge.Importer!.FramesLost > 0, "a burst of 300 frames into room for 7 loses some");
         Assert.Equal(count - received.Count, bridge.Importer!.FramesLost);
         Assert.Equal(received.Count, bridge.Importer.FramesImported);
         Assert.True(bridge.Importer.MessagesDropped == bridge.Importer.FramesLost, "each lost frame was a dropped message");

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using NATS.Client.Core;
 using ZeroBuffer.Duplex;
 using ZeroBuffer.Nats.Duplex;
@@ -9,7 +10,9 @@ namespace ZeroBuffer.Nats.Tests;
 /// <summary>
 /// A local duplex client on "host A" served by a duplex server on "host B" through NATS: responses
 /// correlated, and handler errors, timeouts and a missing server reaching the caller as
-/// <see cref="DuplexHandlerException"/>s, as they do locally.
+/// <see cref="DuplexHandlerException"/>s, as they do locally; requests and responses larger than
+/// the server's default max_payload (1 MiB) cross in pieces, and a response cut off by its server
+/// bridge's death fails the call within its timeout.
 /// </summary>
 public sealed class DuplexOverNatsTests
 {
@@ -87,7 +90,125 @@ public sealed class DuplexOverNatsTests
         Assert.Contains("ZeroBuffer.BufferNotFoundException", error.RemoteMessage, StringComparison.Ordinal);
     }
 
-    /// <summary>Host B: a duplex server (reverses; "fail" throws; "slow" waits) and the server bridge. Host A: the client bridge.</summary>
+    [Fact]
+    public async Task A_1080p_request_and_its_1080p_response_cross_a_default_server_in_pieces_and_arrive_whole()
+    {
+        const int size = 1920 * 1080 * 3 / 2; // 3,110,400 bytes: 3 pieces each way with the default max_payload
+        await using NatsServer server = await NatsServer.StartAsync();
+        await using var pair = await DuplexPair.StartAsync(server, ring: LargeRing);
+        using IDuplexClient client = pair.ConnectClient();
+        Assert.Equal(1 << 20, pair.MaxPayload);
+
+        byte[] request = TestFrames.Make(size, 1080);
+        using Frame response = await client.RequestAsync(request);
+
+        Assert.Equal(size, response.Size);
+        Assert.Equal(TestFrames.Checksum(request.Reverse().ToArray()), TestFrames.Checksum(response.Span));
+        Assert.Equal(1, pair.ServerBridge.RequestsForwarded);
+    }
+
+    [Fact]
+    public async Task Large_requests_and_responses_in_flight_together_each_reach_their_own_caller()
+    {
+        const int size = 1920 * 1080 * 3 / 2;
+        const int download = 4 << 20; // a 4 MiB response to a small request: 5 pieces
+        await using NatsServer server = await NatsServer.StartAsync();
+        await using var pair = await DuplexPair.StartAsync(server, ring: LargeRing);
+        using IDuplexClient client = pair.ConnectClient();
+
+        Task<(byte[] Request, ulong Checksum, int Size)>[] calls =
+        [
+            .. Enumerable.Range(1, 3).Select(i => Task.Run(async () =>
+            {
+                byte[] request = TestFrames.Make(size, (ulong)i);
+                using Frame response = await client.RequestAsync(request);
+                return (request, TestFrames.Checksum(response.Span), response.Size);
+            })),
+            Task.Run(async () =>
+            {
+                byte[] request = Encoding.ASCII.GetBytes($"grow:{download}");
+                using Frame response = await client.RequestAsync(request);
+                return (request, TestFrames.Checksum(response.Span), response.Size);
+            }),
+        ];
+        (byte[] Request, ulong Checksum, int Size)[] results = await Task.WhenAll(calls);
+
+        foreach ((byte[] request, ulong checksum, int length) in results[..3])
+        {
+            Assert.Equal(size, length);
+            Assert.Equal(TestFrames.Checksum(request.Reverse().ToArray()), checksum);
+        }
+
+        Assert.Equal((TestFrames.ExpectedChecksum(download, 7), download), (results[3].Checksum, results[3].Size));
+        Assert.Equal(4, pair.ServerBridge.RequestsForwarded);
+    }
+
+    [Fact]
+    public async Task A_large_response_whose_server_bridge_is_killed_mid_way_fails_the_call_within_its_timeout()
+    {
+        const int responseBytes = 4 << 20; // 5 pieces
+        await using NatsServer server = await NatsServer.StartAsync();
+        string subject = Names.Subject("dxkill");
+        string channelB = Names.Buffer("dxkb");
+        string channelA = Names.Buffer("dxka");
+        await using TestPeer hostB = TestPeer.Start("duplex-server", "--nats", server.Url, "--subject", subject, "--channel", channelB,
+            "--response-bytes", responseBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--pause-before-piece", "2");
+        await hostB.WaitForEventAsync("ready");
+        try
+        {
+            await using NatsConnection connectionA = server.Connect();
+            var timeout = TimeSpan.FromSeconds(3);
+            await using (var clientSide = new NatsDuplexClientBridge(connectionA, channelA, new BufferConfig(4096, LargeRing),
+                             new NatsDuplexOptions { Subject = subject, RequestTimeout = timeout }))
+            {
+                await clientSide.StartAsync();
+                using IDuplexClient client = new DuplexChannelFactory().CreateClient(channelA, new DuplexClientOptions { ConnectTimeout = TimeSpan.FromSeconds(5) });
+
+                Task<Frame> call = client.RequestAsync("go"u8.ToArray()).AsTask();
+                JsonElement paused = await hostB.WaitForEventAsync("paused"); // pieces 0 and 1 are on their way, 2 to 4 never will be
+                Assert.Equal(2, paused.GetProperty("piece").GetInt32());
+                await hostB.KillAsync();
+
+                using CancellationTokenSource safety = Eventually.Safety();
+                var error = await Assert.ThrowsAsync<DuplexHandlerException>(async () => (await call.WaitAsync(safety.Token)).Dispose());
+                Assert.Equal(typeof(NatsIncompleteMessageException).FullName, error.RemoteType);
+                Assert.Contains($"The response of {responseBytes} bytes arrived incomplete: 2 of its 5 pieces within 3000 ms", error.RemoteMessage, StringComparison.Ordinal);
+
+                // The channel goes on: the next call fails at once (nobody serves the prefix now), it does not hang.
+                var next = await Assert.ThrowsAsync<DuplexHandlerException>(async () => (await client.RequestAsync("again"u8.ToArray()).AsTask().WaitAsync(safety.Token)).Dispose());
+                Assert.Equal(typeof(BufferNotFoundException).FullName, next.RemoteType);
+            }
+
+            Assert.Empty(Names.Leftovers(channelA));
+        }
+        finally
+        {
+            await hostB.KillAsync();
+            SweepAbandoned(channelB); // host B was killed: its buffers are left, as after any crash
+        }
+    }
+
+    /// <summary>A ring that holds two 4 MiB messages.</summary>
+    private const int LargeRing = 16 << 20;
+
+    /// <summary>
+    /// Removes the buffers of a channel whose processes were killed: creating a reader of a buffer
+    /// whose lock is free and whose owners are dead sweeps it, and disposing the reader removes the rest.
+    /// </summary>
+    private static void SweepAbandoned(string channel)
+    {
+        foreach (string buffer in new[] { channel + "_request", channel + "_response" })
+        {
+            using var sweeper = new Reader(buffer, new BufferConfig(0, 64));
+        }
+
+        Assert.Empty(Names.Leftovers(channel));
+    }
+
+    /// <summary>
+    /// Host B: a duplex server (reverses; "fail" throws; "slow" waits; "grow:N" answers N bytes of
+    /// test frame 7) and the server bridge. Host A: the client bridge.
+    /// </summary>
     private sealed class DuplexPair : IAsyncDisposable
     {
         private readonly TaskCompletionSource _slow = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -109,13 +230,17 @@ public sealed class DuplexOverNatsTests
 
         internal NatsDuplexClientBridge ClientBridge { get; private set; } = null!;
 
-        internal static async Task<DuplexPair> StartAsync(NatsServer nats, TimeSpan? requestTimeout = null, bool startServerSide = true, bool startLocalServer = true)
+        /// <summary>The server's max_payload as host A's client learnt it.</summary>
+        internal int MaxPayload { get; private set; }
+
+        internal static async Task<DuplexPair> StartAsync(NatsServer nats, TimeSpan? requestTimeout = null, bool startServerSide = true, bool startLocalServer = true,
+            int ring = 1 << 20)
         {
             var pair = new DuplexPair(nats);
             var options = new NatsDuplexOptions { Subject = Names.Subject("dx"), RequestTimeout = requestTimeout ?? TimeSpan.FromSeconds(30) };
             if (startLocalServer)
             {
-                pair._server = new DuplexChannelFactory().CreateImmutableServer(pair.ChannelB, new BufferConfig(4096, 1 << 20),
+                pair._server = new DuplexChannelFactory().CreateImmutableServer(pair.ChannelB, new BufferConfig(4096, ring),
                     new DuplexServerOptions { Mode = ProcessingMode.ThreadPool, MaxConcurrency = 4 });
                 pair._server.Start(pair.Handle);
             }
@@ -126,8 +251,9 @@ public sealed class DuplexOverNatsTests
                 await pair.ServerBridge.StartAsync();
             }
 
-            pair.ClientBridge = new NatsDuplexClientBridge(pair._connectionA, pair.ChannelA, new BufferConfig(4096, 1 << 20), options);
+            pair.ClientBridge = new NatsDuplexClientBridge(pair._connectionA, pair.ChannelA, new BufferConfig(4096, ring), options);
             await pair.ClientBridge.StartAsync();
+            pair.MaxPayload = pair._connectionA.ServerInfo?.MaxPayload ?? 0;
             return pair;
         }
 
@@ -157,6 +283,14 @@ public sealed class DuplexOverNatsTests
             if (request.Span.SequenceEqual("slow"u8))
             {
                 _slow.Task.Wait(response.CancellationToken);
+            }
+
+            if (request.Span.StartsWith("grow:"u8))
+            {
+                int length = int.Parse(Encoding.ASCII.GetString(request.Span["grow:".Length..]), System.Globalization.CultureInfo.InvariantCulture);
+                TestFrames.Fill(response.GetBuffer(length), 7);
+                response.Commit();
+                return;
             }
 
             Span<byte> target = response.GetBuffer(request.Size);

@@ -21,6 +21,14 @@ public sealed record NatsDuplexOptions
     /// </summary>
     public string QueueGroup { get; init; } = "zerobuffer-duplex";
 
+    /// <summary>
+    /// The largest request (server side) or response (client side) put back together from several
+    /// NATS messages, in bytes (default 64 MiB): each one in progress holds a buffer of its size, so
+    /// this and <see cref="MaxConcurrency"/> bound the memory a bridge takes for them. A larger one
+    /// is refused (<c>too-large</c>). Messages that fit one NATS message are not limited by it.
+    /// </summary>
+    public int MaxMessageBytes { get; init; } = 64 << 20;
+
     /// <summary>Server side: how long to wait for the local duplex server when connecting a client to it (default 5 s).</summary>
     public TimeSpan LocalConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -31,5 +39,6 @@ public sealed record NatsDuplexOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrency, 1, nameof(MaxConcurrency));
         ArgumentException.ThrowIfNullOrWhiteSpace(QueueGroup, nameof(QueueGroup));
         ArgumentOutOfRangeException.ThrowIfLessThan(LocalConnectTimeout, TimeSpan.Zero, nameof(LocalConnectTimeout));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxMessageBytes, 1, nameof(MaxMessageBytes));
     }
 }

@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NATS.Client.Core;
@@ -14,10 +17,15 @@ namespace ZeroBuffer.Nats.Duplex;
 /// reported (docs/bridge.md, "Duplex over NATS").
 /// </summary>
 /// <remarks>
-/// Requests are forwarded concurrently (up to <see cref="NatsDuplexOptions.MaxConcurrency"/>) and
+/// <para>Requests are forwarded concurrently (up to <see cref="NatsDuplexOptions.MaxConcurrency"/>) and
 /// correlated by the local client, so a server in <see cref="ProcessingMode.ThreadPool"/> mode
-/// answers them in any order. A request and its response each travel as one NATS message: at most
-/// the server's <c>max_payload</c> less 1 KiB (chunking them is not done yet).
+/// answers them in any order.</para>
+/// <para>A request larger than one NATS message comes in pieces: this bridge answers its first
+/// piece with a subject of its own (<c>Zb-Upload</c>), takes the others there, puts them together
+/// in a pooled buffer (at most <see cref="NatsDuplexOptions.MaxMessageBytes"/>, within
+/// <see cref="NatsDuplexOptions.RequestTimeout"/>, or the caller is told it came incomplete), and
+/// sends the whole to the local server. A response larger than one NATS message goes back in
+/// pieces, published straight from the local response ring.</para>
 /// </remarks>
 public sealed class NatsDuplexServerBridge : IAsyncDisposable
 {
@@ -30,8 +38,13 @@ public sealed class NatsDuplexServerBridge : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _clientGate = new();
     private readonly List<Task> _inFlight = [];
+    private readonly ConcurrentDictionary<long, Channel<NatsMsg<NatsMemoryOwner<byte>>>> _uploads = new(); // upload id → the pieces coming for it
     private INatsSub<NatsMemoryOwner<byte>>? _requests;
+    private INatsSub<NatsMemoryOwner<byte>>? _pieces;
     private Task? _serving;
+    private Task? _routing;
+    private string _uploadPrefix = "";
+    private long _lastUpload;
     private IDuplexClient? _client;
     private long _maxPayload;
     private long _forwarded;
@@ -60,11 +73,20 @@ public sealed class NatsDuplexServerBridge : IAsyncDisposable
     /// <summary>Requests answered with an error.</summary>
     public long RequestsFailed => Interlocked.Read(ref _failed);
 
+    /// <summary>
+    /// Tests of a crash mid-response only: awaited before each piece of a response in pieces is
+    /// published, with the piece's index (a test peer blocks there and is killed).
+    /// </summary>
+    internal Func<int, Task>? BeforeResponsePiece { get; set; }
+
     /// <summary>Connects and subscribes to <c>P.request</c> in the queue group; the local server may start later.</summary>
     /// <exception cref="NatsServerUnavailableException">No NATS server could be reached.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         _maxPayload = await ServerAccess.ConnectAsync(_connection, _channelName, cancellationToken).ConfigureAwait(false);
+        _uploadPrefix = ReplyInbox.NewPrefix(_connection);
+        _pieces = await _connection.SubscribeCoreAsync<NatsMemoryOwner<byte>>(_uploadPrefix + ".*", cancellationToken: cancellationToken).ConfigureAwait(false);
+        _routing = RoutePiecesAsync(_pieces);
         _requests = await _connection.SubscribeCoreAsync<NatsMemoryOwner<byte>>(DuplexWire.RequestSubject(_options.Subject), _options.QueueGroup,
             cancellationToken: cancellationToken).ConfigureAwait(false);
         _serving = ServeAsync(_requests);
@@ -93,6 +115,12 @@ public sealed class NatsDuplexServerBridge : IAsyncDisposable
 
         await _stopping.CancelAsync().ConfigureAwait(false);
         await Task.WhenAll(running).ConfigureAwait(false);
+        await Quietly.DisposeAsync(_pieces).ConfigureAwait(false);
+        if (_routing is not null)
+        {
+            await _routing.ConfigureAwait(false);
+        }
+
         lock (_clientGate)
         {
             _client?.Dispose();
@@ -126,37 +154,62 @@ public sealed class NatsDuplexServerBridge : IAsyncDisposable
     private async Task AnswerAsync(NatsMsg<NatsMemoryOwner<byte>> request)
     {
         await Task.Yield(); // off the subscription's loop: requests are answered concurrently
-        using NatsMemoryOwner<byte> data = request.Data;
+        NatsMemoryOwner<byte> first = request.Data;
+        bool firstHeld = true; // the first piece's buffer is disposed once, as soon as it is not needed
+        ChunkAssembly? assembly = null;
         IDuplexClient? client = null;
+        string? replyTo = request.ReplyTo;
         try
         {
-            client = Client();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-            timeout.CancelAfter(_options.RequestTimeout);
-            using Frame response = await client.RequestAsync(data.Memory, timeout.Token).ConfigureAwait(false);
-            long room = _maxPayload - ChunkPlan.HeaderReserve;
-            if (response.Size > room)
+            if (replyTo is null)
             {
-                await FailAsync(request, DuplexWire.TooLarge, typeof(FrameTooLargeException).FullName!,
-                    $"The response of {response.Size} bytes is larger than a NATS message can carry here ({room} bytes).").ConfigureAwait(false);
+                return; // nobody to answer: not a request of a client bridge
+            }
+
+            if (!DuplexWire.HasCurrentVersion(request.Headers, out string? problem)
+                || !DuplexWire.TryReadPiece(request.Headers, first.Length, out ChunkHeader piece, out problem))
+            {
+                await FailAsync(replyTo, DuplexWire.Unavailable, typeof(NatsBridgeException).FullName!, $"The server bridge on '{_options.Subject}' cannot read the request: {problem}.").ConfigureAwait(false);
                 return;
             }
 
-            // The lease stays held until the reply has been handed to the client (which copies it).
-            await request.ReplyAsync(response.Memory, DuplexWire.Response(), serializer: NatsRawSerializer<ReadOnlyMemory<byte>>.Default).ConfigureAwait(false);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            timeout.CancelAfter(_options.RequestTimeout);
+            ReadOnlyMemory<byte> bytes = first.Memory;
+            if (piece.IsChunked)
+            {
+                if (!ChunkAssembly.TryStart(piece, _options.MaxMessageBytes, out assembly, out problem))
+                {
+                    await FailAsync(replyTo, DuplexWire.TooLarge, typeof(FrameTooLargeException).FullName!, $"The request of {piece.Length} bytes cannot be taken: {problem}.").ConfigureAwait(false);
+                    return;
+                }
+
+                _ = assembly!.TryAdd(piece, first.Span, out _);
+                first.Dispose();
+                firstHeld = false;
+                bytes = await ReceiveRestAsync(replyTo, assembly, timeout.Token).ConfigureAwait(false);
+            }
+
+            client = Client();
+            using Frame response = await client.RequestAsync(bytes, timeout.Token).ConfigureAwait(false);
+            await SendResponseAsync(replyTo, response).ConfigureAwait(false); // the lease stays held until every piece was handed to the client (which copies it)
             Interlocked.Increment(ref _forwarded);
+        }
+        catch (NatsIncompleteMessageException incomplete)
+        {
+            await FailAsync(replyTo!, DuplexWire.Incomplete, incomplete.GetType().FullName!, incomplete.Message).ConfigureAwait(false);
         }
         catch (DuplexHandlerException failed)
         {
-            await FailAsync(request, DuplexWire.HandlerFailed, failed.RemoteType, failed.RemoteMessage).ConfigureAwait(false);
+            await FailAsync(replyTo!, DuplexWire.HandlerFailed, failed.RemoteType, failed.RemoteMessage).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
-            await FailAsync(request, DuplexWire.Unavailable, typeof(OperationCanceledException).FullName!, "The duplex server bridge stopped.").ConfigureAwait(false);
+            await FailAsync(replyTo!, DuplexWire.Unavailable, typeof(OperationCanceledException).FullName!, "The duplex server bridge stopped.").ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
-            await FailAsync(request, DuplexWire.Unavailable, typeof(TimeoutException).FullName!,
+            await FailAsync(replyTo!, DuplexWire.Unavailable, typeof(TimeoutException).FullName!,
                 $"The local duplex server of channel '{_channelName}' did not answer within {_options.RequestTimeout.TotalMilliseconds:0} ms.").ConfigureAwait(false);
         }
         catch (ZeroBufferException unavailable)
@@ -166,25 +219,95 @@ public sealed class NatsDuplexServerBridge : IAsyncDisposable
                 DropClient(client); // the server went: the next request connects to the next one
             }
 
-            await FailAsync(request, DuplexWire.Unavailable, unavailable.GetType().FullName!, unavailable.Message).ConfigureAwait(false);
+            await FailAsync(replyTo!, DuplexWire.Unavailable, unavailable.GetType().FullName!, unavailable.Message).ConfigureAwait(false);
         }
         catch (ObjectDisposedException gone)
         {
-            await FailAsync(request, DuplexWire.Unavailable, gone.GetType().FullName!, gone.Message).ConfigureAwait(false);
+            await FailAsync(replyTo!, DuplexWire.Unavailable, gone.GetType().FullName!, gone.Message).ConfigureAwait(false);
         }
         finally
         {
+            if (firstHeld)
+            {
+                first.Dispose();
+            }
+
+            assembly?.Dispose();
             _slots.Release();
         }
     }
 
-    private async Task FailAsync(NatsMsg<NatsMemoryOwner<byte>> request, string kind, string type, string message)
+    /// <summary>
+    /// Tells the client where to send the other pieces of its request (<c>Zb-Upload</c>), and puts
+    /// them together as they come; an upload cut short is a <see cref="NatsIncompleteMessageException"/>.
+    /// </summary>
+    private async Task<ReadOnlyMemory<byte>> ReceiveRestAsync(string replyTo, ChunkAssembly assembly, CancellationToken cancellationToken)
+    {
+        long id = Interlocked.Increment(ref _lastUpload);
+        var pieces = Channel.CreateUnbounded<NatsMsg<NatsMemoryOwner<byte>>>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        _uploads[id] = pieces;
+        try
+        {
+            await _connection.PublishAsync(replyTo, ReadOnlyMemory<byte>.Empty, DuplexWire.GoAhead(string.Create(CultureInfo.InvariantCulture, $"{_uploadPrefix}.{id}")),
+                serializer: NatsRawSerializer<ReadOnlyMemory<byte>>.Default, cancellationToken: cancellationToken).ConfigureAwait(false);
+            while (!assembly.IsComplete)
+            {
+                NatsMsg<NatsMemoryOwner<byte>> message;
+                try
+                {
+                    message = await pieces.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!_stopping.IsCancellationRequested)
+                {
+                    throw new NatsIncompleteMessageException(_channelName, "request", assembly.Length, assembly.Received, assembly.Count, _options.RequestTimeout);
+                }
+
+                using NatsMemoryOwner<byte> data = message.Data;
+                if (!DuplexWire.TryReadPiece(message.Headers, data.Length, out ChunkHeader piece, out string? problem) || !assembly.TryAdd(piece, data.Span, out problem))
+                {
+                    throw new NatsBridgeException(_channelName, $"A piece of a request does not belong to it: {problem}.");
+                }
+            }
+
+            return assembly.Memory;
+        }
+        finally
+        {
+            _uploads.TryRemove(id, out _);
+            pieces.Writer.TryComplete();
+            while (pieces.Reader.TryRead(out NatsMsg<NatsMemoryOwner<byte>> late))
+            {
+                late.Data.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The response to the client's reply subject: one message, or its pieces.</summary>
+    private async Task SendResponseAsync(string replyTo, Frame response)
+    {
+        var plan = ChunkPlan.For(CurrentMaxPayload(), maxChunkSize: null);
+        ReadOnlyMemory<byte> bytes = response.Memory;
+        int count = plan.CountFor(response.Size);
+        for (int index = 0; index < count; index++)
+        {
+            ChunkHeader piece = plan.Chunk(response.Size, index);
+            if (BeforeResponsePiece is { } pause && piece.IsChunked)
+            {
+                await pause(index).ConfigureAwait(false);
+            }
+
+            await _connection.PublishAsync(replyTo, plan.Slice(bytes, piece), DuplexWire.Piece(piece),
+                serializer: NatsRawSerializer<ReadOnlyMemory<byte>>.Default).ConfigureAwait(false);
+        }
+    }
+
+    private async Task FailAsync(string replyTo, string kind, string type, string message)
     {
         Interlocked.Increment(ref _failed);
 #pragma warning disable CA1031 // The requester may be gone; its own timeout tells it.
         try
         {
-            await request.ReplyAsync<ReadOnlyMemory<byte>>(DuplexWire.EncodeError(type, message), DuplexWire.ErrorHeaders(kind),
+            await _connection.PublishAsync<ReadOnlyMemory<byte>>(replyTo, DuplexWire.EncodeError(type, message), DuplexWire.ErrorHeaders(kind),
                 serializer: NatsRawSerializer<ReadOnlyMemory<byte>>.Default).ConfigureAwait(false);
         }
         catch (Exception error)
@@ -193,6 +316,28 @@ public sealed class NatsDuplexServerBridge : IAsyncDisposable
         }
 #pragma warning restore CA1031
     }
+
+    /// <summary>Hands each piece sent to the upload inbox to the request it belongs to (its subject's last token); a late one is dropped.</summary>
+    private async Task RoutePiecesAsync(INatsSub<NatsMemoryOwner<byte>> pieces)
+    {
+        try
+        {
+            await foreach (NatsMsg<NatsMemoryOwner<byte>> piece in pieces.Msgs.ReadAllAsync().ConfigureAwait(false))
+            {
+                int dot = piece.Subject.LastIndexOf('.');
+                if (!long.TryParse(piece.Subject.AsSpan(dot + 1), NumberStyles.None, CultureInfo.InvariantCulture, out long id)
+                    || !_uploads.TryGetValue(id, out Channel<NatsMsg<NatsMemoryOwner<byte>>>? upload) || !upload.Writer.TryWrite(piece))
+                {
+                    piece.Data.Dispose(); // its upload is over (complete, or given up)
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private long CurrentMaxPayload() => _connection.ServerInfo?.MaxPayload is int maxPayload and > 0 ? maxPayload : _maxPayload;
 
     /// <summary>The local client, connected on first use (and again after the local server went).</summary>
     private IDuplexClient Client()

@@ -21,7 +21,7 @@ internal sealed class CoreSource : IInboundSource
     private readonly BridgeCounters _counters;
     private readonly Action _slow;
     private readonly long _budget;
-    private readonly Channel<Inbound> _queue = Channel.CreateUnbounded<Inbound>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private readonly HandOffQueue<Inbound> _queue = new();
     private readonly Task _pump;
     private long _queuedBytes;
     private bool _dropping; // in a drop episode: reported once per episode
@@ -46,7 +46,7 @@ internal sealed class CoreSource : IInboundSource
 
     public bool TryTake(TimeSpan wait, CancellationToken cancellationToken, out Inbound? message)
     {
-        if (ChannelWait.TryRead(_queue.Reader, wait, cancellationToken, out message))
+        if (_queue.TryTake(wait, cancellationToken, out message))
         {
             Interlocked.Add(ref _queuedBytes, -message!.Length);
             return true;
@@ -65,10 +65,13 @@ internal sealed class CoreSource : IInboundSource
         await Quietly.DisposeAsync(_subscription).ConfigureAwait(false); // completes its channel: the pump ends
 
         await _pump.ConfigureAwait(false);
-        while (_queue.Reader.TryRead(out Inbound? left))
+        _queue.Complete();
+        while (_queue.TryTakeLeft(out Inbound? left))
         {
-            left.Dispose();
+            left!.Dispose();
         }
+
+        _queue.Dispose();
     }
 
     /// <summary>Moves every message from the client's queue to the importer's, or drops it when the importer's is over budget.</summary>
@@ -95,7 +98,7 @@ internal sealed class CoreSource : IInboundSource
 
                 _dropping = false;
                 Interlocked.Add(ref _queuedBytes, message.Length);
-                _queue.Writer.TryWrite(message); // unbounded: the budget above bounds it
+                _queue.TryAdd(message); // unbounded: the budget above bounds it
             }
         }
         catch (OperationCanceledException)

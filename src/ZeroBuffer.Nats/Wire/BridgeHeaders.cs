@@ -1,37 +1,38 @@
 namespace ZeroBuffer.Nats;
 
 /// <summary>
-/// The NATS headers of bridge messages (docs/bridge.md, "Wire format"). Values are ASCII
-/// decimal numbers, except the session (32 hex digits) and the reason.
+/// The NATS headers of bridge messages (docs/bridge.md, "Wire format", bridge wire version 2).
+/// Values are ASCII: decimal numbers, the session (32 hex digits), the reason. The headers a frame
+/// chunk carries are few on purpose: a client builds and parses a dictionary entry and two strings
+/// per header per message, which for small frames costs more than the frame itself.
 /// </summary>
 public static class BridgeHeaders
 {
     /// <summary>The bridge wire version, on every message: <see cref="CurrentVersion"/>.</summary>
     public const string Version = "Zb-Bridge";
 
-    /// <summary>The wire version this package speaks.</summary>
-    public const string CurrentVersion = "1";
+    /// <summary>
+    /// The wire version this package speaks: 2 (per-frame fields in <see cref="Frame"/>, chunk
+    /// fields in <see cref="Chunk"/>, duplex messages chunked). Version 1 (the first increment,
+    /// unreleased) carried each field in a header of its own.
+    /// </summary>
+    public const string CurrentVersion = "2";
 
-    /// <summary>The exporter's session: 32 hex digits, new at each start of an exporter.</summary>
-    public const string Session = "Zb-Session";
+    /// <summary>On <c>P.frame</c>: <c>SESSION SEQ SRC-SEQ</c>, the exporter's session, the bridge sequence and the frame's sequence in the exporter's local buffer.</summary>
+    public const string Frame = "Zb-Frame";
 
-    /// <summary>The frame's bridge sequence: 1, 2, … per session, one per frame, never reused.</summary>
-    public const string Sequence = "Zb-Seq";
-
-    /// <summary>The frame's sequence in the exporter's local buffer (per local writer; informational).</summary>
-    public const string SourceSequence = "Zb-Src-Seq";
-
-    /// <summary>The frame's total length in bytes.</summary>
-    public const string Length = "Zb-Length";
-
-    /// <summary>Where this chunk's bytes start in the frame.</summary>
-    public const string Offset = "Zb-Offset";
-
-    /// <summary>The chunk's index in its frame, from 0.</summary>
+    /// <summary>
+    /// On a piece of a message larger than one NATS message (a frame chunk, a duplex request or
+    /// response): <c>LENGTH OFFSET INDEX COUNT</c>, the whole's length, where this piece starts,
+    /// its index from 0 and the piece count. Absent when the whole is one message.
+    /// </summary>
     public const string Chunk = "Zb-Chunk";
 
-    /// <summary>How many chunks the frame has.</summary>
-    public const string Chunks = "Zb-Chunks";
+    /// <summary>On <c>P.meta</c> and <c>P.end</c>: the exporter's session, 32 hex digits, new at each start of an exporter.</summary>
+    public const string Session = "Zb-Session";
+
+    /// <summary>On <c>P.meta</c>: the bridge sequence of the first frame the metadata applies to. On a duplex request: the local request's sequence.</summary>
+    public const string Sequence = "Zb-Seq";
 
     /// <summary>On <c>P.end</c>: the last bridge sequence published before the end (0 for none).</summary>
     public const string LastSequence = "Zb-Last-Seq";

@@ -33,7 +33,12 @@ internal readonly record struct BridgeMessage
     internal string? Problem { get; init; }
 
     /// <summary>Parses a message received on <paramref name="subject"/>; <paramref name="payloadLength"/> is checked against the chunk fields.</summary>
-    internal static BridgeMessage Parse(string prefix, string subject, NatsHeaders? headers, int payloadLength)
+    /// <param name="prefix">The bridge's subject prefix.</param>
+    /// <param name="subject">The message's subject.</param>
+    /// <param name="headers">The message's headers.</param>
+    /// <param name="payloadLength">The message's payload length.</param>
+    /// <param name="knownSession">The session the receiver follows, if any: a chunk of it reuses this string rather than allocating its own.</param>
+    internal static BridgeMessage Parse(string prefix, string subject, NatsHeaders? headers, int payloadLength, string? knownSession = null)
     {
         MessageKind kind = KindOf(prefix, subject);
         if (kind == MessageKind.Unknown)
@@ -51,19 +56,21 @@ internal readonly record struct BridgeMessage
             return Bad($"a message on '{subject}' has bridge wire version {version}; this importer speaks {BridgeHeaders.CurrentVersion}");
         }
 
+        if (kind == MessageKind.Chunk)
+        {
+            return ParseChunk(headers, payloadLength, knownSession);
+        }
+
         if (!headers.TryGetLastValue(BridgeHeaders.Session, out string? session) || string.IsNullOrEmpty(session))
         {
             return Bad($"a message on '{subject}' has no {BridgeHeaders.Session} header");
         }
 
-        return kind switch
-        {
-            MessageKind.Chunk => ParseChunk(headers, session, payloadLength),
-            MessageKind.Metadata => TryNumber(headers, BridgeHeaders.Sequence, out ulong next, out string? problem)
+        return kind == MessageKind.Metadata
+            ? TryNumber(headers, BridgeHeaders.Sequence, out ulong next, out string? problem)
                 ? new BridgeMessage { Kind = kind, Session = session, Sequence = next }
-                : Bad(problem!),
-            _ => ParseEnd(headers, session),
-        };
+                : Bad(problem!)
+            : ParseEnd(headers, session);
     }
 
     /// <summary>
@@ -78,35 +85,40 @@ internal readonly record struct BridgeMessage
         _ => 0,
     };
 
-    private static BridgeMessage ParseChunk(NatsHeaders headers, string session, int payloadLength)
+    /// <summary>A chunk: <c>Zb-Frame: SESSION SEQ SRC-SEQ</c>, and <c>Zb-Chunk</c> unless the frame is this one message.</summary>
+    private static BridgeMessage ParseChunk(NatsHeaders headers, int payloadLength, string? knownSession)
     {
-        if (!TryNumber(headers, BridgeHeaders.Sequence, out ulong sequence, out string? problem)
-            || !TryNumber(headers, BridgeHeaders.Length, out ulong length, out problem)
-            || !TryNumber(headers, BridgeHeaders.Offset, out ulong offset, out problem)
-            || !TryNumber(headers, BridgeHeaders.Chunk, out ulong chunk, out problem)
-            || !TryNumber(headers, BridgeHeaders.Chunks, out ulong chunks, out problem))
+        if (!headers.TryGetLastValue(BridgeHeaders.Frame, out string? frame))
         {
-            return Bad(problem!);
+            return Bad($"a frame chunk has no {BridgeHeaders.Frame} header");
         }
 
-        _ = TryNumber(headers, BridgeHeaders.SourceSequence, out ulong sourceSequence, out _); // informational
-        if (sequence == 0 || length is 0 or > int.MaxValue || chunks == 0 || chunks > length || chunk >= chunks
-            || offset + (ulong)payloadLength > length || (chunk == chunks - 1 && offset + (ulong)payloadLength != length)
-            || (payloadLength == 0))
+        ReadOnlySpan<char> rest = frame;
+        int space = rest.IndexOf(' ');
+        ReadOnlySpan<char> sessionText = space > 0 ? rest[..space] : [];
+        rest = space > 0 ? rest[(space + 1)..] : [];
+        if (sessionText.IsEmpty || !ChunkHeader.TryNext(ref rest, out ulong sequence) || !ChunkHeader.TryNext(ref rest, out ulong sourceSequence)
+            || !rest.IsEmpty || sequence == 0)
         {
-            return Bad($"frame chunk {chunk}/{chunks} of sequence {sequence} is impossible: length {length}, offset {offset}, {payloadLength} bytes");
+            return Bad($"the {BridgeHeaders.Frame} header '{frame}' is not SESSION SEQ SRC-SEQ");
+        }
+
+        _ = headers.TryGetLastValue(BridgeHeaders.Chunk, out string? chunkText); // absent: the frame is this one message
+        if (!ChunkHeader.TryParse(chunkText, payloadLength, out ChunkHeader chunk, out string? problem))
+        {
+            return Bad($"frame {sequence}: {problem}");
         }
 
         return new BridgeMessage
         {
             Kind = MessageKind.Chunk,
-            Session = session,
+            Session = knownSession is not null && sessionText.SequenceEqual(knownSession) ? knownSession : sessionText.ToString(),
             Sequence = sequence,
             SourceSequence = sourceSequence,
-            Length = (int)length,
-            Offset = (int)offset,
-            Chunk = (int)chunk,
-            Chunks = (int)chunks,
+            Length = chunk.Length,
+            Offset = chunk.Offset,
+            Chunk = chunk.Index,
+            Chunks = chunk.Count,
         };
     }
 

@@ -27,5 +27,12 @@ internal readonly record struct ChunkPlan(int ChunkSize)
     }
 
     /// <summary>How many chunks a frame of <paramref name="length"/> bytes takes.</summary>
-    internal int CountFor(int length) => (int)(((long)length + ChunkSize - 1) / ChunkSize);
+    internal int CountFor(int length) => Math.Max(1, (int)(((long)length + ChunkSize - 1) / ChunkSize));
+
+    /// <summary>Chunk <paramref name="index"/> of a whole of <paramref name="length"/> bytes: where it starts, and its header.</summary>
+    internal ChunkHeader Chunk(int length, int index) => new(length, index * ChunkSize, index, CountFor(length));
+
+    /// <summary>The bytes of chunk <paramref name="header"/> in <paramref name="whole"/>.</summary>
+    internal ReadOnlyMemory<byte> Slice(ReadOnlyMemory<byte> whole, ChunkHeader header) =>
+        whole.Slice(header.Offset, Math.Min(ChunkSize, header.Length - header.Offset));
 }

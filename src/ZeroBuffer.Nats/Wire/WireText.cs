@@ -6,17 +6,30 @@ namespace ZeroBuffer.Nats.Wire;
 /// <summary>Builds the headers of outbound bridge messages (docs/bridge.md, "Wire format").</summary>
 internal static class WireText
 {
-    internal static NatsHeaders Chunk(string session, ulong sequence, ulong sourceSequence, int length, int offset, int chunk, int chunks) => new()
+    /// <summary>
+    /// Headers of a frame chunk: the version, <c>Zb-Frame</c>, and <c>Zb-Chunk</c> when the frame
+    /// takes more than one message; in a dictionary sized for them and the message id a JetStream
+    /// publish adds.
+    /// </summary>
+    internal static NatsHeaders Chunk(string session, ulong sequence, ulong sourceSequence, ChunkHeader chunk)
     {
-        [BridgeHeaders.Version] = BridgeHeaders.CurrentVersion,
-        [BridgeHeaders.Session] = session,
-        [BridgeHeaders.Sequence] = Number(sequence),
-        [BridgeHeaders.SourceSequence] = Number(sourceSequence),
-        [BridgeHeaders.Length] = Number((ulong)length),
-        [BridgeHeaders.Offset] = Number((ulong)offset),
-        [BridgeHeaders.Chunk] = Number((ulong)chunk),
-        [BridgeHeaders.Chunks] = Number((ulong)chunks),
-    };
+        var headers = new NatsHeaders(MostHeaders)
+        {
+            [BridgeHeaders.Version] = BridgeHeaders.CurrentVersion,
+            [BridgeHeaders.Frame] = string.Create(CultureInfo.InvariantCulture, $"{session} {sequence} {sourceSequence}"),
+        };
+        AddChunk(headers, chunk);
+        return headers;
+    }
+
+    /// <summary>Adds <c>Zb-Chunk</c> when <paramref name="chunk"/> is a piece of a larger whole.</summary>
+    internal static void AddChunk(NatsHeaders headers, ChunkHeader chunk)
+    {
+        if (chunk.IsChunked)
+        {
+            headers[BridgeHeaders.Chunk] = chunk.Format();
+        }
+    }
 
     /// <summary>Headers of a metadata message, or of a reply to a metadata request.</summary>
     /// <param name="session">The exporter's session.</param>
@@ -38,7 +51,7 @@ internal static class WireText
         return headers;
     }
 
-    internal static NatsHeaders End(string session, ulong lastSequence, EndReason reason) => new()
+    internal static NatsHeaders End(string session, ulong lastSequence, EndReason reason) => new(MostHeaders)
     {
         [BridgeHeaders.Version] = BridgeHeaders.CurrentVersion,
         [BridgeHeaders.Session] = session,
@@ -66,6 +79,9 @@ internal static class WireText
 
     internal static string EndId(string session, ulong lastSequence) =>
         string.Create(CultureInfo.InvariantCulture, $"{session}.end.{lastSequence}");
+
+    /// <summary>The most headers a bridge message has: version, two fields, and the JetStream message id.</summary>
+    private const int MostHeaders = 4;
 
     private static string Number(ulong value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -423,7 +423,7 @@ public sealed class BenchCommandTests
     }
 
     /// <summary>Every OS resource of a bench run is named after the run's <c>name</c>.</summary>
-    private static void AssertNothingLeft(string name)
+    internal static void AssertNothingLeft(string name)
     {
         string[] places = ["/dev/shm", Path.Combine(Path.GetTempPath(), "zerobuffer"), Path.GetTempPath()];
         foreach (string place in places.Where(Directory.Exists))

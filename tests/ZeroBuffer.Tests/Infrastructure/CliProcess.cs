@@ -38,6 +38,10 @@ internal sealed class CliProcess : IAsyncDisposable
     internal static CliProcess StartBench(params string[] args) =>
         Checked(StartProgram("dotnet", [BenchPath, .. args]), DeclaredExitCodes.OfBench(args));
 
+    /// <summary>Starts the bench with <paramref name="environment"/> changed (a null value removes the variable).</summary>
+    internal static CliProcess StartBenchWithEnvironment(IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        Checked(StartProgram("dotnet", [BenchPath, .. args], environment), DeclaredExitCodes.OfBench(args));
+
     private static CliProcess Checked(CliProcess process, DeclaredExitCodes.Command contract)
     {
         process._contract = contract;
