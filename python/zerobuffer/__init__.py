@@ -31,6 +31,7 @@ from .errors import (BufferAccessDeniedError, BufferCorruptedError, BufferFullEr
 from .frame import Frame
 from .frame_batch import FrameBatch
 from .reader import Reader
+from .ring_occupancy import RingOccupancy
 from .status import BufferStatus
 from .wait import BlockingWaitStrategy, BusySpinWaitStrategy, SpinThenBlockWaitStrategy, WaitStrategy
 from .writer import Writer
@@ -45,7 +46,7 @@ __all__ = [
     "BufferAccess", "BufferAccessDeniedError", "ReaderClosedError", "WriterClosedError", "DuplexHandlerError",
     "BufferConfig", "BufferCorruptedError", "BufferFullError", "BufferNotFoundError", "BufferStatus", "ErrorKind", "Frame", "FrameBatch",
     "FrameTooLargeError", "InvalidFrameSizeError", "MetadataAlreadyWrittenError", "ObjectDisposedError",
-    "ProtocolMismatchError", "Reader", "ReaderAlreadyConnectedError", "ReaderDeadError", "SequenceError",
+    "ProtocolMismatchError", "Reader", "ReaderAlreadyConnectedError", "RingOccupancy", "ReaderDeadError", "SequenceError",
     "SystemCallError", "TopicAlreadyPublishedError", "Writer", "WriterAlreadyConnectedError", "WriterDeadError", "ZeroBufferError",
     "lifecycle",
     "WaitStrategy", "BlockingWaitStrategy", "BusySpinWaitStrategy", "SpinThenBlockWaitStrategy",

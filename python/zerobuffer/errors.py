@@ -14,9 +14,12 @@ from __future__ import annotations
 import enum
 import os
 import stat
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from ._interop import errno_codes
+
+if TYPE_CHECKING:
+    from .ring_occupancy import RingOccupancy
 
 
 class ErrorKind(enum.IntEnum):
@@ -117,9 +120,40 @@ class WriterClosedError(ZeroBufferError):
 
 
 class BufferFullError(ZeroBufferError):
-    """No room for the frame within the write timeout while the reader is alive."""
+    """No room for the frame within the write timeout while the reader is alive (back-pressure).
+    The message and :attr:`occupancy` say what holds the space: frames the reader took and never
+    released (:attr:`held_frames`, :attr:`oldest_held_sequence`), or committed frames it has not
+    read yet because it is slow (:attr:`unread_frames`); C#'s ``BufferFullException`` has the same figures."""
 
     kind = ErrorKind.BUFFER_FULL
+
+    def __init__(self, buffer_name: Optional[str], message: str, required_bytes: int = 0,
+                 occupancy: "Optional[RingOccupancy]" = None) -> None:
+        super().__init__(buffer_name, message)
+        self.required_bytes = required_bytes
+        """The free bytes the frame needed (16 + its length, plus any tail skipped to wrap); 0 when not known."""
+        self.occupancy = occupancy
+        """What took the ring's space when the writer gave up; None when it could not be looked at."""
+
+    @property
+    def held_frames(self) -> int:
+        """Frames the reader took and has not given back (0 when none, or not known)."""
+        return self.occupancy.held_frames if self.occupancy is not None and self.occupancy.is_known else 0
+
+    @property
+    def oldest_held_sequence(self) -> Optional[int]:
+        """The sequence number of the oldest frame the reader took and has not released; None when it holds none."""
+        return self.occupancy.oldest_held_sequence if self.occupancy is not None and self.occupancy.is_known else None
+
+    @property
+    def unread_frames(self) -> int:
+        """Committed frames the reader has not read yet (0 when none, or not known)."""
+        return self.occupancy.unread_frames if self.occupancy is not None and self.occupancy.is_known else 0
+
+    @property
+    def free_bytes(self) -> int:
+        """``payload_free_bytes`` when the writer gave up (0 when not known)."""
+        return self.occupancy.free_bytes if self.occupancy is not None else 0
 
 
 class FrameTooLargeError(ZeroBufferError):

@@ -1,7 +1,8 @@
 """The operator's view of the buffers on this machine (protocol §5.5), the twin of C#'s
 ``ZeroBuffer.Lifecycle.BufferCatalog``: :func:`list_buffers` reports every buffer name with its
 state (:attr:`BufferState.LIVE`, :attr:`BufferState.STALE`, :attr:`BufferState.ORPHANED`);
-:func:`clean` and :func:`clean_stale` remove the ones nobody owns any more.
+:func:`clean` and :func:`clean_stale` remove the ones nobody owns any more; :func:`occupancy` says
+what takes up a buffer's ring (frames its reader holds, frames not read yet).
 
 A thin facade over the census (``zerobuffer._protocol.buffer_census``), which readers also use for
 their stale sweep. A buffer whose lock file is held, or whose reader or writer is alive in any PID
@@ -14,13 +15,14 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ._protocol import buffer_census, names
+from ._protocol import buffer_census, names, occupancy_walk
 from ._protocol.buffer_census import (DEFAULT_ORPHAN_GRACE_PERIOD, BufferInfo, BufferResources, BufferState, CleanupOutcome,
                                       CleanupResult, describe)
+from .ring_occupancy import RingOccupancy
 
 __all__ = [
     "DEFAULT_ORPHAN_GRACE_PERIOD", "BufferInfo", "BufferResources", "BufferState", "CleanupOutcome", "CleanupResult",
-    "clean", "clean_stale", "describe", "inspect", "list_buffers",
+    "RingOccupancy", "clean", "clean_stale", "describe", "inspect", "list_buffers", "occupancy",
 ]
 
 
@@ -38,6 +40,16 @@ def inspect(name: str) -> Optional[BufferInfo]:
     """The state of one name; None when none of its resources exists. :class:`ValueError` for an invalid name."""
     names.validate(name)
     return buffer_census.examine(name)
+
+
+def occupancy(name: str) -> Optional[RingOccupancy]:
+    """What takes the ring's space of ``name`` now: frames its reader took and has not released
+    (with the oldest one's sequence number), frames committed and not read yet, and free bytes
+    (protocol §4.6). Looks through the segment file, mapped read-only: connects to nothing and
+    writes nothing. None when there is no initialised segment of that name that this process may
+    read. :class:`ValueError` for an invalid name. (C#: ``BufferCatalog.Occupancy``.)"""
+    names.validate(name)
+    return occupancy_walk.measure_segment_file(name)
 
 
 def clean(name: str, dry_run: bool = False) -> CleanupResult:

@@ -449,12 +449,23 @@ class Writer:
                                else "The reader of buffer '%s' (PID %d) died." % (self.name, pid))
 
     def _full(self, size: int) -> BufferFullError:
+        """The error of a write that found no room within its timeout, saying what holds the space:
+        frames the reader took and never released, or frames it has not read (§4.6). Measured only
+        while the gate still lets this writer in (the mapping may be going away otherwise)."""
         timeout = self._write_timeout
         waited = "forever" if timeout is None else "%.0f ms" % (timeout * 1000)
-        message = "Buffer '%s' stayed full for %s: a frame of %d bytes needs %d+ bytes, %d of %d are free." % (
-            self.name, waited, size, 16 + size, self._oieb.free_bytes(), self._ring_size)
+        required = self._ring.required_for(size)
+        if not self._gate.try_enter():
+            return BufferFullError(self.name, "Buffer '%s' stayed full for %s: a frame of %d bytes needs %d bytes." % (
+                self.name, waited, size, required), required)
+        try:
+            occupancy = self._ring.measure_occupancy()
+        finally:
+            self._gate.exit()
+        message = "Buffer '%s' stayed full for %s: a frame of %d bytes needs %d bytes, %d of %d are free. %s" % (
+            self.name, waited, size, required, occupancy.free_bytes, self._ring_size, occupancy.describe())
         _log.warning(message)
-        return BufferFullError(self.name, message)
+        return BufferFullError(self.name, message, required, occupancy)
 
     # ----------------------------------------------------------------------------- lifecycle
 

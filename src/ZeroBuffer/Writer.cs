@@ -496,7 +496,7 @@ public sealed unsafe partial class Writer : IDisposable, IPeerWaiter, IMeteredEn
         }
     }
 
-    bool IPeerWaiter.TryComplete(bool tokenHeld) => _ring.FreeBytes >= _requiredSpace;
+    bool IPeerWaiter.TryComplete(bool tokenHeld) => _ring.RefreshSpace(_requiredSpace);
 
     bool IPeerWaiter.CheckPeer(long now, bool force)
     {
@@ -575,12 +575,32 @@ public sealed unsafe partial class Writer : IDisposable, IPeerWaiter, IMeteredEn
         };
     }
 
+    /// <summary>
+    /// The error of a write that found no room within its timeout, saying what holds the space:
+    /// frames the reader took and never disposed, or frames it has not read (§4.6). Measured only
+    /// while the gate still lets this writer in (the mapping may be going away otherwise).
+    /// </summary>
     private BufferFullException Full(int size)
     {
-        ulong free = Volatile.Read(ref _oieb->PayloadFreeBytes);
-        string message = $"Buffer '{Name}' stayed full for {_writeTimeout.TotalMilliseconds:0} ms: a frame of {size} bytes needs {16 + (long)size}+ bytes, {free} of {_ring.RingSize} are free.";
-        Log.ReportedError(_logger, Name, message);
-        return new BufferFullException(Name, message);
+        long required = _requiredSpace; // set by the wait that timed out
+        string waited = _writeTimeout == Timeout.InfiniteTimeSpan ? "forever" : $"{_writeTimeout.TotalMilliseconds:0} ms";
+        if (!_writeGate.TryEnter())
+        {
+            return new BufferFullException(Name, $"Buffer '{Name}' stayed full for {waited}: a frame of {size} bytes needs {required} bytes.");
+        }
+
+        try
+        {
+            RingOccupancy occupancy = _ring.MeasureOccupancy();
+            string message = $"Buffer '{Name}' stayed full for {waited}: a frame of {size} bytes needs {required} bytes, " +
+                             $"{occupancy.FreeBytes} of {_ring.RingSize} are free. {occupancy.Describe()}";
+            Log.ReportedError(_logger, Name, message);
+            return new BufferFullException(Name, message, required, occupancy);
+        }
+        finally
+        {
+            _writeGate.Exit();
+        }
     }
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);

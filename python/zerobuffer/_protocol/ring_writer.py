@@ -18,7 +18,9 @@ from typing import Optional
 
 from .._primitives.semaphore import NamedSemaphore
 from ..errors import BufferCorruptedError, FrameTooLargeError, InvalidFrameSizeError
+from ..ring_occupancy import RingOccupancy
 from . import layout as L
+from . import occupancy_walk
 from .oieb import Oieb
 from .write_plan import WritePlan, max_frame_size_anywhere
 from .writer_session import WriterSession
@@ -106,6 +108,16 @@ class RingWriter:
                 % (size, self.name, self.write_position, ring_size - (plan.frame_position + total), ring_size,
                    self.max_frame_size_anywhere)))
         return plan
+
+    def required_for(self, size: int) -> int:
+        """The free bytes a frame of ``size`` bytes needs from the current position (16 + size, plus
+        any tail skipped to wrap), for the message of a write that found no room."""
+        plan = WritePlan.try_create(self.ring_size, self.write_position, L.FRAME_HEADER_SIZE + size)
+        return L.FRAME_HEADER_SIZE + size if plan is None else plan.required
+
+    def measure_occupancy(self) -> RingOccupancy:
+        """What takes the ring's space now (§4.6): held and unread frames, for that message."""
+        return occupancy_walk.measure(self._oieb.load, self._view, self._ring_offset, self.ring_size)
 
     def has_space(self, required: int) -> bool:
         """Whether ``payload_free_bytes >= required`` now. :class:`BufferCorruptedError` when free

@@ -29,9 +29,17 @@ internal static class InspectCommand
            "metadata":{"size":n,"previewHex":"<hex of up to 64 bytes>","previewText":"<UTF-8 or null>"},
            "reader":{"pid":r,"alive":b},"writer":{"pid":w,"alive":b},
            "usedBytes":u,"utilization":0.0-1.0,"health":"healthy|degraded|critical","unreadEntries":n,
+           "occupancyKnown":b,"heldFrames":n,"oldestHeldSequence":s|null,"heldBytes":b,"unreadFrames":n,"unreadBytes":b,
+           "held":"reader holds N undisposed frames (oldest sequence S)"|null,
            "checks":[{"name":"free-within-size","fatal":true,"ok":true,"detail":"..."},...],
            "verdict":"consistent|corrupted","violations":n}
         Health: healthy below 80 % of the ring in use, degraded 80-95 %, critical above 95 %.
+        Held frames: frames the reader took and has not given back (not disposed, or disposed after an older
+          one that is still held: space returns in ring order); the oldest is one it never disposed. A reader
+          that holds frames and reads on stalls the writer once they fill the ring. Unread frames: committed,
+          not read yet. Both come from walking the frame headers between the oldest byte in use, the read
+          position and the write position; "occupancyKnown": false when the walk did not add up (the buffer
+          kept changing), and the figures are 0 then.
         The checks are the library's control-block validator (ControlBlock.Validate): fatal ones make a
         buffer unusable, the others are consistency checks. A violation is reported only if it shows on
         3 reads in a row (a busy buffer's fields change between reads). "alive" comes from the peers'
@@ -73,10 +81,24 @@ internal static class InspectCommand
             Thread.Sleep(10); // a violation seen mid-operation of a peer clears on the next read
         }
 
-        InspectEvent report = InspectEvent.From(snapshot!, BufferCatalog.Inspect(name), checks);
+        InspectEvent report = InspectEvent.From(snapshot!, BufferCatalog.Inspect(name), BufferCatalog.Occupancy(name), checks);
         output.Emit(report);
         output.Show(console => console.Write(View(report)));
         return report.Violations == 0 ? ExitCodes.Success : ExitCodes.Inconsistent;
+    }
+
+    /// <summary>Held and unread frames in words: "reader holds N undisposed frames (oldest sequence S)" stands out.</summary>
+    private static string FramesLine(InspectEvent e)
+    {
+        if (!e.OccupancyKnown)
+        {
+            return "could not be counted (the buffer kept changing while it was looked at, or it cannot be read)";
+        }
+
+        string unread = string.Create(CultureInfo.InvariantCulture, $"{e.UnreadFrames:N0} unread ({e.UnreadBytes:N0} bytes)");
+        return e.Held is string held
+            ? string.Create(CultureInfo.InvariantCulture, $"[yellow]{held}[/], {e.HeldBytes:N0} bytes; {unread}")
+            : $"none held by the reader; {unread}";
     }
 
     /// <summary>The text view: the OIEB's fields by offset, metadata, ring and health, the checks and the verdict.</summary>
@@ -127,6 +149,7 @@ internal static class InspectCommand
             new Markup($"[bold]Metadata[/]: {metadata}"),
             new Markup($"[bold]Ring[/]: {N(e.UsedBytes)} of {N(o.PayloadSize)} bytes in use ({e.Utilization:P1}), {N(e.UnreadEntries)} unread; "
                        + $"health [{SegmentSnapshot.HealthColor(e.Health)}]{e.Health}[/]"),
+            new Markup("[bold]Frames[/]: " + FramesLine(e)),
             checks,
             new Markup(e.Violations == 0
                 ? "[bold green]Verdict: consistent[/] (every invariant holds)"

@@ -21,7 +21,9 @@ internal static class WatchCommand
           {"event":"sample","name":"N","sample":k,"elapsedMs":t,"framesPerSecond":f,"megabytesPerSecond":m,
            "writtenCount":c,"readCount":c,"unreadEntries":n,"usedBytes":u,"payloadSize":P,"utilization":0.0-1.0,
            "health":"healthy|degraded|critical","readerPid":r,"readerAlive":b,"writerPid":w,"writerAlive":b,
-           "frames":F,"bytes":B,"entriesReadPerSecond":e,"exact":b}
+           "frames":F,"bytes":B,"entriesReadPerSecond":e,"exact":b,
+           "occupancyKnown":b,"heldFrames":n,"oldestHeldSequence":s|null,"heldBytes":b,"unreadFrames":n,"unreadBytes":b,
+           "held":"reader holds N undisposed frames (oldest sequence S)"|null}
           {"event":"gone","name":"N"}          the buffer disappeared while watched (exit 0)
           {"event":"done","samples":k}         after --count samples, or Ctrl+C
         framesPerSecond, megabytesPerSecond: what the writer committed over the interval: frames (wrap markers
@@ -32,6 +34,9 @@ internal static class WatchCommand
           committed since its last look. "exact": false when part of the interval was estimated instead (the
           writer went round the whole ring between two looks): from the entry count and the sizes measured so far.
         entriesReadPerSecond: entries (frames and wrap markers) the reader consumed per second.
+        heldFrames, oldestHeldSequence, held: frames the reader took and has not given back, as 'inspect' counts
+          them (a reader that never disposes its frames stalls the writer once they fill the ring); unreadFrames:
+          committed, not read yet. At the end of the interval; "occupancyKnown": false when they could not be counted.
         Health: healthy below 80 % of the ring in use, degraded 80-95 %, critical above 95 %.
         Without --json a live table is redrawn in place. Ctrl+C is the way to stop it: the done event, exit 0.
 
@@ -101,6 +106,8 @@ internal static class WatchCommand
         table.AddRow("utilization", $"{s.Utilization:P1} of {s.PayloadSize:N0} bytes");
         table.AddRow("health", $"[{SegmentSnapshot.HealthColor(s.Health)}]{s.Health}[/]");
         table.AddRow("unread entries", $"{s.UnreadEntries:N0}");
+        table.AddRow("held by the reader", !s.OccupancyKnown ? "[dim]not counted[/]"
+            : s.Held is string held ? $"[yellow]{held}[/], {s.HeldBytes:N0} bytes" : "none");
         table.AddRow("written / read", $"{s.WrittenCount:N0} / {s.ReadCount:N0}");
         table.AddRow("frames, bytes since start", $"{s.Frames:N0}, {s.Bytes:N0}");
         table.AddRow("reader", Peer(s.ReaderPid, s.ReaderAlive));
@@ -148,6 +155,7 @@ internal static class WatchCommand
             double seconds = Stopwatch.GetElapsedTime(_previousAt, at).TotalSeconds;
             ulong read = current.ReadCount >= _previousReadCount ? current.ReadCount - _previousReadCount : 0;
             BufferInfo? info = BufferCatalog.Inspect(name);
+            RingOccupancy occupancy = BufferCatalog.Occupancy(name) ?? default;
             sample = new WatchSampleEvent(
                 name,
                 ++Taken,
@@ -168,7 +176,14 @@ internal static class WatchCommand
                 meter.Frames,
                 meter.Bytes,
                 Math.Round(read / seconds, 1),
-                meter.Exact);
+                meter.Exact,
+                occupancy.IsKnown,
+                occupancy.HeldFrames,
+                occupancy.OldestHeldSequence,
+                occupancy.HeldBytes,
+                occupancy.UnreadFrames,
+                occupancy.UnreadBytes,
+                occupancy.HeldSummary);
             (_previousAt, _previousFrames, _previousBytes, _previousReadCount) = (at, meter.Frames, meter.Bytes, current.ReadCount);
             return true;
         }

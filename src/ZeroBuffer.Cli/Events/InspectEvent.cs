@@ -21,15 +21,26 @@ internal sealed record InspectEvent(
     double Utilization,
     string Health,
     ulong UnreadEntries,
+    bool OccupancyKnown,
+    long HeldFrames,
+    ulong? OldestHeldSequence,
+    long HeldBytes,
+    long UnreadFrames,
+    long UnreadBytes,
+    string? Held,
     IReadOnlyList<InspectEvent.Check> Checks,
     string Verdict,
     int Violations) : CliEvent("inspect")
 {
     internal override string? HumanText => null;
 
-    /// <summary>The report of <paramref name="s"/>; <paramref name="info"/> adds state and liveness.</summary>
-    internal static InspectEvent From(SegmentSnapshot s, BufferInfo? info, IReadOnlyList<ControlBlockCheck> checks)
+    /// <summary>
+    /// The report of <paramref name="s"/>; <paramref name="info"/> adds state and liveness, <paramref name="occupancy"/>
+    /// what holds the ring's space (null: the segment could not be mapped to look).
+    /// </summary>
+    internal static InspectEvent From(SegmentSnapshot s, BufferInfo? info, RingOccupancy? occupancy, IReadOnlyList<ControlBlockCheck> checks)
     {
+        RingOccupancy o = occupancy ?? default;
         ControlBlock b = s.Block;
         ReadOnlySpan<byte> preview = s.MetadataPreview;
         int violations = checks.Count(c => !c.Ok);
@@ -52,6 +63,13 @@ internal sealed record InspectEvent(
             Math.Round(s.Utilization, 4),
             SegmentSnapshot.Health(s.Utilization),
             s.UnreadEntries,
+            o.IsKnown,
+            o.HeldFrames,
+            o.OldestHeldSequence,
+            o.HeldBytes,
+            o.UnreadFrames,
+            o.UnreadBytes,
+            o.HeldSummary,
             [.. checks.Select(c => new Check(c.Name, c.Fatal, c.Ok, c.Detail))],
             violations == 0 ? "consistent" : "corrupted",
             violations);

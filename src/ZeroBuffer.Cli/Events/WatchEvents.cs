@@ -6,7 +6,9 @@ namespace ZeroBuffer.Cli.Events;
 /// per second over the interval; <c>frames</c>/<c>bytes</c> are the totals since the watch began;
 /// <c>entriesReadPerSecond</c> is the reader's pace (<c>payload_read_count</c>: frames and wrap
 /// markers it consumed); <c>exact</c> is false when part of the interval had to be estimated (the ring was lapped
-/// between two looks, or too many frames passed to walk).
+/// between two looks, or too many frames passed to walk). The held and unread figures are
+/// <see cref="RingOccupancy"/>'s at the end of the interval (<c>held</c>: "reader holds N undisposed
+/// frames (oldest sequence S)", or null when it holds none).
 /// </summary>
 internal sealed record WatchSampleEvent(
     string Name,
@@ -28,7 +30,14 @@ internal sealed record WatchSampleEvent(
     long Frames,
     long Bytes,
     double EntriesReadPerSecond,
-    bool Exact) : CliEvent("sample")
+    bool Exact,
+    bool OccupancyKnown,
+    long HeldFrames,
+    ulong? OldestHeldSequence,
+    long HeldBytes,
+    long UnreadFrames,
+    long UnreadBytes,
+    string? Held) : CliEvent("sample")
 {
     internal override string? HumanText => null;
 }

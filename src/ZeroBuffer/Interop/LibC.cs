@@ -158,15 +158,23 @@ internal static unsafe partial class LibC
     [LibraryImport(Library, EntryPoint = "sem_post", SetLastError = true)]
     internal static partial int SemPost(SemaphoreHandle semaphore);
 
+    // The three raw semaphore calls below run once per frame (a post), or once per token drained,
+    // and never block: glibc's sem_post is an atomic add, plus a FUTEX_WAKE system call only when a
+    // waiter sleeps; sem_trywait and sem_getvalue are an atomic and a load. So they skip the GC
+    // transition (SuppressGCTransition): it would cost more than the call itself.
+
     /// <summary>sem_post on the raw pointer, without errno marshalling: the per-frame wake-up (see NamedSemaphore.Post).</summary>
     [LibraryImport(Library, EntryPoint = "sem_post")]
+    [SuppressGCTransition]
     internal static partial int SemPostRaw(nint semaphore);
 
     /// <summary>sem_trywait on the raw pointer, without errno marshalling: bulk token drains (see NamedSemaphore.Drain).</summary>
     [LibraryImport(Library, EntryPoint = "sem_trywait")]
+    [SuppressGCTransition]
     internal static partial int SemTryWaitRaw(nint semaphore);
 
     [LibraryImport(Library, EntryPoint = "sem_getvalue")]
+    [SuppressGCTransition]
     internal static partial int SemGetValueRaw(nint semaphore, int* value);
 
     [LibraryImport(Library, EntryPoint = "sem_init", SetLastError = true)]

@@ -42,6 +42,20 @@ public static class BufferCatalog
     }
 
     /// <summary>
+    /// What takes the ring's space of <paramref name="name"/> now: frames its reader took and has
+    /// not disposed (with the oldest one's sequence number), frames committed and not read yet,
+    /// and free bytes (docs/protocol.md §4.6). Looks through the segment file, mapped read-only:
+    /// connects to nothing and writes nothing. Null when there is no initialised segment of that
+    /// name that this process may read.
+    /// </summary>
+    /// <exception cref="ArgumentException">Invalid name.</exception>
+    public static RingOccupancy? Occupancy(string name)
+    {
+        ResourceNames.Validate(name);
+        return OccupancyWalk.MeasureSegmentFile(name);
+    }
+
+    /// <summary>
     /// Removes the resources of <paramref name="name"/> if it is stale or orphaned; refuses a live
     /// buffer (<see cref="CleanupOutcome.RefusedLive"/>) and touches nothing then. With
     /// <paramref name="dryRun"/> only reports what would be removed.

@@ -609,18 +609,20 @@ internal sealed unsafe class RingReader
             return;
         }
 
-        // Never above P (§4.3): only the reader adds, so free bytes can only go down until our add.
-        if ((ulong)Volatile.Read(ref _oieb->PayloadFreeBytes) + (ulong)_heldBackBytes > (ulong)_ringSize)
+        // Free bytes first, then the published total: the reader's lock-free budget refresh reads
+        // them the other way round (RefreshBudget), so it can see too little, never too much.
+        long freeAfter = Interlocked.Add(ref *(long*)&_oieb->PayloadFreeBytes, _heldBackBytes);
+        if ((ulong)freeAfter > (ulong)_ringSize)
         {
-            _releaseOverflow = true; // reported by the next read as BufferCorruptedException
+            // Above P (§4.3): the counts are damaged. Taken back at once (looking first would cost
+            // every release a trip of the cache line to read it); reported by the next read.
+            Interlocked.Add(ref *(long*)&_oieb->PayloadFreeBytes, -_heldBackBytes);
+            _releaseOverflow = true;
             _heldBackBytes = 0;
             _heldBackFrames = 0;
             return;
         }
 
-        // Free bytes first, then the published total: the reader's lock-free budget refresh reads
-        // them the other way round (RefreshBudget), so it can see too little, never too much.
-        Interlocked.Add(ref *(long*)&_oieb->PayloadFreeBytes, _heldBackBytes);
         BetweenReleaseStores?.Invoke();
         Volatile.Write(ref _publishedBytes, _publishedBytes + _heldBackBytes);
         if (_heldBackFrames > 0)

@@ -35,6 +35,12 @@ internal sealed unsafe class RingWriter
     private ulong _framesWritten;
     private ulong _bytesWritten; // payload bytes of the frames written, for the metrics
 
+    // payload_free_bytes as this writer last learned it (the result of its last atomic subtraction,
+    // or a read): a lower bound of the truth, since only the reader adds and only this writer
+    // subtracts. The shared field is read again only when this says there is no room, so a writer
+    // that keeps finding room never pulls the control block's cache line from the reader to look.
+    private long _freeBound;
+
     // The last plan, and the claimed frame between Claim and Commit (length < 0: none).
     private WritePlan _plan;
     private int _plannedLength;
@@ -147,10 +153,21 @@ internal sealed unsafe class RingWriter
             $"the ZeroBuffer extensions) cannot skip. Frames of up to {MaxFrameSizeAnywhere} bytes never leave such a tail.");
     }
 
-    /// <summary>Whether <paramref name="required"/> bytes are free now.</summary>
+    /// <summary>What takes the ring's space now (for the message of a write that found no room, §4.6).</summary>
+    internal RingOccupancy MeasureOccupancy() => OccupancyWalk.Measure(_oieb, _ring, RingSize);
+
+    /// <summary>
+    /// Whether <paramref name="required"/> bytes are free now: at once when the last free count
+    /// this writer learned covers them, else from a fresh read of <c>payload_free_bytes</c>.
+    /// </summary>
     /// <exception cref="BufferCorruptedException">Free bytes exceed the ring: trusting them would overwrite unread frames.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal bool HasSpace(long required)
+    internal bool HasSpace(long required) => _freeBound >= required || RefreshSpace(required);
+
+    /// <summary>Reads <c>payload_free_bytes</c> afresh (the reader may have given space back) and says whether <paramref name="required"/> bytes are free.</summary>
+    /// <exception cref="BufferCorruptedException">Free bytes exceed the ring: trusting them would overwrite unread frames.</exception>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal bool RefreshSpace(long required)
     {
         long available = FreeBytes;
         if ((ulong)available > (ulong)RingSize)
@@ -158,6 +175,7 @@ internal sealed unsafe class RingWriter
             ThrowFreeBytesAboveRing(available);
         }
 
+        _freeBound = available;
         return available >= required;
     }
 
@@ -202,7 +220,8 @@ internal sealed unsafe class RingWriter
         // the position, the record and the count: a successor finishes a commit interrupted after
         // the position (§5.2). The record sits on the count's cache line, stored right before it, so
         // the line travels to the writer once per commit, as without a record.
-        Interlocked.Add(ref *(long*)&_oieb->PayloadFreeBytes, -plan.Required);
+        long freeAfter = Interlocked.Add(ref *(long*)&_oieb->PayloadFreeBytes, -plan.Required);
+        _freeBound = (ulong)freeAfter <= (ulong)RingSize ? freeAfter : 0; // out of range: the next look reads afresh, and reports it
         Volatile.Write(ref _oieb->PayloadWritePos, (ulong)_writePosition);
         if (_recordsCommits)
         {
