@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using NATS.NKeys;
 
 namespace ZeroBuffer.Cli.Bridging;
 
@@ -30,6 +31,9 @@ internal sealed class NatsConnectionOptions
           the command with exit 7 (NotAuthorized): trying again would not help.
           A password or token on the command line is visible to other users of the host (ps): prefer --creds.
         """;
+
+    private const string JwtBlock = "-----BEGIN NATS USER JWT-----";
+    private const string SeedBlock = "-----BEGIN USER NKEY SEED-----";
 
     private readonly Option<string> _nats = new("--nats")
     {
@@ -129,22 +133,50 @@ internal sealed class NatsConnectionOptions
         }
     }
 
-    /// <summary>A creds file as nsc writes it holds both blocks; anything else would fail at every connection attempt.</summary>
+    /// <summary>
+    /// A creds file as nsc writes it holds both blocks, and its seed is a user's NKEY seed; anything
+    /// else would fail at every connection attempt. The seed is checked here because the client signs
+    /// the server's nonce with it before sending anything: a seed that does not decode (a typo, a
+    /// truncated line) fails there, on this side, and would be retried for ever. Whether the JWT is
+    /// one the server accepts, and the seed its user's, only the server says (exit 7).
+    /// </summary>
     private static string? CredentialsProblem(FileInfo file)
     {
-        string text;
+        string[] lines;
         try
         {
-            text = File.ReadAllText(file.FullName);
+            lines = File.ReadAllLines(file.FullName);
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {
             return $"--creds: '{file.FullName}' cannot be read: {error.Message}";
         }
 
-        return text.Contains("BEGIN NATS USER JWT", StringComparison.Ordinal) && text.Contains("BEGIN USER NKEY SEED", StringComparison.Ordinal)
-            ? null
-            : $"--creds: '{file.FullName}' is not a NATS credentials file (it needs a user JWT block and a user NKEY seed block).";
+        int jwtBlock = Array.FindIndex(lines, line => line.Trim().StartsWith(JwtBlock, StringComparison.Ordinal));
+        int seedBlock = Array.FindIndex(lines, line => line.Trim().StartsWith(SeedBlock, StringComparison.Ordinal));
+        if (jwtBlock < 0 || seedBlock < 0)
+        {
+            return $"--creds: '{file.FullName}' is not a NATS credentials file (it needs a user JWT block and a user NKEY seed block).";
+        }
+
+        // NATS.Net takes the line after the block's first line as it is (not trimmed).
+        string seed = seedBlock + 1 < lines.Length ? lines[seedBlock + 1] : "";
+        if (seed.Length == 0)
+        {
+            return $"--creds: '{file.FullName}' has no NKEY seed on the line after its '{SeedBlock}' line.";
+        }
+
+        try
+        {
+            using KeyPair pair = KeyPair.FromSeed(seed);
+            return pair.Prefix == PrefixByte.User
+                ? null
+                : $"--creds: '{file.FullName}' holds an NKEY seed of kind {pair.Prefix}, not a user's seed (SU...).";
+        }
+        catch (Exception error) when (error is NKeysException or ArgumentException or FormatException or IndexOutOfRangeException)
+        {
+            return $"--creds: '{file.FullName}' holds no valid user NKEY seed after its '{SeedBlock}' line: {error.Message}";
+        }
     }
 
     private static string? CertificateAuthorityProblem(FileInfo file)

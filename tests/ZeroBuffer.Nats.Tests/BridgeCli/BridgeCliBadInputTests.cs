@@ -12,10 +12,15 @@ namespace ZeroBuffer.Nats.Tests.BridgeCli;
 public sealed class BridgeCliBadInputTests : IDisposable
 {
     private readonly string _notCreds = Path.Combine(Path.GetTempPath(), $"zbn-not-creds-{Guid.NewGuid():N}.creds");
+    private readonly TestCredentials _credentials = new();
 
     public BridgeCliBadInputTests() => File.WriteAllText(_notCreds, "user=alice\npassword=secret\n");
 
-    public void Dispose() => File.Delete(_notCreds);
+    public void Dispose()
+    {
+        File.Delete(_notCreds);
+        _credentials.Dispose();
+    }
 
     [Theory]
     [InlineData("bridge export {buffer} --subject zbtest.bad --nats nats://127.0.0.1:notaport", "nats://127.0.0.1:notaport")]
@@ -23,6 +28,7 @@ public sealed class BridgeCliBadInputTests : IDisposable
     [InlineData("bridge import zbtest.bad --to {buffer} --nats nats://127.0.0.1:4222,,nats://127.0.0.1:4223", "--nats")]
     [InlineData("bridge import zbtest.bad --to {buffer} --nats nats://127.0.0.1:4222 --creds /nonexistent/zbn.creds", "/nonexistent/zbn.creds")]
     [InlineData("bridge export {buffer} --subject zbtest.bad --nats nats://127.0.0.1:4222 --creds {not-creds}", "{not-creds}")]
+    [InlineData("bridge import zbtest.bad --to {buffer} --nats nats://127.0.0.1:4222 --creds {corrupt-seed}", "{corrupt-seed}")]
     [InlineData("bridge export {buffer} --subject zbtest.bad --nats tls://127.0.0.1:4222 --tls-ca /nonexistent/ca.pem", "/nonexistent/ca.pem")]
     [InlineData("bridge export {buffer} --subject zbtest.bad --nats nats://127.0.0.1:4222 --mode quick", "quick")]
     [InlineData("bridge import zbtest.bad --to {buffer} --nats nats://127.0.0.1:4222 --mode JetStream", "--mode")]
@@ -32,8 +38,11 @@ public sealed class BridgeCliBadInputTests : IDisposable
     public async Task Bad_input_is_one_error_line_naming_it_and_exit_2(string commandLine, string named)
     {
         string buffer = Names.Buffer("bad");
-        string[] args = [.. commandLine.Replace("{not-creds}", _notCreds, StringComparison.Ordinal).Replace("{buffer}", buffer, StringComparison.Ordinal).Split(' '), "--json"];
-        named = named.Replace("{not-creds}", _notCreds, StringComparison.Ordinal);
+        string Placed(string text) => text.Replace("{not-creds}", _notCreds, StringComparison.Ordinal)
+            .Replace("{corrupt-seed}", _credentials.CorruptSeedCredsFile, StringComparison.Ordinal)
+            .Replace("{buffer}", buffer, StringComparison.Ordinal);
+        string[] args = [.. Placed(commandLine).Split(' '), "--json"];
+        named = Placed(named);
 
         await using CliRun cli = CliRun.Start(null, args);
 

@@ -8,8 +8,8 @@ namespace ZeroBuffer.Nats.Tests.BridgeCli;
 /// <summary>
 /// How the bridge commands reach NATS: they keep trying, with capped exponential back-off, while no
 /// server answers, and stream once one does; credentials (user and password, as options or in the
-/// URL) and TLS (a CA of the test's own) work end to end; a refusal of either is exit 7 with one
-/// error line.
+/// URL; a NATS user's creds file, against a server in operator mode) and TLS (a CA of the test's
+/// own) work end to end; a refusal of either is exit 7 with one error line.
 /// </summary>
 public sealed class BridgeCliConnectionTests
 {
@@ -107,6 +107,49 @@ public sealed class BridgeCliConnectionTests
         await StreamAsync(source, target, subject,
             exportUrl: server.TlsUrl, exportOptions: ["--tls-ca", certificates.CaFile],
             importUrl: server.Url, importOptions: ["--tls-ca", certificates.CaFile]);
+    }
+
+    [Fact]
+    public async Task A_server_in_operator_mode_takes_a_users_creds_file_on_both_sides()
+    {
+        using var credentials = new TestCredentials();
+        await using NatsServer server = await NatsServer.StartAsync(credentials.ServerConfiguration,
+            new NatsOpts { AuthOpts = new NatsAuthOpts { CredsFile = credentials.UserCredsFile } });
+
+        await StreamAsync(Names.Buffer("a"), Names.Buffer("b"), Names.Subject("creds"),
+            exportUrl: server.Url, exportOptions: ["--creds", credentials.UserCredsFile],
+            importUrl: server.Url, importOptions: ["--creds", credentials.UserCredsFile]);
+    }
+
+    [Theory]
+    [InlineData("stranger")] // a user signed by an account the operator never signed
+    [InlineData("wrong-seed")] // the account's user's JWT, another user's seed
+    public async Task A_creds_file_the_operator_mode_server_refuses_is_exit_7_for_export_and_import(string kind)
+    {
+        using var credentials = new TestCredentials();
+        await using NatsServer server = await NatsServer.StartAsync(credentials.ServerConfiguration,
+            new NatsOpts { AuthOpts = new NatsAuthOpts { CredsFile = credentials.UserCredsFile } });
+        string refusedCreds = kind == "stranger" ? credentials.StrangerCredsFile : credentials.WrongSeedCredsFile;
+        string source = Names.Buffer("a");
+        string target = Names.Buffer("b");
+        string subject = Names.Subject("creds");
+
+        using var reader = new Reader(target, new BufferConfig(4096, 1 << 20));
+        await using CliRun export = Export(source, subject, server.Url, "--creds", refusedCreds);
+        await using CliRun import = Import(subject, target, server.Url, "--creds", refusedCreds);
+        foreach (CliRun refused in new[] { export, import })
+        {
+            Assert.Equal(ExitCodes.NotAuthorized, await refused.WaitForExitAsync());
+            string line = Assert.Single(refused.ErrorLines);
+            Assert.StartsWith("error: ", line, StringComparison.Ordinal);
+            Assert.Contains("refused", line, StringComparison.Ordinal);
+            Assert.Contains("--creds", line, StringComparison.Ordinal);
+            Assert.Equal("NotAuthorized", refused.Events("error").Single().GetProperty("kind").GetString());
+            Assert.Empty(refused.Events("connecting")); // not retried: trying again would not help
+            Assert.Empty(refused.Events("started"));
+        }
+
+        Assert.Empty(Names.Leftovers(source));
     }
 
     private static async Task StreamAsync(string source, string target, string subject, string exportUrl, string[] exportOptions, string importUrl, string[] importOptions)
