@@ -45,8 +45,8 @@ public sealed class HealthCheckTests
 
         handler.Release();
         await handler.WaitForFramesAsync(60);
-        HealthReportEntry drained = await Eventually.MatchAsync(
-            () => host.CheckAsync("cam"), e => e.Status == HealthStatus.Healthy && (long)e.Data["frames"] == 60, "Healthy after 60 frames");
+        HealthReportEntry drained = await host.WaitForCheckAsync(
+            "cam", e => e.Status == HealthStatus.Healthy && (long)e.Data["frames"] == 60, "Healthy after 60 frames");
         Assert.Equal(0.0, (double)drained.Data["utilization"]);
 
         await writer.KillAsync();

@@ -55,7 +55,7 @@ public sealed class HostedDuplexServerTests
 
         using IDuplexClient client = new DuplexChannelFactory().CreateClient(channel);
         await Assert.ThrowsAsync<DuplexHandlerException>(() => client.SendAsync(new byte[] { 1 }).WaitAsync(Eventually.Deadline));
-        HealthReportEntry health = await Eventually.MatchAsync(() => host.CheckAsync("rpc"), e => (long)e.Data["errors"] == 1, "one error counted");
+        HealthReportEntry health = await host.WaitForCheckAsync("rpc", e => (long)e.Data["errors"] == 1, "one error counted");
         Assert.Equal(HealthStatus.Healthy, health.Status);
         Assert.Contains("InvalidOperationException", (string)health.Data["lastError"], StringComparison.Ordinal);
     }

@@ -146,7 +146,7 @@ public sealed class HostedReaderTests
         Assert.Contains("frame 2", error.Message, StringComparison.Ordinal);
         Assert.IsType<InvalidDataException>(error.Exception);
         Assert.False(host.Stopping.IsCancellationRequested);
-        HealthReportEntry health = await Eventually.MatchAsync(() => host.CheckAsync("cam"), e => (long)e.Data["frames"] == 3, "3 frames counted");
+        HealthReportEntry health = await host.WaitForCheckAsync("cam", e => (long)e.Data["frames"] == 3, "3 frames counted");
         Assert.Equal(1L, health.Data["handlerErrors"]);
     }
 

@@ -90,7 +90,14 @@ internal sealed class TestHost : IAsyncDisposable
 
     /// <summary>Waits until the check of <paramref name="endpoint"/> reports <paramref name="status"/> (deadline: <see cref="Eventually.Deadline"/>).</summary>
     internal Task<HealthReportEntry> WaitForHealthAsync(string endpoint, HealthStatus status) =>
-        Eventually.MatchAsync(() => CheckAsync(endpoint), e => e.Status == status, $"{status}");
+        WaitForCheckAsync(endpoint, e => e.Status == status, $"{status}");
+
+    /// <summary>Runs the check of <paramref name="endpoint"/> until its entry satisfies <paramref name="done"/> (deadline: <see cref="Eventually.Deadline"/>); a failure shows the last entry in full.</summary>
+    internal Task<HealthReportEntry> WaitForCheckAsync(string endpoint, Func<HealthReportEntry, bool> done, string what) =>
+        Eventually.MatchAsync(() => CheckAsync(endpoint), done, what, Describe);
+
+    private static string Describe(HealthReportEntry entry) =>
+        $"{entry.Status}: {entry.Description} [{string.Join(", ", entry.Data.Select(d => $"{d.Key}={d.Value}"))}]";
 
     public async ValueTask DisposeAsync()
     {
