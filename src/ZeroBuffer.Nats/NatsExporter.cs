@@ -11,7 +11,8 @@ namespace ZeroBuffer.Nats;
 /// <summary>
 /// Publishes the frames of a local buffer to NATS: each frame read from <see cref="Reader"/> goes
 /// to <c>P.frame</c> in chunks of at most the server's <c>max_payload</c>, numbered with a bridge
-/// sequence, then the frame is released. The buffer's metadata goes to <c>P.meta</c>, the end of
+/// sequence, then the frame is released; small frames already waiting in the ring go together,
+/// as one batch message. The buffer's metadata goes to <c>P.meta</c>, the end of
 /// each local writer's stream to <c>P.end</c> (docs/bridge.md).
 /// </summary>
 /// <remarks>
@@ -20,7 +21,13 @@ namespace ZeroBuffer.Nats;
 /// when the client has copied it into its send buffer (it copies before it returns while
 /// connected, and waits for the reconnection otherwise); in JetStream mode when the stream has
 /// acknowledged it. So the ring's bytes are never read after their release.</para>
-/// <para><b>Back-pressure.</b> One frame is in flight at a time. While the client's send buffer is
+/// <para><b>Batches.</b> When more frames are already committed behind the one read, the exporter
+/// takes them too, without waiting, and copies them into one body (a 4-byte length before each
+/// frame) published as one message: a burst of small frames costs one publish per batch, not per
+/// frame. A batch is at most one message (<c>max_payload</c> less the header reserve) and 1024
+/// frames; a lone frame goes out at once, and a frame too large for a batch goes alone. The frames
+/// of a batch are released once it is published, as a single frame is.</para>
+/// <para><b>Back-pressure.</b> One message (a frame, or a batch) is in flight at a time. While the client's send buffer is
 /// full, or (JetStream) while the stream does not acknowledge, the exporter holds the frame, the
 /// ring fills, and the local writer waits for space, as it would for a slow local reader.</para>
 /// <para>The caller owns the reader and the connection (with its <c>NatsOpts</c>: URL, TLS,
@@ -61,6 +68,10 @@ public sealed class NatsExporter : IAsyncDisposable
     private Task? _metadataResponder;
     private long _maxPayload;
     private ulong _sequence; // the last bridge sequence published
+    private readonly Frame[] _held = new Frame[BatchBody.MaxFrames]; // the frames of the message being published, released after it
+    private Frame _carried; // read while gathering a batch it did not fit: the next message starts with it
+    private byte[] _batchBody = []; // the body of the batch being published (reused)
+    private int _batchLength;
     private volatile byte[]? _metadata; // the buffer's metadata, once read
     private bool _metadataDone; // published (or found too large to publish)
     private ulong? _endPublishedAfter; // the last sequence when an end was last published
@@ -233,43 +244,65 @@ public sealed class NatsExporter : IAsyncDisposable
         try
         {
             bool departureSent = false; // a gone writer is reported on every read until the next one comes: publish its end once
-            while (!stopping.IsCancellationRequested)
+            while (_carried.IsValid || !stopping.IsCancellationRequested) // a frame already taken from the ring is published before a stop
             {
                 Frame frame;
-                try
+                if (_carried.IsValid)
                 {
-                    frame = await _reader.ReadFrameAsync(stopping).ConfigureAwait(false);
+                    frame = _carried; // read while gathering the last batch, which had no room for it
+                    _carried = Frame.Invalid;
                 }
-                catch (Exception gone) when (gone is WriterClosedException or WriterDeadException)
+                else
                 {
-                    if (!departureSent)
+                    try
                     {
-                        EndReason reason = gone is WriterDeadException ? EndReason.Died : EndReason.Closed;
-                        await PublishEndAsync(reason, abort).ConfigureAwait(false);
-                        departureSent = true;
-                        _events.Raise(StreamEnded, new NatsStreamEndedEventArgs(Session, LastSequence, reason));
-                        if (_options.StopAtEndOfStream)
-                        {
-                            break;
-                        }
+                        frame = await _reader.ReadFrameAsync(stopping).ConfigureAwait(false);
                     }
+                    catch (Exception gone) when (gone is WriterClosedException or WriterDeadException)
+                    {
+                        if (!departureSent)
+                        {
+                            EndReason reason = gone is WriterDeadException ? EndReason.Died : EndReason.Closed;
+                            await PublishEndAsync(reason, abort).ConfigureAwait(false);
+                            departureSent = true;
+                            _events.Raise(StreamEnded, new NatsStreamEndedEventArgs(Session, LastSequence, reason));
+                            if (_options.StopAtEndOfStream)
+                            {
+                                break;
+                            }
+                        }
 
-                    continue;
-                }
-                catch (SequenceError)
-                {
-                    continue; // the frame stays for the next read, which takes it; the bridge numbers frames itself
-                }
-                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-                {
-                    break;
+                        continue;
+                    }
+                    catch (SequenceError)
+                    {
+                        continue; // the frame stays for the next read, which takes it; the bridge numbers frames itself
+                    }
+                    catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                    {
+                        break;
+                    }
                 }
 
                 departureSent = false;
-                using (frame)
+                _held[0] = frame;
+                try
                 {
                     await PublishMetadataOnceAsync(abort).ConfigureAwait(false);
-                    await PublishFrameAsync(frame, abort).ConfigureAwait(false);
+                    var plan = ChunkPlan.For(CurrentMaxPayload(), _options.MaxChunkSize);
+                    int count = GatherBatch(plan);
+                    if (count == 1)
+                    {
+                        await PublishFrameAsync(frame, plan, abort).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        await PublishBatchAsync(count, abort).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    ReleaseHeld();
                 }
 
                 if (_counters.Frames >= _options.MaxFrames)
@@ -295,12 +328,115 @@ public sealed class NatsExporter : IAsyncDisposable
             Log.Problem(_logger, _reader.Name, "the exporter stopped on an error", error);
             _completion.TrySetException(error);
         }
+        finally
+        {
+            _carried.Dispose(); // only after an abort or an error, which give up the message in flight too
+            _carried = Frame.Invalid;
+        }
     }
 
-    private async Task PublishFrameAsync(Frame frame, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the frames already committed behind <c>_held[0]</c> without waiting, as long as they
+    /// fit one message (<see cref="ChunkPlan.ChunkSize"/> bytes of body, <see cref="BatchBody.MaxFrames"/>
+    /// frames) and their source sequences follow on; the first that does not fit is carried to
+    /// the next message. A lone frame, or one too large for a batch, is returned alone at once:
+    /// a batch is only ever what is already waiting, so it adds no latency.
+    /// </summary>
+    /// <returns>The frames held: 1, or a batch's count, with its body in <c>_batchBody</c>.</returns>
+    private int GatherBatch(ChunkPlan plan)
+    {
+        long room = plan.ChunkSize;
+        long cap = _stopping.IsCancellationRequested ? 1 // stopping: publish what was taken, take nothing more
+            : Math.Min(BatchBody.MaxFrames, _options.MaxFrames is long max ? max - _counters.Frames : long.MaxValue);
+        long size = BatchBody.SizeOf(_held[0].Size);
+        int count = 1;
+        while (count < cap && size < room)
+        {
+            Frame next;
+            try
+            {
+                if (!_reader.TryReadFrame(TimeSpan.Zero, out next))
+                {
+                    break;
+                }
+            }
+            catch (Exception ended) when (ended is WriterClosedException or WriterDeadException or SequenceError)
+            {
+                break; // said again by the next read, after this batch is out
+            }
+
+            long nextSize = BatchBody.SizeOf(next.Size);
+            if (size + nextSize > room || next.Sequence != _held[count - 1].Sequence + 1)
+            {
+                _carried = next;
+                break;
+            }
+
+            _held[count++] = next;
+            size += nextSize;
+        }
+
+        if (count > 1)
+        {
+            if (_batchBody.Length < size)
+            {
+                _batchBody = new byte[Math.Min(room, Math.Max(size, 2L * _batchBody.Length))]; // grows to the largest batch once, then reused
+            }
+
+            int offset = 0;
+            for (int index = 0; index < count; index++)
+            {
+                offset += BatchBody.Write(_batchBody.AsSpan(offset), _held[index].Span);
+            }
+
+            _batchLength = offset;
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// Publishes the batch gathered in <c>_batchBody</c> as one message. JetStream: its id names its
+    /// first sequence and count, and a retry publishes the same bytes, so the stream keeps one copy.
+    /// </summary>
+    private async Task PublishBatchAsync(int count, CancellationToken cancellationToken)
+    {
+        ulong first = _sequence + 1;
+        ulong firstSource = _held[0].Sequence;
+        ReadOnlyMemory<byte> body = _batchBody.AsMemory(0, _batchLength);
+        if (_js is null)
+        {
+            await _connection.PublishAsync(_framesSubject, body, WireText.Batch(Session, first, firstSource, count),
+                serializer: NatsRawSerializer<ReadOnlyMemory<byte>>.Default, cancellationToken: cancellationToken).ConfigureAwait(false);
+            _counters.Message();
+        }
+        else
+        {
+            await PublishAsync(_framesSubject, body, () => WireText.Batch(Session, first, firstSource, count),
+                WireText.BatchId(Session, first, count), cancellationToken).ConfigureAwait(false);
+        }
+
+        for (int index = 0; index < count; index++)
+        {
+            _counters.Frame(_held[index].Size);
+        }
+
+        Volatile.Write(ref _sequence, first + (ulong)count - 1);
+    }
+
+    /// <summary>Releases the frames of the message just published (or given up), oldest first.</summary>
+    private void ReleaseHeld()
+    {
+        for (int index = 0; index < _held.Length && _held[index].IsValid; index++)
+        {
+            _held[index].Dispose();
+            _held[index] = Frame.Invalid;
+        }
+    }
+
+    private async Task PublishFrameAsync(Frame frame, ChunkPlan plan, CancellationToken cancellationToken)
     {
         ReadOnlyMemory<byte> bytes = frame.Memory; // the ring's bytes: valid until the frame is disposed, after the last publish
-        var plan = ChunkPlan.For(CurrentMaxPayload(), _options.MaxChunkSize);
         int chunks = plan.CountFor(frame.Size);
         ulong sequence = _sequence + 1;
         ulong sourceSequence = frame.Sequence;

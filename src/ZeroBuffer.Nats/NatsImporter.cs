@@ -10,8 +10,8 @@ namespace ZeroBuffer.Nats;
 
 /// <summary>
 /// Writes the frames an exporter publishes under a subject prefix into a local buffer: it
-/// reassembles each frame's chunks, writes the frame into the ring (one copy, from the client's
-/// buffer into the ring), carries the metadata over, and reports every frame that did not arrive
+/// reassembles each frame's chunks (or unpacks a batch of frames), writes the frame into the ring
+/// (one copy, from the client's buffer into the ring), carries the metadata over, and reports every frame that did not arrive
 /// (<see cref="Gap"/>, with counts). The local reader creates the buffer; the importer connects its
 /// writer, and connects again to the next reader if the reader goes (docs/bridge.md).
 /// </summary>
@@ -344,6 +344,8 @@ public sealed class NatsImporter : IAsyncDisposable
         var parsed = BridgeMessage.Parse(_options.Subject, message.Subject, message.Headers, message.Length, _sequencer.Session);
         switch (parsed.Kind)
         {
+            case MessageKind.Chunk when parsed.IsBatch:
+                return HandleBatch(parsed, message, stopping);
             case MessageKind.Chunk:
                 return HandleChunk(parsed, message, stopping);
             case MessageKind.Metadata:
@@ -386,8 +388,7 @@ public sealed class NatsImporter : IAsyncDisposable
                     DisposeParts();
                 }
 
-                _counters.Duplicate((long)(_sequencer.DuplicateChunks - _duplicateChunksCounted));
-                _duplicateChunksCounted = _sequencer.DuplicateChunks;
+                CountDuplicates();
                 return false; // a duplicate, or a chunk of a frame given up: the next settled message acknowledges it
         }
 
@@ -396,10 +397,66 @@ public sealed class NatsImporter : IAsyncDisposable
             return false;
         }
 
-        CommitFrame(chunk.Length, stopping);
+        CommitFrame(chunk.Length, default, stopping);
         _sequencer.FrameDone();
         DisposeParts();
         return true;
+    }
+
+    /// <summary>
+    /// A batch: checked whole first (a malformed one is skipped, its frames then a gap of its
+    /// count), then each frame is offered to the sequencer as a one-message frame, so duplicates
+    /// (a JetStream redelivery of a batch partly imported before) and gaps are counted per frame,
+    /// and copied from the message into the ring once. True when every frame is settled; with
+    /// <see cref="NatsImporterOptions.MaxFrames"/> reached inside the batch it is not acknowledged,
+    /// so the next importer with the consumer gets the frames after it.
+    /// </summary>
+    private bool HandleBatch(in BridgeMessage batch, Inbound message, CancellationToken stopping)
+    {
+        try
+        {
+            ReadOnlySpan<byte> rest = message.Payload;
+            if (!BatchBody.TryCheck(rest, batch.Count, out string? problem))
+            {
+                _counters.MalformedMessage();
+                Report($"a message was skipped: frame {batch.Sequence}: {problem}", null);
+                return false;
+            }
+
+            for (int index = 0; index < batch.Count; index++)
+            {
+                if (_finished)
+                {
+                    return false;
+                }
+
+                ReadOnlySpan<byte> frame = BatchBody.Next(ref rest);
+                ChunkAction action = _sequencer.OfferChunk(batch.BatchFrame(index, frame.Length), _gaps);
+                ReportGaps();
+                if (action != ChunkAction.Begin)
+                {
+                    CountDuplicates();
+                    continue;
+                }
+
+                DisposeParts(); // a chunked frame in progress, given up by the sequencer (reported lost)
+
+                CommitFrame(frame.Length, frame, stopping);
+                _sequencer.FrameDone();
+            }
+
+            return true;
+        }
+        finally
+        {
+            message.Dispose();
+        }
+    }
+
+    private void CountDuplicates()
+    {
+        _counters.Duplicate((long)(_sequencer.DuplicateChunks - _duplicateChunksCounted));
+        _duplicateChunksCounted = _sequencer.DuplicateChunks;
     }
 
     private void HandleEnd(in BridgeMessage end)
@@ -421,8 +478,9 @@ public sealed class NatsImporter : IAsyncDisposable
     /// <summary>
     /// Writes the frame in progress into the ring: waits for space (in slices, so a stop is seen),
     /// connects to a new reader if the reader went, and reports a frame the ring can never hold.
+    /// The bytes are <paramref name="whole"/> (a frame of a batch), or the chunks gathered when it is empty.
     /// </summary>
-    private void CommitFrame(int length, CancellationToken stopping)
+    private void CommitFrame(int length, ReadOnlySpan<byte> whole, CancellationToken stopping)
     {
         while (true)
         {
@@ -430,6 +488,11 @@ public sealed class NatsImporter : IAsyncDisposable
             try
             {
                 Span<byte> target = writer.GetFrameBuffer(length);
+                if (!whole.IsEmpty)
+                {
+                    whole.CopyTo(target);
+                }
+
                 foreach ((Inbound part, int offset) in _parts)
                 {
                     part.Payload.CopyTo(target[offset..]);

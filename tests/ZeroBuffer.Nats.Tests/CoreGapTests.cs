@@ -23,7 +23,10 @@ public sealed class CoreGapTests(ITestOutputHelper output)
             sourceRing: 1 << 20, targetRing: 3 * (size + 16) + 64, pendingBytes: 4 * size);
         var readerMayStart = new TaskCompletionSource();
         var producerMayClose = new TaskCompletionSource();
-        Task produce = bridge.ProduceAsync(count, size, closeAfter: producerMayClose.Task);
+        // Each frame is written once the one before is exported, so each is a message of its own
+        // (none waits in the ring to go in a batch) and each dropped message is one lost frame.
+        Task produce = bridge.ProduceAsync(count, size, closeAfter: producerMayClose.Task,
+            afterFrame: index => Eventually.TrueAsync(() => bridge.Exporter!.LastSequence == index, $"frame {index} exported"));
 
         // Everything is published while host B's reader is not reading.
         await Eventually.TrueAsync(() => bridge.Exporter!.LastSequence == count, "every frame exported");

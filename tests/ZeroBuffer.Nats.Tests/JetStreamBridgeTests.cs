@@ -150,7 +150,9 @@ public sealed class JetStreamBridgeTests(ITestOutputHelper output)
         var jetStream = new NatsJetStreamOptions { AckWait = TimeSpan.FromMilliseconds(500) }; // a hole is given up after 2 ack waits and a second
         await using BridgeHarness bridge = await BridgeHarness.StartAsync(server, server, BridgeMode.JetStream, startImporter: false, jetStream: jetStream);
         using CancellationTokenSource safety = Eventually.Safety();
-        await bridge.ProduceAsync(10, size); // stored: 10 frames (one message each) and the end of the stream
+        // Stored: 10 frames, one message each (each frame written once the one before is stored,
+        // so none waits in the ring to be batched with the next), and the end of the stream.
+        await bridge.ProduceAsync(10, size, afterFrame: index => Eventually.TrueAsync(() => bridge.Exporter!.LastSequence == index, $"frame {index} stored"));
         await Eventually.TrueAsync(() => bridge.Exporter!.LastSequence == 10, "ten frames stored");
 
         // An operator (or the stream's limits) removes frame 4 before any importer read it.

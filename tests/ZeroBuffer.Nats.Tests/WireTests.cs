@@ -5,7 +5,7 @@ using ZeroBuffer.Nats.Wire;
 namespace ZeroBuffer.Nats.Tests;
 
 /// <summary>
-/// Bridge wire version 2 without a server: the one chunk header frames and duplex messages share
+/// Bridge wire version 3 without a server: the one chunk header frames and duplex messages share
 /// (<c>Zb-Chunk</c>), the chunk plan that cuts both, a frame chunk's two headers, and the
 /// reassembly of duplex messages.
 /// </summary>

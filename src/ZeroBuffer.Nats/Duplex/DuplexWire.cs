@@ -6,7 +6,7 @@ using ZeroBuffer.Nats.Wire;
 namespace ZeroBuffer.Nats.Duplex;
 
 /// <summary>
-/// The duplex bridge's messages (docs/bridge.md, "Duplex over NATS", bridge wire version 2). A
+/// The duplex bridge's messages (docs/bridge.md, "Duplex over NATS", bridge wire version 3). A
 /// request goes to <c>P.request</c> (the server bridges' queue group) with the client's reply
 /// subject <c>R</c>: its bytes, or, when larger than one message, its first piece with
 /// <c>Zb-Chunk</c>; the server bridge that took it then answers <c>Zb-Upload: U</c> (a subject of

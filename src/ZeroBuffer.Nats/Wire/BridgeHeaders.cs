@@ -1,7 +1,7 @@
 namespace ZeroBuffer.Nats;
 
 /// <summary>
-/// The NATS headers of bridge messages (docs/bridge.md, "Wire format", bridge wire version 2).
+/// The NATS headers of bridge messages (docs/bridge.md, "Wire format", bridge wire version 3).
 /// Values are ASCII: decimal numbers, the session (32 hex digits), the reason. The headers a frame
 /// chunk carries are few on purpose: a client builds and parses a dictionary entry and two strings
 /// per header per message, which for small frames costs more than the frame itself.
@@ -12,14 +12,25 @@ public static class BridgeHeaders
     public const string Version = "Zb-Bridge";
 
     /// <summary>
-    /// The wire version this package speaks: 2 (per-frame fields in <see cref="Frame"/>, chunk
-    /// fields in <see cref="Chunk"/>, duplex messages chunked). Version 1 (the first increment,
-    /// unreleased) carried each field in a header of its own.
+    /// The wire version this package speaks: 3 (per-frame fields in <see cref="Frame"/>, chunk
+    /// fields in <see cref="Chunk"/>, several small frames in one message with <see cref="Batch"/>,
+    /// duplex messages chunked). Versions 1 and 2 were never released, and an importer accepts
+    /// version 3 only.
     /// </summary>
-    public const string CurrentVersion = "2";
+    public const string CurrentVersion = "3";
 
-    /// <summary>On <c>P.frame</c>: <c>SESSION SEQ SRC-SEQ</c>, the exporter's session, the bridge sequence and the frame's sequence in the exporter's local buffer.</summary>
+    /// <summary>
+    /// On <c>P.frame</c>: <c>SESSION SEQ SRC-SEQ</c>, the exporter's session, the bridge sequence
+    /// and the frame's sequence in the exporter's local buffer; of the first frame in a batch.
+    /// </summary>
     public const string Frame = "Zb-Frame";
+
+    /// <summary>
+    /// On a <c>P.frame</c> message carrying several whole frames: <c>COUNT</c>, 2 or more. Its
+    /// frames have consecutive bridge and source sequences from those of <see cref="Frame"/>, and
+    /// its body is each frame as a 4-byte little-endian length followed by the frame's bytes.
+    /// </summary>
+    public const string Batch = "Zb-Batch";
 
     /// <summary>
     /// On a piece of a message larger than one NATS message (a frame chunk, a duplex request or
@@ -43,6 +54,6 @@ public static class BridgeHeaders
     /// <summary>On a reply to <c>P.meta.get</c>: <c>none</c> when the exporter has no metadata yet.</summary>
     public const string MetadataState = "Zb-Meta";
 
-    /// <summary>JetStream's de-duplication header (set in JetStream mode): <c>SESSION.SEQ.CHUNK</c>, <c>SESSION.meta</c>, <c>SESSION.end.LAST</c>.</summary>
+    /// <summary>JetStream's de-duplication header (set in JetStream mode): <c>SESSION.SEQ.CHUNK</c>, <c>SESSION.FIRST.bCOUNT</c> (a batch), <c>SESSION.meta</c>, <c>SESSION.end.LAST</c>.</summary>
     public const string MessageId = "Nats-Msg-Id";
 }

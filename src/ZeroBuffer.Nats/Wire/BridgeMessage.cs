@@ -26,6 +26,12 @@ internal readonly record struct BridgeMessage
 
     internal int Chunks { get; init; }
 
+    /// <summary>The frames the message carries: 1, or a batch's <c>Zb-Batch</c> count (its frames are <see cref="Sequence"/> onwards).</summary>
+    internal int Count { get; init; }
+
+    /// <summary>Whether the message is a batch of whole frames (<see cref="BatchBody"/>).</summary>
+    internal bool IsBatch => Count > 1;
+
     internal ulong LastSequence { get; init; }
 
     internal EndReason Reason { get; init; }
@@ -79,13 +85,16 @@ internal readonly record struct BridgeMessage
     /// </summary>
     internal ulong NextSequence => Kind switch
     {
-        MessageKind.Chunk => Sequence + 1,
+        MessageKind.Chunk => Sequence + (ulong)Math.Max(Count, 1),
         MessageKind.Metadata => Sequence,
         MessageKind.End => LastSequence + 1,
         _ => 0,
     };
 
-    /// <summary>A chunk: <c>Zb-Frame: SESSION SEQ SRC-SEQ</c>, and <c>Zb-Chunk</c> unless the frame is this one message.</summary>
+    /// <summary>
+    /// A chunk: <c>Zb-Frame: SESSION SEQ SRC-SEQ</c>, and <c>Zb-Chunk</c> unless the frame is this
+    /// one message; or a batch: <c>Zb-Frame</c> of its first frame and <c>Zb-Batch: COUNT</c>.
+    /// </summary>
     private static BridgeMessage ParseChunk(NatsHeaders headers, int payloadLength, string? knownSession)
     {
         if (!headers.TryGetLastValue(BridgeHeaders.Frame, out string? frame))
@@ -104,6 +113,11 @@ internal readonly record struct BridgeMessage
         }
 
         _ = headers.TryGetLastValue(BridgeHeaders.Chunk, out string? chunkText); // absent: the frame is this one message
+        if (headers.TryGetLastValue(BridgeHeaders.Batch, out string? batchText))
+        {
+            return ParseBatch(batchText, chunkText, sessionText, sequence, sourceSequence, payloadLength, knownSession);
+        }
+
         if (!ChunkHeader.TryParse(chunkText, payloadLength, out ChunkHeader chunk, out string? problem))
         {
             return Bad($"frame {sequence}: {problem}");
@@ -119,8 +133,56 @@ internal readonly record struct BridgeMessage
             Offset = chunk.Offset,
             Chunk = chunk.Index,
             Chunks = chunk.Count,
+            Count = 1,
         };
     }
+
+    /// <summary>
+    /// A batch: a count of 2 to <see cref="BatchBody.MaxFrames"/>, no <c>Zb-Chunk</c> (a frame too
+    /// large for one message never goes in a batch), room in the payload for every length prefix,
+    /// and sequences that do not overflow. The body itself is checked by <see cref="BatchBody.TryCheck"/>.
+    /// </summary>
+    private static BridgeMessage ParseBatch(string? batchText, string? chunkText, ReadOnlySpan<char> sessionText, ulong sequence, ulong sourceSequence,
+        int payloadLength, string? knownSession)
+    {
+        if (!ulong.TryParse(batchText, NumberStyles.None, CultureInfo.InvariantCulture, out ulong count) || count < 2 || count > BatchBody.MaxFrames)
+        {
+            return Bad($"frame {sequence}: the {BridgeHeaders.Batch} header '{batchText}' is not a count of 2 to {BatchBody.MaxFrames}");
+        }
+
+        if (chunkText is not null)
+        {
+            return Bad($"frame {sequence}: a batch has a {BridgeHeaders.Chunk} header");
+        }
+
+        if ((ulong)payloadLength < count * (BatchBody.PrefixSize + 1) || sequence > ulong.MaxValue - count || sourceSequence > ulong.MaxValue - count)
+        {
+            return Bad($"frame {sequence}: a batch of {count} frames in {payloadLength} bytes is impossible");
+        }
+
+        return new BridgeMessage
+        {
+            Kind = MessageKind.Chunk,
+            Session = knownSession is not null && sessionText.SequenceEqual(knownSession) ? knownSession : sessionText.ToString(),
+            Sequence = sequence,
+            SourceSequence = sourceSequence,
+            Length = payloadLength,
+            Chunks = 1,
+            Count = (int)count,
+        };
+    }
+
+    /// <summary>Frame <paramref name="index"/> of this batch, <paramref name="length"/> bytes, as the one-message frame the sequencer takes.</summary>
+    internal BridgeMessage BatchFrame(int index, int length) => this with
+    {
+        Sequence = Sequence + (ulong)index,
+        SourceSequence = SourceSequence + (ulong)index,
+        Length = length,
+        Offset = 0,
+        Chunk = 0,
+        Chunks = 1,
+        Count = 1,
+    };
 
     private static BridgeMessage ParseEnd(NatsHeaders headers, string session)
     {

@@ -6,7 +6,7 @@ internal enum MessageKind
     /// <summary>Not a bridge message (another subject under the prefix, or malformed headers).</summary>
     Unknown = 0,
 
-    /// <summary><c>P.frame</c>: a chunk of a frame.</summary>
+    /// <summary><c>P.frame</c>: a chunk of a frame, or a batch of whole frames.</summary>
     Chunk,
 
     /// <summary><c>P.meta</c>: the buffer's metadata.</summary>

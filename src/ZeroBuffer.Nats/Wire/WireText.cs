@@ -22,6 +22,14 @@ internal static class WireText
         return headers;
     }
 
+    /// <summary>Headers of a batch: the version, <c>Zb-Frame</c> of its first frame, and <c>Zb-Batch</c>.</summary>
+    internal static NatsHeaders Batch(string session, ulong firstSequence, ulong firstSourceSequence, int count) => new(MostHeaders)
+    {
+        [BridgeHeaders.Version] = BridgeHeaders.CurrentVersion,
+        [BridgeHeaders.Frame] = string.Create(CultureInfo.InvariantCulture, $"{session} {firstSequence} {firstSourceSequence}"),
+        [BridgeHeaders.Batch] = count.ToString(CultureInfo.InvariantCulture),
+    };
+
     /// <summary>Adds <c>Zb-Chunk</c> when <paramref name="chunk"/> is a piece of a larger whole.</summary>
     internal static void AddChunk(NatsHeaders headers, ChunkHeader chunk)
     {
@@ -74,6 +82,13 @@ internal static class WireText
     /// <summary>JetStream message ids: unique per message of a session, the same when a publish is retried.</summary>
     internal static string ChunkId(string session, ulong sequence, int chunk) =>
         string.Create(CultureInfo.InvariantCulture, $"{session}.{sequence}.{chunk}");
+
+    /// <summary>
+    /// A batch's id: its first sequence and its count, so a retry (the same frames, the same bytes)
+    /// is a duplicate, and no chunk id (<c>SESSION.SEQ.INDEX</c>) can equal it.
+    /// </summary>
+    internal static string BatchId(string session, ulong firstSequence, int count) =>
+        string.Create(CultureInfo.InvariantCulture, $"{session}.{firstSequence}.b{count}");
 
     internal static string MetadataId(string session) => session + ".meta";
 

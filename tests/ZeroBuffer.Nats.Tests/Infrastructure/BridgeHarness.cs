@@ -60,13 +60,17 @@ internal sealed class BridgeHarness : IAsyncDisposable
 
     internal static async Task<BridgeHarness> StartAsync(NatsServer exporterServer, NatsServer importerServer, BridgeMode mode,
         long sourceRing = 16 << 20, long targetRing = 16 << 20, bool startImporter = true, NatsJetStreamOptions? jetStream = null,
-        long pendingBytes = 64L << 20, int? maxChunkSize = null) =>
-        await StartAsync([exporterServer], [importerServer], mode, sourceRing, targetRing, startImporter, jetStream, pendingBytes, maxChunkSize);
+        long pendingBytes = 64L << 20, int? maxChunkSize = null, bool startExporter = true) =>
+        await StartAsync([exporterServer], [importerServer], mode, sourceRing, targetRing, startImporter, jetStream, pendingBytes, maxChunkSize, startExporter);
 
-    /// <summary>Starts host A (and host B's reader, unless its ring is 0: then another process is host B's reader).</summary>
+    /// <summary>
+    /// Starts host A (and host B's reader, unless its ring is 0: then another process is host B's
+    /// reader). Without <paramref name="startExporter"/>, host A's buffer exists and frames written
+    /// to it wait in its ring until <see cref="StartExporterAsync"/>.
+    /// </summary>
     internal static async Task<BridgeHarness> StartAsync(NatsServer[] exporterServers, NatsServer[] importerServers, BridgeMode mode,
         long sourceRing = 16 << 20, long targetRing = 16 << 20, bool startImporter = true, NatsJetStreamOptions? jetStream = null,
-        long pendingBytes = 64L << 20, int? maxChunkSize = null)
+        long pendingBytes = 64L << 20, int? maxChunkSize = null, bool startExporter = true)
     {
         var harness = new BridgeHarness(exporterServers, importerServers, Names.Subject("s"), mode, sourceRing, targetRing)
         {
@@ -76,7 +80,11 @@ internal sealed class BridgeHarness : IAsyncDisposable
         };
         try
         {
-            await harness.StartExporterAsync();
+            if (startExporter)
+            {
+                await harness.StartExporterAsync();
+            }
+
             harness.TargetReader = targetRing == 0 ? null : new Reader(harness.TargetName, new BufferConfig(4096, targetRing));
             if (startImporter)
             {
