@@ -19,6 +19,9 @@ internal enum CaseKind
 
     /// <summary>One topic publisher, n subscribers: the publisher's cost per frame.</summary>
     FanOut,
+
+    /// <summary>Upstream's relay scenario: paced frames through a relay process and back (see <see cref="UpstreamRelay"/>).</summary>
+    Relay,
 }
 
 /// <summary>The transports (and baselines) a row can be about; the strings are the JSON values.</summary>
@@ -68,11 +71,18 @@ internal sealed record BenchCase(
     /// <summary>The subscribers' delivery policy of a fan-out case.</summary>
     internal DeliveryPolicy Policy { get; init; }
 
+    /// <summary>Measured window of this case when it is not <c>--duration</c> (the relay rows); null = the run's.</summary>
+    internal double? WindowSeconds { get; init; }
+
+    /// <summary>Warm-up of this case when it is not the run's (the relay rows); null = the run's.</summary>
+    internal double? WarmUpSeconds { get; init; }
+
     /// <summary>A short human description for progress lines.</summary>
     internal string Describe() => Kind switch
     {
         CaseKind.Bandwidth => "memcpy bandwidth (hot and streaming)",
         CaseKind.Idle => "idle reader (connected writer, no traffic)",
+        CaseKind.Relay => $"upstream relay {Mode}, {Rate:0} fps, {Format.Bytes(FrameSize)}" + (Strategy is null or StrategyNames.Default ? "" : " " + Strategy),
         CaseKind.FanOut => $"fan-out zero-copy, {Subscribers} {TopicNames.PolicyName(Policy)} subscriber{(Subscribers == 1 ? "" : "s")}, {Format.Bytes(FrameSize)}"
                            + (Strategy is null or StrategyNames.Default ? "" : " " + Strategy),
         _ => $"{Kind.ToString().ToLowerInvariant()} {Transport}{(Mode is null ? "" : " " + Mode)}{(Pacing is null ? "" : " " + Pacing)}"

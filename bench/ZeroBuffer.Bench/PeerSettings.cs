@@ -76,10 +76,23 @@ internal static class PeerRoles
     internal const string FanOutSubscribers = "fanout-subscribers";
     internal const string FanOutPublisher = "fanout-publisher";
 
+    /// <summary>The paced ZeroBuffer ping-pong with its hops stamped (<see cref="PacedPingPongPeers"/>).</summary>
+    internal const string PacedEcho = "zb-paced-echo";
+
+    internal const string PacedPing = "zb-paced-ping";
+
+    /// <summary>The paced semaphore ping-pong with its hops stamped (<see cref="PacedSemaphorePeers"/>).</summary>
+    internal const string SemaphorePacedEcho = "sem-paced-echo";
+
+    internal const string SemaphorePacedPing = "sem-paced-ping";
+
+    /// <summary>The camera of upstream's relay scenario (<see cref="UpstreamRelaySender"/>); its relay is <see cref="ZeroBufferEcho"/>.</summary>
+    internal const string RelaySender = "zb-relay-sender";
+
     internal static readonly string[] All =
     [
         ZeroBufferReader, ZeroBufferWriter, ZeroBufferEcho, ZeroBufferPing, SocketReader, SocketWriter, SocketEcho, SocketPing,
         SemaphoreEcho, SemaphorePing, SpinEcho, SpinPing, Memcpy, IdleReader, IdleWriter, AsyncEcho, AsyncPing, IdleAsyncReaders, IdleAsyncWriter,
-        DuplexServer, DuplexClient, FanOutSubscribers, FanOutPublisher,
+        DuplexServer, DuplexClient, FanOutSubscribers, FanOutPublisher, PacedEcho, PacedPing, SemaphorePacedEcho, SemaphorePacedPing, RelaySender,
     ];
 }

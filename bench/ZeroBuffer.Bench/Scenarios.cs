@@ -36,8 +36,11 @@ internal static class Scenarios
     /// <summary>One publisher and 1, 2, 4, 8 subscribers of a topic: the publisher's cost per frame (see <see cref="FanOutPeers"/>).</summary>
     internal const string FanOut = "fanout";
 
-    internal static readonly string[] All = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Async, Duplex, FanOut];
+    /// <summary>Upstream's relay benchmark: 3.1 MB frames through a relay process at 30-240 fps, copy and zero-copy (see <see cref="UpstreamRelay"/>).</summary>
+    internal const string Upstream = "upstream";
+
+    internal static readonly string[] All = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Async, Duplex, FanOut, Upstream];
 
     /// <summary>What runs when <c>--scenarios</c> is not given: everything that exists.</summary>
-    internal static readonly string[] Default = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Async, Duplex, FanOut];
+    internal static readonly string[] Default = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Async, Duplex, FanOut, Upstream];
 }
