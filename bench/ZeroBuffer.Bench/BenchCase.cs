@@ -22,6 +22,8 @@ internal enum CaseKind
 
     /// <summary>Through a NATS server, bare or bridged: one-way throughput, or one-way latency at a fixed rate (see <see cref="NatsScenario"/>).</summary>
     Nats,
+    /// <summary>Upstream's relay scenario: paced frames through a relay process and back (see <see cref="UpstreamRelay"/>).</summary>
+    Relay,
 }
 
 /// <summary>The transports (and baselines) a row can be about; the strings are the JSON values.</summary>
@@ -79,12 +81,18 @@ internal sealed record BenchCase(
 
     /// <summary>Why the case cannot run in this run (its row then says so instead of figures); null when it can.</summary>
     internal string? NotRunReason { get; init; }
+    /// <summary>Measured window of this case when it is not <c>--duration</c> (the relay rows); null = the run's.</summary>
+    internal double? WindowSeconds { get; init; }
+
+    /// <summary>Warm-up of this case when it is not the run's (the relay rows); null = the run's.</summary>
+    internal double? WarmUpSeconds { get; init; }
 
     /// <summary>A short human description for progress lines.</summary>
     internal string Describe() => Kind switch
     {
         CaseKind.Bandwidth => "memcpy bandwidth (hot and streaming)",
         CaseKind.Idle => "idle reader (connected writer, no traffic)",
+        CaseKind.Relay => $"upstream relay {Mode}, {Rate:0} fps, {Format.Bytes(FrameSize)}" + (Strategy is null or StrategyNames.Default ? "" : " " + Strategy),
         CaseKind.FanOut => $"fan-out zero-copy, {Subscribers} {TopicNames.PolicyName(Policy)} subscriber{(Subscribers == 1 ? "" : "s")}, {Format.Bytes(FrameSize)}"
                            + (Strategy is null or StrategyNames.Default ? "" : " " + Strategy),
         CaseKind.Nats => $"{NatsScenario.MeasureOf(this)} {Transport} {Mode}{(Rate > 0 ? $" {Rate:0}/s" : "")} {Format.Bytes(FrameSize)}",

@@ -18,10 +18,13 @@ internal static class BenchCommand
           throughput  ZeroBuffer one-way, zero-copy and copy-in/copy-out, per frame size
           latency     ZeroBuffer ping-pong over two buffers (copy on every hop), back-to-back and at a fixed rate
                       (latency = reply time - intended send time: no coordinated omission); a zero-copy
-                      back-to-back variant (request produced in place, reply checked in place; --quick: 3.1 MB only);
-                      and always a busy-spin 64 B back-to-back row, whatever --strategy says
-          uds         Unix domain socket baseline: throughput and back-to-back ping-pong, same sizes
-          semaphore   bare named-semaphore ping-pong baseline
+                      back-to-back variant (request produced in place, reply checked in place; --quick: 3.1 MB only)
+                      and, above 64 KiB, a zero-copy fixed-rate one; and always a busy-spin 64 B back-to-back row,
+                      whatever --strategy says. Fixed-rate rows stamp every hop of every round trip ("hops")
+          uds         Unix domain socket baseline: throughput and ping-pong, same sizes (fixed-rate too, at the rates
+                      of the fixed-rate ZeroBuffer rows, when those run)
+          semaphore   bare named-semaphore ping-pong baseline (fixed-rate too, at every rate of the fixed-rate rows,
+                      hops stamped, when those run)
           busy-poll   ping-pong spinning on one shared cache line baseline
           memcpy      single-thread memcpy, hot (64 KiB) and streaming (>= 256 MiB)
           idle        CPU of a ZeroBuffer reader waiting with a connected writer and no traffic
@@ -29,6 +32,9 @@ internal static class BenchCommand
                       next to the blocking ones (fixed-rate @blocking: every reply a wake-up), and one process
                       with 100 idle async readers (CPU, and its "threads")
           duplex      duplex request/response round trip, 64 B, back-to-back (ratio to the raw ping-pong)
+          upstream    upstream's relay benchmark: 3,110,400 B frames through a relay process (zb-echo) and back, paced by a
+                      PeriodicTimer at 30, 60, 120, 240 fps (--rate: that one; --quick: 240), 256 MiB rings, round trip from the
+                      actual send, every reply matched to its send by sequence; "copy" (like upstream) and "zero-copy" (prefaulted)
           fanout      one topic publisher, 1, 2, 4 and 8 subscribers (Block unless --fanout-policy), 64 B and 3.1 MB
                       (--quick: 3.1 MB only): zero-copy publishes back-to-back, each frame filled once; the time of one
                       publish against n streaming copies of the frame, and each subscriber's deliveries and drops
@@ -50,14 +56,25 @@ internal static class BenchCommand
           {"event":"summary","seconds":S,"processors":P,"loadAverage":L,"runtime":"..","os":"..",
            "strategy":"..","batchReleases":B,"prefault":B,"results":[ ...every row... ],"failed":F,
            "targets":[{"figure":"..","row":"id","field":"..","status":"met|missed|not measured","measured":V,"min":V,"max":V,
-                       "comparison":">=|<=","target":T,"unit":"..","ratio":R,"ratioOf":"target|baseline","met":B}]}
-        A row: {"id":"throughput/zerobuffer/copy/4096","kind":"throughput|latency|bandwidth|idle|fanout",
+                       "comparison":">=|<=","target":T,"unit":"..","ratio":R,"ratioOf":"target|baseline","met":B}],
+           "noise":{"verdict":"quiet|noisy|too noisy to trust","text":"..","loadAverageStart":"..","loadAverageEnd":"..","processors":P,
+                    "stealPercent":S,"othersCpuPercent":O,"probe":{"scope":"paced cases|whole run","seconds","wakes","stallsOver1ms",
+                    "stallsOver2ms","stallsOver2msPerMinute","worstMilliseconds","stallSharePercent","periodMilliseconds","periodicShare"},
+                    "probeWholeRun":{..}}}
+        A row: {"id":"throughput/zerobuffer/copy/4096","kind":"throughput|latency|bandwidth|idle|fanout|relay",
           "transport":"zerobuffer|duplex|topic|unix-socket|semaphore|busy-poll|memcpy","mode":"zero-copy|copy|hot|streaming|null",
           "strategy":"blocking|spin-then-block|busy-spin" (ZeroBuffer, duplex and fan-out rows only),
-          "pacing":"back-to-back|fixed-rate|null","frameSize":B,"rate":R (fixed-rate only),"frames":F,"seconds":S,
+          "pacing":"back-to-back|fixed-rate|periodic|null","frameSize":B,"rate":R (fixed-rate and relay only),"frames":F,"seconds":S,
           "framesPerSecond":..,"gigabytesPerSecond":..,"samples":N,"latencyMicroseconds":{"p50","p90","p99","p999","max"},
           "sendLagMicroseconds":{same percentiles} (fixed-rate only: actual - intended send time; the pacer's own lateness shows here),
           "runs":N,"spread":{"framesPerSecond"|"gigabytesPerSecond"|"p50"..|"max":{"min","max"}} (only with --runs > 1),
+          paced rows: "hops":{"samples","microseconds":{HOP:{"p50".."max"}},"fromSendMicroseconds":{..} (without the send lag),
+            "byWakePath":{"toEcho"|"toPinger":{"ready"|"spin"|"slept":{"p50".."max"}}} (the hop over the round trips whose waking read ended so),
+            "tail":{"fromMicroseconds","samples","meanMicroseconds":{HOP},
+            "wakes":{..}},"wakes":{"pinger"|"echo":{"ready","spin","slept"}}} (HOP: sendLag write toEcho echoTurnaround toPinger finish),
+            "counters":{"pinger"|"echo":{"gen0","gen1","gen2","minorFaults","majorFaults","voluntarySwitches","involuntarySwitches"}},
+          relay rows (kind "relay", pacing "periodic", rate = fps): "relay":{"targetRate","sent","matched","achievedRate","lateReplies","maxInFlight"},
+          every row: "probeStalls":{"over1ms","over2ms","worstMilliseconds"} (the idle probe during the measured window),
           fan-out rows: "subscribers":N,"policy":"block|drop-newest|latest-only","publishSamples":N,
             "publishMicroseconds":{"mean","p50","p90","p99","p999","max"} (mean = window / publishes; percentiles: one timed publish per batch),
             "perSubscriber":[{"id","delivered","dropped","read","bytes"}] (delivered + dropped = frames; read = the subscriber's own count),
@@ -69,7 +86,7 @@ internal static class BenchCommand
             latency rows: "latencyMicroseconds" is one-way (send time to the whole frame received), "sendLagMicroseconds" the sender's,
             sides "sender" and "receiver" (whole processes), "ratios":{"bareNats":{"framesPerSecond","gigabytesPerSecond"} or {"p50",..,"max"}}
           "ratios":{"unixSocket":{"framesPerSecond"},"memcpyStreaming":{"gigabytesPerSecond"}}            (ZeroBuffer throughput)
-                  {"semaphore":{"p50",..,"max"},"busyPoll":{"p50",..,"max"}}                           (ZeroBuffer latency)
+                  {"semaphore":{"p50",..,"max"},"unixSocket":{..},"busyPoll":{..}}  (ZeroBuffer latency; same pacing and rate)
                   {...,"rawPingPong":{"p50",..,"max"}}     (duplex: ÷ latency/zerobuffer/copy/back-to-back/64, same strategy)
                   {"memcpyStreaming":{"publishMicroseconds"}}        (fan-out: mean publish ÷ n × streaming memcpy of one frame)
           or "error":"..." instead of the figures when the case failed}
@@ -82,13 +99,16 @@ internal static class BenchCommand
 
     internal static CommandSpec Create(GlobalOptions global)
     {
-        var quick = new Option<bool>("--quick") { Description = "Short run: 64 B, 4 KiB, 64 KiB, 1 MiB throughput; fan-out at 3.1 MB only; every target row; 0.5 s per case (< 60 s in all)." };
+        var quick = new Option<bool>("--quick") { Description = "Short run: 64 B, 4 KiB, 64 KiB, 1 MiB throughput; fan-out at 3.1 MB only; upstream relay at 240 fps only; every target row; 0.5 s per case (about a minute in all)." };
         var plots = new Option<string?>("--plots") { Description = "Write PNG plots into this directory." };
         var scenarios = new Option<string?>("--scenarios") { Description = $"Comma-separated subset of: {string.Join(",", Scenarios.All)}." };
         var sizes = new Option<string?>("--sizes") { Description = "Comma-separated frame sizes for throughput, ping-pong and fan-out (e.g. 64,4K,1M)." };
         var duration = new Option<double?>("--duration") { Description = "Measured seconds per case (default 2, --quick 0.5)." };
         duration.Check(value => value is double d && !(d > 0 && d <= 600) ? $"--duration must be in (0, 600] (got {d})." : null);
-        var rate = new Option<double?>("--rate") { Description = "Round trips per second of the fixed-rate ping-pong (default 2000/s up to 64 KiB, 200/s above)." };
+        var rate = new Option<double?>("--rate")
+        {
+            Description = "Round trips per second of the fixed-rate ping-pong (default 2000/s up to 64 KiB, 200/s above), and the one rate of the upstream relay rows (default 30, 60, 120, 240 fps).",
+        };
         rate.Check(value => value is double r && !(r > 0 && r <= PeerCommand.MaxRate) ? $"--rate must be in (0, {PeerCommand.MaxRate}] (got {r})." : null);
         var ringSize = new Option<long?>("--ring-size") { Description = "Ring size of every buffer (default: max(4 MiB, 4 frames) one-way, max(64 KiB, 2 frames) ping-pong)." }.Sized();
         var runs = new Option<int>("--runs") { Description = "Run every case this many times; figures are medians, with min-max in the JSON \"spread\".", DefaultValueFactory = _ => 1 };
@@ -202,6 +222,7 @@ internal static class BenchCommand
         List<(BenchCase Case, int Run)> cases = [.. Enumerable.Range(0, runCount).SelectMany(run => plan.Select(c => (c, run)))];
         var perRun = Enumerable.Range(0, runCount).Select(_ => new List<BenchResult>()).ToList();
         var clock = Stopwatch.StartNew();
+        using var noise = new NoiseMonitor();
         output.Emit(new BenchStartedEvent(runName, plan.Count, runCount, options.Quick, options.Seconds, [.. options.Scenarios.Order(StringComparer.Ordinal)],
             options.Strategy, options.BatchReleases, options.Prefault));
         // On a terminal a progress line redrawn in place; otherwise a line per case on stderr (and, with --json, the result events).
@@ -220,10 +241,13 @@ internal static class BenchCommand
                     output.Progress("bench: " + progress);
                 }
 
+                noise.CaseStarted();
                 IReadOnlyList<BenchResult> rows = BenchRunner.Run(output, cases[i].Case, options, stop);
+                Disturbance disturbance = noise.CaseEnded(cases[i].Case, rows.Count > 0 ? rows[0].Window : null);
                 perRun[cases[i].Run].AddRange(rows);
                 foreach (BenchResult row in rows)
                 {
+                    row.Disturbance = disturbance;
                     output.Emit(new BenchResultEvent(row));
                 }
             }
@@ -234,14 +258,16 @@ internal static class BenchCommand
         IReadOnlyList<TargetLine> targets = Targets.Evaluate(results, options);
         IReadOnlyList<string> plotFiles = plotDirectory is null ? [] : BenchPlots.Write(plotDirectory, results);
         int failed = results.Count(r => r.Error is not null);
-        output.Emit(new BenchSummaryEvent(Math.Round(clock.Elapsed.TotalSeconds, 3), Environment.ProcessorCount, LoadAverage(),
+        NoiseReport noiseReport = noise.Finish();
+        output.Emit(new BenchSummaryEvent(Math.Round(clock.Elapsed.TotalSeconds, 3), Environment.ProcessorCount, NoiseMonitor.ReadLoadAverage(),
             RuntimeInformation.FrameworkDescription, RuntimeInformation.OSDescription, options.Strategy, options.BatchReleases, options.Prefault,
-            results, failed, targets));
+            results, failed, targets) { Noise = noiseReport });
         output.Show(console =>
         {
             BenchTable.Write(console, results, options);
             Targets.WriteTable(console, targets);
-            console.MarkupLine($"[grey]{cases.Count} cases in {clock.Elapsed.TotalSeconds:0.0} s; load average {Markup.Escape(LoadAverage())}[/]");
+            noiseReport.Write(console);
+            console.MarkupLine($"[grey]{cases.Count} cases in {clock.Elapsed.TotalSeconds:0.0} s; load average {Markup.Escape(NoiseMonitor.ReadLoadAverage())}[/]");
             if (nats is not null)
             {
                 console.MarkupLine($"[grey]{Markup.Escape(nats.Url is null ? $"NATS rows not run: {nats.NotRunReason}" : $"NATS: {nats.Version ?? "nats-server"} at {nats.Url}, default max_payload")}[/]");
@@ -254,18 +280,5 @@ internal static class BenchCommand
         });
 
         return failed == 0 ? ExitCodes.Success : ExitCodes.Unexpected;
-    }
-
-    /// <summary>The 1/5/15-minute load averages from /proc/loadavg ("?" if unreadable): says how busy the machine was.</summary>
-    private static string LoadAverage()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "?";
-        }
     }
 }

@@ -35,6 +35,9 @@ internal sealed record BenchSummaryEvent(
     int Failed,
     IReadOnlyList<TargetLine> Targets) : CliEvent("summary")
 {
+    /// <summary>What disturbed the machine during the run, and the verdict (<see cref="NoiseMonitor"/>).</summary>
+    public NoiseReport? Noise { get; init; }
+
     internal override string? HumanText => null;
 }
 

@@ -139,18 +139,27 @@ internal static class BenchPlan
                     cases.Add(DuplexRoundTrip.Case(options, Next(), timing));
                     duplexPlanned = true;
                 }
+                // Paced rows run the hop-stamping peers (issue 18), right after their paced baselines.
                 double rate = options.Rate ?? DefaultRate(size);
+                PacedBaselines.AddBefore(cases, options, size, rate, Next, timing);
                 cases.Add(PingPong(WithStrategy($"latency/zerobuffer/copy/fixed-rate/{size}", strategy), Transports.ZeroBuffer, "copy", size, rate,
-                    PeerRoles.ZeroBufferEcho, PeerRoles.ZeroBufferPing, passiveStopsItself: true, Next(), arguments) with { Strategy = strategy });
+                    PeerRoles.PacedEcho, PeerRoles.PacedPing, passiveStopsItself: true, Next(), arguments) with { Strategy = strategy });
             }
 
             // Zero-copy ping-pong (produce in place, one copy in the echo, check in place): every size of a full
-            // or hand-picked run; the large frame only in --quick.
+            // or hand-picked run; the large frame only in --quick. Video frames are also paced (a target of issue 18).
             foreach (int size in options.LatencySizes.Where(s => !options.Quick || options.Custom || s > 65536))
             {
                 string[] arguments = [.. timing, .. Ring(size), .. ZeroBufferArguments(options, strategy), "--zero-copy"];
                 cases.Add(PingPong(WithStrategy($"latency/zerobuffer/zero-copy/back-to-back/{size}", strategy), Transports.ZeroBuffer, "zero-copy", size, 0,
                     PeerRoles.ZeroBufferEcho, PeerRoles.ZeroBufferPing, passiveStopsItself: true, Next(), arguments) with { Strategy = strategy });
+                if (size > 65536)
+                {
+                    double rate = options.Rate ?? DefaultRate(size);
+                    PacedBaselines.AddBefore(cases, options, size, rate, Next, timing);
+                    cases.Add(PingPong(WithStrategy($"latency/zerobuffer/zero-copy/fixed-rate/{size}", strategy), Transports.ZeroBuffer, "zero-copy", size, rate,
+                        PeerRoles.PacedEcho, PeerRoles.PacedPing, passiveStopsItself: true, Next(), arguments) with { Strategy = strategy });
+                }
             }
 
             // The busy-spin target row is always measured, whatever --strategy says.
@@ -184,6 +193,11 @@ internal static class BenchPlan
         if (Wants(Scenarios.Duplex) && options.LatencySizes.Contains(DuplexRoundTrip.LargeFrameSize))
         {
             cases.Add(DuplexRoundTrip.LargeCase(options, Next(), timing));
+        }
+
+        if (Wants(Scenarios.Upstream))
+        {
+            UpstreamRelay.AddCases(cases, options, Next);
         }
 
         if (Wants(Scenarios.FanOut))
@@ -226,7 +240,8 @@ internal static class BenchPlan
         }
 
         cases.Add(Pair("async", "back-to-back", StrategyNames.Default, PeerRoles.AsyncEcho, PeerRoles.AsyncPing));
-        cases.Add(Pair("copy", "fixed-rate", StrategyNames.Blocking, PeerRoles.ZeroBufferEcho, PeerRoles.ZeroBufferPing));
+        PacedBaselines.AddBefore(cases, options, size, rate, next, timing);
+        cases.Add(Pair("copy", "fixed-rate", StrategyNames.Blocking, PeerRoles.PacedEcho, PeerRoles.PacedPing));
         cases.Add(Pair("async", "fixed-rate", StrategyNames.Blocking, PeerRoles.AsyncEcho, PeerRoles.AsyncPing));
         cases.Add(Pair("async", "fixed-rate", StrategyNames.Default, PeerRoles.AsyncEcho, PeerRoles.AsyncPing));
 

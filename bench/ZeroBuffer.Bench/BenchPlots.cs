@@ -97,7 +97,7 @@ internal static class BenchPlots
             }
 
             scatter.LegendText = $"{r.Case.Transport}{(r.Case.Transport == Transports.ZeroBuffer ? " " + r.Mode : "")} {r.Case.Pacing}"
-                                 + (r.FrameSize > 0 ? $" {Format.Bytes(r.FrameSize)}" : "") + StrategySuffix(r);
+                                 + (r.Case.Rate > 0 ? $" {r.Case.Rate:0}/s" : "") + (r.FrameSize > 0 ? $" {Format.Bytes(r.FrameSize)}" : "") + StrategySuffix(r);
         }
 
         plot.Axes.Bottom.SetTicks(xs, ["p50", "p90", "p99", "p99.9", "max"]);

@@ -82,6 +82,17 @@ internal sealed class BenchResult(BenchCase benchCase) : ISelfWrittenJson
 
     /// <summary>NATS rows: path, mode, measure, chunking, losses (see <see cref="NatsScenario"/>).</summary>
     internal NatsFigures? Nats { get; init; }
+    /// <summary>Paced round trips: the hop breakdown and each side's process counters (<see cref="PacedFigures"/>).</summary>
+    internal PacedFigures? Paced { get; init; }
+
+    /// <summary>Upstream-relay rows: frames sent and matched, achieved rate (<see cref="RelayFigures"/>).</summary>
+    internal RelayFigures? Relay { get; init; }
+
+    /// <summary>When the measured window ran, as the metering peer reports it; null for rows whose peer does not.</summary>
+    internal MeasuredSpan? Window { get; init; }
+
+    /// <summary>The idle probe's stalls during the measured window (<see cref="NoiseMonitor"/>); set after the case.</summary>
+    internal Disturbance? Disturbance { get; set; }
 
     /// <summary>Idle rows with many readers: the readers' process threads at the end of the window.</summary>
     internal int? Threads { get; init; }
@@ -145,6 +156,9 @@ internal sealed class BenchResult(BenchCase benchCase) : ISelfWrittenJson
 
         FanOut?.WriteJson(w, FrameSize);
         Nats?.WriteJson(w);
+        Relay?.WriteJson(w);
+        Paced?.WriteJson(w);
+        Disturbance?.WriteJson(w);
 
         if (Runs > 1)
         {

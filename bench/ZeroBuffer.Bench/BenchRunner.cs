@@ -44,7 +44,7 @@ internal static class BenchRunner
             }
 
             active = Start(benchCase.Active, benchCase.Resources, null);
-            TimeSpan limit = TimeSpan.FromSeconds(options.Seconds + options.WarmUpSeconds) + Grace;
+            TimeSpan limit = TimeSpan.FromSeconds((benchCase.WindowSeconds ?? options.Seconds) + (benchCase.WarmUpSeconds ?? options.WarmUpSeconds)) + Grace;
             var running = Stopwatch.StartNew();
             while (!active.WaitForExit(TimeSpan.FromMilliseconds(100)))
             {
@@ -153,6 +153,7 @@ internal static class BenchRunner
                     {
                         Seconds = passive?.GetProperty("seconds").GetDouble() ?? 0,
                         Threads = passive is JsonElement readers && readers.TryGetProperty("threads", out JsonElement threads) ? threads.GetInt32() : null,
+                        Window = MeasuredSpan.From(active),
                         Sides = [SideFigures.From("writer", active), SideFigures.From("reader", passive)],
                     },
                 ];
@@ -168,6 +169,9 @@ internal static class BenchRunner
                         Latency = LatencyFigures.From(active),
                         SendLag = active.TryGetProperty("sendLagMicroseconds", out _) ? LatencyFigures.From(active, "sendLagMicroseconds") : null,
                         Sides = [SideFigures.From("pinger", active), SideFigures.From("echo", passive)],
+                        Paced = PacedFigures.From(active, passive),
+                        Relay = RelayFigures.From(active),
+                        Window = MeasuredSpan.From(active),
                     },
                 ];
         }

@@ -4,8 +4,10 @@ namespace ZeroBuffer.Bench;
 
 /// <summary>
 /// The human report: one table per kind. Each ZeroBuffer figure carries its ratio to the baseline
-/// underneath (throughput: × Unix socket and × streaming memcpy; latency: × semaphore ping-pong
-/// and × busy-poll ping-pong, per percentile; fan-out: × n streaming copies of the frame).
+/// underneath (throughput: × Unix socket and × streaming memcpy; latency: × semaphore ping-pong,
+/// × Unix-socket ping-pong (same pacing) and × busy-poll ping-pong, per percentile; fan-out: × n
+/// streaming copies of the frame); then the paced rows' hops (<see cref="PacedTable"/>) and the
+/// upstream-relay rows (<see cref="RelayTable"/>).
 /// </summary>
 internal static class BenchTable
 {
@@ -21,6 +23,8 @@ internal static class BenchTable
         WriteIdle(console, results);
         WriteFanOut(console, results);
         NatsTable.Write(console, results);
+        PacedTable.Write(console, results);
+        RelayTable.Write(console, results);
         foreach (BenchResult failed in results.Where(r => r.Error is not null))
         {
             console.MarkupLine($"[red]failed[/] {Markup.Escape(failed.Id)}: {Markup.Escape(failed.Error!)}");
@@ -79,7 +83,11 @@ internal static class BenchTable
             return;
         }
 
-        var table = new Table { Title = new TableTitle("round trip, µs; under each ZeroBuffer row its ratios: × semaphore ping-pong, × busy-poll ping-pong") };
+        var table = new Table
+        {
+            Title = new TableTitle("round trip, µs; under each ZeroBuffer row its ratios: × semaphore ping-pong and × unix-socket ping-pong of the same pacing "
+                                   + "(paced: same rate; socket: same size), × busy-poll ping-pong"),
+        };
         table.AddColumns("transport", "pacing", "frame", "samples", "p50", "p90", "p99", "p99.9", "max", "CPU % p / e", "alloc B/rt p / e");
         foreach (BenchResult r in rows)
         {
@@ -89,7 +97,10 @@ internal static class BenchTable
                 .. Enumerable.Range(0, LatencyFigures.Names.Length).Select(i => Format.Number(l[i])),
                 Sides(r, s => s.CpuPercent), Sides(r, s => s.AllocatedBytesPerFrame)]);
             foreach ((string baseline, string label) in new[]
-                     { (Ratios.Semaphore, "  × semaphore"), (Ratios.BusyPoll, "  × busy-poll"), (Ratios.RawPingPong, "  × raw ping-pong") })
+                     {
+                         (Ratios.Semaphore, "  × semaphore"), (Ratios.UnixSocket, "  × unix socket"), (Ratios.BusyPoll, "  × busy-poll"),
+                         (Ratios.RawPingPong, "  × raw ping-pong"),
+                     })
             {
                 if (r.Ratios.TryGetValue(baseline, out Dictionary<string, double?>? ratios))
                 {

@@ -7,7 +7,7 @@ namespace ZeroBuffer.Bench;
 /// <summary>
 /// Removes whatever a case's peers left behind when one was killed or failed: the ZeroBuffer
 /// buffers (swept like <c>demo</c> does; the duplex channel's <c>NAME_request</c> and <c>NAME_response</c> and the fan-out
-/// subscribers' <c>NAME.sub-POLICY-sI</c> and the NATS bridge's <c>NAME-a</c> and <c>NAME-b</c> too), the topic's publisher lock file, the socket file, the semaphores and the spin file.
+/// subscribers' <c>NAME.sub-POLICY-sI</c> and the NATS bridge's <c>NAME-a</c> and <c>NAME-b</c> too), the topic's publisher lock file, the socket file, the semaphores, the spin file and the paced semaphore pair's stamps file.
 /// Peers remove their own resources on a normal exit, so this usually finds nothing.
 /// </summary>
 internal static class Leftovers
@@ -33,6 +33,7 @@ internal static class Leftovers
         File.Delete(TopicNames.PublisherLockFile(name)); // the publisher's process is gone by now: nobody holds it
         File.Delete(UnixSocketPeers.SocketPath(name));
         File.Delete(BusyPollPingPongPeers.FilePath(name));
+        File.Delete(PacedSemaphorePeers.StampsPath(name));
         PosixSemaphore.Unlink(SemaphorePingPongPeers.PingName(name));
         PosixSemaphore.Unlink(SemaphorePingPongPeers.PongName(name));
     }

@@ -15,12 +15,18 @@ internal static class PeerCommand
         Child of the bench (ZeroBuffer.Bench); JSON lines on stdout whatever the options:
           {"event":"ready","role":"R","pid":1234}
           {"event":"summary","role":"R","frames":F,"bytes":B,"measured":true,"seconds":S,"cpuSeconds":C,"allocatedBytes":A,
+           "windowStart":T,"windowEnd":T (Stopwatch timestamps of the measured window, once measured),
            ...pingers add "samples","rate","latencyMicroseconds":{"p50","p90","p99","p999","max"};
            ...memcpy adds "hotGigabytesPerSecond","streamingGigabytesPerSecond"}
         Roles: zb-reader zb-writer zb-echo zb-ping uds-reader uds-writer uds-echo uds-ping sem-echo sem-ping
                spin-echo spin-ping memcpy idle-reader idle-writer zb-async-echo zb-async-ping idle-async-readers idle-async-writer
-               duplex-server duplex-client fanout-subscribers fanout-publisher nats-sub nats-pub nats-bridge-sink nats-bridge-source.
+               duplex-server duplex-client fanout-subscribers fanout-publisher nats-sub nats-pub nats-bridge-sink nats-bridge-source
+               zb-paced-echo zb-paced-ping sem-paced-echo sem-paced-ping zb-echo+zb-relay-sender.
                The first of each pair must be ready before the second starts.
+        zb-paced-ping and sem-paced-ping add "hops":{"samples","unrecorded","microseconds":{HOP:{p50..max}},"fromSendMicroseconds":{..},"byWakePath":{..},"tail":{..},"wakes":{..}}
+        (HOP: sendLag write toEcho echoTurnaround toPinger finish) and "counters":{"gen0","gen1","gen2","minorFaults","majorFaults",
+        "voluntarySwitches","involuntarySwitches"} (the process, over its window); zb-paced-echo adds "counters".
+        zb-relay-sender adds "relay":{"targetRate","sent","matched","achievedRate","lateReplies","maxInFlight"} and "counters".
         idle-async-readers adds "threads" (the process's threads at the end of the window) and "readers".
         fanout-publisher adds "subscribers":[{"id","delivered","dropped"}] (its counts over the window) and the
         sampled publish times as "latencyMicroseconds"; fanout-subscribers adds "subscribers":[{"id","read","allocatedBytes"}].
@@ -121,6 +127,11 @@ internal static class PeerCommand
         PeerRoles.NatsPublisher => NatsBarePeers.RunPublisher(output, stop, settings),
         PeerRoles.NatsBridgeSink => NatsBridgePeers.RunSink(output, stop, settings),
         PeerRoles.NatsBridgeSource => NatsBridgePeers.RunSource(output, stop, settings),
+        PeerRoles.PacedEcho => PacedPingPongPeers.RunEcho(output, stop, settings),
+        PeerRoles.PacedPing => PacedPingPongPeers.RunPing(output, stop, settings),
+        PeerRoles.SemaphorePacedEcho => PacedSemaphorePeers.RunEcho(output, stop, settings),
+        PeerRoles.SemaphorePacedPing => PacedSemaphorePeers.RunPing(output, stop, settings),
+        PeerRoles.RelaySender => UpstreamRelaySender.Run(output, stop, settings),
         _ => throw new UsageException($"unknown role '{settings.Role}'"),
     };
 }

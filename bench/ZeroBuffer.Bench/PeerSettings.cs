@@ -86,11 +86,25 @@ internal static class PeerRoles
     internal const string NatsBridgeSink = "nats-bridge-sink";
     internal const string NatsBridgeSource = "nats-bridge-source";
 
+    /// <summary>The paced ZeroBuffer ping-pong with its hops stamped (<see cref="PacedPingPongPeers"/>).</summary>
+    internal const string PacedEcho = "zb-paced-echo";
+
+    internal const string PacedPing = "zb-paced-ping";
+
+    /// <summary>The paced semaphore ping-pong with its hops stamped (<see cref="PacedSemaphorePeers"/>).</summary>
+    internal const string SemaphorePacedEcho = "sem-paced-echo";
+
+    internal const string SemaphorePacedPing = "sem-paced-ping";
+
+    /// <summary>The camera of upstream's relay scenario (<see cref="UpstreamRelaySender"/>); its relay is <see cref="ZeroBufferEcho"/>.</summary>
+    internal const string RelaySender = "zb-relay-sender";
+
     internal static readonly string[] All =
     [
         ZeroBufferReader, ZeroBufferWriter, ZeroBufferEcho, ZeroBufferPing, SocketReader, SocketWriter, SocketEcho, SocketPing,
         SemaphoreEcho, SemaphorePing, SpinEcho, SpinPing, Memcpy, IdleReader, IdleWriter, AsyncEcho, AsyncPing, IdleAsyncReaders, IdleAsyncWriter,
         DuplexServer, DuplexClient, FanOutSubscribers, FanOutPublisher,
         NatsSubscriber, NatsPublisher, NatsBridgeSink, NatsBridgeSource,
+        PacedEcho, PacedPing, SemaphorePacedEcho, SemaphorePacedPing, RelaySender,
     ];
 }

@@ -4,8 +4,10 @@ namespace ZeroBuffer.Bench;
 /// Puts every ZeroBuffer figure next to its baseline from the same run. Throughput rows: frames/s
 /// over the Unix socket's at the same size (<c>unixSocket.framesPerSecond</c>), GB/s over
 /// streaming memcpy (<c>memcpyStreaming.gigabytesPerSecond</c>). Latency rows: each percentile
-/// over the same percentile of the semaphore ping-pong (<c>semaphore.p50</c> …) and of the
-/// busy-poll ping-pong (<c>busyPoll.p50</c> …). The duplex row also over the raw two-buffer
+/// over the same percentile of the semaphore ping-pong with the same pacing and rate
+/// (<c>semaphore.p50</c> …; a paced row over the paced semaphore row of its rate, see
+/// <see cref="PacedBaselines"/>), of the Unix-socket ping-pong with the same size, pacing and rate
+/// (<c>unixSocket.p50</c> …) and of the busy-poll ping-pong (<c>busyPoll.p50</c> …). The duplex row also over the raw two-buffer
 /// ping-pong of the same size and strategy (<c>rawPingPong.p50</c> …). Fan-out rows: the mean time
 /// of one publish over n streaming copies of the frame (<c>memcpyStreaming.publishMicroseconds</c>,
 /// see <see cref="FanOutBaseline"/>). A baseline that was not run gives null ratios.
@@ -22,7 +24,6 @@ internal static class Ratios
     {
         NatsRatios.Compute(results);
         BenchResult? streaming = Find(results, r => r.Case.Kind == CaseKind.Bandwidth && r.Mode == "streaming");
-        BenchResult? semaphore = Find(results, r => r.Case.Transport == Transports.Semaphore);
         BenchResult? busyPoll = Find(results, r => r.Case.Transport == Transports.BusyPoll);
         foreach (BenchResult row in results)
         {
@@ -47,8 +48,9 @@ internal static class Ratios
             }
             else if (row.Case.Kind == CaseKind.Latency && row.Latency is not null)
             {
-                row.Ratios[Semaphore] = PerPercentile(row.Latency, semaphore?.Latency);
+                row.Ratios[Semaphore] = PerPercentile(row.Latency, PacedBaselines.Semaphore(results, row)?.Latency);
                 row.Ratios[BusyPoll] = PerPercentile(row.Latency, busyPoll?.Latency);
+                row.Ratios[UnixSocket] = PerPercentile(row.Latency, PacedBaselines.UnixSocket(results, row)?.Latency);
                 if (row.Case.Transport == Transports.Duplex)
                 {
                     string rawId = DuplexRoundTrip.RawRowId(row.Case.Strategy ?? StrategyNames.Default);

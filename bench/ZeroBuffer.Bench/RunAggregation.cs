@@ -44,6 +44,9 @@ internal static class RunAggregation
                     Of(rows, r => r.Sides[i].CpuPercent), Of(rows, r => r.Sides[i].AllocatedBytesPerFrame)))],
                 FanOut = first.FanOut is null ? null : FanOut(rows),
                 Nats = first.Nats is null ? null : NatsFigures.Median(rows),
+                Paced = first.Paced is null ? null : PacedFigures.Median([.. rows.Select(r => r.Paced).OfType<PacedFigures>()]),
+                Relay = first.Relay is null ? null : RelayFigures.Median([.. rows.Select(r => r.Relay).OfType<RelayFigures>()]),
+                Disturbance = Disturbance.Sum(rows.Select(r => r.Disturbance)),
             };
             Spread(result, rows, "framesPerSecond", r => r.FramesPerSecond);
             Spread(result, rows, "gigabytesPerSecond", r => r.GigabytesPerSecond);

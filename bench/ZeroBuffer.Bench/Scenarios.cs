@@ -36,6 +36,9 @@ internal static class Scenarios
     /// <summary>One publisher and 1, 2, 4, 8 subscribers of a topic: the publisher's cost per frame (see <see cref="FanOutPeers"/>).</summary>
     internal const string FanOut = "fanout";
 
+    /// <summary>Upstream's relay benchmark: 3.1 MB frames through a relay process at 30-240 fps, copy and zero-copy (see <see cref="UpstreamRelay"/>).</summary>
+    internal const string Upstream = "upstream";
+
     /// <summary>
     /// Frames through a nats-server the bench starts, bare NATS next to the ZeroBuffer bridge (see <see cref="NatsScenario"/>).
     /// Not in <see cref="Default"/>: it needs a program from outside (nats-server), and it measures the network
@@ -43,8 +46,8 @@ internal static class Scenarios
     /// </summary>
     internal const string Nats = "nats";
 
-    internal static readonly string[] All = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Async, Duplex, FanOut, Nats];
+    internal static readonly string[] All = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Async, Duplex, FanOut, Upstream, Nats];
 
     /// <summary>What runs when <c>--scenarios</c> is not given: everything that exists (except <see cref="Nats"/>, which must be asked for).</summary>
-    internal static readonly string[] Default = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Async, Duplex, FanOut];
+    internal static readonly string[] Default = [Throughput, Latency, UnixSocket, Semaphore, BusyPoll, Memcpy, Idle, Async, Duplex, FanOut, Upstream];
 }

@@ -30,6 +30,9 @@ internal sealed class SideMeter(bool processWide = false)
     /// <summary>Whether <see cref="Start"/> ran.</summary>
     internal bool Started { get; private set; }
 
+    /// <summary>When <see cref="Stop"/> ran, a <see cref="Stopwatch.GetTimestamp"/> value (one clock for every process of the host).</summary>
+    internal long StopTimestamp { get; private set; }
+
     /// <summary>Opens the window (CPU first, allocation counter last).</summary>
     internal void Start()
     {
@@ -50,17 +53,27 @@ internal sealed class SideMeter(bool processWide = false)
         long ticks = Stopwatch.GetTimestamp();
         AllocatedBytes = allocated - _allocatedStart;
         Elapsed = Stopwatch.GetElapsedTime(_ticksStart, ticks);
+        StopTimestamp = ticks;
         using var self = Process.GetCurrentProcess();
         Cpu = self.TotalProcessorTime - _cpuStart;
     }
 
     private long Allocated() => processWide ? GC.GetTotalAllocatedBytes(precise: true) : GC.GetAllocatedBytesForCurrentThread();
 
-    /// <summary>Writes <c>"seconds"</c>, <c>"cpuSeconds"</c>, <c>"allocatedBytes"</c>.</summary>
+    /// <summary>
+    /// Writes <c>"seconds"</c>, <c>"cpuSeconds"</c>, <c>"allocatedBytes"</c>, and, once measured,
+    /// <c>"windowStart"</c>/<c>"windowEnd"</c> (Stopwatch timestamps: the bench matches them against
+    /// what its idle probe saw, see <see cref="MeasuredSpan"/>).
+    /// </summary>
     internal void WriteJson(Utf8JsonWriter writer)
     {
         writer.WriteNumber("seconds"u8, Elapsed.TotalSeconds);
         writer.WriteNumber("cpuSeconds"u8, Cpu.TotalSeconds);
         writer.WriteNumber("allocatedBytes"u8, AllocatedBytes);
+        if (Started && StopTimestamp != 0)
+        {
+            writer.WriteNumber("windowStart"u8, _ticksStart);
+            writer.WriteNumber("windowEnd"u8, StopTimestamp);
+        }
     }
 }

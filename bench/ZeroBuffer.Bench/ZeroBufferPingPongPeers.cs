@@ -17,7 +17,8 @@ namespace ZeroBuffer.Bench;
 internal static class ZeroBufferPingPongPeers
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(30);
+    /// <summary>How long a reply (or a write waiting for ring space) may take before the case fails.</summary>
+    internal static readonly TimeSpan ReplyTimeout = TimeSpan.FromSeconds(30);
 
     internal static string RequestBuffer(string name) => name + "-q";
 
@@ -142,7 +143,8 @@ internal static class ZeroBufferPingPongPeers
         reply.Span.CopyTo(destination);
     }
 
-    private static Frame AwaitReply(Reader replies, Interruption stop)
+    /// <summary>The next frame of <paramref name="replies"/>, waiting up to 30 s in 100 ms slices (so a stop request is seen).</summary>
+    internal static Frame AwaitReply(Reader replies, Interruption stop)
     {
         long deadline = Stopwatch.GetTimestamp() + (long)(ReplyTimeout.TotalSeconds * Stopwatch.Frequency);
         Frame reply;
