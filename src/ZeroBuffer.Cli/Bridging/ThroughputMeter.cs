@@ -13,6 +13,20 @@ internal sealed class ThroughputMeter
     private long _bytes;
     private long _since = Stopwatch.GetTimestamp();
 
+    /// <summary>A tick for <see cref="RunningBridge.WaitAsync"/>: emits the <c>progress</c> event of the totals <paramref name="totals"/> reads, when frames passed.</summary>
+    internal static Action Reporter(Output output, Func<(long Frames, long Bytes)> totals)
+    {
+        var meter = new ThroughputMeter();
+        return () =>
+        {
+            (long frames, long bytes) = totals();
+            if (meter.Sample(frames, bytes) is BridgeProgressEvent progress)
+            {
+                output.Emit(progress);
+            }
+        };
+    }
+
     /// <summary>The event for the totals now, or null when no frame passed since the previous one (an idle bridge says nothing).</summary>
     internal BridgeProgressEvent? Sample(long frames, long bytes)
     {

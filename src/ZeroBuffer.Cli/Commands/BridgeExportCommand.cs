@@ -106,14 +106,8 @@ internal static class BridgeExportCommand
             await exporter.StartAsync(stop.Token).ConfigureAwait(false);
             string? stream = settings.Bridge.Mode == BridgeMode.JetStream ? settings.Bridge.JetStream.EffectiveStreamName(settings.Bridge.Subject) : null;
             output.Emit(new ExportStartedEvent(reader.Name, settings.Bridge.Subject, BridgeModeOptions.NameOf(settings.Bridge.Mode), exporter.Session, stream));
-            var meter = new ThroughputMeter();
-            completed = await RunningBridge.WaitAsync(exporter.Completion, connection, settings.ProgressInterval, () =>
-            {
-                if (meter.Sample(exporter.FramesExported, exporter.BytesExported) is BridgeProgressEvent progress)
-                {
-                    output.Emit(progress);
-                }
-            }, stop.Token).ConfigureAwait(false);
+            completed = await RunningBridge.WaitAsync(exporter.Completion, connection, settings.ProgressInterval,
+                ThroughputMeter.Reporter(output, () => (exporter.FramesExported, exporter.BytesExported)), stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stop.IsRequested)
         {

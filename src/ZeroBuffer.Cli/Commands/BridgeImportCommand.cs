@@ -117,14 +117,8 @@ internal static class BridgeImportCommand
             output.Emit(new ImportStartedEvent(settings.Bridge.Subject, settings.To, BridgeModeOptions.NameOf(settings.Bridge.Mode), Environment.ProcessId,
                 jetStream ? settings.Bridge.JetStream.EffectiveStreamName(settings.Bridge.Subject) : null,
                 jetStream ? settings.Bridge.JetStream.EffectiveConsumerName(settings.To) : null));
-            var meter = new ThroughputMeter();
-            completed = await RunningBridge.WaitAsync(importer.Completion, connection, settings.ProgressInterval, () =>
-            {
-                if (meter.Sample(importer.FramesImported, importer.BytesImported) is BridgeProgressEvent progress)
-                {
-                    output.Emit(progress);
-                }
-            }, stop.Token).ConfigureAwait(false);
+            completed = await RunningBridge.WaitAsync(importer.Completion, connection, settings.ProgressInterval,
+                ThroughputMeter.Reporter(output, () => (importer.FramesImported, importer.BytesImported)), stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stop.IsRequested)
         {
