@@ -24,6 +24,7 @@ from zerobuffer import (BlockingWaitStrategy, BufferConfig, BufferFullError, Bus
                         WriterClosedError, wait)
 from zerobuffer import reader as reader_module
 from zerobuffer._interop import libc
+from zerobuffer.spin_history import LONG_WAITS_BEFORE_SKIPPING, SpinHistory
 from zerobuffer.duplex import DuplexClientOptions, DuplexServerOptions
 
 from .duplex_support import RECEIVE_TIMEOUT, DuplexPair
@@ -386,7 +387,7 @@ def test_spin_budget_validation():
         SpinThenBlockWaitStrategy("50us")  # type: ignore[arg-type]
     assert not SpinThenBlockWaitStrategy(0).idle(0, 0.0), "a zero budget sleeps at once"
     assert SpinThenBlockWaitStrategy(1.0).idle(0, 0.0)
-    assert SpinThenBlockWaitStrategy(1.0).idle(SpinThenBlockWaitStrategy.PAUSE_ONLY_ATTEMPTS, 0.5), "yields, then polls again"
+    assert SpinThenBlockWaitStrategy(1.0).idle(1000, 0.5), "polls again at once however many polls came before"
     assert not SpinThenBlockWaitStrategy(1e-3).idle(5, 1e-3)
     assert not WaitStrategy.BLOCKING.idle(0, 0.0)
     assert WaitStrategy.BUSY_SPIN.idle(10**9, 3600.0)
@@ -639,3 +640,60 @@ def test_csharp_writer_to_python_busy_spin_reader():
             reader.read_frame(30)
         assert_within_bound(time.monotonic() - start, "the exited C# writer was reported")
     assert_none(name)
+
+
+# ----------------------------------------------------------------------------- spin history
+
+def test_four_long_waits_stop_the_spinning_and_one_short_wait_brings_it_back():
+    budget = SpinThenBlockWaitStrategy(50e-6)
+    history = SpinHistory()
+    for i in range(LONG_WAITS_BEFORE_SKIPPING):
+        assert history.should_poll(budget), "still spinning after %d long waits" % i
+        history.record(budget, 500e-6)
+    assert not history.should_poll(budget)
+    assert history.skips_spinning
+    history.record(budget, 500e-6)
+    assert not history.should_poll(budget), "more long waits change nothing"
+    history.record(budget, 30e-6)
+    assert history.should_poll(budget), "a wait a spin would have caught brings spinning back"
+    assert not history.skips_spinning
+
+
+def test_a_short_wait_between_long_ones_starts_the_count_again():
+    budget = SpinThenBlockWaitStrategy(50e-6)
+    history = SpinHistory()
+    for _ in range(LONG_WAITS_BEFORE_SKIPPING - 1):
+        history.record(budget, 500e-6)
+    history.record(budget, 50e-6)  # exactly the budget counts as caught
+    for _ in range(LONG_WAITS_BEFORE_SKIPPING - 1):
+        history.record(budget, 500e-6)
+    assert history.should_poll(budget)
+
+
+def test_other_strategies_always_poll_as_they_say():
+    for strategy in (WaitStrategy.BLOCKING, WaitStrategy.BUSY_SPIN):
+        history = SpinHistory()
+        for _ in range(10):
+            history.record(strategy, 1.0)
+        assert history.should_poll(strategy)
+        assert not history.skips_spinning
+
+
+def test_reader_that_stopped_spinning_still_wakes_for_the_next_frame():
+    """Timed-out reads of 1 ms against a 1 µs budget stop the spinning; a frame written while
+    the reader waits still reaches it, through its semaphore alone."""
+    name = unique("ws-history")
+    with Reader(name, BufferConfig(0, 4096), wait_strategy=SpinThenBlockWaitStrategy(1e-6)) as reader, Writer(name) as writer:
+        for _ in range(LONG_WAITS_BEFORE_SKIPPING):
+            assert not reader.read_frame(0.001).is_valid
+        assert reader._spins.skips_spinning
+
+        def read_one():
+            with reader.read_frame(PEER_TIMEOUT) as frame:
+                return frame.sequence, frame.to_bytes()
+
+        done = in_thread(read_one)
+        writer.write_frame(pattern(1, 100))
+        assert done.result(PEER_TIMEOUT) == (1, pattern(1, 100))
+    assert_none(name)
+

@@ -21,6 +21,7 @@ from .errors import BufferCorruptedError, ObjectDisposedError, SequenceError, Wr
 from .frame import Frame
 from .frame_batch import FrameBatch
 from .status import BufferStatus
+from .spin_history import SpinHistory
 from .wait import WaitStrategy, _require as _require_strategy
 
 _log = logging.getLogger("zerobuffer")
@@ -77,6 +78,7 @@ class Reader:
                                 batch_threshold=min(ring_size // 8, self.MAX_HELD_BACK_BYTES))
         self._gate = UsageGate()  # a read in progress; close waits for it to leave before unmapping
         self._wait_strategy = strategy
+        self._spins = SpinHistory()
 
         # Reader-thread state of the waiting (the ring's own state is in _ring).
         self._next_liveness_check = 0.0  # monotonic time of the next writer check while polling (kept across waits)
@@ -213,7 +215,8 @@ class Reader:
             monotonic = time.monotonic
             start = now = monotonic()
             attempt = 0
-            while strategy.idle(attempt, now - start):
+            poll = self._spins.should_poll(strategy)
+            while poll and strategy.idle(attempt, now - start):
                 attempt += 1
                 frame = self._try_take_frame(token_held=False)
                 if frame is not None:
@@ -254,6 +257,7 @@ class Reader:
                 if deadline.has_expired:
                     return Frame.INVALID
         finally:
+            self._spins.record(strategy, monotonic() - start)
             self._set_waiting(False)
 
     def _last_frame_or_writer_gone(self, gone: WriterStatus) -> Frame:

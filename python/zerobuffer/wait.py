@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import abc
 import math
-import os
 from typing import ClassVar
 
 __all__ = ["BlockingWaitStrategy", "BusySpinWaitStrategy", "SpinThenBlockWaitStrategy", "WaitStrategy", "parse"]
@@ -128,9 +127,11 @@ class SpinThenBlockWaitStrategy(WaitStrategy):
     spin budget is noticed without a kernel wake-up; an idle endpoint spins once per wait for at
     most the budget and then costs nothing. The default.
 
-    The first :attr:`PAUSE_ONLY_ATTEMPTS` polls only re-check; after them each poll also yields
-    the core (``sched_yield``), so on a machine with few cores the spinner does not starve the
-    peer it is waiting for.
+    Polls never yield the core: under Linux's EEVDF scheduler ``sched_yield`` puts the spinner
+    behind every other runnable task for a whole slice (a frame found "while spinning" then
+    waited milliseconds); the budget bounds what a spin takes from a peer sharing the core. Each
+    endpoint also stops spinning after a few waits in a row longer than the budget, and spins
+    again after the first wait that ends within it (``SpinHistory``).
     """
 
     DEFAULT_SPIN_BUDGET: ClassVar[float] = 50e-6
@@ -138,9 +139,6 @@ class SpinThenBlockWaitStrategy(WaitStrategy):
     wake-up is worth saving for)."""
     MAX_SPIN_BUDGET: ClassVar[float] = 1.0
     """The largest budget accepted; for unbounded spinning use :attr:`WaitStrategy.BUSY_SPIN`."""
-    PAUSE_ONLY_ATTEMPTS: ClassVar[int] = 100
-    """Polls that only re-check before polls start yielding."""
-
     __slots__ = ("_spin_budget",)
 
     def __init__(self, spin_budget: float = DEFAULT_SPIN_BUDGET) -> None:
@@ -160,12 +158,8 @@ class SpinThenBlockWaitStrategy(WaitStrategy):
         return self._spin_budget
 
     def idle(self, attempt: int, waited: float) -> bool:
-        """True (after a yield, once past the first polls) while within the budget; False once it is spent."""
-        if waited >= self._spin_budget:
-            return False
-        if attempt >= self.PAUSE_ONLY_ATTEMPTS:
-            os.sched_yield()
-        return True
+        """True while within the budget (poll again at once); False once it is spent."""
+        return waited < self._spin_budget
 
     def __repr__(self) -> str:
         if self._spin_budget == self.DEFAULT_SPIN_BUDGET:

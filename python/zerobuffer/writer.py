@@ -19,6 +19,7 @@ from ._protocol.ring_writer import RingWriter
 from ._protocol.writer_resources import WriterResources
 from .errors import BufferFullError, MetadataAlreadyWrittenError, ObjectDisposedError, ReaderClosedError, ReaderDeadError
 from .status import BufferStatus
+from .spin_history import SpinHistory
 from .wait import WaitStrategy, _require as _require_strategy
 from . import writer_connector
 
@@ -77,6 +78,7 @@ class Writer:
             self._next_liveness_check = 0.0
             self._write_timeout: Optional[float] = 5.0
             self._wait_strategy = strategy
+            self._spins = SpinHistory()
             self._closed = False
             _log.info("Writer connected to buffer '%s' (ring %d bytes, reader PID %d%s)", name, self._ring_size, resources.reader_pid,
                       ", session generation %d" % session.session.generation if session.session is not None else "")
@@ -378,11 +380,18 @@ class Writer:
         """Waits until payload_free_bytes >= required (the ring found it short just now): polls
         while :attr:`wait_strategy` says so, then sleeps on sem-r in liveness slices. Stale sem-r
         tokens are drained before each sleep so their count stays bounded (protocol §6.3)."""
-        oieb = self._oieb
         strategy = self._wait_strategy
         start = time.monotonic()
+        try:
+            return self._wait_for_space_from(start, strategy, required, deadline)
+        finally:
+            self._spins.record(strategy, time.monotonic() - start)
+
+    def _wait_for_space_from(self, start: float, strategy: WaitStrategy, required: int, deadline: Deadline) -> bool:
+        oieb = self._oieb
         attempt = 0
-        while strategy.idle(attempt, time.monotonic() - start):
+        poll = self._spins.should_poll(strategy)
+        while poll and strategy.idle(attempt, time.monotonic() - start):
             attempt += 1
             if oieb.free_bytes() >= required:
                 return True

@@ -47,6 +47,7 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter, IMeteredEn
     private const int StaleTokenDrainInterval = 1 << 16; // most sem-w tokens left behind between drains
 
     private readonly CancellationWakeup _cancelWakeup;
+    private readonly SpinHistory _spins = new();
     private Frame _waitedFrame; // what a wait's TryComplete took
     private WaitStrategy _waitStrategy = WaitStrategy.Default;
     private readonly UsageGate _readGate = new(); // a read in progress; Dispose waits for it to leave before unmapping
@@ -296,6 +297,8 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter, IMeteredEn
         _waitedFrame = Frame.Invalid;
         return frame;
     }
+
+    SpinHistory IPeerWaiter.Spins => _spins;
 
     bool IPeerWaiter.TryComplete(bool tokenHeld) => TryTakeFrame(tokenHeld, out _waitedFrame);
 

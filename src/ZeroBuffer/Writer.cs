@@ -38,6 +38,7 @@ public sealed unsafe partial class Writer : IDisposable, IPeerWaiter, IMeteredEn
     private readonly NamedSemaphore _dataAvailable;
     private readonly NamedSemaphore _spaceAvailable;
     private readonly CancellationWakeup _cancelWakeup;
+    private readonly SpinHistory _spins = new();
     private readonly Oieb* _oieb;
     private readonly MetadataBlock _metadata; // written once per buffer
     private readonly WriterSession _claim; // writer_pid, and with writer sessions the lock, the session and the commit record
@@ -495,6 +496,8 @@ public sealed unsafe partial class Writer : IDisposable, IPeerWaiter, IMeteredEn
             _metrics.WaitEnded();
         }
     }
+
+    SpinHistory IPeerWaiter.Spins => _spins;
 
     bool IPeerWaiter.TryComplete(bool tokenHeld) => _ring.RefreshSpace(_requiredSpace);
 

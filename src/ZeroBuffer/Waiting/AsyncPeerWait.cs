@@ -35,6 +35,8 @@ internal sealed class AsyncPeerWait : WatchedSleep, IThreadPoolWorkItem
     private IAsyncWaitEnd? _end;
     private NamedSemaphore? _semaphore;
     private Deadline _deadline;
+    private WaitStrategy? _strategy;
+    private long _started;
     private CancellationToken _cancellationToken;
     private bool _signalled;
     private bool _onWatcher; // a step runs on the watcher's thread
@@ -51,11 +53,13 @@ internal sealed class AsyncPeerWait : WatchedSleep, IThreadPoolWorkItem
         _end = end;
         _semaphore = semaphore;
         _deadline = deadline;
+        _strategy = strategy;
+        _started = Stopwatch.GetTimestamp();
         _cancellationToken = cancellationToken;
         bool? decided;
         try
         {
-            decided = PeerWait.Poll(side, strategy, deadline, cancellationToken);
+            decided = PeerWait.Poll(side, strategy, _started, deadline, cancellationToken);
         }
         catch (Exception error)
         {
@@ -152,7 +156,9 @@ internal sealed class AsyncPeerWait : WatchedSleep, IThreadPoolWorkItem
         }
 
         IAsyncWaitEnd end = _end!;
+        _side!.Spins.Record(_strategy!, _started, Stopwatch.GetTimestamp());
         _side = null;
+        _strategy = null;
         _end = null;
         _semaphore = null;
         _cancellationToken = default;

@@ -24,6 +24,9 @@ internal interface IPeerWaiter
 
     /// <summary>Throws <see cref="ObjectDisposedException"/> when the endpoint was disposed during the wait.</summary>
     void ThrowIfClosed();
+
+    /// <summary>What this waiting site's recent waits say about spinning.</summary>
+    SpinHistory Spins { get; }
 }
 
 /// <summary>
@@ -38,7 +41,16 @@ internal static class PeerWait
     /// <summary>Waits on this thread; false when the deadline passed.</summary>
     internal static bool Wait(IPeerWaiter side, NamedSemaphore semaphore, WaitStrategy strategy, Deadline deadline, CancellationToken cancellationToken)
     {
-        if (Poll(side, strategy, deadline, cancellationToken) is bool polled)
+        long started = Stopwatch.GetTimestamp();
+        bool outcome = WaitFrom(started, side, semaphore, strategy, deadline, cancellationToken);
+        side.Spins.Record(strategy, started, Stopwatch.GetTimestamp());
+        return outcome;
+    }
+
+    private static bool WaitFrom(long started, IPeerWaiter side, NamedSemaphore semaphore, WaitStrategy strategy, Deadline deadline,
+        CancellationToken cancellationToken)
+    {
+        if (Poll(side, strategy, started, deadline, cancellationToken) is bool polled)
         {
             return polled;
         }
@@ -62,11 +74,21 @@ internal static class PeerWait
 
     /// <summary>
     /// The polling phase: true/false decide the wait (completed, timed out), null goes on to
-    /// sleep. One clock read per poll serves the strategy, the liveness check and the deadline.
+    /// sleep (at once when the side's <see cref="SpinHistory"/> says spinning would not pay).
+    /// One clock read per poll serves the strategy, the liveness check and the deadline.
     /// </summary>
-    internal static bool? Poll(IPeerWaiter side, WaitStrategy strategy, Deadline deadline, CancellationToken cancellationToken)
+    /// <param name="side">The waiting endpoint.</param>
+    /// <param name="strategy">How to poll.</param>
+    /// <param name="start">When the wait began, a <see cref="Stopwatch.GetTimestamp"/> value.</param>
+    /// <param name="deadline">When the wait gives up.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    internal static bool? Poll(IPeerWaiter side, WaitStrategy strategy, long start, Deadline deadline, CancellationToken cancellationToken)
     {
-        long start = Stopwatch.GetTimestamp();
+        if (!side.Spins.ShouldPoll(strategy))
+        {
+            return null;
+        }
+
         long now = start;
         int attempt = 0;
         while (strategy.Idle(attempt, Stopwatch.GetElapsedTime(start, now)))

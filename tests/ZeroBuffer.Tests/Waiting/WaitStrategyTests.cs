@@ -24,7 +24,7 @@ public sealed class WaitStrategyTests
     {
         var strategy = new SpinThenBlockWaitStrategy(TimeSpan.FromMicroseconds(100));
         Assert.True(strategy.Idle(0, TimeSpan.Zero));
-        Assert.True(strategy.Idle(SpinThenBlockWaitStrategy.PauseOnlyAttempts + 1, TimeSpan.FromMicroseconds(99)));
+        Assert.True(strategy.Idle(1_000, TimeSpan.FromMicroseconds(99)));
         Assert.False(strategy.Idle(5, TimeSpan.FromMicroseconds(100)));
         Assert.False(new SpinThenBlockWaitStrategy(TimeSpan.Zero).Idle(0, TimeSpan.Zero));
         Assert.False(WaitStrategy.Blocking.Idle(0, TimeSpan.Zero));

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using ZeroBuffer.Tests.Infrastructure;
+using ZeroBuffer.Waiting;
+
+namespace ZeroBuffer.Tests.Waiting;
+
+/// <summary>
+/// Spin-then-block learns from an endpoint's waits: after four waits in a row longer than the
+/// budget it sleeps at once; the first wait within the budget brings spinning back. The waits'
+/// lengths are given as timestamps, so nothing here depends on the machine's speed.
+/// </summary>
+public sealed class SpinHistoryTests
+{
+    private static readonly SpinThenBlockWaitStrategy Budget50Microseconds = new(TimeSpan.FromMicroseconds(50));
+    private static readonly long Start = Stopwatch.GetTimestamp();
+
+    private static long After(double microseconds) => Start + (long)(microseconds * Stopwatch.Frequency / 1e6);
+
+    [Fact]
+    public void FourLongWaitsInARowStopTheSpinningAndOneShortWaitBringsItBack()
+    {
+        var history = new SpinHistory();
+        for (int i = 0; i < SpinHistory.LongWaitsBeforeSkipping; i++)
+        {
+            Assert.True(history.ShouldPoll(Budget50Microseconds), $"still spinning after {i} long waits");
+            history.Record(Budget50Microseconds, Start, After(500));
+        }
+
+        Assert.False(history.ShouldPoll(Budget50Microseconds));
+        Assert.True(history.SkipsSpinning);
+
+        history.Record(Budget50Microseconds, Start, After(500)); // more long waits change nothing
+        Assert.False(history.ShouldPoll(Budget50Microseconds));
+
+        history.Record(Budget50Microseconds, Start, After(30)); // a wait a spin would have caught
+        Assert.True(history.ShouldPoll(Budget50Microseconds));
+        Assert.False(history.SkipsSpinning);
+    }
+
+    [Fact]
+    public void AShortWaitBetweenLongOnesStartsTheCountAgain()
+    {
+        var history = new SpinHistory();
+        for (int i = 0; i < SpinHistory.LongWaitsBeforeSkipping - 1; i++)
+        {
+            history.Record(Budget50Microseconds, Start, After(500));
+        }
+
+        history.Record(Budget50Microseconds, Start, After(50)); // exactly the budget counts as caught
+        for (int i = 0; i < SpinHistory.LongWaitsBeforeSkipping - 1; i++)
+        {
+            history.Record(Budget50Microseconds, Start, After(500));
+        }
+
+        Assert.True(history.ShouldPoll(Budget50Microseconds));
+    }
+
+    [Fact]
+    public void OtherStrategiesAlwaysPollAsTheySay()
+    {
+        foreach (WaitStrategy strategy in new[] { WaitStrategy.Blocking, WaitStrategy.BusySpin })
+        {
+            var history = new SpinHistory();
+            for (int i = 0; i < 10; i++)
+            {
+                history.Record(strategy, Start, After(1_000_000));
+            }
+
+            Assert.True(history.ShouldPoll(strategy));
+            Assert.False(history.SkipsSpinning);
+        }
+    }
+
+    /// <summary>
+    /// A reader whose waits all outlast the budget (timed-out reads of 1 ms against a 1 µs budget)
+    /// stops spinning; it then still receives a frame written while it waits (through its
+    /// semaphore alone), and its sequence checks hold.
+    /// </summary>
+    [Fact]
+    public async Task AReaderThatStoppedSpinningStillWakesForTheNextFrame()
+    {
+        string name = TestNames.Unique("spin-history");
+        using (var reader = new Reader(name, new BufferConfig(0, 64 * 1024)) { WaitStrategy = new SpinThenBlockWaitStrategy(TimeSpan.FromMicroseconds(1)) })
+        using (var writer = new Writer(name))
+        {
+            for (int i = 0; i < SpinHistory.LongWaitsBeforeSkipping; i++)
+            {
+                Assert.False(reader.TryReadFrame(TimeSpan.FromMilliseconds(1), out _));
+            }
+
+            Assert.True(((IPeerWaiter)reader).Spins.SkipsSpinning);
+            Task<(ulong Sequence, byte First)> read = Task.Run(() =>
+            {
+                using Frame frame = reader.ReadFrame(TimeSpan.FromSeconds(30));
+                return (frame.Sequence, frame.Span[0]);
+            });
+            writer.WriteFrame([42, 1, 2, 3]);
+            Assert.Equal((1UL, (byte)42), await read.WaitAsync(TimeSpan.FromSeconds(30)));
+        }
+
+        OsResources.AssertNone(name);
+    }
+}
