@@ -19,7 +19,8 @@ internal static class BenchCommand
           latency     ZeroBuffer ping-pong over two buffers (copy on every hop), back-to-back and at a fixed rate
                       (latency = reply time - intended send time: no coordinated omission); a zero-copy
                       back-to-back variant (request produced in place, reply checked in place; --quick: 3.1 MB only)
-                      and, above 64 KiB, a zero-copy fixed-rate one; and always a busy-spin 64 B back-to-back row,
+                      and, above 64 KiB, a zero-copy fixed-rate one (one copy per round trip: request produced in place,
+                      read in place, a 48 B acknowledgement back); and always a busy-spin 64 B back-to-back row,
                       whatever --strategy says. Fixed-rate rows stamp every hop of every round trip ("hops")
           uds         Unix domain socket baseline: throughput and ping-pong, same sizes (fixed-rate too, at the rates
                       of the fixed-rate ZeroBuffer rows, when those run)

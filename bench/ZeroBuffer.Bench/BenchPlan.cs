@@ -147,7 +147,8 @@ internal static class BenchPlan
             }
 
             // Zero-copy ping-pong (produce in place, one copy in the echo, check in place): every size of a full
-            // or hand-picked run; the large frame only in --quick. Video frames are also paced (a target of issue 18).
+            // or hand-picked run; the large frame only in --quick. Video frames are also paced (a target of issue 18),
+            // with the echo reading in place and acknowledging: one streaming copy per round trip.
             foreach (int size in options.LatencySizes.Where(s => !options.Quick || options.Custom || s > 65536))
             {
                 string[] arguments = [.. timing, .. Ring(size), .. ZeroBufferArguments(options, strategy), "--zero-copy"];
@@ -156,7 +157,7 @@ internal static class BenchPlan
                 if (size > 65536)
                 {
                     double rate = options.Rate ?? DefaultRate(size);
-                    PacedBaselines.AddBefore(cases, options, size, rate, Next, timing);
+                    PacedBaselines.AddBefore(cases, options, size, rate, Next, timing, oneCopy: true);
                     cases.Add(PingPong(WithStrategy($"latency/zerobuffer/zero-copy/fixed-rate/{size}", strategy), Transports.ZeroBuffer, "zero-copy", size, rate,
                         PeerRoles.PacedEcho, PeerRoles.PacedPing, passiveStopsItself: true, Next(), arguments) with { Strategy = strategy });
                 }

@@ -31,7 +31,7 @@ internal sealed class HopRecorder
         "intended send time → the send begins (the pacer's lateness)",
         "the pinger's write call: claim, copy in, commit, post (overlaps toEcho, not added)",
         "the send begins → the echo's read returns the request",
-        "the echo's read returned → it commits the reply (its copy)",
+        "the echo's read returned → it commits the reply (its copy, or the zero-copy acknowledgement)",
         "the echo commits → the pinger's read returns the reply",
         "the pinger's read returned → reply copied out or checked, released",
     ];

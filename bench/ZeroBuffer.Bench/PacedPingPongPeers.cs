@@ -4,10 +4,12 @@ namespace ZeroBuffer.Bench;
 
 /// <summary>
 /// The paced ZeroBuffer ping-pong with its hops measured (roles <c>zb-paced-echo</c>,
-/// <c>zb-paced-ping</c>): the same rings, names, hand-shake, control messages and copies as
-/// <see cref="ZeroBufferPingPongPeers"/> (copy: the pinger copies in and out, the echo copies
-/// ring to ring; zero-copy: the pinger produces in place and checks the reply in place, both
-/// rings prefaulted), plus the timestamps of <see cref="HopStamps"/>. The echo always replies
+/// <c>zb-paced-ping</c>): the same rings, names, hand-shake and control messages as
+/// <see cref="ZeroBufferPingPongPeers"/>, plus the timestamps of <see cref="HopStamps"/>. Copy: the
+/// pinger copies in and out, the echo copies ring to ring (three copies per round trip, like the
+/// socket baseline). Zero-copy: one streaming copy per round trip, the pinger producing the
+/// request in place; the echo reads it in place and answers with an
+/// <see cref="InPlaceAcknowledgement"/>, both rings prefaulted. The echo always replies
 /// through <c>GetFrameBuffer</c>/<c>CommitFrame</c>, so it can stamp the reply before committing
 /// it (<c>WriteFrame</c> is the same claim, copy and commit in one call). Each side watches how its
 /// reads found their frames (<see cref="WakePathRecorder"/>) and counts its process's collections,
@@ -44,8 +46,17 @@ internal static class PacedPingPongPeers
                 int size = frame.Size;
                 replies ??= settings.Configure(new Writer(ZeroBufferPingPongPeers.ReplyBuffer(settings.Name)) { WriteTimeout = ZeroBufferPingPongPeers.ReplyTimeout },
                     prefault: zeroCopy);
-                Span<byte> reply = replies.GetFrameBuffer(size);
-                frame.Span.CopyTo(reply);
+                bool acknowledge = zeroCopy && HopStamps.Fit(size);
+                Span<byte> reply = replies.GetFrameBuffer(acknowledge ? InPlaceAcknowledgement.Size : size);
+                if (acknowledge)
+                {
+                    InPlaceAcknowledgement.Write(frame.Span, reply);
+                }
+                else
+                {
+                    frame.Span.CopyTo(reply);
+                }
+
                 if (HopStamps.Fit(size))
                 {
                     HopStamps.Write(reply, HopStamps.EchoWokeOffset, woke);
@@ -158,7 +169,8 @@ internal static class PacedPingPongPeers
             {
                 replied = Stopwatch.GetTimestamp();
                 ReadOnlySpan<byte> span = reply.Span;
-                if (span.Length != _source.Length || (_stamped && HopStamps.Read(span, HopStamps.SentOffset) != sendStart))
+                int expected = _zeroCopy && _stamped ? InPlaceAcknowledgement.Size : _source.Length;
+                if (span.Length != expected || (_stamped && HopStamps.Read(span, HopStamps.SentOffset) != sendStart))
                 {
                     throw new InvalidDataException($"reply of {span.Length} B does not answer the request of {_source.Length} B sent at tick {sendStart}");
                 }
@@ -174,9 +186,9 @@ internal static class PacedPingPongPeers
                 {
                     span.CopyTo(_destination);
                 }
-                else if (span[0] != _source[0] || span[^1] != _source[0])
+                else if (_stamped ? !InPlaceAcknowledgement.Answers(span, _source.Length, _source[0]) : span[0] != _source[0] || span[^1] != _source[0])
                 {
-                    throw new InvalidDataException($"reply does not carry the request's marker {_source[0]}");
+                    throw new InvalidDataException($"reply does not acknowledge the request of {_source.Length} B marked {_source[0]}");
                 }
             }
 

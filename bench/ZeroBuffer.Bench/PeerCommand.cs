@@ -131,6 +131,7 @@ internal static class PeerCommand
         PeerRoles.PacedPing => PacedPingPongPeers.RunPing(output, stop, settings),
         PeerRoles.SemaphorePacedEcho => PacedSemaphorePeers.RunEcho(output, stop, settings),
         PeerRoles.SemaphorePacedPing => PacedSemaphorePeers.RunPing(output, stop, settings),
+        PeerRoles.MemcpyPaced => PacedCopyPeer.Run(output, stop, settings),
         PeerRoles.RelaySender => UpstreamRelaySender.Run(output, stop, settings),
         _ => throw new UsageException($"unknown role '{settings.Role}'"),
     };

@@ -96,6 +96,9 @@ internal static class PeerRoles
 
     internal const string SemaphorePacedPing = "sem-paced-ping";
 
+    /// <summary>The paced copy floor of the paced zero-copy rows (<see cref="PacedCopyPeer"/>).</summary>
+    internal const string MemcpyPaced = "memcpy-paced";
+
     /// <summary>The camera of upstream's relay scenario (<see cref="UpstreamRelaySender"/>); its relay is <see cref="ZeroBufferEcho"/>.</summary>
     internal const string RelaySender = "zb-relay-sender";
 
@@ -105,6 +108,6 @@ internal static class PeerRoles
         SemaphoreEcho, SemaphorePing, SpinEcho, SpinPing, Memcpy, IdleReader, IdleWriter, AsyncEcho, AsyncPing, IdleAsyncReaders, IdleAsyncWriter,
         DuplexServer, DuplexClient, FanOutSubscribers, FanOutPublisher,
         NatsSubscriber, NatsPublisher, NatsBridgeSink, NatsBridgeSource,
-        PacedEcho, PacedPing, SemaphorePacedEcho, SemaphorePacedPing, RelaySender,
+        PacedEcho, PacedPing, SemaphorePacedEcho, SemaphorePacedPing, MemcpyPaced, RelaySender,
     ];
 }
