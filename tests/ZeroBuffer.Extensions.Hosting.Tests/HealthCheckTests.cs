@@ -35,7 +35,7 @@ public sealed class HealthCheckTests
 
         // 60 frames of 1000 bytes (+16 header each) take 93% of the ring; the handler holds the
         // first, so none is released.
-        await using CliPeer writer = CliPeer.Start("write", buffer, "--count", "60", "--size", "1000", "--hold", "--wait-for-reader", "30000");
+        await using JsonEventProcess writer = CliPeer.Start("write", buffer, "--count", "60", "--size", "1000", "--hold", "--wait-for-reader", "30000");
         await writer.WaitForEventAsync("holding");
         HealthReportEntry full = await host.CheckAsync("cam");
         Assert.Equal(HealthStatus.Degraded, full.Status);
@@ -69,7 +69,7 @@ public sealed class HealthCheckTests
         Assert.Equal(HealthStatus.Degraded, waiting.Status);
         Assert.Equal("none", waiting.Data["peer"]);
 
-        await using (CliPeer reader = CliPeer.Start("read", buffer, "--payload-size", "65536"))
+        await using (JsonEventProcess reader = CliPeer.Start("read", buffer, "--payload-size", "65536"))
         {
             await reader.WaitForEventAsync("ready");
             Writer first = await output.GetWriterAsync().AsTask().WaitAsync(Eventually.Deadline);

@@ -70,7 +70,7 @@ public sealed class HostedReaderTests
         (TestHost host, string buffer) = await StartReaderAsync("cli", handler);
         await using TestHost running = host;
 
-        await using CliPeer writer = CliPeer.Start("write", buffer, "--count", "200", "--size", "1000", "--wait-for-reader", "30000");
+        await using JsonEventProcess writer = CliPeer.Start("write", buffer, "--count", "200", "--size", "1000", "--wait-for-reader", "30000");
         await writer.WaitForEventAsync("done");
         await handler.WaitForFramesAsync(200);
 

@@ -151,7 +151,7 @@ public sealed class DuplexOverNatsTests
         string subject = Names.Subject("dxkill");
         string channelB = Names.Buffer("dxkb");
         string channelA = Names.Buffer("dxka");
-        await using TestPeer hostB = TestPeer.Start("duplex-server", "--nats", server.Url, "--subject", subject, "--channel", channelB,
+        await using JsonEventProcess hostB = TestPeer.Start("duplex-server", "--nats", server.Url, "--subject", subject, "--channel", channelB,
             "--response-bytes", responseBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), "--pause-before-piece", "2");
         await hostB.WaitForEventAsync("ready");
         try
