@@ -24,7 +24,7 @@ from zerobuffer import (BlockingWaitStrategy, BufferConfig, BufferFullError, Bus
                         WriterClosedError, wait)
 from zerobuffer import reader as reader_module
 from zerobuffer._interop import libc
-from zerobuffer.spin_history import LONG_WAITS_BEFORE_SKIPPING, SpinHistory
+from zerobuffer.spin_history import FIRST_PROBE_AFTER, LONG_WAITS_BEFORE_SKIPPING, SpinHistory
 from zerobuffer.duplex import DuplexClientOptions, DuplexServerOptions
 
 from .duplex_support import RECEIVE_TIMEOUT, DuplexPair
@@ -657,6 +657,55 @@ def test_four_long_waits_stop_the_spinning_and_one_short_wait_brings_it_back():
     history.record(budget, 30e-6)
     assert history.should_poll(budget), "a wait a spin would have caught brings spinning back"
     assert not history.skips_spinning
+
+
+def _skipping(budget):
+    history = SpinHistory()
+    for _ in range(LONG_WAITS_BEFORE_SKIPPING):
+        assert history.should_poll(budget)
+        history.record(budget, 500e-6)
+    assert history.skips_spinning
+    return history
+
+
+def test_while_skipping_probes_come_at_doubling_spacings_up_to_256_and_a_short_probe_ends_it():
+    """A slept wait's length includes the kernel's wake-up, so a long one proves nothing: probes
+    (polled waits) come after 8, 16, 32 ... 256 skipped waits."""
+    budget = SpinThenBlockWaitStrategy(50e-6)
+    history = _skipping(budget)
+    polled_at = []
+    for wait in range(1, 8 + 16 + 32 + 64 + 128 + 256 + 256 + 1):
+        if history.should_poll(budget):
+            polled_at.append(wait)
+        history.record(budget, 5e-3)
+    assert polled_at == [8, 24, 56, 120, 248, 504, 760]
+    assert history.skips_spinning
+    for _ in range(255):
+        assert not history.should_poll(budget)
+    assert history.should_poll(budget), "a probe"
+    history.record(budget, 2e-6)
+    assert not history.skips_spinning
+    assert history.should_poll(budget)
+
+
+def test_a_slept_wait_within_the_budget_ends_the_skipping_and_probes_start_again_at_8():
+    budget = SpinThenBlockWaitStrategy(50e-6)
+    history = _skipping(budget)
+    assert not history.should_poll(budget)
+    history.record(budget, 40e-6)
+    assert not history.skips_spinning
+
+    history = _skipping(budget)
+    for _ in range(8 + 16):
+        history.should_poll(budget)
+        history.record(budget, 5e-3)
+    history.should_poll(budget)
+    history.record(budget, 10e-6)
+    for _ in range(LONG_WAITS_BEFORE_SKIPPING):
+        assert history.should_poll(budget)
+        history.record(budget, 500e-6)
+    first_probe = next(i for i in range(1, 301) if history.should_poll(budget))
+    assert first_probe == FIRST_PROBE_AFTER
 
 
 def test_a_short_wait_between_long_ones_starts_the_count_again():

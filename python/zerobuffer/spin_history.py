@@ -5,36 +5,61 @@ from __future__ import annotations
 from .wait import SpinThenBlockWaitStrategy, WaitStrategy
 
 LONG_WAITS_BEFORE_SKIPPING = 4
-"""Consecutive waits longer than the spin budget after which an endpoint stops spinning."""
+"""Consecutive polled waits whose spin found nothing, after which an endpoint sleeps at once."""
+
+FIRST_PROBE_AFTER = 8
+"""Skipped waits before the first probe."""
+
+LAST_PROBE_AFTER = 256
+"""The longest spacing of probes, in skipped waits."""
 
 
 class SpinHistory:
-    """After :data:`LONG_WAITS_BEFORE_SKIPPING` waits in a row that each lasted longer than the
-    spin budget of a :class:`SpinThenBlockWaitStrategy`, a spin could not have found anything, so
-    the next waits sleep at once; the first wait that ends within the budget (still timed while
-    not spinning) brings spinning back. At a fixed rate slower than the budget (a camera) every
-    spin is wasted and holds a core the peer may need. One per waiting site of an endpoint, used
-    by the thread holding the endpoint's gate."""
+    """After :data:`LONG_WAITS_BEFORE_SKIPPING` polled waits in a row whose whole spin (of a
+    :class:`SpinThenBlockWaitStrategy`) found nothing, the next waits sleep at once: at a fixed rate
+    slower than the budget (a camera) every spin is wasted and holds a core the peer may need.
 
-    __slots__ = ("_long_waits",)
+    A wait that ends within the budget, polled or not, brings spinning back at once. A wait that
+    slept and ended later proves nothing (its length includes the kernel's wake-up), so while
+    skipping every so many waits is a probe that polls: after 8 skipped waits, then twice as many
+    each time up to 256, and back to 8 whenever spinning comes back. One per waiting site of an
+    endpoint, used by the thread holding the endpoint's gate."""
+
+    __slots__ = ("_long_waits", "_skipped_waits", "_probe_after", "_last_polled")
 
     def __init__(self) -> None:
         self._long_waits = 0
+        self._skipped_waits = 0
+        self._probe_after = FIRST_PROBE_AFTER
+        self._last_polled = True
 
     def should_poll(self, strategy: WaitStrategy) -> bool:
-        """Whether the next wait polls as ``strategy`` says, or sleeps at once."""
-        return not isinstance(strategy, SpinThenBlockWaitStrategy) or self._long_waits < LONG_WAITS_BEFORE_SKIPPING
+        """Whether the next wait polls as ``strategy`` says (a probe, while skipping), or sleeps at once."""
+        if not isinstance(strategy, SpinThenBlockWaitStrategy) or self._long_waits < LONG_WAITS_BEFORE_SKIPPING:
+            self._last_polled = True
+            return True
+        self._skipped_waits += 1
+        if self._skipped_waits < self._probe_after:
+            self._last_polled = False
+            return False
+        self._skipped_waits = 0
+        self._probe_after = min(self._probe_after * 2, LAST_PROBE_AFTER)
+        self._last_polled = True
+        return True
 
     def record(self, strategy: WaitStrategy, waited: float) -> None:
-        """Records a wait of ``waited`` seconds (it found its condition or gave up)."""
+        """Records the wait :meth:`should_poll` was last asked about: ``waited`` seconds until it found
+        its condition or gave up."""
         if not isinstance(strategy, SpinThenBlockWaitStrategy):
             return
         if waited <= strategy.spin_budget:
             self._long_waits = 0
-        elif self._long_waits < LONG_WAITS_BEFORE_SKIPPING:
+            self._skipped_waits = 0
+            self._probe_after = FIRST_PROBE_AFTER
+        elif self._last_polled and self._long_waits < LONG_WAITS_BEFORE_SKIPPING:
             self._long_waits += 1
 
     @property
     def skips_spinning(self) -> bool:
-        """Whether the endpoint currently sleeps at once."""
+        """Whether the endpoint currently sleeps at once, probes aside."""
         return self._long_waits >= LONG_WAITS_BEFORE_SKIPPING

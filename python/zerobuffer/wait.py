@@ -130,8 +130,8 @@ class SpinThenBlockWaitStrategy(WaitStrategy):
     Polls never yield the core: under Linux's EEVDF scheduler ``sched_yield`` puts the spinner
     behind every other runnable task for a whole slice (a frame found "while spinning" then
     waited milliseconds); the budget bounds what a spin takes from a peer sharing the core. Each
-    endpoint also stops spinning after a few waits in a row longer than the budget, and spins
-    again after the first wait that ends within it (``SpinHistory``).
+    endpoint also stops spinning after 4 spins in a row that found nothing, probing now and then,
+    and spins again after the first wait that ends within the budget (``SpinHistory``).
     """
 
     DEFAULT_SPIN_BUDGET: ClassVar[float] = 50e-6

@@ -4,28 +4,62 @@ namespace ZeroBuffer.Waiting;
 
 /// <summary>
 /// What one endpoint's recent waits say about spinning (<see cref="SpinThenBlockWaitStrategy"/>):
-/// after <see cref="LongWaitsBeforeSkipping"/> waits in a row that each lasted longer than the spin
-/// budget, a spin could not have found anything, so the next waits sleep at once; the first wait
-/// that ends within the budget (found by a sleep's wake-up, so it is still measured while not
-/// spinning) brings spinning back. Why: at a fixed rate below the budget's reach (a camera at
+/// after <see cref="LongWaitsBeforeSkipping"/> waits in a row whose whole spin found nothing, the
+/// next waits sleep at once. Why: at a fixed rate slower than the budget's reach (a camera at
 /// 30–240 fps, a request every few milliseconds) every spin is wasted, and on a machine with few
-/// cores the spinner holds the core its own peer was just woken on — measured as ~50 µs added to
-/// every paced round trip (docs/performance.md) — while a yield to let the peer run costs a
-/// whole scheduler slice (milliseconds) under EEVDF. One instance per waiting site of an
-/// endpoint; touched only by the thread that holds the endpoint's gate.
+/// cores the spinner holds a core its own peer may have just been woken on.
 /// </summary>
+/// <remarks>
+/// <para>Coming back: a wait that ends within the budget, polled or not, shows that a spin would
+/// have caught it, and brings spinning back at once. A wait that slept and ended later proves
+/// nothing (its length includes the kernel's wake-up, tens of microseconds on a VM, more than the
+/// budget itself when the machine is busy: counted as long, it kept an endpoint in fast traffic
+/// sleeping after a stall, at a third of its throughput). So while skipping, every so many waits
+/// is a probe that polls as usual: the first after <see cref="FirstProbeAfter"/> skipped waits,
+/// then after twice as many each time up to <see cref="LastProbeAfter"/>, and back to the first
+/// spacing whenever spinning comes back. A paced endpoint then spins in one wait of 256; a
+/// stream that a stall pushed into skipping spins again within 8 waits.</para>
+/// <para>One instance per waiting site of an endpoint; used only by the thread that holds the
+/// endpoint's gate.</para>
+/// </remarks>
 internal sealed class SpinHistory
 {
-    /// <summary>Consecutive long waits after which an endpoint stops spinning.</summary>
+    /// <summary>Consecutive polled waits whose spin found nothing, after which an endpoint sleeps at once.</summary>
     internal const int LongWaitsBeforeSkipping = 4;
 
+    /// <summary>Skipped waits before the first probe.</summary>
+    internal const int FirstProbeAfter = 8;
+
+    /// <summary>The longest spacing of probes, in skipped waits.</summary>
+    internal const int LastProbeAfter = 256;
+
     private int _longWaits;
+    private int _skippedWaits;
+    private int _probeAfter = FirstProbeAfter;
+    private bool _lastPolled = true;
 
-    /// <summary>Whether the next wait should poll as <paramref name="strategy"/> says, or go to sleep at once.</summary>
-    internal bool ShouldPoll(WaitStrategy strategy) =>
-        strategy is not SpinThenBlockWaitStrategy || _longWaits < LongWaitsBeforeSkipping;
+    /// <summary>Whether the next wait polls as <paramref name="strategy"/> says (a probe, while skipping), or sleeps at once.</summary>
+    internal bool ShouldPoll(WaitStrategy strategy)
+    {
+        if (strategy is not SpinThenBlockWaitStrategy || _longWaits < LongWaitsBeforeSkipping)
+        {
+            return _lastPolled = true;
+        }
 
-    /// <summary>Records a wait that began at <paramref name="started"/> and ended (found its condition or gave up) at <paramref name="ended"/>.</summary>
+        if (++_skippedWaits < _probeAfter)
+        {
+            return _lastPolled = false;
+        }
+
+        _skippedWaits = 0;
+        _probeAfter = Math.Min(_probeAfter * 2, LastProbeAfter);
+        return _lastPolled = true;
+    }
+
+    /// <summary>
+    /// Records the wait <see cref="ShouldPoll"/> was last asked about: it began at
+    /// <paramref name="started"/> and ended (found its condition or gave up) at <paramref name="ended"/>.
+    /// </summary>
     internal void Record(WaitStrategy strategy, long started, long ended)
     {
         if (strategy is not SpinThenBlockWaitStrategy spinning)
@@ -36,13 +70,15 @@ internal sealed class SpinHistory
         if (Stopwatch.GetElapsedTime(started, ended) <= spinning.SpinBudget)
         {
             _longWaits = 0;
+            _skippedWaits = 0;
+            _probeAfter = FirstProbeAfter;
         }
-        else if (_longWaits < LongWaitsBeforeSkipping)
+        else if (_lastPolled && _longWaits < LongWaitsBeforeSkipping)
         {
             _longWaits++;
         }
     }
 
-    /// <summary>Whether the endpoint currently sleeps at once (for tests and diagnostics).</summary>
+    /// <summary>Whether the endpoint currently sleeps at once, probes aside (for tests and diagnostics).</summary>
     internal bool SkipsSpinning => _longWaits >= LongWaitsBeforeSkipping;
 }

@@ -10,11 +10,12 @@ namespace ZeroBuffer;
 /// <see cref="Thread.Yield"/> moves the spinner behind every other runnable task for a whole
 /// slice, and a peer's frame found "while spinning" then waited up to 1.7 ms (measured, issue 18).
 /// The budget bounds what a spin can take from a peer sharing the core.</para>
-/// <para>Each endpoint also learns from its waits: after a few waits in a row that each lasted
-/// longer than the budget (traffic at a fixed rate slower than the budget, such as a camera), it
-/// stops spinning and sleeps at once, since a spin could not have found anything and would only
-/// hold a core the peer may need; the first wait that ends within the budget brings spinning
-/// back. Waits are timed either way, so the switch back needs no probing.</para>
+/// <para>Each endpoint also learns from its waits: after 4 waits in a row whose whole spin found
+/// nothing (traffic at a fixed rate slower than the budget, such as a camera), it stops spinning
+/// and sleeps at once, since a spin could not have found anything and would only hold a core the
+/// peer may need. A wait that ends within the budget brings spinning back; while sleeping at once
+/// the endpoint still spins in a probe wait now and then (after 8 waits, then 16, … at most every
+/// 256), so traffic that speeds up is caught spinning again within a few waits.</para>
 /// </remarks>
 public sealed class SpinThenBlockWaitStrategy : WaitStrategy
 {

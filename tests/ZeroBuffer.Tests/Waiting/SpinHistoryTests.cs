@@ -5,9 +5,10 @@ using ZeroBuffer.Waiting;
 namespace ZeroBuffer.Tests.Waiting;
 
 /// <summary>
-/// Spin-then-block learns from an endpoint's waits: after four waits in a row longer than the
-/// budget it sleeps at once; the first wait within the budget brings spinning back. The waits'
-/// lengths are given as timestamps, so nothing here depends on the machine's speed.
+/// Spin-then-block learns from an endpoint's waits: after four polled waits in a row longer than
+/// the budget it sleeps at once, probing now and then; the first wait within the budget brings
+/// spinning back. The waits' lengths are given as timestamps, so nothing here depends on the
+/// machine's speed.
 /// </summary>
 public sealed class SpinHistoryTests
 {
@@ -35,6 +36,81 @@ public sealed class SpinHistoryTests
         history.Record(Budget50Microseconds, Start, After(30)); // a wait a spin would have caught
         Assert.True(history.ShouldPoll(Budget50Microseconds));
         Assert.False(history.SkipsSpinning);
+    }
+
+    /// <summary>Skips the spinning: four polled waits, each longer than the budget.</summary>
+    private static SpinHistory Skipping()
+    {
+        var history = new SpinHistory();
+        for (int i = 0; i < SpinHistory.LongWaitsBeforeSkipping; i++)
+        {
+            Assert.True(history.ShouldPoll(Budget50Microseconds));
+            history.Record(Budget50Microseconds, Start, After(500));
+        }
+
+        Assert.True(history.SkipsSpinning);
+        return history;
+    }
+
+    /// <summary>
+    /// A slept wait's length includes the kernel's wake-up, so a long one proves nothing and does not
+    /// keep the endpoint sleeping: probes (polled waits) come after 8, 16, 32 … 256 skipped waits,
+    /// and a probe that ends within the budget brings spinning back.
+    /// </summary>
+    [Fact]
+    public void WhileSkippingProbesComeAtDoublingSpacingsUpTo256AndAShortProbeEndsTheSkipping()
+    {
+        SpinHistory history = Skipping();
+        var polledAt = new List<int>();
+        for (int wait = 1; wait <= 8 + 16 + 32 + 64 + 128 + 256 + 256; wait++)
+        {
+            if (history.ShouldPoll(Budget50Microseconds))
+            {
+                polledAt.Add(wait);
+            }
+
+            history.Record(Budget50Microseconds, Start, After(5_000)); // every wait, probe or not, long
+        }
+
+        Assert.Equal([8, 24, 56, 120, 248, 504, 760], polledAt);
+        Assert.True(history.SkipsSpinning);
+
+        for (int wait = 1; wait < 256; wait++)
+        {
+            Assert.False(history.ShouldPoll(Budget50Microseconds));
+        }
+
+        Assert.True(history.ShouldPoll(Budget50Microseconds)); // a probe …
+        history.Record(Budget50Microseconds, Start, After(2)); // … that a spin caught
+        Assert.False(history.SkipsSpinning);
+        Assert.True(history.ShouldPoll(Budget50Microseconds));
+    }
+
+    [Fact]
+    public void ASleptWaitWithinTheBudgetEndsTheSkippingAndTheProbesStartAgainAt8()
+    {
+        SpinHistory history = Skipping();
+        Assert.False(history.ShouldPoll(Budget50Microseconds));
+        history.Record(Budget50Microseconds, Start, After(40)); // woken within the budget: a spin would have caught it
+        Assert.False(history.SkipsSpinning);
+
+        history = Skipping();
+        for (int wait = 1; wait <= 8 + 16; wait++)
+        {
+            history.ShouldPoll(Budget50Microseconds);
+            history.Record(Budget50Microseconds, Start, After(5_000));
+        }
+
+        history.ShouldPoll(Budget50Microseconds);
+        history.Record(Budget50Microseconds, Start, After(10)); // back to spinning …
+        for (int i = 0; i < SpinHistory.LongWaitsBeforeSkipping; i++)
+        {
+            Assert.True(history.ShouldPoll(Budget50Microseconds));
+            history.Record(Budget50Microseconds, Start, After(500)); // … and to skipping
+        }
+
+        int firstProbe = Enumerable.Range(1, 300).First(_ => history.ShouldPoll(Budget50Microseconds));
+        Assert.Equal(SpinHistory.FirstProbeAfter, firstProbe);
     }
 
     [Fact]
