@@ -245,7 +245,11 @@ public sealed class DuplexOverNatsTests
                 pair._server.Start(pair.Handle);
             }
 
-            pair.ServerBridge = new NatsDuplexServerBridge(pair._connectionB, pair.ChannelB, options with { LocalConnectTimeout = TimeSpan.FromMilliseconds(200) });
+            // The server bridge keeps the default 30 s: with the caller's timeout on both sides, whichever
+            // side's 300 ms ran out first decided what the caller saw (a remote error or a timeout), which
+            // CI showed can go either way on a loaded machine.
+            pair.ServerBridge = new NatsDuplexServerBridge(pair._connectionB, pair.ChannelB,
+                options with { LocalConnectTimeout = TimeSpan.FromMilliseconds(200), RequestTimeout = TimeSpan.FromSeconds(30) });
             if (startServerSide)
             {
                 await pair.ServerBridge.StartAsync();
