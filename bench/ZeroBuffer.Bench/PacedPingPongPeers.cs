@@ -43,6 +43,7 @@ internal static class PacedPingPongPeers
                 }
 
                 long woke = Stopwatch.GetTimestamp();
+                WakePath path = wakes?.Last ?? WakePath.Unknown; // now: the recorder times the read up to here
                 int size = frame.Size;
                 replies ??= settings.Configure(new Writer(ZeroBufferPingPongPeers.ReplyBuffer(settings.Name)) { WriteTimeout = ZeroBufferPingPongPeers.ReplyTimeout },
                     prefault: zeroCopy);
@@ -60,7 +61,7 @@ internal static class PacedPingPongPeers
                 if (HopStamps.Fit(size))
                 {
                     HopStamps.Write(reply, HopStamps.EchoWokeOffset, woke);
-                    reply[HopStamps.EchoWakePathOffset] = (byte)(wakes?.Last ?? WakePath.Unknown);
+                    reply[HopStamps.EchoWakePathOffset] = (byte)path;
                     HopStamps.Write(reply, HopStamps.EchoCommitOffset, Stopwatch.GetTimestamp());
                 }
 
@@ -165,9 +166,11 @@ internal static class PacedPingPongPeers
             long echoWoke = 0;
             long echoCommit = 0;
             var echoPath = WakePath.Unknown;
+            var pingerPath = WakePath.Unknown;
             using (Frame reply = ZeroBufferPingPongPeers.AwaitReply(replies, stop))
             {
                 replied = Stopwatch.GetTimestamp();
+                pingerPath = wakes?.Last ?? WakePath.Unknown; // now: the recorder times the read up to here
                 ReadOnlySpan<byte> span = reply.Span;
                 int expected = _zeroCopy && _stamped ? InPlaceAcknowledgement.Size : _source.Length;
                 if (span.Length != expected || (_stamped && HopStamps.Read(span, HopStamps.SentOffset) != sendStart))
@@ -196,7 +199,7 @@ internal static class PacedPingPongPeers
             latency.Record(intended);
             if (_stamped)
             {
-                hops.Record(intended, sendStart, written, echoWoke, echoCommit, replied, done, wakes?.Last ?? WakePath.Unknown, echoPath);
+                hops.Record(intended, sendStart, written, echoWoke, echoCommit, replied, done, pingerPath, echoPath);
             }
         }
 

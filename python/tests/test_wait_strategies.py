@@ -728,6 +728,44 @@ def test_other_strategies_always_poll_as_they_say():
         assert not history.skips_spinning
 
 
+class _Forwarding(WaitStrategy):
+    """Observes another strategy's waits and says so: the endpoint keeps learning."""
+
+    def __init__(self, inner: WaitStrategy) -> None:
+        self.inner = inner
+
+    def idle(self, attempt: int, waited: float) -> bool:
+        return self.inner.idle(attempt, waited)
+
+    @property
+    def adaptive_spin_budget(self):
+        return self.inner.adaptive_spin_budget
+
+
+class _Opaque(WaitStrategy):
+    """A custom strategy that does not say: polled exactly as it says, every wait."""
+
+    def __init__(self, inner: WaitStrategy) -> None:
+        self.inner = inner
+
+    def idle(self, attempt: int, waited: float) -> bool:
+        return self.inner.idle(attempt, waited)
+
+
+def test_only_strategies_with_an_adaptive_budget_learn_and_a_wrapper_learns_through_the_wrapped_one():
+    budget = SpinThenBlockWaitStrategy(50e-6)
+    assert budget.adaptive_spin_budget == 50e-6
+    assert WaitStrategy.BLOCKING.adaptive_spin_budget is None
+    assert WaitStrategy.BUSY_SPIN.adaptive_spin_budget is None
+    for strategy, learns in ((_Forwarding(budget), True), (_Opaque(budget), False)):
+        history = SpinHistory()
+        for _ in range(LONG_WAITS_BEFORE_SKIPPING):
+            assert history.should_poll(strategy)
+            history.record(strategy, 500e-6)
+        assert history.skips_spinning == learns
+        assert history.should_poll(strategy) == (not learns)
+
+
 def test_reader_that_stopped_spinning_still_wakes_for_the_next_frame():
     """Timed-out reads of 1 ms against a 1 µs budget stop the spinning; a frame written while
     the reader waits still reaches it, through its semaphore alone."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .wait import SpinThenBlockWaitStrategy, WaitStrategy
+from .wait import WaitStrategy
 
 LONG_WAITS_BEFORE_SKIPPING = 4
 """Consecutive polled waits whose spin found nothing, after which an endpoint sleeps at once."""
@@ -15,8 +15,8 @@ LAST_PROBE_AFTER = 256
 
 
 class SpinHistory:
-    """After :data:`LONG_WAITS_BEFORE_SKIPPING` polled waits in a row whose whole spin (of a
-    :class:`SpinThenBlockWaitStrategy`) found nothing, the next waits sleep at once: at a fixed rate
+    """For a strategy with an ``adaptive_spin_budget`` (spin-then-block, and wrappers of it): after
+    :data:`LONG_WAITS_BEFORE_SKIPPING` polled waits in a row whose whole spin found nothing, the next waits sleep at once: at a fixed rate
     slower than the budget (a camera) every spin is wasted and holds a core the peer may need.
 
     A wait that ends within the budget, polled or not, brings spinning back at once. A wait that
@@ -35,7 +35,7 @@ class SpinHistory:
 
     def should_poll(self, strategy: WaitStrategy) -> bool:
         """Whether the next wait polls as ``strategy`` says (a probe, while skipping), or sleeps at once."""
-        if not isinstance(strategy, SpinThenBlockWaitStrategy) or self._long_waits < LONG_WAITS_BEFORE_SKIPPING:
+        if strategy.adaptive_spin_budget is None or self._long_waits < LONG_WAITS_BEFORE_SKIPPING:
             self._last_polled = True
             return True
         self._skipped_waits += 1
@@ -50,9 +50,10 @@ class SpinHistory:
     def record(self, strategy: WaitStrategy, waited: float) -> None:
         """Records the wait :meth:`should_poll` was last asked about: ``waited`` seconds until it found
         its condition or gave up."""
-        if not isinstance(strategy, SpinThenBlockWaitStrategy):
+        budget = strategy.adaptive_spin_budget
+        if budget is None:
             return
-        if waited <= strategy.spin_budget:
+        if waited <= budget:
             self._long_waits = 0
             self._skipped_waits = 0
             self._probe_after = FIRST_PROBE_AFTER

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import abc
 import math
-from typing import ClassVar
+from typing import ClassVar, Optional
 
 __all__ = ["BlockingWaitStrategy", "BusySpinWaitStrategy", "SpinThenBlockWaitStrategy", "WaitStrategy", "parse"]
 
@@ -61,6 +61,15 @@ class WaitStrategy(abc.ABC):
         :param attempt: how many times this wait called ``idle`` before (0 the first time).
         :param waited: seconds since this wait started.
         """
+
+    @property
+    def adaptive_spin_budget(self) -> Optional[float]:
+        """Seconds: the spin budget an endpoint judges its waits against, to stop spinning when
+        spinning does not pay (after 4 waits in a row whose spin found nothing it sleeps at once,
+        with a probe spin after 8, 16, ... at most 256 waits, until a wait ends within this budget
+        again). Spin-then-block returns its budget; None (the default) polls exactly as
+        :meth:`idle` says on every wait. A strategy that wraps another returns the wrapped one's."""
+        return None
 
     @property
     def _takes_token_per_frame(self) -> bool:
@@ -155,6 +164,11 @@ class SpinThenBlockWaitStrategy(WaitStrategy):
     @property
     def spin_budget(self) -> float:
         """Seconds a wait polls before it sleeps."""
+        return self._spin_budget
+
+    @property
+    def adaptive_spin_budget(self) -> Optional[float]:
+        """The :attr:`spin_budget`: this strategy stops spinning for an endpoint whose spins do not pay."""
         return self._spin_budget
 
     def idle(self, attempt: int, waited: float) -> bool:

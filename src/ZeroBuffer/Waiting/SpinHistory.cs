@@ -3,7 +3,8 @@ using System.Diagnostics;
 namespace ZeroBuffer.Waiting;
 
 /// <summary>
-/// What one endpoint's recent waits say about spinning (<see cref="SpinThenBlockWaitStrategy"/>):
+/// What one endpoint's recent waits say about spinning, for a strategy with an
+/// <see cref="WaitStrategy.AdaptiveSpinBudget"/> (<see cref="SpinThenBlockWaitStrategy"/>, and wrappers of it):
 /// after <see cref="LongWaitsBeforeSkipping"/> waits in a row whose whole spin found nothing, the
 /// next waits sleep at once. Why: at a fixed rate slower than the budget's reach (a camera at
 /// 30–240 fps, a request every few milliseconds) every spin is wasted, and on a machine with few
@@ -41,7 +42,7 @@ internal sealed class SpinHistory
     /// <summary>Whether the next wait polls as <paramref name="strategy"/> says (a probe, while skipping), or sleeps at once.</summary>
     internal bool ShouldPoll(WaitStrategy strategy)
     {
-        if (strategy is not SpinThenBlockWaitStrategy || _longWaits < LongWaitsBeforeSkipping)
+        if (strategy.AdaptiveSpinBudget is null || _longWaits < LongWaitsBeforeSkipping)
         {
             return _lastPolled = true;
         }
@@ -62,12 +63,12 @@ internal sealed class SpinHistory
     /// </summary>
     internal void Record(WaitStrategy strategy, long started, long ended)
     {
-        if (strategy is not SpinThenBlockWaitStrategy spinning)
+        if (strategy.AdaptiveSpinBudget is not TimeSpan budget)
         {
             return;
         }
 
-        if (Stopwatch.GetElapsedTime(started, ended) <= spinning.SpinBudget)
+        if (Stopwatch.GetElapsedTime(started, ended) <= budget)
         {
             _longWaits = 0;
             _skippedWaits = 0;

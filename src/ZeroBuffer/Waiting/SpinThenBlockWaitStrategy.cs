@@ -55,6 +55,9 @@ public sealed class SpinThenBlockWaitStrategy : WaitStrategy
         return true;
     }
 
+    /// <summary>The <see cref="SpinBudget"/>: this strategy stops spinning for an endpoint whose spins do not pay.</summary>
+    public override TimeSpan? AdaptiveSpinBudget => SpinBudget;
+
     /// <inheritdoc/>
     public override string ToString() => SpinBudget == DefaultSpinBudget
         ? "spin-then-block"

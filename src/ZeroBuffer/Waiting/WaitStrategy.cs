@@ -52,6 +52,17 @@ public abstract class WaitStrategy
     public abstract bool Idle(int attempt, TimeSpan waited);
 
     /// <summary>
+    /// The spin budget an endpoint judges its waits against, to stop spinning when spinning does
+    /// not pay: after 4 waits in a row whose spin found nothing the endpoint sleeps at once, with a
+    /// probe spin after 8, 16, … at most 256 waits, until a wait ends within this budget again.
+    /// <see cref="SpinThenBlockWaitStrategy"/> returns its <see cref="SpinThenBlockWaitStrategy.SpinBudget"/>;
+    /// null (the default, and <see cref="Blocking"/> and <see cref="BusySpin"/>) polls exactly as
+    /// <see cref="Idle"/> says on every wait. A strategy that wraps another (to observe or tune its
+    /// waits) returns the wrapped one's, so the endpoint keeps learning.
+    /// </summary>
+    public virtual TimeSpan? AdaptiveSpinBudget => null;
+
+    /// <summary>
     /// Whether a reader takes one sem-w token for every frame, also for a frame it finds already
     /// committed (protocol §4 to the letter). Only <see cref="BlockingWaitStrategy"/> does: a
     /// polling reader leaves the tokens of frames it found by polling and drains them in bulk

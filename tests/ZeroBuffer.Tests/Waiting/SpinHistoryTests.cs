@@ -147,6 +147,45 @@ public sealed class SpinHistoryTests
         }
     }
 
+    [Fact]
+    public void OnlyStrategiesWithAnAdaptiveBudgetLearnAndAWrapperLearnsThroughTheOneItWraps()
+    {
+        Assert.Equal(TimeSpan.FromMicroseconds(50), Budget50Microseconds.AdaptiveSpinBudget);
+        Assert.Null(WaitStrategy.Blocking.AdaptiveSpinBudget);
+        Assert.Null(WaitStrategy.BusySpin.AdaptiveSpinBudget);
+
+        foreach ((WaitStrategy strategy, bool learns) in new (WaitStrategy, bool)[]
+                 {
+                     (new Forwarding(Budget50Microseconds), true),
+                     (new Opaque(Budget50Microseconds), false),
+                 })
+        {
+            var history = new SpinHistory();
+            for (int i = 0; i < SpinHistory.LongWaitsBeforeSkipping; i++)
+            {
+                Assert.True(history.ShouldPoll(strategy));
+                history.Record(strategy, Start, After(500));
+            }
+
+            Assert.Equal(learns, history.SkipsSpinning);
+            Assert.Equal(!learns, history.ShouldPoll(strategy));
+        }
+    }
+
+    /// <summary>Observes another strategy's waits and says so: the endpoint keeps learning.</summary>
+    private sealed class Forwarding(WaitStrategy inner) : WaitStrategy
+    {
+        public override bool Idle(int attempt, TimeSpan waited) => inner.Idle(attempt, waited);
+
+        public override TimeSpan? AdaptiveSpinBudget => inner.AdaptiveSpinBudget;
+    }
+
+    /// <summary>A custom strategy that does not say: it is polled exactly as it says, every wait.</summary>
+    private sealed class Opaque(WaitStrategy inner) : WaitStrategy
+    {
+        public override bool Idle(int attempt, TimeSpan waited) => inner.Idle(attempt, waited);
+    }
+
     /// <summary>
     /// A reader whose waits all outlast the budget (timed-out reads of 1 ms against a 1 µs budget)
     /// stops spinning; it then still receives a frame written while it waits (through its
