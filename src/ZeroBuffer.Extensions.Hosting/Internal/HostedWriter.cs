@@ -70,6 +70,10 @@ internal sealed class HostedWriter(string name, IServiceProvider services) : Hos
                 {
                     Publish(writer);
                     gone = await WatchReaderAsync(writer, stopping).ConfigureAwait(false);
+
+                    // Before the writer is withdrawn: a health check in between reads _lastReader, and
+                    // must see the reader that died, not "no reader has connected yet" (seen once in CI).
+                    _lastReader = gone;
                 }
                 finally
                 {
@@ -77,7 +81,6 @@ internal sealed class HostedWriter(string name, IServiceProvider services) : Hos
                     writer.Dispose(); // waits for a write in progress on another thread to leave
                 }
 
-                _lastReader = gone;
                 if (gone == PeerPresence.Died)
                 {
                     Log.ReaderDied(Logger, Name, readerPid);
