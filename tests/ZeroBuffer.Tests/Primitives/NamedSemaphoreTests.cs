@@ -24,6 +24,35 @@ public sealed class NamedSemaphoreTests
         }
     }
 
+    /// <summary>
+    /// A drain takes every token in one step and leaves the sleeper count alone: a sleeper added
+    /// before it (a watcher) is still woken by the next post, and the count is exactly what was posted after.
+    /// </summary>
+    [Fact]
+    public void DrainTakesEveryTokenAndKeepsTheSleepers()
+    {
+        Assert.True(NamedSemaphore.CountWordKnown, "glibc's semaphore layout was not recognised on this machine");
+        string osName = ResourceNames.DataAvailableSemaphore(TestNames.Unique("semdrain"));
+        using NamedSemaphore semaphore = NamedSemaphore.CreateExclusive(osName, "test", FileModes.OwnerOnly, 70_000)!;
+        try
+        {
+            semaphore.AddSleeper();
+            Assert.Equal(70_000, semaphore.Drain());
+            Assert.Equal(0, semaphore.Value);
+            Assert.Equal(0, semaphore.Drain());
+            semaphore.Post();
+            semaphore.Post();
+            Assert.Equal(2, semaphore.Value);
+            semaphore.RemoveSleeper();
+            Assert.Equal(2, semaphore.Drain());
+            Assert.False(semaphore.TryWait());
+        }
+        finally
+        {
+            NamedSemaphore.Unlink(osName);
+        }
+    }
+
     [Fact]
     public void CreateExclusiveReturnsNullWhenTheNameExists()
     {
