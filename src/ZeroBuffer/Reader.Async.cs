@@ -112,7 +112,6 @@ public sealed partial class Reader : IValueTaskSource<Frame>, IAsyncWaitEnd
     {
         _asyncRead.Reset();
         short version = _asyncRead.Version;
-        SetWaiting(true);
         _metrics.WaitStarted();
         _cancelWakeup.Arm(cancellationToken);
         _asyncWait.Start(this, this, _resources.DataAvailable, _waitStrategy, deadline, cancellationToken);
@@ -125,7 +124,7 @@ public sealed partial class Reader : IValueTaskSource<Frame>, IAsyncWaitEnd
     {
         Frame frame = completed ? TakeWaitedFrame() : Frame.Invalid;
         _metrics.WaitEnded();
-        SetWaiting(false);
+        SetIdle(false);
         Volatile.Write(ref _asyncWaiting, 0);
         _readGate.Exit(); // before the result: its continuation may read again at once
         if (error is null)

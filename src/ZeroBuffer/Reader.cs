@@ -55,6 +55,7 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter, IMeteredEn
 
     // Reader-thread state.
     private long _nextLivenessCheck; // Stopwatch time of the next writer check while polling (kept across waits)
+    private bool _idle; // the current wait went idle: batched releases are published (see SetIdle)
     private int _tokensLeftBehind; // frames taken without their sem-w token since the last drain
 
     private bool _writerSeen; // a live writer was observed once, even if that writer never wrote
@@ -275,7 +276,6 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter, IMeteredEn
     /// </summary>
     private bool WaitForFrame(Deadline deadline, out Frame frame, CancellationToken cancellationToken)
     {
-        SetWaiting(true);
         _metrics.WaitStarted();
         try
         {
@@ -287,7 +287,7 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter, IMeteredEn
         finally
         {
             _metrics.WaitEnded();
-            SetWaiting(false);
+            SetIdle(false);
         }
     }
 
@@ -313,12 +313,27 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter, IMeteredEn
         return WriterIsGone() && (TryTakeFrame(tokenHeld: false, out _waitedFrame) ? true : throw WriterGone());
     }
 
-    void IPeerWaiter.DrainTokens() => DrainStaleTokens();
+    void IPeerWaiter.GoIdle()
+    {
+        SetIdle(true);
+        DrainStaleTokens();
+    }
 
     void IPeerWaiter.ThrowIfClosed() => ThrowIfClosedWhileReading();
 
-    /// <summary>Entering a wait publishes everything held back, and releases made during the wait are published at once.</summary>
-    private void SetWaiting(bool waiting) => _ring.SetWaiting(waiting);
+    /// <summary>
+    /// A wait that goes idle (sleeps or gives up) publishes everything batching holds back, and
+    /// releases made while it is idle are published at once; a wait that is still polling keeps
+    /// batching, so a reader that polls through a stream does not publish per frame.
+    /// </summary>
+    private void SetIdle(bool idle)
+    {
+        if (_idle != idle)
+        {
+            _idle = idle;
+            _ring.SetWaiting(idle);
+        }
+    }
 
     /// <summary>
     /// Whether to look at the writer now: at most once per liveness interval, kept per reader,

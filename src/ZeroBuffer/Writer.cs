@@ -507,7 +507,7 @@ public sealed unsafe partial class Writer : IDisposable, IPeerWaiter, IMeteredEn
         return false;
     }
 
-    void IPeerWaiter.DrainTokens() => _spaceAvailable.Drain();
+    void IPeerWaiter.GoIdle() => _spaceAvailable.Drain();
 
     void IPeerWaiter.ThrowIfClosed() => ThrowIfClosedWhileWaiting();
 

@@ -34,6 +34,9 @@ internal sealed unsafe class RingReader
     private int _heldBackFrames;  // frames among them (a sem-r post is owed)
     private bool _releaseOverflow; // a release would have taken free bytes above P (guarded by _releaseGate)
     private bool _closed; // the buffer is going away: releases do nothing (guarded by _releaseGate)
+    private long _takenPosition; // read_pos and read_count as taken so far (guarded by _releaseGate) ...
+    private ulong _takenCount;
+    private bool _takenUnpublished; // ... and not yet stored into the OIEB: batching publishes them with its batches (guarded by _releaseGate)
 
     // Reader-thread state (mirrors of the OIEB fields only the reader writes).
     private long _readPosition;
@@ -284,22 +287,32 @@ internal sealed unsafe class RingReader
             return false;
         }
 
+        long next = position + total;
+        _readPosition = next == _ringSize ? 0 : next;
+        _readCount++;
         long ticket;
         _releaseGate.Enter();
         try
         {
             ticket = _releases.EnqueueFrame(total);
+            _takenPosition = _readPosition;
+            _takenCount = _readCount;
+            if (_publishThreshold == 0 || _waiting)
+            {
+                PublishTakenUnsynchronized();
+            }
+            else
+            {
+                // Batching: read_pos and read_count go out with the next batch of space (or when
+                // the reader goes idle), so the counts' cache lines stay with the writer meanwhile.
+                _takenUnpublished = true;
+            }
         }
         finally
         {
             _releaseGate.Exit();
         }
 
-        long next = position + total;
-        _readPosition = next == _ringSize ? 0 : next;
-        _readCount++;
-        Volatile.Write(ref _oieb->PayloadReadPos, (ulong)_readPosition);
-        Volatile.Write(ref _oieb->PayloadReadCount, _readCount);
         if (next == _ringSize)
         {
             NoteMarkerlessWrap(); // an exact fit: some writers wrap from P, without a marker, at their next write
@@ -377,7 +390,7 @@ internal sealed unsafe class RingReader
         }
 
         _readCount = written;
-        Volatile.Write(ref _oieb->PayloadReadCount, _readCount);
+        PublishPosition(_readPosition);
         _knownWritten = written;
         ForgetSettledWraps(); // caught up with the counts now
         return true;
@@ -517,11 +530,38 @@ internal sealed unsafe class RingReader
         return (block.SessionStart, end);
     }
 
+    /// <summary>Moves the read position (markers, tails, settled wrap counts: once per lap at most) and publishes it with the read count at once.</summary>
     private void PublishPosition(long position)
     {
         _readPosition = position;
-        Volatile.Write(ref _oieb->PayloadReadPos, (ulong)position);
-        Volatile.Write(ref _oieb->PayloadReadCount, _readCount);
+        _releaseGate.Enter();
+        try
+        {
+            _takenPosition = position;
+            _takenCount = _readCount;
+            PublishTakenUnsynchronized();
+        }
+        finally
+        {
+            _releaseGate.Exit();
+        }
+    }
+
+    /// <summary>
+    /// Stores read_pos and read_count as taken. Always before the space of what was taken is added
+    /// to free bytes (docs/protocol.md §4.6: an observer reads free bytes first, then the read
+    /// position). All stores happen under <see cref="_releaseGate"/>, so they never go backwards.
+    /// </summary>
+    private void PublishTakenUnsynchronized()
+    {
+        if (_closed)
+        {
+            return;
+        }
+
+        Volatile.Write(ref _oieb->PayloadReadPos, (ulong)_takenPosition);
+        Volatile.Write(ref _oieb->PayloadReadCount, _takenCount);
+        _takenUnpublished = false;
     }
 
     private BufferCorruptedException Corrupted(string problem)
@@ -604,6 +644,11 @@ internal sealed unsafe class RingReader
 
     private void PublishHeldBackUnsynchronized()
     {
+        if (_takenUnpublished)
+        {
+            PublishTakenUnsynchronized();
+        }
+
         if (_heldBackBytes == 0 || _closed)
         {
             return;

@@ -19,8 +19,12 @@ internal interface IPeerWaiter
     /// <param name="force">A sleep slice passed without a token: look now.</param>
     bool CheckPeer(long now, bool force);
 
-    /// <summary>Drops tokens left on the semaphore by completions found by polling (before a sleep, and when giving up).</summary>
-    void DrainTokens();
+    /// <summary>
+    /// The wait goes idle (before each sleep, and when it gives up): drop the tokens left on the
+    /// semaphore by completions found by polling, so the count stays bounded, and hold nothing back
+    /// that the peer may be waiting for (a reader's batched releases).
+    /// </summary>
+    void GoIdle();
 
     /// <summary>Throws <see cref="ObjectDisposedException"/> when the endpoint was disposed during the wait.</summary>
     void ThrowIfClosed();
@@ -38,6 +42,15 @@ internal interface IPeerWaiter
 /// </summary>
 internal static class PeerWait
 {
+    /// <summary>
+    /// How long a wait may poll before it counts as idle (<see cref="IPeerWaiter.GoIdle"/>), whatever
+    /// the strategy: a busy-spinning reader never sleeps, and must not hold batched space back from a
+    /// writer forever. The default spin budget, so spin-then-block goes idle once, when it sleeps.
+    /// </summary>
+    internal static readonly TimeSpan IdleAfter = SpinThenBlockWaitStrategy.DefaultSpinBudget;
+
+    private static readonly long IdleAfterTicks = (long)(IdleAfter.TotalSeconds * Stopwatch.Frequency);
+
     /// <summary>Waits on this thread; false when the deadline passed.</summary>
     internal static bool Wait(IPeerWaiter side, NamedSemaphore semaphore, WaitStrategy strategy, Deadline deadline, CancellationToken cancellationToken)
     {
@@ -91,8 +104,15 @@ internal static class PeerWait
 
         long now = start;
         int attempt = 0;
+        bool idle = false;
         while (strategy.Idle(attempt, Stopwatch.GetElapsedTime(start, now)))
         {
+            if (!idle && now - start >= IdleAfterTicks)
+            {
+                idle = true;
+                side.GoIdle();
+            }
+
             if (side.TryComplete(tokenHeld: false))
             {
                 return true;
@@ -109,7 +129,7 @@ internal static class PeerWait
 
             if (deadline.HasExpiredAt(now))
             {
-                side.DrainTokens(); // giving up counts as going idle, like a sleep
+                side.GoIdle(); // giving up counts as going idle, like a sleep
                 return false;
             }
         }
@@ -121,7 +141,7 @@ internal static class PeerWait
     internal static bool? BeforeSleep(IPeerWaiter side, Deadline deadline, CancellationToken cancellationToken)
     {
         // Tokens of completions found by polling are stale: drop them so the count stays bounded.
-        side.DrainTokens();
+        side.GoIdle();
         side.ThrowIfClosed();
         cancellationToken.ThrowIfCancellationRequested();
         if (side.TryComplete(tokenHeld: false) || side.CheckPeer(Stopwatch.GetTimestamp(), force: false))

@@ -1,3 +1,4 @@
+using ZeroBuffer.Lifecycle;
 using ZeroBuffer.Tests.Infrastructure;
 
 namespace ZeroBuffer.Tests.Waiting;
@@ -102,6 +103,95 @@ public sealed class BatchReleasesTests
             await writing.WaitAsync(Generous);
             using Frame last = reader.ReadFrame(Generous);
             Assert.Equal(3UL, last.Sequence);
+        }
+
+        OsResources.AssertNone(name);
+    }
+
+    /// <summary>
+    /// Batching also defers read_pos and read_count (docs/protocol.md §4.6): frames taken back to
+    /// back leave them where they were; the reader going idle publishes both, before the space.
+    /// </summary>
+    [Fact]
+    public void ReadPositionAndCountGoOutWithTheBatch()
+    {
+        string name = TestNames.Unique("br-pos");
+        using (var reader = new Reader(name, new BufferConfig(0, Ring)) { BatchReleases = true })
+        using (var writer = new Writer(name))
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                writer.WriteFrame(new byte[FrameSize]);
+            }
+
+            for (int i = 0; i < 3; i++)
+            {
+                reader.ReadFrame(Generous).Dispose();
+            }
+
+            BufferStatus taken = reader.GetStatus();
+            Assert.Equal((0UL, 0UL, (ulong)(Ring - 3 * FrameTotal)), (taken.ReadCount, taken.ReadPosition, taken.PayloadFreeBytes));
+            Assert.False(reader.TryReadFrame(TimeSpan.Zero, out _)); // gives up: goes idle
+            BufferStatus idle = reader.GetStatus();
+            Assert.Equal((3UL, (ulong)(3 * FrameTotal), (ulong)Ring), (idle.ReadCount, idle.ReadPosition, idle.PayloadFreeBytes));
+        }
+
+        OsResources.AssertNone(name);
+    }
+
+    /// <summary>
+    /// Frames taken and never disposed under batching: once the reader goes idle, the writer and
+    /// the catalog see them as held (§4.6), not as unread.
+    /// </summary>
+    [Fact]
+    public void UndisposedFramesShowAsHeldOnceTheReaderIsIdle()
+    {
+        string name = TestNames.Unique("br-held-frames");
+        using (var reader = new Reader(name, new BufferConfig(0, Ring)) { BatchReleases = true })
+        using (var writer = new Writer(name))
+        {
+            writer.WriteFrame(new byte[FrameSize]);
+            writer.WriteFrame(new byte[FrameSize]);
+            Frame first = reader.ReadFrame(Generous);
+            Frame second = reader.ReadFrame(Generous);
+            Assert.False(reader.TryReadFrame(TimeSpan.Zero, out _));
+            RingOccupancy? measured = BufferCatalog.Occupancy(name);
+            Assert.NotNull(measured);
+            RingOccupancy occupancy = measured.Value;
+            Assert.Equal((2L, (ulong?)1UL, 0L), (occupancy.HeldFrames, occupancy.OldestHeldSequence, occupancy.UnreadFrames));
+            second.Dispose();
+            first.Dispose();
+        }
+
+        OsResources.AssertNone(name);
+    }
+
+    /// <summary>
+    /// A busy-spinning reader never sleeps; after polling for <c>PeerWait.IdleAfter</c> it counts as
+    /// idle all the same and publishes what it holds back, so a writer is never kept short by it.
+    /// </summary>
+    [Fact]
+    public async Task ABusySpinningReaderPublishesWhatItHoldsBackOnceItPollsAWhile()
+    {
+        string name = TestNames.Unique("br-spin");
+        using (var reader = new Reader(name, new BufferConfig(0, Ring)) { BatchReleases = true, WaitStrategy = WaitStrategy.BusySpin })
+        using (var writer = new Writer(name))
+        {
+            writer.WriteFrame(new byte[FrameSize]);
+            writer.WriteFrame(new byte[FrameSize]);
+            reader.ReadFrame(Generous).Dispose();
+            reader.ReadFrame(Generous).Dispose();
+            Assert.Equal((ulong)(Ring - 2 * FrameTotal), Free(reader));
+            Task<ulong> spinning = Task.Factory.StartNew(() =>
+            {
+                using Frame next = reader.ReadFrame(Generous);
+                return next.Sequence;
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+            Assert.True(SpinWait.SpinUntil(() => Free(reader) == (ulong)Ring, Generous), "the spinning reader kept its batch");
+            Assert.False(spinning.IsCompleted);
+            writer.WriteFrame(new byte[FrameSize]);
+            Assert.Equal(3UL, await spinning.WaitAsync(Generous));
         }
 
         OsResources.AssertNone(name);
