@@ -12,6 +12,12 @@ internal static class BenchPlan
     /// <summary>Ping-pong sizes: 64 B, 4 KiB, and a 1080p YUV 4:2:0 video frame (3.1 MB).</summary>
     internal static readonly int[] LatencySizes = [64, 4096, 1920 * 1080 * 3 / 2];
 
+    /// <summary>The frame size whose one-way rows also run with a reader that batches releases (<see cref="BatchedModeSuffix"/>).</summary>
+    internal const int BatchedRowSize = 64;
+
+    /// <summary>Appended to the mode of those rows: <c>zero-copy-batched</c>, <c>copy-batched</c>.</summary>
+    internal const string BatchedModeSuffix = "-batched";
+
     internal const double FullSeconds = 2;
     internal const double QuickSeconds = 0.5;
 
@@ -110,15 +116,21 @@ internal static class BenchPlan
         {
             foreach (int size in options.ThroughputSizes)
             {
-                foreach (bool zeroCopy in new[] { true, false })
+                // The small-frame ceiling (issue 18) is a reader that batches its releases: at 64 B
+                // those rows run next to the default reader's, unless every reader batches anyway.
+                bool batchedRows = size == BatchedRowSize && !options.BatchReleases;
+                foreach (bool batched in batchedRows ? new[] { false, true } : [false])
                 {
-                    string mode = zeroCopy ? "zero-copy" : "copy";
-                    string[] common = ["--size", Format.Invariant(size), "--ring-size", Format.Invariant(options.RingSize ?? DefaultRingSize(size)),
-                        .. zeroCopy ? new[] { "--zero-copy" } : [], .. ZeroBufferArguments(options, options.Strategy)];
-                    cases.Add(new BenchCase(WithStrategy($"throughput/zerobuffer/{mode}/{size}", options.Strategy), CaseKind.Throughput,
-                        Transports.ZeroBuffer, mode, null, size, 0,
-                        new PeerSpec(PeerRoles.ZeroBufferReader, options.BatchReleases ? [.. common, "--batch-releases"] : common),
-                        new PeerSpec(PeerRoles.ZeroBufferWriter, [.. timing, .. common]), true, Next()) { Strategy = options.Strategy });
+                    foreach (bool zeroCopy in new[] { true, false })
+                    {
+                        string mode = (zeroCopy ? "zero-copy" : "copy") + (batched ? BatchedModeSuffix : "");
+                        string[] common = ["--size", Format.Invariant(size), "--ring-size", Format.Invariant(options.RingSize ?? DefaultRingSize(size)),
+                            .. zeroCopy ? new[] { "--zero-copy" } : [], .. ZeroBufferArguments(options, options.Strategy)];
+                        cases.Add(new BenchCase(WithStrategy($"throughput/zerobuffer/{mode}/{size}", options.Strategy), CaseKind.Throughput,
+                            Transports.ZeroBuffer, mode, null, size, 0,
+                            new PeerSpec(PeerRoles.ZeroBufferReader, options.BatchReleases || batched ? [.. common, "--batch-releases"] : common),
+                            new PeerSpec(PeerRoles.ZeroBufferWriter, [.. timing, .. common]), true, Next()) { Strategy = options.Strategy });
+                    }
                 }
             }
         }
