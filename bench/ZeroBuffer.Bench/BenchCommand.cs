@@ -111,7 +111,7 @@ internal static class BenchCommand
             Description = "Round trips per second of the fixed-rate ping-pong (default 2000/s up to 64 KiB, 200/s above), and the one rate of the upstream relay rows (default 30, 60, 120, 240 fps).",
         };
         rate.Check(value => value is double r && !(r > 0 && r <= PeerCommand.MaxRate) ? $"--rate must be in (0, {PeerCommand.MaxRate}] (got {r})." : null);
-        var ringSize = new Option<long?>("--ring-size") { Description = "Ring size of every buffer (default: max(4 MiB, 4 frames) one-way, max(64 KiB, 2 frames) ping-pong)." }.Sized();
+        var ringSize = new Option<long?>("--ring-size") { Description = "Ring size of every buffer (default: max(4 MiB, 4 frames) one-way, 2 frames for frames of 4 MiB and more; max(64 KiB, 2 frames) ping-pong)." }.Sized();
         var runs = new Option<int>("--runs") { Description = "Run every case this many times; figures are medians, with min-max in the JSON \"spread\".", DefaultValueFactory = _ => 1 };
         runs.Check(value => value is < 1 or > 100 ? $"--runs must be in [1, 100] (got {value})." : null);
         var streamBytes = new Option<long>("--stream-bytes") { Description = "Size of each streaming-memcpy buffer (at least 256 MiB: smaller ones may stay in cache).", DefaultValueFactory = _ => 256L << 20 }

@@ -28,6 +28,16 @@ internal static class BenchPlan
     internal static long DefaultRingSize(int frameSize) => Math.Max(4L << 20, (4L * (frameSize + 16) + 63) / 64 * 64);
 
     /// <summary>
+    /// Ring size of the one-way rows when not given: <see cref="DefaultRingSize"/>, except that
+    /// frames of 4 MiB and more get two frames' worth (the smallest ring that always fits two:
+    /// 2 × (frame + 24), docs/protocol.md §3.2). Four 8 MiB frames are the whole 32 MiB L3 here,
+    /// so the reader copied out of memory what the writer had just copied in; with two, copy-in
+    /// and copy-out at 4 MiB went from 9.5-20.3 to 25.8-28.3 GB/s (docs/performance.md).
+    /// </summary>
+    internal static long OneWayRingSize(int frameSize) =>
+        frameSize >= 4 << 20 ? (2L * (frameSize + 24) + 63) / 64 * 64 : DefaultRingSize(frameSize);
+
+    /// <summary>
     /// Ring size of ping-pong buffers when not given: room for exactly 2 frames (every frame then
     /// fits wherever the write position is), at least 64 KiB. A ping-pong has one frame in flight
     /// per ring, and a small ring keeps both rings and the source in cache: with 3.1 MB frames a
@@ -124,7 +134,7 @@ internal static class BenchPlan
                     foreach (bool zeroCopy in new[] { true, false })
                     {
                         string mode = (zeroCopy ? "zero-copy" : "copy") + (batched ? BatchedModeSuffix : "");
-                        string[] common = ["--size", Format.Invariant(size), "--ring-size", Format.Invariant(options.RingSize ?? DefaultRingSize(size)),
+                        string[] common = ["--size", Format.Invariant(size), "--ring-size", Format.Invariant(options.RingSize ?? OneWayRingSize(size)),
                             .. zeroCopy ? new[] { "--zero-copy" } : [], .. ZeroBufferArguments(options, options.Strategy)];
                         cases.Add(new BenchCase(WithStrategy($"throughput/zerobuffer/{mode}/{size}", options.Strategy), CaseKind.Throughput,
                             Transports.ZeroBuffer, mode, null, size, 0,
