@@ -121,15 +121,19 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter, IMeteredEn
     /// </summary>
     /// <remarks>
     /// With batching on, space is added to <c>payload_free_bytes</c> with one atomic add and one
-    /// sem-r post per batch instead of per frame, which spares the control block's cache line a
-    /// trip between the cores on most frames (see docs/performance.md). A batch is published when
-    /// it reaches <see cref="MaxHeldBackBytes"/> (or an eighth of the ring), when the reader
-    /// starts waiting for a frame, and at once for any release while it waits; so a writer never
-    /// waits for space a waiting reader holds. The cost: between reads, a writer may see up to that
-    /// much less free space than the reader has released, and space released while the reader
-    /// thread is not inside a read (processing, or done reading) stays held back until its next
-    /// read that has to wait: bounded in amount, not in time. For readers that read continuously;
-    /// turning it off publishes what is held back. May be changed between reads.
+    /// sem-r post per batch instead of per frame, and <c>payload_read_pos</c> and
+    /// <c>payload_read_count</c> are stored with each batch instead of per frame, so the control
+    /// block's cache lines stay with the writer on most frames (see docs/performance.md: 64 B
+    /// one-way about twice as fast). A batch is published when it reaches
+    /// <see cref="MaxHeldBackBytes"/> (or an eighth of the ring) and when the reader goes idle: its
+    /// wait sleeps, gives up, or has polled for 50 µs (a busy-spinning reader too); any release
+    /// while it is idle is published at once. So a writer waits for space a waiting reader holds
+    /// at most that long. The cost: between reads, a writer (and <c>inspect</c>) may see up to
+    /// that much less free space than the reader has released, and frames it has taken as not yet
+    /// taken; space released while the reader thread is not inside a read (processing, or done
+    /// reading) stays held back until its next read goes idle: bounded in amount, not in time.
+    /// For readers that read continuously; turning it off publishes what is held back. May be
+    /// changed between reads.
     /// </remarks>
     public bool BatchReleases
     {
@@ -271,8 +275,8 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter, IMeteredEn
 
     /// <summary>
     /// Waits as <see cref="WaitStrategy"/> says (<see cref="PeerWait"/>). Held-back releases are
-    /// published first, so a writer waiting for space is never kept waiting by a reader that is
-    /// waiting too. The caller holds the gate.
+    /// published once the wait goes idle (<see cref="SetIdle"/>), so a writer waiting for space is
+    /// not kept waiting long by a reader that is waiting too. The caller holds the gate.
     /// </summary>
     private bool WaitForFrame(Deadline deadline, out Frame frame, CancellationToken cancellationToken)
     {
@@ -331,7 +335,7 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter, IMeteredEn
         if (_idle != idle)
         {
             _idle = idle;
-            _ring.SetWaiting(idle);
+            _ring.SetIdle(idle);
         }
     }
 

@@ -29,7 +29,7 @@ internal sealed unsafe class RingReader
     private SpinLatch _releaseGate; // guards _releases, the held-back space and _closed; Close takes it
     private readonly long _batchThreshold; // the most held back when batching is on
     private long _publishThreshold; // 0 (publish every release at once) or _batchThreshold
-    private bool _waiting; // the reader thread is waiting: nothing may be held back (guarded by _releaseGate)
+    private bool _idle; // the reader's wait is idle: nothing may be held back (guarded by _releaseGate)
     private long _heldBackBytes;  // released in FIFO order, not yet added to payload_free_bytes (guarded by _releaseGate)
     private int _heldBackFrames;  // frames among them (a sem-r post is owed)
     private bool _releaseOverflow; // a release would have taken free bytes above P (guarded by _releaseGate)
@@ -126,16 +126,16 @@ internal sealed unsafe class RingReader
     }
 
     /// <summary>
-    /// The reader thread starts (true) or stops (false) waiting: entering a wait publishes
-    /// everything held back, and releases made during the wait are published at once, so a writer
-    /// is never kept waiting by a reader that is waiting too.
+    /// The reader's wait goes idle (true: it sleeps, gives up, or has polled a while) or ends
+    /// (false): going idle publishes everything held back, and releases made while idle are
+    /// published at once, so a writer is never kept waiting long by a reader that waits too.
     /// </summary>
-    internal void SetWaiting(bool waiting)
+    internal void SetIdle(bool idle)
     {
         _releaseGate.Enter();
         try
         {
-            _waiting = waiting;
+            _idle = idle;
             PublishHeldBackUnsynchronized();
         }
         finally
@@ -297,7 +297,7 @@ internal sealed unsafe class RingReader
             ticket = _releases.EnqueueFrame(total);
             _takenPosition = _readPosition;
             _takenCount = _readCount;
-            if (_publishThreshold == 0 || _waiting)
+            if (_publishThreshold == 0 || _idle)
             {
                 PublishTakenUnsynchronized();
             }
@@ -624,7 +624,7 @@ internal sealed unsafe class RingReader
 
     /// <summary>
     /// Space that became returnable (FIFO). Published at once, unless <see cref="BatchReleases"/>
-    /// is on, the reader thread is not waiting and the batch is below its threshold. The caller
+    /// is on, the reader is not idle and the batch is below its threshold. The caller
     /// holds <see cref="_releaseGate"/>.
     /// </summary>
     private void ReturnSpace(ReleaseQueue.Returned returned)
@@ -636,7 +636,7 @@ internal sealed unsafe class RingReader
 
         _heldBackBytes += returned.Bytes;
         _heldBackFrames += returned.Frames;
-        if (_heldBackBytes >= _publishThreshold || _waiting)
+        if (_heldBackBytes >= _publishThreshold || _idle)
         {
             PublishHeldBackUnsynchronized();
         }
