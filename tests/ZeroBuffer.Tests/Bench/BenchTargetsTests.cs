@@ -59,6 +59,30 @@ public sealed class BenchTargetsTests
         Assert.False(allocations.Met);
     }
 
+    /// <summary>
+    /// The small-frame ceiling (issue 18): the batching reader's 64 B zero-copy row against 20 M
+    /// frames/s, its ratio to the busy-poll baseline's hand-overs (2 ÷ p50); without that baseline
+    /// the line is still judged, with no ratio.
+    /// </summary>
+    [Theory]
+    [InlineData(25e6, true)]
+    [InlineData(15e6, false)]
+    public void Evaluate_SmallFrameCeiling_AgainstTwentyMillion_WithTheBusyPollRatio(double framesPerSecond, bool met)
+    {
+        const string figure = "64 B one-way, zero-copy, reader batching releases, frames/s (ratio: × busy-poll hand-overs)";
+        BenchResult batched = Throughput("throughput/zerobuffer/zero-copy-batched/64", "zero-copy-batched", 64, framesPerSecond, framesPerSecond * 64 / 1e9);
+        BenchResult busyPoll = Latency("latency/busy-poll/back-to-back", Transports.BusyPoll, StrategyNames.SpinThenBlock, p50: 0.1, p99: 0.2);
+
+        TargetLine line = Targets.Evaluate([batched, busyPoll], Options).Single(l => l.Figure == figure);
+        Assert.Equal(met, line.Met);
+        Assert.Equal(framesPerSecond / 20e6, line.Ratio!.Value, 6); // 0.1 µs round trip: 20 M hand-overs/s
+        Assert.Equal("baseline", line.RatioOf);
+
+        TargetLine alone = Targets.Evaluate([batched], Options).Single(l => l.Figure == figure);
+        Assert.Equal(met, alone.Met);
+        Assert.Null(alone.Ratio);
+    }
+
     /// <summary>The fan-out line: mean publish ÷ (n × one streaming copy of 3.1 MB), the worst subscriber count; 64 B and drop-newest rows ignored.</summary>
     [Fact]
     public void Evaluate_FanOut_TheWorstSubscriberCountAgainstNStreamingCopies()
