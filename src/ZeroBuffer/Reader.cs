@@ -121,10 +121,10 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter, IMeteredEn
     /// </summary>
     /// <remarks>
     /// With batching on, space is added to <c>payload_free_bytes</c> with one atomic add and one
-    /// sem-r post per batch instead of per frame, and <c>payload_read_pos</c> and
-    /// <c>payload_read_count</c> are stored with each batch instead of per frame, so the control
-    /// block's cache lines stay with the writer on most frames (see docs/performance.md: 64 B
-    /// one-way about twice as fast). A batch is published when it reaches
+    /// sem-r post per batch instead of per frame, and (with a writer of this library, which never
+    /// looks at them) <c>payload_read_pos</c> and <c>payload_read_count</c> are stored with each
+    /// batch instead of per frame, so the control block's cache lines stay with the writer on most
+    /// frames (see docs/performance.md: 64 B one-way about twice as fast). A batch is published when it reaches
     /// <see cref="MaxHeldBackBytes"/> (or an eighth of the ring) and when the reader goes idle: its
     /// wait sleeps, gives up, or has polled for 50 µs (a busy-spinning reader too); any release
     /// while it is idle is published at once. So a writer waits for space a waiting reader holds

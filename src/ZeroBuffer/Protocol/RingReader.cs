@@ -37,6 +37,7 @@ internal sealed unsafe class RingReader
     private long _takenPosition; // read_pos and read_count as taken so far (guarded by _releaseGate) ...
     private ulong _takenCount;
     private bool _takenUnpublished; // ... and not yet stored into the OIEB: batching publishes them with its batches (guarded by _releaseGate)
+    private bool _writerIgnoresReadPosition; // the writer is ours, which never looks at read_pos (reader thread; as of the last look at the count)
 
     // Reader-thread state (mirrors of the OIEB fields only the reader writes).
     private long _readPosition;
@@ -194,6 +195,7 @@ internal sealed unsafe class RingReader
             }
 
             _knownWritten = written;
+            _writerIgnoresReadPosition = WriterIsOurs(); // read with the count: the same cache line
         }
 
         if (_releaseOverflow)
@@ -297,14 +299,16 @@ internal sealed unsafe class RingReader
             ticket = _releases.EnqueueFrame(total);
             _takenPosition = _readPosition;
             _takenCount = _readCount;
-            if (_publishThreshold == 0 || _idle)
+            if (_publishThreshold == 0 || _idle || !_writerIgnoresReadPosition)
             {
                 PublishTakenUnsynchronized();
             }
             else
             {
-                // Batching: read_pos and read_count go out with the next batch of space (or when
-                // the reader goes idle), so the counts' cache lines stay with the writer meanwhile.
+                // Batching with a writer of ours, which places frames by free bytes alone: read_pos
+                // and read_count go out with the next batch of space (or when the reader goes
+                // idle), so the counts' cache line stays with the writer meanwhile. Upstream
+                // Python's writer looks at read_pos to decide whether to wrap: it gets it per frame.
                 _takenUnpublished = true;
             }
         }
@@ -333,13 +337,21 @@ internal sealed unsafe class RingReader
     /// </summary>
     private void NoteMarkerlessWrap()
     {
-        ulong pid = Volatile.Read(ref _oieb->WriterPid);
-        var session = WriterSessionWord.Unpack(Volatile.Read(ref _oieb->WriterSession));
-        bool ours = pid != 0 ? session.Describes(pid) : session.State == ZeroBufferLayout.SessionStateClosed;
-        if (!ours)
+        if (!WriterIsOurs())
         {
             _uncountedWraps++;
         }
+    }
+
+    /// <summary>
+    /// Whether the writer (or, with none connected, the last one, which closed its session) is an
+    /// implementation of ours: its session word describes <c>writer_pid</c>.
+    /// </summary>
+    private bool WriterIsOurs()
+    {
+        ulong pid = Volatile.Read(ref _oieb->WriterPid);
+        var session = WriterSessionWord.Unpack(Volatile.Read(ref _oieb->WriterSession));
+        return pid != 0 ? session.Describes(pid) : session.State == ZeroBufferLayout.SessionStateClosed;
     }
 
     /// <summary>

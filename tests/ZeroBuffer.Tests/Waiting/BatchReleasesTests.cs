@@ -140,6 +140,40 @@ public sealed class BatchReleasesTests
     }
 
     /// <summary>
+    /// With a writer that is not ours (upstream Python's looks at read_pos to decide whether to
+    /// wrap) the read position and count go out per frame taken, batching or not; the space still
+    /// goes out in batches.
+    /// </summary>
+    [Fact]
+    public void WithAnUpstreamWriterTheReadPositionGoesOutPerFrame()
+    {
+        string name = TestNames.Unique("br-pos-upstream");
+        using (var reader = new Reader(name, new BufferConfig(0, Ring)) { BatchReleases = true })
+        {
+            using (var writer = UpstreamPythonWriter.Connect(name))
+            {
+                for (int i = 0; i < 3; i++)
+                {
+                    Assert.True(writer.TryWrite(new byte[FrameSize]));
+                }
+
+                for (int i = 1; i <= 3; i++)
+                {
+                    reader.ReadFrame(Generous).Dispose();
+                    BufferStatus status = reader.GetStatus();
+                    Assert.Equal(((ulong)i, (ulong)(i * FrameTotal)), (status.ReadCount, status.ReadPosition));
+                    Assert.Equal((ulong)(Ring - 3 * FrameTotal), status.PayloadFreeBytes); // held back
+                }
+
+                Assert.False(reader.TryReadFrame(TimeSpan.Zero, out _)); // idle: the space goes out
+                Assert.Equal((ulong)Ring, Free(reader));
+            }
+        }
+
+        OsResources.AssertNone(name);
+    }
+
+    /// <summary>
     /// Frames taken and never disposed under batching: once the reader goes idle, the writer and
     /// the catalog see them as held (§4.6), not as unread.
     /// </summary>
