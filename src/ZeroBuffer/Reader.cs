@@ -265,7 +265,7 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter, IMeteredEn
         try
         {
             // Hot path: a committed frame is taken without a deadline, a registration or a token.
-            return TryTakeFrame(out frame) || WaitForFrame(Deadline.After(timeout), out frame, cancellationToken);
+            return TryTakeFrame(out frame) || WaitForFrame(timeout, out frame, cancellationToken);
         }
         finally
         {
@@ -278,19 +278,20 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter, IMeteredEn
     /// published once the wait goes idle (<see cref="SetIdle"/>), so a writer waiting for space is
     /// not kept waiting long by a reader that is waiting too. The caller holds the gate.
     /// </summary>
-    private bool WaitForFrame(Deadline deadline, out Frame frame, CancellationToken cancellationToken)
+    private bool WaitForFrame(TimeSpan timeout, out Frame frame, CancellationToken cancellationToken)
     {
-        _metrics.WaitStarted();
+        long started = Stopwatch.GetTimestamp(); // one clock reading for the deadline, the metrics and the wait
+        Deadline deadline = Deadline.After(timeout, started);
+        _metrics.WaitStarted(started);
         try
         {
             _cancelWakeup.Arm(cancellationToken); // kept across waits: registers once per token, not per wait
-            bool taken = PeerWait.Wait(this, _resources.DataAvailable, _waitStrategy, deadline, cancellationToken);
+            bool taken = PeerWait.Wait(this, _resources.DataAvailable, _waitStrategy, deadline, started, _metrics, cancellationToken);
             frame = taken ? TakeWaitedFrame() : Frame.Invalid;
             return taken;
         }
         finally
         {
-            _metrics.WaitEnded();
             SetIdle(false);
         }
     }

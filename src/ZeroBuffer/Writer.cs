@@ -486,15 +486,9 @@ public sealed unsafe partial class Writer : IDisposable, IPeerWaiter, IMeteredEn
     {
         _cancelWakeup.Arm(cancellationToken); // kept across waits: registers once per token, not per wait
         _requiredSpace = required;
-        _metrics.WaitStarted();
-        try
-        {
-            return PeerWait.Wait(this, _spaceAvailable, _waitStrategy, Deadline.After(timeout), cancellationToken);
-        }
-        finally
-        {
-            _metrics.WaitEnded();
-        }
+        long started = Stopwatch.GetTimestamp(); // one clock reading for the deadline, the metrics and the wait
+        _metrics.WaitStarted(started);
+        return PeerWait.Wait(this, _spaceAvailable, _waitStrategy, Deadline.After(timeout, started), started, _metrics, cancellationToken);
     }
 
     SpinHistory IPeerWaiter.Spins => _spins;

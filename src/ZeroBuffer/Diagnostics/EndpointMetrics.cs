@@ -58,10 +58,16 @@ internal sealed class EndpointMetrics
     internal void Stop() => ZeroBufferMetrics.Unregister(this);
 
     /// <summary>A wait begins (only the slow path: a frame or space not there at once). One wait at a time per endpoint.</summary>
-    internal void WaitStarted() => _waitStarted = Stopwatch.GetTimestamp();
+    internal void WaitStarted() => WaitStarted(Stopwatch.GetTimestamp());
 
-    /// <summary>The wait begun by <see cref="WaitStarted"/> ended, however it ended.</summary>
-    internal void WaitEnded() => Volatile.Write(ref _waitTicks, _waitTicks + (Stopwatch.GetTimestamp() - _waitStarted));
+    /// <summary>A wait began at <paramref name="timestamp"/> (a <see cref="Stopwatch.GetTimestamp"/> value the wait reads anyway).</summary>
+    internal void WaitStarted(long timestamp) => _waitStarted = timestamp;
+
+    /// <summary>The wait begun by <see cref="WaitStarted()"/> ended, however it ended.</summary>
+    internal void WaitEnded() => WaitEnded(Stopwatch.GetTimestamp());
+
+    /// <summary>The wait ended at <paramref name="timestamp"/>, however it ended.</summary>
+    internal void WaitEnded(long timestamp) => Volatile.Write(ref _waitTicks, _waitTicks + (timestamp - _waitStarted));
 
     /// <summary>The peer was found crashed; counted once per peer, however often the death is reported again.</summary>
     internal void PeerDied()

@@ -20,7 +20,10 @@ internal readonly struct Deadline
     private Deadline(long expiresAt) => _expiresAt = expiresAt;
 
     /// <summary>A deadline <paramref name="timeout"/> from now. Negative timeouts other than infinite are rejected.</summary>
-    internal static Deadline After(TimeSpan timeout)
+    internal static Deadline After(TimeSpan timeout) => After(timeout, Stopwatch.GetTimestamp());
+
+    /// <summary><paramref name="timeout"/> after <paramref name="now"/> (a <see cref="Stopwatch.GetTimestamp"/> value the caller has read anyway).</summary>
+    internal static Deadline After(TimeSpan timeout, long now)
     {
         if (timeout == Timeout.InfiniteTimeSpan)
         {
@@ -29,7 +32,6 @@ internal readonly struct Deadline
 
         ArgumentOutOfRangeException.ThrowIfLessThan(timeout, TimeSpan.Zero);
         long ticks = (long)(timeout.TotalSeconds * Stopwatch.Frequency);
-        long now = Stopwatch.GetTimestamp();
         return new Deadline(ticks >= long.MaxValue - now ? long.MaxValue : now + ticks);
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ZeroBuffer.Diagnostics;
 using ZeroBuffer.Primitives;
 
 namespace ZeroBuffer.Waiting;
@@ -52,11 +53,29 @@ internal static class PeerWait
     private static readonly long IdleAfterTicks = (long)(IdleAfter.TotalSeconds * Stopwatch.Frequency);
 
     /// <summary>Waits on this thread; false when the deadline passed.</summary>
-    internal static bool Wait(IPeerWaiter side, NamedSemaphore semaphore, WaitStrategy strategy, Deadline deadline, CancellationToken cancellationToken)
+    /// <param name="side">The waiting endpoint.</param>
+    /// <param name="semaphore">Its semaphore.</param>
+    /// <param name="strategy">How to wait.</param>
+    /// <param name="deadline">When to give up.</param>
+    /// <param name="started">When the wait began (<see cref="Stopwatch.GetTimestamp"/>): the caller reads the clock once for its deadline, its metrics and the wait.</param>
+    /// <param name="metrics">Told when the wait ended, however it ended, with the same clock reading as the spin history.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    internal static bool Wait(IPeerWaiter side, NamedSemaphore semaphore, WaitStrategy strategy, Deadline deadline, long started, EndpointMetrics metrics,
+        CancellationToken cancellationToken)
     {
-        long started = Stopwatch.GetTimestamp();
-        bool outcome = WaitFrom(started, side, semaphore, strategy, deadline, cancellationToken);
-        side.Spins.Record(strategy, started, Stopwatch.GetTimestamp());
+        bool outcome;
+        long ended;
+        try
+        {
+            outcome = WaitFrom(started, side, semaphore, strategy, deadline, cancellationToken);
+        }
+        finally
+        {
+            ended = Stopwatch.GetTimestamp();
+            metrics.WaitEnded(ended);
+        }
+
+        side.Spins.Record(strategy, started, ended);
         return outcome;
     }
 
