@@ -55,7 +55,7 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter, IMeteredEn
 
     // Reader-thread state.
     private long _nextLivenessCheck; // Stopwatch time of the next writer check while polling (kept across waits)
-    private bool _idle; // the current wait went idle: batched releases are published (see SetIdle)
+    private bool _idle; // the current wait went idle (see SetIdle); the reader thread's copy, so a wait that never did ends without the release latch
     private int _tokensLeftBehind; // frames taken without their sem-w token since the last drain
 
     private bool _writerSeen; // a live writer was observed once, even if that writer never wrote
@@ -327,7 +327,7 @@ public sealed unsafe partial class Reader : IDisposable, IPeerWaiter, IMeteredEn
     void IPeerWaiter.ThrowIfClosed() => ThrowIfClosedWhileReading();
 
     /// <summary>
-    /// A wait that goes idle (sleeps or gives up) publishes everything batching holds back, and
+    /// A wait that goes idle (sleeps, gives up, or has polled <see cref="PeerWait.IdleAfter"/>) publishes everything batching holds back, and
     /// releases made while it is idle are published at once; a wait that is still polling keeps
     /// batching, so a reader that polls through a stream does not publish per frame.
     /// </summary>
